@@ -1,0 +1,356 @@
+//! The segment registry's formats: what an operator registers, what the registry stores
+//! about a segment router and its measured performance, and the views the runtime API and
+//! the relay agent exchange.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_core::ConstU32;
+use sp_runtime::BoundedVec;
+
+/// A registered segment router, numbered by the registry in order of registration.
+pub type SegmentId = u32;
+/// A group of segment routers that measure each other, numbered by the registry.
+pub type GroupId = u32;
+/// An autonomous system number (RFC 6793: 32 bits).
+pub type Asn = u32;
+
+/// Most availability windows a listing may carry.
+pub const MAX_WINDOWS: u32 = 6;
+/// Longest ISO 3166-2 subdivision code (the part after the dash: `US-CA` → `CA`).
+pub const MAX_REGION_LEN: u32 = 3;
+/// Loss is counted in parts per million.
+pub const LOSS_PPM_MAX: u32 = 1_000_000;
+/// Bytes in a GiB, the unit prices are quoted in.
+pub const GIB: u128 = 1 << 30;
+
+/// An IP address of a segment router's data plane.
+#[derive(
+	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
+	MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum IpAddress {
+	/// An IPv4 address, network byte order.
+	V4([u8; 4]),
+	/// An IPv6 address, network byte order.
+	V6([u8; 16]),
+}
+
+/// Where a segment router receives data-plane datagrams (UDP).
+#[derive(
+	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
+	MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Endpoint {
+	/// The address.
+	pub ip: IpAddress,
+	/// The UDP port.
+	pub port: u16,
+}
+
+impl Endpoint {
+	/// Whether other routers could send to this endpoint at all: a real unicast address and
+	/// a port. Loopback and private addresses are allowed (local test beds use them).
+	pub fn is_routable(&self) -> bool {
+		if self.port == 0 {
+			return false;
+		}
+		match self.ip {
+			IpAddress::V4(a) => {
+				let unspecified = a == [0; 4];
+				let broadcast = a == [255; 4];
+				let multicast = (224..=239).contains(&a[0]);
+				let this_network = a[0] == 0;
+				!(unspecified || broadcast || multicast || this_network)
+			},
+			IpAddress::V6(a) => {
+				let unspecified = a == [0; 16];
+				let multicast = a[0] == 0xff;
+				!(unspecified || multicast)
+			},
+		}
+	}
+}
+
+#[cfg(feature = "std")]
+impl From<std::net::SocketAddr> for Endpoint {
+	fn from(s: std::net::SocketAddr) -> Self {
+		let ip = match s.ip() {
+			std::net::IpAddr::V4(v4) => IpAddress::V4(v4.octets()),
+			std::net::IpAddr::V6(v6) => IpAddress::V6(v6.octets()),
+		};
+		Endpoint { ip, port: s.port() }
+	}
+}
+
+#[cfg(feature = "std")]
+impl From<Endpoint> for std::net::SocketAddr {
+	fn from(e: Endpoint) -> Self {
+		let ip: std::net::IpAddr = match e.ip {
+			IpAddress::V4(a) => a.into(),
+			IpAddress::V6(a) => a.into(),
+		};
+		std::net::SocketAddr::new(ip, e.port)
+	}
+}
+
+/// A segment router's X25519 data-plane public key.
+#[derive(
+	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
+	MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct DataPlaneKey(pub [u8; 32]);
+
+impl DataPlaneKey {
+	/// The all-zero key: the X25519 identity, which yields an all-zero shared secret with
+	/// every peer. Never a valid key.
+	pub fn is_null(&self) -> bool {
+		self.0 == [0; 32]
+	}
+}
+
+/// An ISO 3166-1 alpha-2 country code, upper case (`b"DE"`).
+#[derive(
+	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
+	MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct CountryCode(pub [u8; 2]);
+
+/// Every officially assigned ISO 3166-1 alpha-2 code, concatenated in order.
+const ISO_3166_1: &[u8] = b"ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZ\
+CACCCDCFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGN\
+GPGQGRGSGTGUGWGYHKHMHNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULV\
+LYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPT\
+PWPYQARERORSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUGUMUS\
+UYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW";
+
+impl CountryCode {
+	/// Whether this is an assigned ISO 3166-1 alpha-2 code.
+	pub fn is_assigned(&self) -> bool {
+		ISO_3166_1.chunks_exact(2).any(|c| c == self.0)
+	}
+}
+
+/// A region: a country and one of its ISO 3166-2 subdivisions (`DE` + `BE` for Berlin).
+/// Groups of segment routers are keyed by region.
+#[derive(
+	Clone, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
+	TypeInfo, Debug,
+)]
+pub struct Region {
+	/// The country.
+	pub country: CountryCode,
+	/// The subdivision code after the dash, 1–3 upper-case letters or digits.
+	pub subdivision: BoundedVec<u8, ConstU32<MAX_REGION_LEN>>,
+}
+
+impl Region {
+	/// Build a region from its parts; `None` if the subdivision is too long.
+	pub fn new(country: [u8; 2], subdivision: &[u8]) -> Option<Self> {
+		Some(Region {
+			country: CountryCode(country),
+			subdivision: BoundedVec::try_from(subdivision.to_vec()).ok()?,
+		})
+	}
+
+	/// Whether the country is assigned and the subdivision is well formed.
+	pub fn is_valid(&self) -> bool {
+		self.country.is_assigned() &&
+			!self.subdivision.is_empty() &&
+			self.subdivision.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+	}
+}
+
+/// Whether an AS number may identify a real network: not reserved (0, 23456 = AS_TRANS,
+/// 65535, 4294967295) and not set aside for documentation (RFC 5398). Private ASNs are
+/// allowed: enterprise and test networks use them.
+pub fn asn_is_valid(asn: Asn) -> bool {
+	!matches!(asn, 0 | 23456 | 65535 | 4_294_967_295 | 64496..=64511 | 65536..=65551)
+}
+
+/// A daily window of UTC hours in which a listing is for sale: `[start, end)`, wrapping over
+/// midnight when `end < start` (22→6 is the night).
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Debug,
+)]
+pub struct HourWindow {
+	/// First hour of the window, 0–23.
+	pub start: u8,
+	/// First hour after the window, 0–23; not equal to `start`.
+	pub end: u8,
+}
+
+impl HourWindow {
+	/// Whether both ends are hours of the day and the window is not empty.
+	pub fn is_valid(&self) -> bool {
+		self.start < 24 && self.end < 24 && self.start != self.end
+	}
+
+	/// Whether UTC hour `hour` falls in the window.
+	pub fn contains(&self, hour: u8) -> bool {
+		if self.start < self.end {
+			self.start <= hour && hour < self.end
+		} else {
+			hour >= self.start || hour < self.end
+		}
+	}
+}
+
+/// The availability windows of a listing; empty means always available.
+pub type Windows = BoundedVec<HourWindow, ConstU32<MAX_WINDOWS>>;
+
+/// Whether a listing with `windows` is available at UTC hour `hour`.
+pub fn available_at(windows: &[HourWindow], hour: u8) -> bool {
+	windows.is_empty() || windows.iter().any(|w| w.contains(hour))
+}
+
+/// The UTC hour of a Unix time in milliseconds.
+pub fn utc_hour(unix_millis: u64) -> u8 {
+	((unix_millis / 3_600_000) % 24) as u8
+}
+
+/// What an operator registers for one segment router.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Debug,
+)]
+pub struct SegmentSpec<Balance> {
+	/// Where the router receives data-plane datagrams.
+	pub endpoint: Endpoint,
+	/// The router's X25519 data-plane key.
+	pub key: DataPlaneKey,
+	/// Where the router is.
+	pub region: Region,
+	/// The network it is in.
+	pub asn: Asn,
+	/// Price per GiB forwarded; `None`: not for sale (measures and buys, relays for nobody).
+	pub price_per_gib: Option<Balance>,
+	/// Capacity the operator offers, in Mbit/s.
+	pub capacity_mbps: u32,
+	/// UTC hours in which the listing is for sale; empty: always.
+	pub windows: Windows,
+	/// Whether the operator's account is hidden in listings.
+	pub anonymous: bool,
+}
+
+/// Where a segment router stands.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Debug,
+)]
+pub enum SegmentStatus<BlockNumber> {
+	/// In a group, listable, payable.
+	Active,
+	/// Out of its group, not listable, not payable, since the given block.
+	Quarantined {
+		/// When it was quarantined.
+		since: BlockNumber,
+	},
+}
+
+/// One measurement of an ordered pair of segment routers, as the receiver saw it.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Debug, Default,
+)]
+pub struct PerfSample {
+	/// Relative one-way latency in µs: receive time − send time on unsynchronised clocks, so
+	/// it carries the clock offset and may be negative; sums along paths between the same
+	/// two ends compare exactly.
+	pub latency_us: i32,
+	/// Jitter in µs.
+	pub jitter_us: u32,
+	/// Loss in parts per million.
+	pub loss_ppm: u32,
+}
+
+impl PerfSample {
+	/// Whether the loss figure is a proportion.
+	pub fn is_valid(&self) -> bool {
+		self.loss_ppm <= LOSS_PPM_MAX
+	}
+}
+
+/// One entry of a group's performance report.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Debug,
+)]
+pub struct PerfEntry {
+	/// The sender.
+	pub from: SegmentId,
+	/// The receiver, who measured.
+	pub to: SegmentId,
+	/// What was measured.
+	pub sample: PerfSample,
+}
+
+/// The latest measurement of a pair, with the block it was reported in (its age).
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Debug,
+)]
+pub struct PerfRecord<BlockNumber> {
+	/// What was measured.
+	pub sample: PerfSample,
+	/// When it was reported.
+	pub measured_at: BlockNumber,
+}
+
+/// A segment router as the runtime API shows it to agents and UIs.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct SegmentView<AccountId, Balance, BlockNumber> {
+	/// Its id.
+	pub id: SegmentId,
+	/// Its operator, unless the listing is anonymous.
+	pub operator: Option<AccountId>,
+	/// The registered details.
+	pub spec: SegmentSpec<Balance>,
+	/// Its group, while active.
+	pub group: Option<GroupId>,
+	/// Active or quarantined.
+	pub status: SegmentStatus<BlockNumber>,
+	/// Strikes collected since registration or reinstatement.
+	pub strikes: u32,
+}
+
+/// A group as the runtime API shows it: its members with endpoints and keys, and who reports.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct GroupView<AccountId, Balance, BlockNumber> {
+	/// Its id.
+	pub id: GroupId,
+	/// The region it serves.
+	pub region: Region,
+	/// The member whose turn it is to report this era.
+	pub reporter: Option<SegmentId>,
+	/// Its members.
+	pub members: alloc::vec::Vec<SegmentView<AccountId, Balance, BlockNumber>>,
+}
+
+/// Why a path cannot be bought.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub enum PathError {
+	/// The path is empty or longer than the wire format allows.
+	BadLength,
+	/// A segment appears twice.
+	Loop(SegmentId),
+	/// No such segment.
+	UnknownSegment(SegmentId),
+	/// The segment relays for nobody.
+	NotForSale(SegmentId),
+	/// The segment is quarantined.
+	Quarantined(SegmentId),
+	/// The segment is outside its availability windows now.
+	Unavailable(SegmentId),
+	/// The price overflows.
+	Overflow,
+}
+
+/// What relaying `bytes` over a path of listings with `prices` per GiB costs, rounding up
+/// per hop so no relay is ever paid less than its price.
+pub fn path_cost(prices: &[u128], bytes: u64) -> Option<u128> {
+	prices.iter().try_fold(0u128, |acc, p| {
+		let hop = p.checked_mul(bytes as u128)?.div_ceil(GIB);
+		acc.checked_add(hop)
+	})
+}
