@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Start a local ditex network on loopback: four validators (Alice, Bob, Charlie, Dave) of the
+# `local` chain, each with its own base path and ports. Ctrl-C stops everything it started.
+#
+#   scripts/devnet.sh           fresh chain (old devnet state is removed)
+#   scripts/devnet.sh --keep    keep the chain state of the previous run
+#
+# Environment: DITEX_DEVNET_DIR (default /tmp/ditex-devnet), DITEX_NODE (a prebuilt binary).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$DITEX_ROOT"
+
+keep=0
+[ "${1:-}" = "--keep" ] && keep=1
+dir="${DITEX_DEVNET_DIR:-/tmp/ditex-devnet}"
+
+if [ -z "${DITEX_NODE:-}" ]; then
+	"$DITEX_ROOT/scripts/setup.sh"
+	cargo build --locked -p ditex-node
+	DITEX_NODE="$CARGO_TARGET_DIR/debug/ditex-node"
+fi
+
+[ $keep = 1 ] || rm -rf "$dir"
+mkdir -p "$dir"
+
+pids=()
+stop() {
+	trap - INT TERM EXIT
+	echo
+	echo "devnet: stopping ${#pids[@]} nodes"
+	kill "${pids[@]}" 2>/dev/null || true
+	wait "${pids[@]}" 2>/dev/null || true
+	echo "devnet: stopped; logs and state are in $dir"
+}
+trap stop INT TERM EXIT
+
+names=(alice bob charlie dave)
+bootnode=""
+for i in "${!names[@]}"; do
+	name=${names[$i]}
+	base="$dir/$name"
+	p2p=$((30333 + i)) rpc=$((9944 + i)) prom=$((9615 + i))
+	mkdir -p "$base"
+	# A fixed node key per validator: peer ids stay the same across restarts.
+	[ -f "$base/node-key" ] || "$DITEX_NODE" key generate-node-key --file "$base/node-key" 2>/dev/null
+	peer=$("$DITEX_NODE" key inspect-node-key --file "$base/node-key")
+	args=(--chain local "--$name" --validator --base-path "$base" --name "$name"
+		--node-key-file "$base/node-key" --listen-addr "/ip4/127.0.0.1/tcp/$p2p"
+		--rpc-port "$rpc" --rpc-cors all --prometheus-port "$prom" --no-mdns --no-telemetry)
+	[ -n "$bootnode" ] && args+=(--bootnodes "$bootnode")
+	"$DITEX_NODE" "${args[@]}" >"$dir/$name.log" 2>&1 &
+	pids+=($!)
+	[ -n "$bootnode" ] || bootnode="/ip4/127.0.0.1/tcp/$p2p/p2p/$peer"
+	printf 'devnet: %-8s rpc ws://127.0.0.1:%s  metrics http://127.0.0.1:%s/metrics  log %s\n' \
+		"$name" "$rpc" "$prom" "$dir/$name.log"
+done
+
+echo "devnet: Polkadot.js apps: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944#/explorer"
+echo "devnet: waiting for finality (Ctrl-C to stop)"
+
+# Report the network's progress until stopped; exit if a node dies.
+while sleep 6; do
+	for i in "${!pids[@]}"; do
+		kill -0 "${pids[$i]}" 2>/dev/null || { echo "devnet: ${names[$i]} exited, see $dir/${names[$i]}.log"; exit 1; }
+	done
+	line=$(grep -h "Idle\|Syncing" "$dir/alice.log" | tail -n 1 || true)
+	[ -n "$line" ] && echo "devnet: alice: ${line#*💤 }"
+done
