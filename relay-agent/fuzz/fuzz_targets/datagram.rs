@@ -1,0 +1,70 @@
+//! Whole datagrams through a relay's data plane and pulse bookkeeping, as the shell feeds
+//! them: any bytes from any address are forwarded, delivered or dropped and counted — never
+//! a panic. Decrypted payloads go through the inner-format parser too.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use ditex_primitives::wire::{peek_kind, Kind};
+use ditex_relay::{
+	accounting::Accounting,
+	dataplane::{Action, Dataplane},
+	pulse::{PulseConfig, Pulses},
+	registry::{PeerEntry, Registry},
+	wire::Inner,
+};
+use libfuzzer_sys::fuzz_target;
+use x25519_dalek::{PublicKey, StaticSecret};
+
+fn secret(id: u32) -> StaticSecret {
+	StaticSecret::from([id as u8; 32])
+}
+
+fn peers() -> &'static Vec<PeerEntry> {
+	static P: OnceLock<Vec<PeerEntry>> = OnceLock::new();
+	P.get_or_init(|| {
+		(1..=4)
+			.map(|id| PeerEntry {
+				id,
+				operator: None,
+				endpoint: format!("127.0.0.{id}:5000"),
+				key: format!("0x{}", hex::encode(PublicKey::from(&secret(id)).as_bytes())),
+				region: "DE-BE".into(),
+				asn: 64512,
+				price_per_gib: Some("1".into()),
+				capacity_mbps: 1,
+				windows: vec![],
+				anonymous: false,
+				group: Some(1),
+				status: "active".into(),
+				quarantined_since: None,
+				strikes: 0,
+			})
+			.collect()
+	})
+}
+
+fuzz_target!(|data: &[u8]| {
+	let Some((&who, rest)) = data.split_first() else { return };
+	let from = format!("127.0.0.{}:5000", who % 5).parse().unwrap();
+	let reg = Registry::new(2, secret(2), peers()).unwrap();
+	let mut buf = rest.to_vec();
+	match peek_kind(&buf) {
+		Ok(Kind::Data) => {
+			let mut dp = Dataplane::new(reg, Accounting::default());
+			let len = buf.len();
+			match dp.handle_datagram(1, from, &mut buf) {
+				Action::Forward { .. } => assert_eq!(buf.len(), len),
+				Action::Deliver { payload, .. } => {
+					let _ = Inner::parse(&buf[payload]);
+				},
+				Action::Drop(r) => assert_eq!(dp.drops.get(r), 1),
+			}
+		},
+		Ok(Kind::Pulse) => {
+			let mut p = Pulses::new(2, 1, PulseConfig::default());
+			let _ = p.handle_pulse(1, from, &buf, &reg, true);
+		},
+		Err(_) => {},
+	}
+});

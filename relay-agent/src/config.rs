@@ -1,0 +1,393 @@
+//! The TOML config and its defaults.
+//!
+//! Every field but `agent.id`, `agent.secret_key` and the peer list has a default, written in
+//! its doc comment and in `ditex-relay.example.toml`. Unknown keys are errors, so a typo is
+//! reported rather than silently ignored. The `[[peers]]` entries have exactly the shape of
+//! the chain's `ditex_segments` answers ([`PeerEntry`]).
+
+use std::{
+	net::{IpAddr, SocketAddr},
+	path::{Path, PathBuf},
+};
+
+use ditex_primitives::registry::SegmentId;
+use serde::Deserialize;
+use x25519_dalek::{PublicKey, StaticSecret};
+
+use crate::{
+	pulse::PulseConfig,
+	registry::{parse_key, EntryError, PeerEntry, Registry},
+	routing::Prefs,
+};
+
+/// Why the config is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+	/// The file could not be read.
+	#[error("reading {path}: {source}")]
+	Read {
+		/// The file.
+		path: PathBuf,
+		/// The error.
+		source: std::io::Error,
+	},
+	/// Not valid TOML, or wrong types or unknown keys.
+	#[error("parsing config: {0}")]
+	Parse(#[from] toml::de::Error),
+	/// The secret key is not `0x` + 64 hex digits.
+	#[error("agent.secret_key must be 0x followed by 64 hex digits")]
+	SecretKey,
+	/// A peer entry is invalid.
+	#[error(transparent)]
+	Peer(#[from] EntryError),
+	/// This agent is not among the peers.
+	#[error("agent.id {0} has no [[peers]] entry")]
+	SelfMissing(SegmentId),
+	/// This agent's peer entry carries another key than its secret's.
+	#[error("the [[peers]] entry of agent.id {0} does not carry this agent's public key {1}")]
+	KeyMismatch(SegmentId, String),
+	/// A value out of range.
+	#[error("{0}")]
+	Invalid(String),
+}
+
+/// The whole config file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+	/// Who this agent is and where it listens.
+	pub agent: AgentConfig,
+	/// Route selection.
+	#[serde(default)]
+	pub routing: RoutingConfig,
+	/// What this agent does as an egress.
+	#[serde(default)]
+	pub exit: ExitConfig,
+	/// The TUN ingress/egress; absent: no TUN device.
+	#[serde(default)]
+	pub tun: Option<TunConfig>,
+	/// The registry view (the chain's `ditex_segments` answer), this agent included.
+	#[serde(default)]
+	pub peers: Vec<PeerEntry>,
+}
+
+/// `[agent]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+	/// This agent's segment id. Required.
+	pub id: SegmentId,
+	/// X25519 secret key, `0x` + 64 hex digits. Required (`ditex-relay keygen` makes one).
+	pub secret_key: String,
+	/// UDP address for data and pulses. Default `0.0.0.0:51820`.
+	#[serde(default = "default_listen")]
+	pub listen: SocketAddr,
+	/// Pulse interval in milliseconds. Default 1000.
+	#[serde(default = "default_interval")]
+	pub pulse_interval_ms: u64,
+	/// Status file the daemon rewrites every interval and `ditex-relay status` reads.
+	/// Default `ditex-relay.status.json` in the working directory.
+	#[serde(default = "default_status")]
+	pub status_file: PathBuf,
+	/// Accounting state file. Default `ditex-relay.accounting.json`.
+	#[serde(default = "default_state")]
+	pub state_file: PathBuf,
+	/// Drop data and pulses not sent from the previous hop's registered IP. Default true.
+	#[serde(default = "yes")]
+	pub check_source: bool,
+	/// Datagrams per recvmmsg/sendmmsg batch. Default 32.
+	#[serde(default = "default_batch")]
+	pub batch: usize,
+}
+
+/// `[routing]`: the consumer's preferences.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoutingConfig {
+	/// Most a path's relays may charge together per GiB (decimal string). Default: no limit.
+	pub max_price_per_gib: Option<String>,
+	/// Weight of latency (1.0: a ms costs a ms). Default 1.0.
+	pub latency_weight: f64,
+	/// Cost (in ms) of 1% loss. Default 20.0.
+	pub loss_weight_ms_per_percent: f64,
+	/// Cost (in ms) per unit of price per GiB. Default 0.0: price only filters.
+	pub price_weight: f64,
+	/// A detour must win by this many ms. Default 10.
+	pub margin_ms: f64,
+	/// ...and by this share of the current path's excess latency. Default 0.10.
+	pub margin_ratio: f64,
+	/// Winning rounds before a switch. Default 2.
+	pub switch_rounds: u32,
+	/// Most relays on a detour, 0–2. Default 2.
+	pub max_relays: usize,
+	/// Destinations to keep routes to (segment ids); the port-forward and TUN egresses are
+	/// always included. Default none.
+	pub destinations: Vec<SegmentId>,
+}
+
+impl Default for RoutingConfig {
+	fn default() -> Self {
+		RoutingConfig {
+			max_price_per_gib: None,
+			latency_weight: 1.0,
+			loss_weight_ms_per_percent: 20.0,
+			price_weight: 0.0,
+			margin_ms: 10.0,
+			margin_ratio: 0.10,
+			switch_rounds: 2,
+			max_relays: 2,
+			destinations: Vec::new(),
+		}
+	}
+}
+
+/// `[exit]`: where this agent, as an egress, may send port-forward payloads.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExitConfig {
+	/// Destination networks (`"10.0.0.0/8"`, `"192.0.2.7/32"`, `"::/0"`) allowed. Default
+	/// none: this agent is no UDP exit.
+	pub allow: Vec<String>,
+}
+
+/// `[tun]`: the TUN device.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TunConfig {
+	/// Interface name. Default `ditex0`.
+	#[serde(default = "default_tun")]
+	pub name: String,
+	/// Egress segment for packets read from the device; absent: this agent is only a TUN
+	/// egress (it writes what arrives to the device and sends replies back).
+	#[serde(default)]
+	pub egress: Option<SegmentId>,
+}
+
+fn default_listen() -> SocketAddr {
+	"0.0.0.0:51820".parse().expect("valid literal")
+}
+fn default_interval() -> u64 {
+	1000
+}
+fn default_status() -> PathBuf {
+	"ditex-relay.status.json".into()
+}
+fn default_state() -> PathBuf {
+	"ditex-relay.accounting.json".into()
+}
+fn yes() -> bool {
+	true
+}
+fn default_batch() -> usize {
+	32
+}
+fn default_tun() -> String {
+	"ditex0".into()
+}
+
+/// A network in CIDR notation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+	addr: IpAddr,
+	prefix: u8,
+}
+
+impl std::str::FromStr for Cidr {
+	type Err = String;
+
+	fn from_str(s: &str) -> Result<Cidr, String> {
+		let (a, p) = s.split_once('/').ok_or_else(|| format!("{s:?}: expected ADDR/PREFIX"))?;
+		let addr: IpAddr = a.parse().map_err(|_| format!("{s:?}: bad address"))?;
+		let prefix: u8 = p.parse().map_err(|_| format!("{s:?}: bad prefix"))?;
+		let max = if addr.is_ipv4() { 32 } else { 128 };
+		if prefix > max {
+			return Err(format!("{s:?}: prefix over {max}"));
+		}
+		Ok(Cidr { addr, prefix })
+	}
+}
+
+impl Cidr {
+	/// Whether `ip` is in the network.
+	pub fn contains(&self, ip: IpAddr) -> bool {
+		match (self.addr, ip) {
+			(IpAddr::V4(n), IpAddr::V4(a)) => {
+				let mask = u32::MAX.checked_shl(32 - self.prefix as u32).unwrap_or(0);
+				u32::from(n) & mask == u32::from(a) & mask
+			},
+			(IpAddr::V6(n), IpAddr::V6(a)) => {
+				let mask = u128::MAX.checked_shl(128 - self.prefix as u32).unwrap_or(0);
+				u128::from(n) & mask == u128::from(a) & mask
+			},
+			_ => false,
+		}
+	}
+}
+
+impl Config {
+	/// Parse a config from TOML text and check it.
+	pub fn parse(text: &str) -> Result<Config, ConfigError> {
+		let c: Config = toml::from_str(text)?;
+		c.check()?;
+		Ok(c)
+	}
+
+	/// Read and check the config at `path`.
+	pub fn load(path: &Path) -> Result<Config, ConfigError> {
+		let text = std::fs::read_to_string(path)
+			.map_err(|source| ConfigError::Read { path: path.into(), source })?;
+		Config::parse(&text)
+	}
+
+	fn check(&self) -> Result<(), ConfigError> {
+		if self.agent.pulse_interval_ms == 0 {
+			return Err(ConfigError::Invalid("agent.pulse_interval_ms must be positive".into()));
+		}
+		if self.agent.batch == 0 || self.agent.batch > 1024 {
+			return Err(ConfigError::Invalid("agent.batch must be 1–1024".into()));
+		}
+		if self.routing.max_relays > 2 {
+			return Err(ConfigError::Invalid("routing.max_relays must be 0–2".into()));
+		}
+		self.max_price()?;
+		self.exit_networks()?;
+		let public = PublicKey::from(&self.secret()?);
+		let me = self.peers.iter().find(|p| p.id == self.agent.id);
+		let me = me.ok_or(ConfigError::SelfMissing(self.agent.id))?;
+		let hex_key = format!("0x{}", hex::encode(public.as_bytes()));
+		if parse_key(&me.key) != Some(*public.as_bytes()) {
+			return Err(ConfigError::KeyMismatch(self.agent.id, hex_key));
+		}
+		self.registry().map(|_| ())
+	}
+
+	/// The secret key.
+	pub fn secret(&self) -> Result<StaticSecret, ConfigError> {
+		parse_key(&self.agent.secret_key).map(StaticSecret::from).ok_or(ConfigError::SecretKey)
+	}
+
+	/// The registry view the config describes.
+	pub fn registry(&self) -> Result<Registry, ConfigError> {
+		Ok(Registry::new(self.agent.id, self.secret()?, &self.peers)?)
+	}
+
+	/// The price cap.
+	pub fn max_price(&self) -> Result<Option<u128>, ConfigError> {
+		self.routing
+			.max_price_per_gib
+			.as_ref()
+			.map(|p| {
+				p.parse::<u128>().map_err(|_| {
+					ConfigError::Invalid(format!("routing.max_price_per_gib {p:?} is not a number"))
+				})
+			})
+			.transpose()
+	}
+
+	/// The exit policy's networks.
+	pub fn exit_networks(&self) -> Result<Vec<Cidr>, ConfigError> {
+		self.exit.allow.iter().map(|s| s.parse().map_err(ConfigError::Invalid)).collect()
+	}
+
+	/// Pulse tunables for the configured interval.
+	pub fn pulse(&self) -> PulseConfig {
+		PulseConfig::with_interval(self.agent.pulse_interval_ms * 1_000)
+	}
+
+	/// Router preferences.
+	pub fn prefs(&self) -> Result<Prefs, ConfigError> {
+		let r = &self.routing;
+		Ok(Prefs {
+			// Costs are in µs-equivalents: ms of latency weigh 1_000 each.
+			latency_weight: r.latency_weight,
+			// 1% is 10_000 ppm, and `x` ms are `1_000 x` units: per ppm, `x / 10`.
+			loss_weight: r.loss_weight_ms_per_percent / 10.0,
+			price_weight: r.price_weight * 1_000.0,
+			max_price_per_gib: self.max_price()?,
+			margin_us: r.margin_ms * 1_000.0,
+			margin_ratio: r.margin_ratio,
+			switch_rounds: r.switch_rounds.max(1),
+			round_gap_us: self.agent.pulse_interval_ms * 1_000 / 4,
+			max_relays: r.max_relays,
+		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::registry::tests::{entry, secret};
+
+	fn toml_for(id: SegmentId) -> String {
+		let mut s = format!(
+			"[agent]\nid = {id}\nsecret_key = \"0x{}\"\n\n",
+			hex::encode(secret(id).to_bytes())
+		);
+		for p in [entry(1), entry(2)] {
+			s += &format!(
+				"[[peers]]\nid = {}\nendpoint = \"{}\"\nkey = \"{}\"\nregion = \"DE-BE\"\nasn = 64512\npricePerGib = \"10\"\ncapacityMbps = 100\nwindows = [[22, 6]]\nanonymous = false\ngroup = 1\nstatus = \"active\"\nstrikes = 0\n\n",
+				p.id, p.endpoint, p.key
+			);
+		}
+		s
+	}
+
+	#[test]
+	fn minimal_config_gets_the_documented_defaults() {
+		let c = Config::parse(&toml_for(1)).unwrap();
+		assert_eq!(c.agent.listen, default_listen());
+		assert_eq!(c.agent.pulse_interval_ms, 1000);
+		assert!(c.agent.check_source);
+		assert_eq!(c.routing.switch_rounds, 2);
+		assert!(c.exit.allow.is_empty() && c.tun.is_none());
+		let r = c.registry().unwrap();
+		assert_eq!(r.group_peers(), vec![2]);
+		let p = c.prefs().unwrap();
+		assert_eq!(p.margin_us, 10_000.0);
+		assert_eq!(p.loss_weight, 2.0);
+	}
+
+	#[test]
+	fn clear_errors() {
+		let t = toml_for(1);
+		assert!(matches!(
+			Config::parse(&t.replacen("id = 1\n", "id = 7\n", 1)),
+			Err(ConfigError::SelfMissing(7))
+		));
+		let wrong = format!("[agent]\nid = 1\nsecret_key = \"0x{}\"\n", hex::encode([7u8; 32]));
+		let t2 = t.replacen(&t[..t.find("\n\n").unwrap()], wrong.trim_end(), 1);
+		assert!(matches!(Config::parse(&t2), Err(ConfigError::KeyMismatch(1, _))));
+		assert!(matches!(Config::parse(&(t.clone() + "[agent2]\n")), Err(ConfigError::Parse(_))));
+		assert!(matches!(
+			Config::parse(&t.replace("secret_key = \"0x", "secret_key = \"")),
+			Err(ConfigError::SecretKey)
+		));
+		assert!(matches!(
+			Config::parse(
+				&t.replace("asn = 64512\npricePerGib = \"10\"", "asn = 0\npricePerGib = \"10\"")
+			),
+			Err(ConfigError::Peer(EntryError::Asn(1, 0)))
+		));
+		assert!(matches!(
+			Config::parse(&(t + "[exit]\nallow = [\"10.0.0.0/33\"]\n")),
+			Err(ConfigError::Invalid(_))
+		));
+	}
+
+	#[test]
+	fn the_example_config_parses() {
+		let text = include_str!("../ditex-relay.example.toml");
+		let c: Config = toml::from_str(text).unwrap();
+		c.check().unwrap();
+	}
+
+	#[test]
+	fn cidr_matching() {
+		let n: Cidr = "10.1.0.0/16".parse().unwrap();
+		assert!(n.contains("10.1.200.3".parse().unwrap()));
+		assert!(!n.contains("10.2.0.1".parse().unwrap()));
+		assert!("0.0.0.0/0".parse::<Cidr>().unwrap().contains("8.8.8.8".parse().unwrap()));
+		assert!("::/0".parse::<Cidr>().unwrap().contains("fd00::1".parse().unwrap()));
+		assert!(!"::/0".parse::<Cidr>().unwrap().contains("1.1.1.1".parse().unwrap()));
+	}
+}

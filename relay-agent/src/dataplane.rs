@@ -1,0 +1,704 @@
+//! The forwarding state machine, sans I/O.
+//!
+//! [`Dataplane::handle_datagram`] takes one received data datagram and says what to do with
+//! it ([`Action`]): forward it (rewritten in place) to the next hop, deliver its decrypted
+//! payload (this agent is the egress, or the ingress receiving a reply), or drop it for a
+//! [`DropReason`], which is counted and logged. [`Dataplane::encapsulate`] is the ingress side:
+//! it wraps a payload for a path. The caller owns sockets and buffers; nothing here blocks,
+//! allocates per packet on the fast path, or reads a clock.
+
+use std::{collections::HashMap, net::SocketAddr, ops::Range};
+
+use ditex_primitives::{
+	registry::SegmentId,
+	wire::{check_path, FlowId, Header, WireError, MAX_HEADER_LEN},
+};
+
+use crate::{
+	accounting::{Accounting, FlowKey},
+	registry::{LookupError, Registry},
+	wire::{seal_header, CryptoError, FlowCipher, PeerKeys, AEAD_OVERHEAD, COUNTER_LEN, TAG_LEN},
+};
+
+/// Bytes an [`Dataplane::encapsulate`] buffer must keep free in front of the payload.
+pub const HEADROOM: usize = MAX_HEADER_LEN + COUNTER_LEN;
+/// Bytes an [`Dataplane::encapsulate`] buffer must keep free after the payload.
+pub const TAILROOM: usize = TAG_LEN;
+/// The TTL an ingress starts with. Paths are at most 8 hops and loop-free, so this only
+/// catches a misbehaving relay that does not decrement.
+pub const INITIAL_TTL: u8 = 16;
+/// Bits of the per-flow anti-replay window. Wide, because a reroute onto a shorter path
+/// reorders up to (latency difference × rate) packets and those must not count as replays.
+pub const REPLAY_WINDOW: u64 = 4096;
+/// Most flows kept; beyond it the least recently used is evicted.
+pub const MAX_FLOWS: usize = 65_536;
+
+macro_rules! reasons {
+	($($name:ident => $s:literal, $doc:literal;)*) => {
+		/// Why a datagram was dropped. Every drop is counted under one of these.
+		#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+		pub enum DropReason { $(#[doc = $doc] $name,)* }
+
+		impl DropReason {
+			/// Every reason, in counter order.
+			pub const ALL: &'static [DropReason] = &[$(DropReason::$name,)*];
+
+			/// The reason's name in logs, status and metrics.
+			pub fn as_str(self) -> &'static str {
+				match self { $(DropReason::$name => $s,)* }
+			}
+		}
+	};
+}
+
+reasons! {
+	Truncated => "truncated", "Shorter than its layout.";
+	BadVersion => "bad_version", "Unknown wire version.";
+	BadKind => "bad_kind", "Unknown datagram kind.";
+	Reserved => "reserved_bits", "Reserved bits set.";
+	TooFewHops => "too_few_hops", "Fewer than two hops.";
+	TooManyHops => "too_many_hops", "More than eight hops (or pulse entries).";
+	HopLoop => "hop_loop", "A segment repeats in the hop list.";
+	BadIndex => "bad_index", "Next-hop index out of range.";
+	TtlExpired => "ttl_expired", "TTL ran out.";
+	BadLoss => "bad_loss", "A pulse loss figure out of range.";
+	TrailingBytes => "trailing_bytes", "Bytes after a pulse.";
+	NotForMe => "not_for_me", "The hop addressed is not this agent.";
+	UnknownSegment => "unknown_segment", "A segment id not in the registry.";
+	Quarantined => "quarantined", "A quarantined segment on the path.";
+	UnexpectedSource => "unexpected_source", "Not sent from the previous hop's endpoint.";
+	BadMac => "bad_mac", "A hop or pulse MAC does not verify.";
+	Decrypt => "decrypt", "The payload does not decrypt.";
+	Replay => "replay", "A payload counter seen before, or too old.";
+	NotForSale => "not_for_sale", "Asked to relay, but this agent relays for nobody.";
+	BadInner => "bad_inner", "The decrypted payload is malformed.";
+	ExitDenied => "exit_denied", "The destination is not allowed by the exit policy.";
+	NoRoute => "no_route", "No usable path or egress.";
+	StalePulse => "stale_pulse", "A pulse older than one already seen.";
+	TooBig => "too_big", "Payload too large for the buffer.";
+}
+
+impl From<WireError> for DropReason {
+	fn from(e: WireError) -> DropReason {
+		match e {
+			WireError::Truncated { .. } => DropReason::Truncated,
+			WireError::BadVersion(_) => DropReason::BadVersion,
+			WireError::BadKind(_) => DropReason::BadKind,
+			WireError::Reserved => DropReason::Reserved,
+			WireError::TooFewHops(_) => DropReason::TooFewHops,
+			WireError::TooManyHops(_) => DropReason::TooManyHops,
+			WireError::HopLoop(_) => DropReason::HopLoop,
+			WireError::BadIndex { .. } => DropReason::BadIndex,
+			WireError::TtlExpired => DropReason::TtlExpired,
+			WireError::BadLoss(_) => DropReason::BadLoss,
+			WireError::TrailingBytes(_) => DropReason::TrailingBytes,
+			WireError::BufferTooSmall => DropReason::TooBig,
+		}
+	}
+}
+
+impl From<LookupError> for DropReason {
+	fn from(e: LookupError) -> DropReason {
+		match e {
+			LookupError::Unknown(_) => DropReason::UnknownSegment,
+			LookupError::Quarantined(_) => DropReason::Quarantined,
+		}
+	}
+}
+
+impl From<CryptoError> for DropReason {
+	fn from(e: CryptoError) -> DropReason {
+		match e {
+			CryptoError::BadMac | CryptoError::WeakKey => DropReason::BadMac,
+			CryptoError::Decrypt | CryptoError::Short => DropReason::Decrypt,
+		}
+	}
+}
+
+/// Drops counted by reason.
+#[derive(Clone, Debug, Default)]
+pub struct DropCounters([u64; 24]);
+
+impl DropCounters {
+	/// Count one drop.
+	pub fn add(&mut self, r: DropReason) {
+		self.0[r as usize] += 1;
+	}
+
+	/// Drops for `r`.
+	pub fn get(&self, r: DropReason) -> u64 {
+		self.0[r as usize]
+	}
+
+	/// All drops.
+	pub fn total(&self) -> u64 {
+		self.0.iter().sum()
+	}
+
+	/// Non-zero counters by name.
+	pub fn nonzero(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+		DropReason::ALL.iter().map(|r| (r.as_str(), self.get(*r))).filter(|(_, n)| *n > 0)
+	}
+}
+
+/// What to do with a received datagram.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Action {
+	/// Send the (rewritten) datagram, unchanged in length, to `to`.
+	Forward {
+		/// The next hop's registered endpoint.
+		to: SocketAddr,
+	},
+	/// This agent is the end of the path: `buf[payload]` is the decrypted inner payload.
+	Deliver {
+		/// The other end of the flow (the ingress of this datagram).
+		from: SegmentId,
+		/// The flow.
+		flow: FlowId,
+		/// Where the plaintext is in the buffer.
+		payload: Range<usize>,
+	},
+	/// Dropped; already counted.
+	Drop(DropReason),
+}
+
+/// A datagram [`Dataplane::encapsulate`] built.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Transmit {
+	/// The first hop's endpoint.
+	pub to: SocketAddr,
+	/// Where the datagram is in the buffer.
+	pub range: Range<usize>,
+}
+
+/// Anti-replay sliding window over payload counters (as WireGuard and IPsec keep).
+#[derive(Clone, Debug)]
+struct ReplayWindow {
+	/// One past the highest counter accepted; 0 before the first.
+	top: u64,
+	bits: Box<[u64; (REPLAY_WINDOW / 64) as usize]>,
+}
+
+impl ReplayWindow {
+	fn new() -> Self {
+		ReplayWindow { top: 0, bits: Box::new([0; (REPLAY_WINDOW / 64) as usize]) }
+	}
+
+	fn bit(c: u64) -> (usize, u64) {
+		let i = c % REPLAY_WINDOW;
+		((i / 64) as usize, 1u64 << (i % 64))
+	}
+
+	/// Whether `c` would be accepted.
+	fn check(&self, c: u64) -> bool {
+		if c >= self.top {
+			return true;
+		}
+		if self.top - c > REPLAY_WINDOW {
+			return false;
+		}
+		let (w, m) = Self::bit(c);
+		self.bits[w] & m == 0
+	}
+
+	/// Record `c`, which [`Self::check`] accepted.
+	fn set(&mut self, c: u64) {
+		if c >= self.top {
+			let advance = c + 1 - self.top;
+			if advance >= REPLAY_WINDOW {
+				self.bits.fill(0);
+			} else {
+				for k in self.top..=c {
+					let (w, m) = Self::bit(k);
+					self.bits[w] &= !m;
+				}
+			}
+			self.top = c + 1;
+		}
+		let (w, m) = Self::bit(c);
+		self.bits[w] |= m;
+	}
+}
+
+/// One flow between this agent and a remote end, both directions.
+struct Flow {
+	tx: FlowCipher,
+	tx_counter: u64,
+	rx: FlowCipher,
+	rx_window: ReplayWindow,
+	/// The sealed header for the current outbound path, so steady traffic costs no MAC work.
+	header: Option<Header>,
+	last_used_us: u64,
+}
+
+/// The data plane of one agent.
+pub struct Dataplane {
+	/// The registry view next hops are resolved through.
+	pub registry: Registry,
+	/// Byte counters.
+	pub accounting: Accounting,
+	/// Drops by reason.
+	pub drops: DropCounters,
+	/// Datagrams forwarded as a relay.
+	pub forwarded: u64,
+	/// Payloads delivered at the end of a path.
+	pub delivered: u64,
+	/// Payloads encapsulated as an ingress.
+	pub sent: u64,
+	/// Whether a datagram must come from the previous hop's registered address.
+	pub check_source: bool,
+	flows: HashMap<(SegmentId, FlowId), Flow>,
+}
+
+impl Dataplane {
+	/// A data plane resolving through `registry`.
+	pub fn new(registry: Registry, accounting: Accounting) -> Dataplane {
+		Dataplane {
+			registry,
+			accounting,
+			drops: DropCounters::default(),
+			forwarded: 0,
+			delivered: 0,
+			sent: 0,
+			check_source: true,
+			flows: HashMap::new(),
+		}
+	}
+
+	/// Count and log a drop.
+	pub fn drop_datagram(&mut self, reason: DropReason, from: Option<SocketAddr>) -> Action {
+		self.drops.add(reason);
+		tracing::debug!(reason = reason.as_str(), from = ?from, "dropped datagram");
+		Action::Drop(reason)
+	}
+
+	/// Handle one received data datagram in `buf` (rewritten in place when forwarded, decrypted
+	/// in place when delivered).
+	pub fn handle_datagram(&mut self, now_us: u64, from: SocketAddr, buf: &mut [u8]) -> Action {
+		match self.try_handle(now_us, from, buf) {
+			Ok(a) => a,
+			Err(r) => self.drop_datagram(r, Some(from)),
+		}
+	}
+
+	fn try_handle(
+		&mut self,
+		now_us: u64,
+		from: SocketAddr,
+		buf: &mut [u8],
+	) -> Result<Action, DropReason> {
+		let me = self.registry.me();
+		let (mut h, hlen) = Header::parse(buf)?;
+		if h.current() != me {
+			return Err(DropReason::NotForMe);
+		}
+		let prev = h.hops()[h.next as usize - 1];
+		let prev_endpoint = self.registry.endpoint(prev)?;
+		if self.check_source && prev_endpoint.ip() != from.ip() {
+			return Err(DropReason::UnexpectedSource);
+		}
+		let ingress = h.ingress();
+		self.registry.keys(ingress)?.verify_hop(&h, h.next as usize)?;
+		let len = buf.len();
+		let fkey = FlowKey::new(ingress, h.egress(), h.flow);
+		if !h.at_egress() {
+			let relays = self.registry.get(me).is_some_and(|s| s.price_per_gib.is_some());
+			if !relays {
+				return Err(DropReason::NotForSale);
+			}
+			let next = h.hops()[h.next as usize + 1];
+			let to = self.registry.endpoint(next)?;
+			// A datagram that would arrive with TTL 0 would only be dropped there.
+			h.ttl -= 1;
+			if h.ttl == 0 {
+				return Err(DropReason::TtlExpired);
+			}
+			h.next += 1;
+			h.write_mutable(buf)?;
+			self.accounting.record_in(prev, fkey, len as u64);
+			self.accounting.record_out(next, fkey, len as u64);
+			self.forwarded += 1;
+			return Ok(Action::Forward { to });
+		}
+		let key = (ingress, h.flow);
+		if !self.flows.contains_key(&key) {
+			// Only a datagram that decrypts creates state, so forged ones cannot fill the table.
+			let mut flow = self.new_flow(ingress, h.flow, now_us)?;
+			let counter = flow.rx.open(&mut buf[hlen..])?;
+			flow.rx_window.set(counter);
+			self.insert_flow(key, flow);
+			return Ok(self.delivered(prev, fkey, h.flow, ingress, hlen, len));
+		}
+		let flow = self.flows.get_mut(&key).ok_or(DropReason::NoRoute)?;
+		if buf.len() < hlen + AEAD_OVERHEAD {
+			return Err(DropReason::Decrypt);
+		}
+		let mut c = [0u8; COUNTER_LEN];
+		c.copy_from_slice(&buf[hlen..hlen + COUNTER_LEN]);
+		if !flow.rx_window.check(u64::from_be_bytes(c)) {
+			return Err(DropReason::Replay);
+		}
+		let counter = flow.rx.open(&mut buf[hlen..])?;
+		flow.rx_window.set(counter);
+		flow.last_used_us = now_us;
+		Ok(self.delivered(prev, fkey, h.flow, ingress, hlen, len))
+	}
+
+	fn delivered(
+		&mut self,
+		prev: SegmentId,
+		fkey: FlowKey,
+		flow: FlowId,
+		from: SegmentId,
+		hlen: usize,
+		len: usize,
+	) -> Action {
+		self.accounting.record_in(prev, fkey, len as u64);
+		self.delivered += 1;
+		Action::Deliver { from, flow, payload: hlen + COUNTER_LEN..len - TAG_LEN }
+	}
+
+	fn new_flow(&self, remote: SegmentId, flow: FlowId, now_us: u64) -> Result<Flow, DropReason> {
+		let me = self.registry.me();
+		let keys: &PeerKeys = self.registry.keys(remote)?;
+		Ok(Flow {
+			tx: keys.flow_cipher(flow, me, remote),
+			tx_counter: 0,
+			rx: keys.flow_cipher(flow, remote, me),
+			rx_window: ReplayWindow::new(),
+			header: None,
+			last_used_us: now_us,
+		})
+	}
+
+	fn insert_flow(&mut self, key: (SegmentId, FlowId), flow: Flow) {
+		if self.flows.len() >= MAX_FLOWS {
+			if let Some(oldest) =
+				self.flows.iter().min_by_key(|(_, f)| f.last_used_us).map(|(k, _)| *k)
+			{
+				self.flows.remove(&oldest);
+			}
+		}
+		self.flows.insert(key, flow);
+	}
+
+	/// Forget flows idle since before `cutoff_us`.
+	pub fn expire_flows(&mut self, cutoff_us: u64) {
+		self.flows.retain(|_, f| f.last_used_us >= cutoff_us);
+	}
+
+	/// Flows held.
+	pub fn flow_count(&self) -> usize {
+		self.flows.len()
+	}
+
+	/// Wrap the payload at `buf[HEADROOM..HEADROOM + payload_len]` for `flow` over `path`
+	/// (this agent first, the remote end last), in place. `buf` must have [`TAILROOM`] bytes
+	/// after the payload. Returns where to send which bytes.
+	pub fn encapsulate(
+		&mut self,
+		now_us: u64,
+		flow: FlowId,
+		path: &[SegmentId],
+		buf: &mut [u8],
+		payload_len: usize,
+	) -> Result<Transmit, DropReason> {
+		let r = self.try_encapsulate(now_us, flow, path, buf, payload_len);
+		if let Err(reason) = r {
+			self.drop_datagram(reason, None);
+		}
+		r
+	}
+
+	fn try_encapsulate(
+		&mut self,
+		now_us: u64,
+		flow_id: FlowId,
+		path: &[SegmentId],
+		buf: &mut [u8],
+		payload_len: usize,
+	) -> Result<Transmit, DropReason> {
+		check_path(path)?;
+		let me = self.registry.me();
+		let (Some(&first), Some(&remote)) = (path.first(), path.last()) else {
+			return Err(DropReason::NoRoute);
+		};
+		if first != me {
+			return Err(DropReason::NoRoute);
+		}
+		let end = HEADROOM + payload_len + TAILROOM;
+		if buf.len() < end {
+			return Err(DropReason::TooBig);
+		}
+		let to = self.registry.endpoint(path[1])?;
+		let key = (remote, flow_id);
+		if !self.flows.contains_key(&key) {
+			let f = self.new_flow(remote, flow_id, now_us)?;
+			self.insert_flow(key, f);
+		}
+		let stale =
+			self.flows.get(&key).is_none_or(|f| f.header.as_ref().is_none_or(|h| h.hops() != path));
+		if stale {
+			let mut h = Header::new(path, flow_id, INITIAL_TTL)?;
+			let mut keys: Vec<&PeerKeys> = Vec::with_capacity(path.len());
+			for (i, hop) in path.iter().enumerate() {
+				// Hop 0 is this agent; its slot is unused by `seal_header`.
+				let k =
+					if i == 0 { self.registry.keys(path[1])? } else { self.registry.keys(*hop)? };
+				keys.push(k);
+			}
+			seal_header(&mut h, &keys);
+			if let Some(f) = self.flows.get_mut(&key) {
+				f.header = Some(h);
+			}
+		}
+		let flow = self.flows.get_mut(&key).ok_or(DropReason::NoRoute)?;
+		let header = flow.header.as_ref().ok_or(DropReason::NoRoute)?;
+		let hlen = header.encoded_len();
+		let start = HEADROOM - COUNTER_LEN - hlen;
+		header.write(&mut buf[start..])?;
+		let counter = flow.tx_counter;
+		flow.tx_counter += 1;
+		flow.last_used_us = now_us;
+		flow.tx.seal(counter, &mut buf[HEADROOM - COUNTER_LEN..end])?;
+		let len = (end - start) as u64;
+		self.accounting.record_out(path[1], FlowKey::new(me, remote, flow_id), len);
+		self.sent += 1;
+		Ok(Transmit { to, range: start..end })
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::registry::tests::{entry, secret};
+	use ditex_primitives::wire::{encoded_len, MAC_LEN};
+
+	/// Five agents 1..=5 on 127.0.0.1:20001.. with segment 5 not for sale.
+	fn agents() -> Vec<Dataplane> {
+		let mut entries: Vec<_> = (1..=5).map(entry).collect();
+		entries[4].price_per_gib = None;
+		(1..=5)
+			.map(|id| {
+				Dataplane::new(
+					Registry::new(id, secret(id), &entries).unwrap(),
+					Accounting::default(),
+				)
+			})
+			.collect()
+	}
+
+	fn addr(id: SegmentId) -> SocketAddr {
+		format!("127.0.0.1:{}", 20000 + id).parse().unwrap()
+	}
+
+	fn packet(dp: &mut Dataplane, path: &[SegmentId], flow: FlowId, payload: &[u8]) -> Vec<u8> {
+		let mut buf = vec![0u8; HEADROOM + payload.len() + TAILROOM];
+		buf[HEADROOM..HEADROOM + payload.len()].copy_from_slice(payload);
+		let t = dp.encapsulate(0, flow, path, &mut buf, payload.len()).unwrap();
+		assert_eq!(t.to, addr(path[1]));
+		buf[t.range].to_vec()
+	}
+
+	/// Carry a datagram along its path; returns what the last agent did.
+	fn carry(a: &mut [Dataplane], path: &[SegmentId], mut dgram: Vec<u8>) -> (Action, Vec<u8>) {
+		for w in path.windows(2) {
+			let act = a[w[1] as usize - 1].handle_datagram(0, addr(w[0]), &mut dgram);
+			match act {
+				Action::Forward { to } => {
+					assert_eq!(to, addr(path[2 + path.iter().position(|x| *x == w[0]).unwrap()]))
+				},
+				other => return (other, dgram),
+			}
+		}
+		unreachable!("the egress delivers or drops")
+	}
+
+	#[test]
+	fn two_relay_path_delivers_and_replies() {
+		let mut a = agents();
+		let path = [1, 2, 3, 4];
+		let d = packet(&mut a[0], &path, 77, b"payload");
+		let (act, buf) = carry(&mut a, &path, d);
+		let Action::Deliver { from, flow, payload } = act else { panic!("{act:?}") };
+		assert_eq!((from, flow, &buf[payload]), (1, 77, &b"payload"[..]));
+		assert_eq!((a[1].forwarded, a[2].forwarded, a[3].delivered), (1, 1, 1));
+		// The reply goes back the reverse path under the same flow.
+		let back = [4, 3, 2, 1];
+		let d = packet(&mut a[3], &back, 77, b"reply");
+		let (act, buf) = carry(&mut a, &back, d);
+		let Action::Deliver { from, payload, .. } = act else { panic!("{act:?}") };
+		assert_eq!((from, &buf[payload]), (4, &b"reply"[..]));
+		assert_eq!(a[1].accounting.peer(3).bytes_out, a[2].accounting.peer(2).bytes_in);
+	}
+
+	fn expect_drop(dp: &mut Dataplane, from: SegmentId, mut d: Vec<u8>, reason: DropReason) {
+		let before = dp.drops.get(reason);
+		let fwd = dp.forwarded;
+		assert_eq!(dp.handle_datagram(0, addr(from), &mut d), Action::Drop(reason));
+		assert_eq!(dp.drops.get(reason), before + 1, "{reason:?} counted");
+		assert_eq!(dp.forwarded, fwd, "nothing forwarded");
+	}
+
+	#[test]
+	fn malformed_and_truncated_headers_are_dropped_and_counted() {
+		let mut a = agents();
+		let d = packet(&mut a[0], &[1, 2, 3], 1, b"x");
+		for cut in [0, 1, 10, 16, encoded_len(3) - 1] {
+			expect_drop(&mut a[1], 1, d[..cut].to_vec(), DropReason::Truncated);
+		}
+		let mut bad = d.clone();
+		bad[0] = 9;
+		expect_drop(&mut a[1], 1, bad, DropReason::BadVersion);
+		let mut bad = d.clone();
+		bad[5] = 1;
+		expect_drop(&mut a[1], 1, bad, DropReason::Reserved);
+		let mut bad = d.clone();
+		bad[3] = 7;
+		expect_drop(&mut a[1], 1, bad, DropReason::BadIndex);
+		let mut bad = d;
+		bad[2] = 9;
+		expect_drop(&mut a[1], 1, bad, DropReason::TooManyHops);
+	}
+
+	#[test]
+	fn bad_mac_hop_loop_and_ttl_are_dropped() {
+		let mut a = agents();
+		let d = packet(&mut a[0], &[1, 2, 3], 1, b"x");
+		let mut bad = d.clone();
+		let mac_at = encoded_len(3) - 2 * MAC_LEN;
+		bad[mac_at] ^= 1;
+		expect_drop(&mut a[1], 1, bad, DropReason::BadMac);
+		// Hop 3 replaced by 4: hop 2's MAC no longer matches (the path is covered).
+		let mut bad = d.clone();
+		bad[16 + 8..16 + 12].copy_from_slice(&4u32.to_be_bytes());
+		expect_drop(&mut a[1], 1, bad, DropReason::BadMac);
+		let mut bad = d.clone();
+		bad[16 + 8..16 + 12].copy_from_slice(&1u32.to_be_bytes());
+		expect_drop(&mut a[1], 1, bad, DropReason::HopLoop);
+		let mut bad = d.clone();
+		bad[4] = 0;
+		expect_drop(&mut a[1], 1, bad, DropReason::TtlExpired);
+		let mut bad = d;
+		bad[4] = 1;
+		expect_drop(&mut a[1], 1, bad, DropReason::TtlExpired);
+	}
+
+	#[test]
+	fn unknown_segments_wrong_source_and_misaddressed() {
+		let mut a = agents();
+		let d = packet(&mut a[0], &[1, 2, 3], 1, b"x");
+		expect_drop(&mut a[2], 1, d.clone(), DropReason::NotForMe);
+		let from_elsewhere: SocketAddr = "10.9.9.9:1".parse().unwrap();
+		let before = a[1].drops.get(DropReason::UnexpectedSource);
+		assert_eq!(
+			a[1].handle_datagram(0, from_elsewhere, &mut d.clone()),
+			Action::Drop(DropReason::UnexpectedSource)
+		);
+		assert_eq!(a[1].drops.get(DropReason::UnexpectedSource), before + 1);
+		// An agent that does not know segment 3 cannot resolve the next hop.
+		let entries: Vec<_> = [1, 2].into_iter().map(entry).collect();
+		let mut lonely =
+			Dataplane::new(Registry::new(2, secret(2), &entries).unwrap(), Accounting::default());
+		expect_drop(&mut lonely, 1, d, DropReason::UnknownSegment);
+		// Nor can an ingress encapsulate towards an unknown segment.
+		let mut buf = vec![0u8; HEADROOM + 1 + TAILROOM];
+		assert_eq!(a[0].encapsulate(0, 1, &[1, 42], &mut buf, 1), Err(DropReason::UnknownSegment));
+		assert_eq!(a[0].drops.get(DropReason::UnknownSegment), 1);
+	}
+
+	#[test]
+	fn not_for_sale_does_not_relay_but_still_terminates() {
+		let mut a = agents();
+		let d = packet(&mut a[0], &[1, 5, 3], 1, b"x");
+		expect_drop(&mut a[4], 1, d, DropReason::NotForSale);
+		let d = packet(&mut a[0], &[1, 5], 2, b"x");
+		let (act, _) = carry(&mut a, &[1, 5], d);
+		assert!(matches!(act, Action::Deliver { .. }));
+	}
+
+	#[test]
+	fn replays_and_tampered_payloads_are_dropped() {
+		let mut a = agents();
+		let d1 = packet(&mut a[0], &[1, 2], 9, b"one");
+		let d2 = packet(&mut a[0], &[1, 2], 9, b"two");
+		let (act, _) = carry(&mut a, &[1, 2], d2.clone());
+		assert!(matches!(act, Action::Deliver { .. }));
+		// Out of order but new: accepted.
+		let (act, _) = carry(&mut a, &[1, 2], d1.clone());
+		assert!(matches!(act, Action::Deliver { .. }));
+		expect_drop(&mut a[1], 1, d1, DropReason::Replay);
+		expect_drop(&mut a[1], 1, d2.clone(), DropReason::Replay);
+		let mut t = d2;
+		let n = t.len();
+		t[n - 20] ^= 1;
+		// Counter 1 was seen; make it a fresh counter so the AEAD, not the window, rejects it.
+		let hl = encoded_len(2);
+		t[hl..hl + 8].copy_from_slice(&5u64.to_be_bytes());
+		expect_drop(&mut a[1], 1, t, DropReason::Decrypt);
+	}
+
+	#[test]
+	fn random_corruption_never_panics_and_every_datagram_is_accounted_for() {
+		let mut a = agents();
+		let good = packet(&mut a[0], &[1, 2, 3, 4], 5, &[0xab; 300]);
+		let mut x = 0x1234_5678_9abc_def0u64;
+		let mut rnd = move || {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			x
+		};
+		let hl = encoded_len(4);
+		let (mut forwarded, mut dropped) = (0u64, 0u64);
+		for _ in 0..5_000 {
+			let mut d = good.clone();
+			// Flip a byte of the header, or cut the datagram short.
+			match rnd() % 4 {
+				0 => d.truncate(rnd() as usize % d.len()),
+				_ => {
+					let at = rnd() as usize % hl;
+					d[at] ^= 1 + (rnd() % 255) as u8;
+				},
+			}
+			// What hop 1 cannot check: the next index and TTL (outside every MAC, by design),
+			// the MACs of hops 2 and 3, which only they can verify, and the payload, which only
+			// the egress can (its AEAD).
+			let later_macs = 16 + 4 * 4 + 2 * MAC_LEN..hl;
+			let unchecked = d.len() >= hl
+				&& (0..hl).all(|k| d[k] == good[k] || k == 3 || k == 4 || later_macs.contains(&k));
+			match a[1].handle_datagram(0, addr(1), &mut d) {
+				Action::Forward { .. } => {
+					assert!(unchecked, "forwarded a header corrupted where this hop checks");
+					forwarded += 1;
+					// Carry it on: whatever the later hops and the egress accept is intact.
+					let mut act = a[2].handle_datagram(0, addr(2), &mut d);
+					if matches!(act, Action::Forward { .. }) {
+						act = a[3].handle_datagram(0, addr(3), &mut d);
+					}
+					if let Action::Deliver { payload, .. } = act {
+						assert_eq!(&d[payload], &[0xab; 300][..], "delivered a corrupted payload");
+					}
+				},
+				Action::Deliver { .. } => panic!("hop 2 of 4 never delivers"),
+				Action::Drop(_) => dropped += 1,
+			}
+		}
+		assert_eq!(a[1].drops.total(), dropped);
+		assert_eq!(a[1].forwarded, forwarded);
+	}
+
+	#[test]
+	fn replay_window_edges() {
+		let mut w = ReplayWindow::new();
+		for c in [0, 5, 3, REPLAY_WINDOW + 10] {
+			assert!(w.check(c));
+			w.set(c);
+			assert!(!w.check(c));
+		}
+		assert!(!w.check(9), "older than the window");
+		assert!(w.check(REPLAY_WINDOW + 9));
+		w.set(10 * REPLAY_WINDOW);
+		assert!(w.check(10 * REPLAY_WINDOW - 1));
+	}
+}

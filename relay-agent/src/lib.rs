@@ -1,0 +1,30 @@
+//! # ditex-relay
+//!
+//! The relay agent: carries traffic over source-routed paths of registered segment routers,
+//! measures its group with pulses, routes around bad paths and counts what it carries.
+//!
+//! The crate is a sans-IO core inside a thin I/O shell, as quinn-proto and boringtun are:
+//!
+//! | module | responsibility |
+//! | --- | --- |
+//! | [`wire`] | hop MACs, pulse MACs, end-to-end payload AEAD (formats: [`ditex_primitives::wire`]) |
+//! | [`registry`] | the registry view: segment id → endpoint, key, price; next hops resolve only here |
+//! | [`dataplane`] | forwarding state machine: `handle_datagram` → forward / deliver / drop |
+//! | [`pulse`] | pulses, per-peer relative latency, jitter, loss, baselines, skew |
+//! | [`routing`] | default path versus one- and two-relay detours, with hysteresis |
+//! | [`accounting`] | byte counters per peer and per flow, persisted atomically |
+//! | [`config`] | the TOML config and its documented defaults |
+//! | [`shell`] | tokio sockets with batched I/O, TUN, timers, status file |
+//!
+//! Everything but [`shell`] is pure: it takes `now` as an argument and returns what to send.
+
+#![warn(missing_docs)]
+
+pub mod accounting;
+pub mod config;
+pub mod dataplane;
+pub mod pulse;
+pub mod registry;
+pub mod routing;
+pub mod shell;
+pub mod wire;

@@ -1,0 +1,157 @@
+//! `ditex-relay`: the relay agent daemon and its command line.
+
+use std::{io::IsTerminal as _, net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use ditex_relay::{
+	config::Config,
+	shell::{self, status::Status, ForwardSpec, Options},
+};
+use rand_core::OsRng;
+use x25519_dalek::{PublicKey, StaticSecret};
+
+/// The ditex relay agent: carries traffic over paths of registered segment routers and routes
+/// around bad ones.
+#[derive(Parser)]
+#[command(name = "ditex-relay", version)]
+struct Cli {
+	/// Log filter (tracing `EnvFilter` syntax); `RUST_LOG` wins if set.
+	#[arg(long, global = true, default_value = "info")]
+	log: String,
+	#[command(subcommand)]
+	cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+	/// Run the agent: relay, measure, route.
+	Run {
+		/// The TOML config.
+		#[arg(short, long)]
+		config: PathBuf,
+		/// Stop after this many milliseconds (tests, benchmarks).
+		#[arg(long, hide = true)]
+		run_for_ms: Option<u64>,
+	},
+	/// Run the agent and forward a local UDP port through the overlay (no privileges needed).
+	Forward {
+		/// The TOML config.
+		#[arg(short, long)]
+		config: PathBuf,
+		/// Local address applications send to.
+		#[arg(long)]
+		local: SocketAddr,
+		/// Where the egress delivers the datagrams.
+		#[arg(long)]
+		to: SocketAddr,
+		/// Egress segment id.
+		#[arg(long)]
+		egress: u32,
+		/// Stop after this many milliseconds (tests, benchmarks).
+		#[arg(long, hide = true)]
+		run_for_ms: Option<u64>,
+	},
+	/// Show a running agent's status (from its status file).
+	Status {
+		/// The agent's TOML config (to find its status file).
+		#[arg(short, long, required_unless_present = "file")]
+		config: Option<PathBuf>,
+		/// The status file itself.
+		#[arg(long)]
+		file: Option<PathBuf>,
+		/// Print the raw JSON.
+		#[arg(long)]
+		json: bool,
+	},
+	/// Print a new X25519 data-plane key pair.
+	Keygen,
+}
+
+fn init_logs(filter: &str) {
+	let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+		.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+	tracing_subscriber::fmt()
+		.with_env_filter(filter)
+		.with_ansi(std::io::stderr().is_terminal())
+		.with_writer(std::io::stderr)
+		.init();
+}
+
+fn main() -> anyhow::Result<()> {
+	let cli = Cli::parse();
+	init_logs(&cli.log);
+	match cli.cmd {
+		Cmd::Run { config, run_for_ms } => {
+			let cfg = Config::load(&config)?;
+			let opts = Options { forward: None, run_for: run_for_ms.map(Duration::from_millis) };
+			runtime()?.block_on(shell::run(cfg, opts))
+		},
+		Cmd::Forward { config, local, to, egress, run_for_ms } => {
+			let cfg = Config::load(&config)?;
+			let opts = Options {
+				forward: Some(ForwardSpec { local, to, egress }),
+				run_for: run_for_ms.map(Duration::from_millis),
+			};
+			runtime()?.block_on(shell::run(cfg, opts))
+		},
+		Cmd::Status { config, file, json } => {
+			let path = match (file, config) {
+				(Some(f), _) => f,
+				(None, Some(c)) => Config::load(&c)?.agent.status_file,
+				(None, None) => anyhow::bail!("give --config or --file"),
+			};
+			let s = Status::read(&path)?;
+			if json {
+				println!("{}", serde_json::to_string_pretty(&s)?);
+			} else {
+				print_status(&s);
+			}
+			Ok(())
+		},
+		Cmd::Keygen => {
+			let secret = StaticSecret::random_from_rng(OsRng);
+			println!("secret_key = \"0x{}\"", hex::encode(secret.to_bytes()));
+			println!("key = \"0x{}\"", hex::encode(PublicKey::from(&secret).as_bytes()));
+			Ok(())
+		},
+	}
+}
+
+/// The daemon is one task; a current-thread runtime keeps it on one core, cache-warm.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+	tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")
+}
+
+fn print_status(s: &Status) {
+	println!("segment {}  up {} s", s.id, s.uptime_s);
+	println!("forwarded {}  delivered {}  sent {}", s.forwarded, s.delivered, s.sent);
+	println!(
+		"pulses sent {} ({} B)  received {} ({} B)",
+		s.pulses_sent, s.pulse_bytes_sent, s.pulses_received, s.pulse_bytes_received
+	);
+	if s.drops.is_empty() {
+		println!("drops: none");
+	} else {
+		let d: Vec<String> = s.drops.iter().map(|(k, v)| format!("{k}={v}")).collect();
+		println!("drops: {}", d.join(" "));
+	}
+	for r in &s.routes {
+		let p: Vec<String> = r.path.iter().map(u32::to_string).collect();
+		println!("route to {}: {}  ({} switches)", r.dst, p.join(" → "), r.switches);
+	}
+	println!("{:>6} {:>6} {:>12} {:>10} {:>8}", "from", "to", "latency µs", "jitter µs", "loss %");
+	for l in &s.links {
+		println!(
+			"{:>6} {:>6} {:>12} {:>10} {:>8.2}",
+			l.from,
+			l.to,
+			l.latency_us,
+			l.jitter_us,
+			l.loss_ppm as f64 / 10_000.0
+		);
+	}
+	if !s.skewed.is_empty() {
+		println!("clock skew suspected: {:?}", s.skewed);
+	}
+}

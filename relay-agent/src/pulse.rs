@@ -1,0 +1,602 @@
+//! Pulses: the group members' mutual measurements, sans I/O.
+//!
+//! Every interval each agent sends every group peer an authenticated [`Pulse`]. The receiver
+//! keeps, per peer, the relative one-way latency (receive time − send time on unsynchronised
+//! clocks), jitter and loss. Clocks need not agree: along any two paths from A to Z the clock
+//! offsets sum to the same (offset Z − offset A), so comparing summed relative latencies is
+//! exact. A windowed minimum (the baseline) absorbs slow drift, and a baseline that only ever
+//! climbs (or only ever falls) flags clock skew.
+//!
+//! A receiver only sees its inbound links. So each pulse carries a small summary: the echo
+//! (what the sender measured of the receiver's pulses, so the receiver learns its outbound
+//! link) and a few of the sender's own outbound links, round-robin, so every member learns the
+//! legs of one- and two-relay detours. When an inbound link changes sharply the agent sends an
+//! extra pulse at once (rate-limited), so the peer learns of its degraded outbound link within
+//! one one-way delay rather than a whole interval.
+//!
+//! All times are microseconds the caller passes in (`now_us`); nothing here reads a clock.
+
+use std::{
+	collections::{HashMap, VecDeque},
+	net::SocketAddr,
+};
+
+use ditex_primitives::{
+	registry::SegmentId,
+	wire::{Pulse, PulseEntry, LOSS_SCALE, MAX_PULSE_ENTRIES, MAX_PULSE_LEN},
+};
+
+use crate::{dataplane::DropReason, registry::Registry};
+
+/// Loss in parts per million meaning "down": nothing heard.
+pub const LOSS_DOWN: u32 = 1_000_000;
+
+/// Tunables of the pulse bookkeeping.
+#[derive(Clone, Debug)]
+pub struct PulseConfig {
+	/// Time between pulses to each peer. Default 1 s.
+	pub interval_us: u64,
+	/// Pulses over which loss is computed. Default 16: short, so heavy loss shows in a few
+	/// intervals.
+	pub loss_window: u32,
+	/// Width of one baseline bucket. Default 10 s.
+	pub bucket_us: u64,
+	/// Buckets in the baseline window (its minimum is the baseline). Default 6 (one minute).
+	pub buckets: usize,
+	/// A baseline that moves the same way over every bucket by at least this much is flagged
+	/// as clock skew. Default 1 ms.
+	pub skew_min_change_us: i64,
+	/// A latency change that triggers an immediate extra pulse to the peer. Default 5 ms.
+	pub trigger_us: i64,
+	/// Learned (second-hand) links older than this are forgotten. Default 30 intervals.
+	pub remote_ttl_us: u64,
+}
+
+impl Default for PulseConfig {
+	fn default() -> Self {
+		PulseConfig::with_interval(1_000_000)
+	}
+}
+
+impl PulseConfig {
+	/// The defaults scaled to `interval_us`.
+	pub fn with_interval(interval_us: u64) -> Self {
+		PulseConfig {
+			interval_us,
+			loss_window: 16,
+			bucket_us: 10 * interval_us,
+			buckets: 6,
+			skew_min_change_us: 1_000,
+			trigger_us: 5_000,
+			remote_ttl_us: 30 * interval_us,
+		}
+	}
+}
+
+/// What is known of one directed link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkMetrics {
+	/// Relative one-way latency in µs (of the latest pulse).
+	pub latency_us: i64,
+	/// The windowed minimum of the latency: offset + propagation, without queueing.
+	pub baseline_us: i64,
+	/// Jitter in µs (RFC 3550 estimator).
+	pub jitter_us: u32,
+	/// Loss in parts per million.
+	pub loss_ppm: u32,
+	/// Local time of the last update.
+	pub updated_us: u64,
+}
+
+/// A windowed minimum over fixed buckets.
+#[derive(Clone, Debug, Default)]
+struct Baseline {
+	buckets: VecDeque<(u64, i64)>,
+}
+
+impl Baseline {
+	fn add(&mut self, now_us: u64, v: i64, cfg: &PulseConfig) {
+		let idx = now_us / cfg.bucket_us.max(1);
+		match self.buckets.back_mut() {
+			Some((i, m)) if *i == idx => *m = (*m).min(v),
+			_ => self.buckets.push_back((idx, v)),
+		}
+		while self.buckets.front().is_some_and(|(i, _)| *i + cfg.buckets as u64 <= idx) {
+			self.buckets.pop_front();
+		}
+	}
+
+	fn min(&self) -> Option<i64> {
+		self.buckets.iter().map(|(_, m)| *m).min()
+	}
+
+	/// Whether every full window of buckets moved the same way, by at least the threshold.
+	fn skewed(&self, cfg: &PulseConfig) -> bool {
+		if self.buckets.len() < cfg.buckets || cfg.buckets < 3 {
+			return false;
+		}
+		// The last bucket is still filling; judge the complete ones.
+		let v: Vec<i64> = self.buckets.iter().take(self.buckets.len() - 1).map(|b| b.1).collect();
+		let up = v.windows(2).all(|w| w[1] > w[0]);
+		let down = v.windows(2).all(|w| w[1] < w[0]);
+		let change = (v[v.len() - 1] - v[0]).abs();
+		(up || down) && change >= cfg.skew_min_change_us
+	}
+}
+
+/// What this agent measures of one peer's pulses.
+#[derive(Clone, Debug)]
+struct Inbound {
+	boot_id: u32,
+	first_seq: u32,
+	highest_seq: u32,
+	/// Bit `i` set: pulse `highest_seq - i` arrived.
+	received: u64,
+	nsamples: u64,
+	last_latency: i64,
+	jitter_us: f64,
+	last_rx_us: u64,
+	baseline: Baseline,
+	skew: bool,
+}
+
+impl Inbound {
+	fn new(p: &Pulse) -> Self {
+		Inbound {
+			boot_id: p.boot_id,
+			first_seq: p.seq,
+			highest_seq: p.seq,
+			received: 0,
+			nsamples: 0,
+			last_latency: 0,
+			jitter_us: 0.0,
+			last_rx_us: 0,
+			baseline: Baseline::default(),
+			skew: false,
+		}
+	}
+
+	/// Record `seq`; false if it was seen already or is too old to tell.
+	fn mark(&mut self, seq: u32) -> bool {
+		if seq > self.highest_seq || self.received == 0 {
+			let shift = seq.wrapping_sub(self.highest_seq);
+			self.received =
+				if self.received == 0 || shift >= 64 { 0 } else { self.received << shift };
+			self.received |= 1;
+			self.highest_seq = seq;
+			return true;
+		}
+		let back = self.highest_seq - seq;
+		if back >= 64 || self.received & (1 << back) != 0 {
+			return false;
+		}
+		self.received |= 1 << back;
+		true
+	}
+
+	/// The latest sample: routing reacts to the first degraded pulse and leaves spike
+	/// rejection to its own hysteresis (rounds and margins).
+	fn latency(&self) -> i64 {
+		self.last_latency
+	}
+
+	fn loss_ppm(&self, now_us: u64, cfg: &PulseConfig) -> u32 {
+		let span = (self.highest_seq - self.first_seq + 1).min(cfg.loss_window) as u64;
+		let mask = if span >= 64 { u64::MAX } else { (1u64 << span) - 1 };
+		let got = (self.received & mask).count_ones() as u64;
+		// Silence counts as loss too: the peer should have sent one pulse per interval.
+		let silent = now_us.saturating_sub(self.last_rx_us);
+		// A pulse is overdue once half an interval has passed after it was due.
+		let missing = silent.saturating_sub(cfg.interval_us / 2) / cfg.interval_us.max(1);
+		let expected = span + missing;
+		((expected - got.min(expected)) * 1_000_000 / expected.max(1)) as u32
+	}
+
+	fn metrics(&self, now_us: u64, cfg: &PulseConfig) -> LinkMetrics {
+		LinkMetrics {
+			latency_us: self.latency(),
+			baseline_us: self.baseline.min().unwrap_or(self.last_latency),
+			jitter_us: self.jitter_us as u32,
+			loss_ppm: self.loss_ppm(now_us, cfg),
+			updated_us: self.last_rx_us,
+		}
+	}
+}
+
+/// A link learned from a peer's pulse.
+#[derive(Clone, Debug)]
+struct Learned {
+	metrics: LinkMetrics,
+	baseline: Baseline,
+}
+
+/// Counters of the pulse machinery.
+#[derive(Clone, Debug, Default)]
+pub struct PulseStats {
+	/// Pulses sent.
+	pub sent: u64,
+	/// Bytes of pulses sent (UDP payload).
+	pub bytes_sent: u64,
+	/// Pulses accepted.
+	pub received: u64,
+	/// Bytes of pulses accepted.
+	pub bytes_received: u64,
+	/// Extra pulses sent because an inbound link changed sharply.
+	pub triggered: u64,
+}
+
+/// The pulse bookkeeping of one agent.
+pub struct Pulses {
+	me: SegmentId,
+	boot_id: u32,
+	cfg: PulseConfig,
+	inbound: HashMap<SegmentId, Inbound>,
+	/// Next sequence number and summary cursor per receiver.
+	outbound: HashMap<SegmentId, (u32, usize)>,
+	learned: HashMap<(SegmentId, SegmentId), Learned>,
+	/// Peers owed an immediate pulse, with the time the last triggered one went out.
+	urgent: Vec<SegmentId>,
+	last_triggered: HashMap<SegmentId, u64>,
+	/// Bumped whenever a link changes sharply: the router should look again.
+	changed: bool,
+	/// Counters.
+	pub stats: PulseStats,
+}
+
+impl Pulses {
+	/// Bookkeeping for agent `me`, which picked `boot_id` at start.
+	pub fn new(me: SegmentId, boot_id: u32, cfg: PulseConfig) -> Self {
+		Pulses {
+			me,
+			boot_id,
+			cfg,
+			inbound: HashMap::new(),
+			outbound: HashMap::new(),
+			learned: HashMap::new(),
+			urgent: Vec::new(),
+			last_triggered: HashMap::new(),
+			changed: false,
+			stats: PulseStats::default(),
+		}
+	}
+
+	/// The configuration.
+	pub fn config(&self) -> &PulseConfig {
+		&self.cfg
+	}
+
+	/// Whether a link changed sharply since the last call (and reset the flag).
+	pub fn take_changed(&mut self) -> bool {
+		std::mem::take(&mut self.changed)
+	}
+
+	/// Emit pulses through `emit(to, bytes)`: with `regular`, the round to every peer in
+	/// `peers` (the caller's interval timer says when); always, the triggered ones owed. The
+	/// caller's timer, not this type, keeps the cadence, so rounds never drift with traffic.
+	/// `clock_us` is this agent's wall clock, stamped as the send time.
+	pub fn poll_transmit(
+		&mut self,
+		now_us: u64,
+		clock_us: u64,
+		registry: &Registry,
+		peers: &[SegmentId],
+		regular: bool,
+		mut emit: impl FnMut(SocketAddr, &[u8]),
+	) {
+		let mut due: Vec<SegmentId> = std::mem::take(&mut self.urgent);
+		if regular {
+			due.clear();
+			due.extend_from_slice(peers);
+		} else {
+			self.stats.triggered += due.len() as u64;
+		}
+		let mut buf = [0u8; MAX_PULSE_LEN];
+		for peer in due {
+			let (Ok(keys), Ok(to)) = (registry.keys(peer), registry.endpoint(peer)) else {
+				continue;
+			};
+			let mut p = self.build(now_us, clock_us, peer, peers);
+			p.mac = keys.pulse_mac(&p, peer);
+			if let Ok(n) = p.write(&mut buf) {
+				self.stats.sent += 1;
+				self.stats.bytes_sent += n as u64;
+				emit(to, &buf[..n]);
+			}
+		}
+	}
+
+	fn build(&mut self, now_us: u64, clock_us: u64, to: SegmentId, peers: &[SegmentId]) -> Pulse {
+		let (seq, cursor) = {
+			let o = self.outbound.entry(to).or_insert((0, 0));
+			let s = *o;
+			o.0 = o.0.wrapping_add(1);
+			s
+		};
+		let mut p = Pulse::new(self.me, seq, clock_us, self.boot_id);
+		if let Some(i) = self.inbound.get(&to) {
+			p.push(entry(to, &i.metrics(now_us, &self.cfg)));
+		}
+		// The rest: this agent's outbound links (learned from echoes), round-robin.
+		let mut k = 0;
+		let n = peers.len();
+		while p.entries().len() < MAX_PULSE_ENTRIES && k < n {
+			let peer = peers[(cursor + k) % n];
+			k += 1;
+			if peer == to {
+				continue;
+			}
+			if let Some(l) = self.learned.get(&(self.me, peer)) {
+				if now_us.saturating_sub(l.metrics.updated_us) <= self.cfg.remote_ttl_us {
+					p.push(entry(peer, &l.metrics));
+				}
+			}
+		}
+		if let Some(o) = self.outbound.get_mut(&to) {
+			o.1 = if n == 0 { 0 } else { (cursor + k) % n };
+		}
+		p
+	}
+
+	/// Take one received pulse datagram. Returns the sender, or why it was dropped (the
+	/// caller counts it).
+	pub fn handle_pulse(
+		&mut self,
+		now_us: u64,
+		from: SocketAddr,
+		buf: &[u8],
+		registry: &Registry,
+		check_source: bool,
+	) -> Result<SegmentId, DropReason> {
+		let p = Pulse::parse(buf)?;
+		let sender = p.sender;
+		let endpoint = registry.endpoint(sender)?;
+		if check_source && endpoint.ip() != from.ip() {
+			return Err(DropReason::UnexpectedSource);
+		}
+		registry.keys(sender)?.verify_pulse(&p, self.me)?;
+		let cfg = self.cfg.clone();
+		let latency = (now_us as i64).saturating_sub(p.send_time_us as i64);
+		let inb = self.inbound.entry(sender).or_insert_with(|| Inbound::new(&p));
+		if inb.boot_id != p.boot_id {
+			// The peer restarted: its sequence starts over.
+			*inb = Inbound::new(&p);
+		}
+		if !inb.mark(p.seq) {
+			return Err(DropReason::StalePulse);
+		}
+		let before = inb.latency();
+		let had = inb.nsamples > 0;
+		let lost_before = inb.loss_ppm(now_us, &cfg);
+		if had {
+			let d = (latency - inb.last_latency).abs() as f64;
+			inb.jitter_us += (d - inb.jitter_us) / 16.0;
+		}
+		inb.nsamples += 1;
+		inb.last_latency = latency;
+		inb.last_rx_us = now_us;
+		inb.baseline.add(now_us, latency, &cfg);
+		let skew = inb.baseline.skewed(&cfg);
+		if skew && !inb.skew {
+			tracing::warn!(peer = sender, "clock skew: relative latency only moves one way");
+		}
+		inb.skew = skew;
+		let sharp = !had
+			|| (inb.latency() - before).abs() >= cfg.trigger_us
+			|| inb.loss_ppm(now_us, &cfg).abs_diff(lost_before) >= 50_000;
+		if sharp {
+			self.changed = true;
+			let last = self.last_triggered.get(&sender).copied().unwrap_or(0);
+			if had && now_us.saturating_sub(last) >= cfg.interval_us / 4 {
+				self.last_triggered.insert(sender, now_us);
+				self.urgent.push(sender);
+			}
+		}
+		for e in p.entries() {
+			let key = if e.peer == self.me { (self.me, sender) } else { (sender, e.peer) };
+			let m = LinkMetrics {
+				latency_us: e.latency_us as i64,
+				baseline_us: e.latency_us as i64,
+				jitter_us: e.jitter_us as u32,
+				loss_ppm: e.loss as u32 * (1_000_000 / LOSS_SCALE as u32),
+				updated_us: now_us,
+			};
+			let l = self
+				.learned
+				.entry(key)
+				.or_insert_with(|| Learned { metrics: m, baseline: Baseline::default() });
+			if (l.metrics.latency_us - m.latency_us).abs() >= cfg.trigger_us
+				|| l.metrics.loss_ppm.abs_diff(m.loss_ppm) >= 50_000
+			{
+				self.changed = true;
+			}
+			l.baseline.add(now_us, m.latency_us, &cfg);
+			l.metrics = LinkMetrics { baseline_us: l.baseline.min().unwrap_or(m.latency_us), ..m };
+		}
+		self.stats.received += 1;
+		self.stats.bytes_received += buf.len() as u64;
+		Ok(sender)
+	}
+
+	/// What is known of the link `from → to` at `now_us`. Links measured here (into this
+	/// agent) and echoes (out of it) that went silent for three intervals read as down;
+	/// second-hand links are forgotten after [`PulseConfig::remote_ttl_us`].
+	pub fn link(&self, from: SegmentId, to: SegmentId, now_us: u64) -> Option<LinkMetrics> {
+		let stale = 3 * self.cfg.interval_us;
+		if to == self.me {
+			let m = self.inbound.get(&from)?.metrics(now_us, &self.cfg);
+			return Some(m);
+		}
+		let l = self.learned.get(&(from, to))?;
+		let age = now_us.saturating_sub(l.metrics.updated_us);
+		if from == self.me && age > stale {
+			return Some(LinkMetrics { loss_ppm: LOSS_DOWN, ..l.metrics });
+		}
+		(age <= self.cfg.remote_ttl_us).then_some(l.metrics)
+	}
+
+	/// Whether the peer's clock looks skewed against ours.
+	pub fn skewed(&self, peer: SegmentId) -> bool {
+		self.inbound.get(&peer).is_some_and(|i| i.skew)
+	}
+
+	/// Every link known at `now_us`, for status output.
+	pub fn links(&self, now_us: u64) -> Vec<(SegmentId, SegmentId, LinkMetrics)> {
+		let mut v: Vec<_> = self
+			.inbound
+			.keys()
+			.map(|f| (*f, self.me))
+			.chain(self.learned.keys().copied())
+			.filter_map(|(f, t)| self.link(f, t, now_us).map(|m| (f, t, m)))
+			.collect();
+		v.sort_by_key(|(f, t, _)| (*f, *t));
+		v
+	}
+}
+
+fn entry(peer: SegmentId, m: &LinkMetrics) -> PulseEntry {
+	PulseEntry {
+		peer,
+		latency_us: m.latency_us.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+		jitter_us: m.jitter_us.min(u16::MAX as u32) as u16,
+		loss: (m.loss_ppm.min(1_000_000) / (1_000_000 / LOSS_SCALE as u32)) as u16,
+	}
+}
+
+/// The links [`Pulses`] knows at one instant, as the router reads them.
+pub struct PulseView<'a> {
+	/// The bookkeeping.
+	pub pulses: &'a Pulses,
+	/// The local time to judge freshness at.
+	pub now_us: u64,
+}
+
+impl crate::routing::LinkView for PulseView<'_> {
+	fn link(&self, from: SegmentId, to: SegmentId) -> Option<LinkMetrics> {
+		self.pulses.link(from, to, self.now_us)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::registry::tests::{entry as peer_entry, secret};
+
+	fn reg(id: SegmentId) -> Registry {
+		let e: Vec<_> = (1..=3).map(peer_entry).collect();
+		Registry::new(id, secret(id), &e).unwrap()
+	}
+
+	fn addr(id: SegmentId) -> SocketAddr {
+		format!("127.0.0.1:{}", 20000 + id).parse().unwrap()
+	}
+
+	/// Send one round from `a` to `b` with `b`'s clock `offset` ahead and `delay` on the wire.
+	fn round(
+		a: &mut Pulses,
+		ra: &Registry,
+		b: &mut Pulses,
+		rb: &Registry,
+		now: u64,
+		delay: u64,
+		offset: u64,
+	) {
+		let mut out = vec![];
+		a.poll_transmit(now, now, ra, &[b.me], true, |to, d| out.push((to, d.to_vec())));
+		for (_, d) in out {
+			b.handle_pulse(now.wrapping_add(delay).wrapping_add(offset), addr(a.me), &d, rb, true)
+				.unwrap();
+		}
+	}
+
+	#[test]
+	fn measures_relative_latency_jitter_and_echoes_it() {
+		let (ra, rb) = (reg(1), reg(2));
+		let cfg = PulseConfig::default();
+		let (mut a, mut b) = (Pulses::new(1, 7, cfg.clone()), Pulses::new(2, 8, cfg));
+		let offset = 5_000_000; // b's clock is 5 s ahead: relative latency carries it.
+		for k in 0..5u64 {
+			let t = k * 1_000_000;
+			round(&mut a, &ra, &mut b, &rb, t, 2_000 + (k % 2) * 400, offset);
+			round(&mut b, &rb, &mut a, &ra, t + 500_000 + offset, 3_000, 0u64.wrapping_sub(offset));
+		}
+		let m = b.link(1, 2, 5_000_000 + offset).unwrap();
+		assert_eq!(m.latency_us, offset as i64 + 2_000);
+		assert!(m.jitter_us > 0);
+		assert_eq!(m.loss_ppm, 0);
+		// a learned its outbound link 1 → 2 from b's echo (sent after the last sample).
+		let echo = a.link(1, 2, 4_600_000).unwrap();
+		assert_eq!(echo.latency_us, m.latency_us);
+	}
+
+	#[test]
+	fn gaps_are_loss_and_silence_is_down() {
+		let (ra, rb) = (reg(1), reg(2));
+		let cfg = PulseConfig::default();
+		let (mut a, mut b) = (Pulses::new(1, 7, cfg.clone()), Pulses::new(2, 8, cfg));
+		let mut out = vec![];
+		for k in 0..8u64 {
+			a.poll_transmit(k * 1_000_000, k * 1_000_000, &ra, &[2], true, |_, d| {
+				out.push(d.to_vec())
+			});
+		}
+		for (k, d) in out.iter().enumerate() {
+			if k % 2 == 0 {
+				b.handle_pulse(k as u64 * 1_000_000 + 100, addr(1), d, &rb, true).unwrap();
+			}
+		}
+		let m = b.link(1, 2, 6_000_200).unwrap();
+		assert_eq!(m.loss_ppm, 3 * 1_000_000 / 7);
+		// Replaying a pulse is refused and says so.
+		assert_eq!(
+			b.handle_pulse(7_000_000, addr(1), &out[0], &rb, true),
+			Err(DropReason::StalePulse)
+		);
+		// Then nothing for 10 s: nearly everything expected was lost.
+		assert!(b.link(1, 2, 16_000_000).unwrap().loss_ppm > 500_000);
+	}
+
+	#[test]
+	fn forged_and_misaddressed_pulses_are_refused() {
+		let (ra, rb, rc) = (reg(1), reg(2), reg(3));
+		let mut a = Pulses::new(1, 7, PulseConfig::default());
+		let mut b = Pulses::new(2, 8, PulseConfig::default());
+		let mut c = Pulses::new(3, 9, PulseConfig::default());
+		let mut out = vec![];
+		a.poll_transmit(0, 0, &ra, &[2], true, |_, d| out.push(d.to_vec()));
+		let d = &out[0];
+		// Addressed to 2, replayed to 3: the receiver is under the MAC.
+		assert_eq!(c.handle_pulse(1, addr(1), d, &rc, true), Err(DropReason::BadMac));
+		let mut t = d.clone();
+		t[10] ^= 1;
+		assert_eq!(b.handle_pulse(1, addr(1), &t, &rb, true), Err(DropReason::BadMac));
+		assert_eq!(
+			b.handle_pulse(1, "10.0.0.9:1".parse().unwrap(), d, &rb, true),
+			Err(DropReason::UnexpectedSource)
+		);
+		assert_eq!(b.handle_pulse(1, addr(1), &d[..5], &rb, true), Err(DropReason::Truncated));
+		let mut u = d.clone();
+		u[4..8].copy_from_slice(&99u32.to_be_bytes());
+		assert_eq!(b.handle_pulse(1, addr(1), &u, &rb, true), Err(DropReason::UnknownSegment));
+		assert_eq!(b.handle_pulse(1, addr(1), d, &rb, true), Ok(1));
+	}
+
+	#[test]
+	fn drift_is_flagged_as_skew_and_steady_offsets_are_not() {
+		let (ra, rb) = (reg(1), reg(2));
+		let cfg = PulseConfig::default();
+		for (drift_ppm, expect) in [(0u64, false), (100, true)] {
+			let (mut a, mut b) = (Pulses::new(1, 7, cfg.clone()), Pulses::new(2, 8, cfg.clone()));
+			for k in 0..80u64 {
+				let t = k * 1_000_000;
+				// b's clock runs fast by drift_ppm: the relative latency climbs steadily.
+				let skewed = t + t * drift_ppm / 1_000_000;
+				let mut out = vec![];
+				a.poll_transmit(t, t, &ra, &[2], true, |_, d| out.push(d.to_vec()));
+				for d in out {
+					b.handle_pulse(skewed + 1_000 + (k % 3) * 50, addr(1), &d, &rb, true).unwrap();
+				}
+			}
+			assert_eq!(b.skewed(1), expect, "drift {drift_ppm} ppm");
+		}
+	}
+}

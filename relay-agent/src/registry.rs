@@ -1,0 +1,393 @@
+//! The registry view: what the agent knows about every segment router — endpoint, data-plane
+//! key, price, region, ASN, group, status.
+//!
+//! Next hops are resolved only through this view, never from an address found in a packet,
+//! so a relay cannot be used to reflect or amplify traffic towards an arbitrary host.
+//!
+//! Until the chain client exists the view is loaded from the config file, whose `[[peers]]`
+//! entries have exactly the shape of the chain's `ditex_segments` JSON-RPC answers
+//! ([`PeerEntry`], camelCase fields).
+
+use std::{collections::HashMap, net::SocketAddr};
+
+use ditex_primitives::registry::{
+	asn_is_valid, Asn, DataPlaneKey, Endpoint, GroupId, HourWindow, Region, SegmentId,
+};
+use serde::{Deserialize, Serialize};
+use x25519_dalek::{PublicKey, StaticSecret};
+
+use crate::wire::{CryptoError, PeerKeys};
+
+/// One segment router as the chain's `ditex_segments` RPC returns it (and as the config's
+/// `[[peers]]` entries spell it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PeerEntry {
+	/// Segment id.
+	pub id: SegmentId,
+	/// Operator account (SS58), absent when listed anonymously.
+	#[serde(default)]
+	pub operator: Option<String>,
+	/// Data-plane endpoint, `"ip:port"`.
+	pub endpoint: String,
+	/// X25519 data-plane key, `"0x"` and 64 hex digits.
+	pub key: String,
+	/// ISO 3166-2 region, `"DE-BE"`.
+	pub region: String,
+	/// Autonomous system number.
+	pub asn: Asn,
+	/// Price per GiB as a decimal string; absent or null: not for sale.
+	#[serde(default)]
+	pub price_per_gib: Option<String>,
+	/// Offered capacity in Mbit/s.
+	#[serde(default)]
+	pub capacity_mbps: u32,
+	/// UTC hour windows `[start, end)` in which the listing is for sale; empty: always.
+	#[serde(default)]
+	pub windows: Vec<[u8; 2]>,
+	/// Whether the operator is hidden.
+	#[serde(default)]
+	pub anonymous: bool,
+	/// The group it measures with, while active.
+	#[serde(default)]
+	pub group: Option<GroupId>,
+	/// `"active"` or `"quarantined"`.
+	#[serde(default = "default_status")]
+	pub status: String,
+	/// Block it was quarantined at.
+	#[serde(default)]
+	pub quarantined_since: Option<u32>,
+	/// Strikes collected.
+	#[serde(default)]
+	pub strikes: u32,
+}
+
+fn default_status() -> String {
+	"active".into()
+}
+
+/// Why a peer entry is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+	/// The endpoint is not `ip:port` or not routable.
+	#[error("segment {0}: bad endpoint {1:?}")]
+	Endpoint(SegmentId, String),
+	/// The key is not `0x` + 64 hex digits, or is a weak key.
+	#[error("segment {0}: bad data-plane key")]
+	Key(SegmentId),
+	/// The region is not `CC-SUB`.
+	#[error("segment {0}: bad region {1:?}")]
+	Region(SegmentId, String),
+	/// Reserved or documentation ASN.
+	#[error("segment {0}: invalid ASN {1}")]
+	Asn(SegmentId, Asn),
+	/// The price is not a decimal number.
+	#[error("segment {0}: bad price {1:?}")]
+	Price(SegmentId, String),
+	/// A window is not two hours of the day.
+	#[error("segment {0}: bad availability window")]
+	Window(SegmentId),
+	/// Unknown status.
+	#[error("segment {0}: unknown status {1:?}")]
+	Status(SegmentId, String),
+	/// The id appears twice.
+	#[error("segment {0} listed twice")]
+	Duplicate(SegmentId),
+}
+
+/// A segment router's standing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Status {
+	/// Listed, relays, is paid.
+	Active,
+	/// Out of its group; never used as a hop.
+	Quarantined,
+}
+
+/// A validated segment router.
+#[derive(Clone, Debug)]
+pub struct Segment {
+	/// Its id.
+	pub id: SegmentId,
+	/// Where it receives data-plane datagrams.
+	pub endpoint: SocketAddr,
+	/// Its X25519 key.
+	pub key: PublicKey,
+	/// `"CC-SUB"`.
+	pub region: String,
+	/// Its network.
+	pub asn: Asn,
+	/// Price per GiB in the chain's smallest unit; `None`: relays for nobody.
+	pub price_per_gib: Option<u128>,
+	/// Availability windows.
+	pub windows: Vec<HourWindow>,
+	/// Its group.
+	pub group: Option<GroupId>,
+	/// Its standing.
+	pub status: Status,
+}
+
+impl Segment {
+	/// Whether it may be used as an intermediate relay at UTC hour `hour`.
+	pub fn relays_at(&self, hour: u8) -> bool {
+		self.status == Status::Active
+			&& self.price_per_gib.is_some()
+			&& ditex_primitives::registry::available_at(&self.windows, hour)
+	}
+}
+
+/// Parse `"0x"` + 64 hex digits.
+pub fn parse_key(s: &str) -> Option<[u8; 32]> {
+	let hex_part = s.strip_prefix("0x")?;
+	let mut k = [0u8; 32];
+	hex::decode_to_slice(hex_part, &mut k).ok()?;
+	Some(k)
+}
+
+impl TryFrom<&PeerEntry> for Segment {
+	type Error = EntryError;
+
+	fn try_from(e: &PeerEntry) -> Result<Segment, EntryError> {
+		let id = e.id;
+		let endpoint: SocketAddr =
+			e.endpoint.parse().map_err(|_| EntryError::Endpoint(id, e.endpoint.clone()))?;
+		if !Endpoint::from(endpoint).is_routable() {
+			return Err(EntryError::Endpoint(id, e.endpoint.clone()));
+		}
+		let key = parse_key(&e.key).ok_or(EntryError::Key(id))?;
+		if DataPlaneKey(key).is_null() {
+			return Err(EntryError::Key(id));
+		}
+		let region_ok = e.region.split_once('-').and_then(|(c, s)| {
+			let c: [u8; 2] = c.as_bytes().try_into().ok()?;
+			Region::new(c, s.as_bytes()).filter(Region::is_valid)
+		});
+		if region_ok.is_none() {
+			return Err(EntryError::Region(id, e.region.clone()));
+		}
+		if !asn_is_valid(e.asn) {
+			return Err(EntryError::Asn(id, e.asn));
+		}
+		let price_per_gib = match &e.price_per_gib {
+			None => None,
+			Some(p) => Some(p.parse::<u128>().map_err(|_| EntryError::Price(id, p.clone()))?),
+		};
+		let windows = e
+			.windows
+			.iter()
+			.map(|[start, end]| {
+				let w = HourWindow { start: *start, end: *end };
+				w.is_valid().then_some(w).ok_or(EntryError::Window(id))
+			})
+			.collect::<Result<Vec<_>, _>>()?;
+		let status = match e.status.as_str() {
+			"active" => Status::Active,
+			"quarantined" => Status::Quarantined,
+			other => return Err(EntryError::Status(id, other.into())),
+		};
+		Ok(Segment {
+			id,
+			endpoint,
+			key: PublicKey::from(key),
+			region: e.region.clone(),
+			asn: e.asn,
+			price_per_gib,
+			windows,
+			group: e.group,
+			status,
+		})
+	}
+}
+
+/// The registry as this agent sees it, with the keys it shares with every segment cached
+/// (an X25519 operation costs tens of microseconds; a packet must not pay it).
+pub struct Registry {
+	me: SegmentId,
+	secret: StaticSecret,
+	segments: HashMap<SegmentId, Segment>,
+	keys: HashMap<SegmentId, PeerKeys>,
+}
+
+impl std::fmt::Debug for Registry {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.debug_struct("Registry").field("me", &self.me).field("segments", &self.segments).finish()
+	}
+}
+
+impl Registry {
+	/// Build the view for segment `me`, holding `secret`, from `entries`. Entries whose keys are
+	/// weak are refused with the others' errors.
+	pub fn new(
+		me: SegmentId,
+		secret: StaticSecret,
+		entries: &[PeerEntry],
+	) -> Result<Registry, EntryError> {
+		let mut r = Registry { me, secret, segments: HashMap::new(), keys: HashMap::new() };
+		for e in entries {
+			let s = Segment::try_from(e)?;
+			if r.segments.contains_key(&s.id) {
+				return Err(EntryError::Duplicate(s.id));
+			}
+			if s.id != me {
+				let k = PeerKeys::derive(&r.secret, &s.key).map_err(|_| EntryError::Key(s.id))?;
+				r.keys.insert(s.id, k);
+			}
+			r.segments.insert(s.id, s);
+		}
+		Ok(r)
+	}
+
+	/// This agent's segment id.
+	pub fn me(&self) -> SegmentId {
+		self.me
+	}
+
+	/// This agent's public key.
+	pub fn public_key(&self) -> PublicKey {
+		PublicKey::from(&self.secret)
+	}
+
+	/// A segment by id.
+	pub fn get(&self, id: SegmentId) -> Option<&Segment> {
+		self.segments.get(&id)
+	}
+
+	/// The keys shared with `id`, if it is registered and active.
+	pub fn keys(&self, id: SegmentId) -> Result<&PeerKeys, LookupError> {
+		let s = self.segments.get(&id).ok_or(LookupError::Unknown(id))?;
+		if s.status != Status::Active {
+			return Err(LookupError::Quarantined(id));
+		}
+		self.keys.get(&id).ok_or(LookupError::Unknown(id))
+	}
+
+	/// Where to send a datagram for `id`, if it is registered and active.
+	pub fn endpoint(&self, id: SegmentId) -> Result<SocketAddr, LookupError> {
+		let s = self.segments.get(&id).ok_or(LookupError::Unknown(id))?;
+		if s.status != Status::Active {
+			return Err(LookupError::Quarantined(id));
+		}
+		Ok(s.endpoint)
+	}
+
+	/// Every registered segment but this agent.
+	pub fn peers(&self) -> impl Iterator<Item = &Segment> {
+		self.segments.values().filter(move |s| s.id != self.me)
+	}
+
+	/// The active members of this agent's group, this agent excluded, in id order.
+	pub fn group_peers(&self) -> Vec<SegmentId> {
+		let group = self.segments.get(&self.me).and_then(|s| s.group);
+		let mut v: Vec<SegmentId> = self
+			.peers()
+			.filter(|s| s.status == Status::Active && (group.is_none() || s.group == group))
+			.map(|s| s.id)
+			.collect();
+		v.sort_unstable();
+		v
+	}
+
+	/// Derive keys for a key that is not (yet) registered: the tests of forged input use it.
+	pub fn derive_for(&self, key: &PublicKey) -> Result<PeerKeys, CryptoError> {
+		PeerKeys::derive(&self.secret, key)
+	}
+}
+
+/// Why a segment id does not resolve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LookupError {
+	/// Not registered.
+	Unknown(SegmentId),
+	/// Registered but quarantined.
+	Quarantined(SegmentId),
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+	use super::*;
+
+	/// A secret for test segment `id`.
+	pub fn secret(id: SegmentId) -> StaticSecret {
+		let mut b = [0u8; 32];
+		b[..4].copy_from_slice(&id.to_be_bytes());
+		b[31] = 0x55;
+		StaticSecret::from(b)
+	}
+
+	/// A peer entry for test segment `id` at `127.0.0.1:(20000 + id)`.
+	pub fn entry(id: SegmentId) -> PeerEntry {
+		PeerEntry {
+			id,
+			operator: None,
+			endpoint: format!("127.0.0.1:{}", 20000 + id),
+			key: format!("0x{}", hex::encode(PublicKey::from(&secret(id)).as_bytes())),
+			region: "DE-BE".into(),
+			asn: 64512,
+			price_per_gib: Some("1000".into()),
+			capacity_mbps: 1000,
+			windows: vec![],
+			anonymous: false,
+			group: Some(1),
+			status: "active".into(),
+			quarantined_since: None,
+			strikes: 0,
+		}
+	}
+
+	#[test]
+	fn parses_the_rpc_json_shape() {
+		let json = r#"{"id":3,"operator":null,"endpoint":"10.0.0.3:51820",
+			"key":"0x0900000000000000000000000000000000000000000000000000000000000000",
+			"region":"DE-BE","asn":64512,"pricePerGib":null,"capacityMbps":100,
+			"windows":[[22,6]],"anonymous":true,"group":1,"status":"quarantined",
+			"quarantinedSince":12,"strikes":3}"#;
+		let e: PeerEntry = serde_json::from_str(json).unwrap();
+		let s = Segment::try_from(&e).unwrap();
+		assert_eq!(s.status, Status::Quarantined);
+		assert_eq!(s.price_per_gib, None);
+		assert!(!s.relays_at(23));
+	}
+
+	#[test]
+	fn refuses_bad_entries() {
+		let mut e = entry(1);
+		e.endpoint = "0.0.0.0:1".into();
+		assert!(matches!(Segment::try_from(&e), Err(EntryError::Endpoint(..))));
+		let mut e = entry(1);
+		e.key = "0x00".into();
+		assert_eq!(Segment::try_from(&e).unwrap_err(), EntryError::Key(1));
+		let mut e = entry(1);
+		e.key = format!("0x{}", "00".repeat(32));
+		assert_eq!(Segment::try_from(&e).unwrap_err(), EntryError::Key(1));
+		let mut e = entry(1);
+		e.region = "XX-1".into();
+		assert!(matches!(Segment::try_from(&e), Err(EntryError::Region(..))));
+		let mut e = entry(1);
+		e.asn = 0;
+		assert!(matches!(Segment::try_from(&e), Err(EntryError::Asn(..))));
+		let mut e = entry(1);
+		e.price_per_gib = Some("1.5".into());
+		assert!(matches!(Segment::try_from(&e), Err(EntryError::Price(..))));
+		let mut e = entry(1);
+		e.windows = vec![[3, 3]];
+		assert!(matches!(Segment::try_from(&e), Err(EntryError::Window(..))));
+		let mut e = entry(1);
+		e.status = "gone".into();
+		assert!(matches!(Segment::try_from(&e), Err(EntryError::Status(..))));
+		assert_eq!(
+			Registry::new(1, secret(1), &[entry(1), entry(2), entry(2)]).unwrap_err(),
+			EntryError::Duplicate(2)
+		);
+	}
+
+	#[test]
+	fn quarantined_segments_do_not_resolve() {
+		let mut q = entry(3);
+		q.status = "quarantined".into();
+		let r = Registry::new(1, secret(1), &[entry(1), entry(2), q]).unwrap();
+		assert!(r.endpoint(2).is_ok());
+		assert_eq!(r.endpoint(3), Err(LookupError::Quarantined(3)));
+		assert_eq!(r.endpoint(9), Err(LookupError::Unknown(9)));
+		assert_eq!(r.group_peers(), vec![2]);
+	}
+}

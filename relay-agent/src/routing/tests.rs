@@ -1,0 +1,351 @@
+//! Router tests: a static link table for the rules, then a deterministic discrete-event
+//! simulation of a five-member group — real pulses, real MACs, unsynchronised clocks,
+//! simulated links — over thousands of random cases.
+
+use std::{
+	cmp::Reverse,
+	collections::{BinaryHeap, HashMap},
+	net::SocketAddr,
+};
+
+use super::*;
+use crate::{
+	pulse::{PulseConfig, PulseView, Pulses},
+	registry::{
+		tests::{entry, secret},
+		Registry,
+	},
+};
+
+#[derive(Default)]
+struct Table(HashMap<(SegmentId, SegmentId), LinkMetrics>);
+
+impl Table {
+	fn set(&mut self, from: SegmentId, to: SegmentId, latency_us: i64, loss_ppm: u32) {
+		let m = LinkMetrics {
+			latency_us,
+			baseline_us: latency_us,
+			jitter_us: 0,
+			loss_ppm,
+			updated_us: 0,
+		};
+		self.0.insert((from, to), m);
+	}
+}
+
+impl LinkView for Table {
+	fn link(&self, from: SegmentId, to: SegmentId) -> Option<LinkMetrics> {
+		self.0.get(&(from, to)).copied()
+	}
+}
+
+fn relays(ids: &[SegmentId], price: u128) -> Vec<Relay> {
+	ids.iter().map(|id| Relay { id: *id, price_per_gib: price }).collect()
+}
+
+/// 1 → 4 direct at 20 ms; 1 → 2 → 4 and 1 → 3 → 4 at 2 × 15 ms; 1 → 2 → 3 → 4 at 3 × 5 ms.
+fn table() -> Table {
+	let mut t = Table::default();
+	t.set(1, 4, 20_000, 0);
+	for (a, b) in [(1, 2), (2, 4), (1, 3), (3, 4)] {
+		t.set(a, b, 15_000, 0);
+	}
+	t.set(2, 3, 5_000, 0);
+	t
+}
+
+#[test]
+fn stays_direct_when_nothing_wins_by_the_margin() {
+	let mut r = Router::new(1, Prefs::default());
+	for k in 0..10 {
+		assert_eq!(r.evaluate(k * 1_000_000, 4, &table(), &relays(&[2, 3], 1)), None);
+	}
+	assert_eq!(r.path(4), vec![1, 4]);
+}
+
+#[test]
+fn switches_after_rounds_and_returns_when_the_default_recovers() {
+	let mut r = Router::new(1, Prefs::default());
+	let mut t = table();
+	t.set(1, 4, 80_000, 0);
+	let rel = relays(&[2, 3], 1);
+	assert_eq!(r.evaluate(0, 4, &t, &rel), None, "one round is not enough");
+	// A second look too soon after the first is the same round.
+	assert_eq!(r.evaluate(100_000, 4, &t, &rel), None);
+	let sw = r.evaluate(1_000_000, 4, &t, &rel).unwrap();
+	assert_eq!(sw.to, vec![1, 2, 4]);
+	// Default recovers: back after two rounds.
+	t.set(1, 4, 20_000, 0);
+	assert_eq!(r.evaluate(2_000_000, 4, &t, &rel), None);
+	assert_eq!(r.evaluate(3_000_000, 4, &t, &rel).unwrap().to, vec![1, 4]);
+}
+
+#[test]
+fn hysteresis_band_keeps_a_detour_that_still_wins_a_little() {
+	let mut r = Router::new(1, Prefs::default());
+	let mut t = table();
+	t.set(1, 4, 80_000, 0);
+	let rel = relays(&[2, 3], 1);
+	r.evaluate(0, 4, &t, &rel);
+	r.evaluate(1_000_000, 4, &t, &rel).unwrap();
+	// Default now 37 ms vs 30 ms: under the 10 ms margin, over half of it: stay.
+	t.set(1, 4, 37_000, 0);
+	for k in 2..6 {
+		assert_eq!(r.evaluate(k * 1_000_000, 4, &t, &rel), None);
+	}
+	assert_eq!(r.path(4), vec![1, 2, 4]);
+}
+
+#[test]
+fn a_dead_default_is_left_at_once_and_two_relay_detours_count() {
+	let mut r = Router::new(1, Prefs::default());
+	let mut t = table();
+	t.set(1, 4, 20_000, 900_000);
+	t.set(2, 4, 100_000, 0);
+	t.set(1, 3, 100_000, 0);
+	let sw = r.evaluate(0, 4, &t, &relays(&[2, 3], 1)).unwrap();
+	assert_eq!(sw.to, vec![1, 2, 3, 4]);
+}
+
+#[test]
+fn price_cap_and_missing_relays() {
+	let mut r = Router::new(1, Prefs { max_price_per_gib: Some(5), ..Default::default() });
+	let mut t = table();
+	t.set(1, 4, 500_000, 0);
+	// Relays cost 6 each: over the cap, so no detour however bad the default.
+	for k in 0..5 {
+		assert_eq!(r.evaluate(k * 1_000_000, 4, &t, &relays(&[2, 3], 6)), None);
+	}
+	let rel = relays(&[2, 3], 2);
+	r.evaluate(10_000_000, 4, &t, &rel);
+	assert_eq!(r.evaluate(11_000_000, 4, &t, &rel).unwrap().to, vec![1, 2, 4]);
+	// Relay 2 leaves the registry: its detour is unusable, the other one is taken at once.
+	assert_eq!(r.evaluate(12_000_000, 4, &t, &relays(&[3], 2)).unwrap().to, vec![1, 3, 4]);
+}
+
+#[test]
+fn price_weight_prefers_cheaper_detours() {
+	let mut r = Router::new(1, Prefs { price_weight: 1.0, ..Default::default() });
+	let mut t = table();
+	t.set(1, 4, 500_000, 0);
+	let rel = vec![Relay { id: 2, price_per_gib: 50_000 }, Relay { id: 3, price_per_gib: 0 }];
+	r.evaluate(0, 4, &t, &rel);
+	assert_eq!(r.evaluate(1_000_000, 4, &t, &rel).unwrap().to, vec![1, 3, 4]);
+}
+
+// ---- simulation ----
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+
+impl Rng {
+	fn next(&mut self) -> u64 {
+		self.0 ^= self.0 >> 12;
+		self.0 ^= self.0 << 25;
+		self.0 ^= self.0 >> 27;
+		self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+	}
+	fn range(&mut self, lo: u64, hi: u64) -> u64 {
+		lo + self.next() % (hi - lo).max(1)
+	}
+	fn chance(&mut self, p: f64) -> bool {
+		(self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+	}
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Degrade {
+	Latency(u64),
+	Loss(f64),
+}
+
+struct Node {
+	id: SegmentId,
+	reg: Registry,
+	pulses: Pulses,
+	offset: u64,
+}
+
+enum Ev {
+	Tick(usize),
+	Deliver { to: usize, from: usize, bytes: Vec<u8> },
+}
+
+#[derive(Default)]
+struct Queue {
+	heap: BinaryHeap<Reverse<(u64, u64)>>,
+	events: HashMap<u64, Ev>,
+	seq: u64,
+}
+
+impl Queue {
+	fn push(&mut self, at: u64, ev: Ev) {
+		self.seq += 1;
+		self.events.insert(self.seq, ev);
+		self.heap.push(Reverse((at, self.seq)));
+	}
+
+	fn pop(&mut self) -> Option<(u64, Ev)> {
+		let Reverse((t, id)) = self.heap.pop()?;
+		Some((t, self.events.remove(&id)?))
+	}
+}
+
+struct Outcome {
+	first_loss: Option<u64>,
+	switched_at: Option<u64>,
+	back_at: Option<u64>,
+	left_detour_early: bool,
+	switches_before: u64,
+	switches: u64,
+}
+
+const I: u64 = 1_000_000;
+const N: usize = 5;
+
+fn addr(id: SegmentId) -> SocketAddr {
+	format!("127.0.0.1:{}", 20000 + id).parse().unwrap()
+}
+
+/// One case: five members 1..=5; the router at 1 routes to 5; the direct link 1 → 5 degrades
+/// at `td` and recovers at `tr`.
+fn run_case(seed: u64, degrade: Degrade) -> (Outcome, u64, u64) {
+	let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+	let entries: Vec<_> = (1..=N as u32).map(entry).collect();
+	let mut nodes: Vec<Node> = (1..=N as u32)
+		.map(|id| Node {
+			id,
+			reg: Registry::new(id, secret(id), &entries).unwrap(),
+			pulses: Pulses::new(id, id * 7, PulseConfig::with_interval(I)),
+			// Unsynchronised clocks: each node's clock is up to 2 s ahead.
+			offset: rng.range(0, 2_000_000),
+		})
+		.collect();
+	let direct = rng.range(2_000, 20_000);
+	let mut base = [[0u64; N]; N];
+	for (a, row) in base.iter_mut().enumerate() {
+		for (b, v) in row.iter_mut().enumerate() {
+			if a != b {
+				*v = rng.range(direct, direct + 20_000);
+			}
+		}
+	}
+	base[0][N - 1] = direct;
+	let td = 20 * I + rng.range(0, I);
+	let tr = td + 20 * I;
+	let end = tr + 25 * I;
+	let degrade = match degrade {
+		Degrade::Latency(_) => {
+			// Enough that the best detour wins by at least 40 ms.
+			let detour = (1..N - 1).map(|r| base[0][r] + base[r][N - 1]).min().unwrap_or(0);
+			Degrade::Latency(detour - direct + 40_000 + rng.range(0, 300_000))
+		},
+		l => l,
+	};
+	let mut q = Queue::default();
+	for i in 0..N {
+		let phase = rng.range(0, I);
+		q.push(phase, Ev::Tick(i));
+	}
+	let mut router = Router::new(1, Prefs::default());
+	let rel: Vec<Relay> = (2..N as u32).map(|id| Relay { id, price_per_gib: 1 }).collect();
+	let peers: Vec<Vec<SegmentId>> =
+		(1..=N as u32).map(|me| (1..=N as u32).filter(|p| *p != me).collect()).collect();
+	let mut out = Outcome {
+		first_loss: None,
+		switched_at: None,
+		back_at: None,
+		left_detour_early: false,
+		switches_before: 0,
+		switches: 0,
+	};
+	while let Some((t, ev)) = q.pop() {
+		if t > end {
+			break;
+		}
+		let ev_kind = if matches!(ev, Ev::Tick(_)) { 0 } else { 1 };
+		let (i, evaluate) = match ev {
+			Ev::Tick(i) => {
+				q.push(t + I, Ev::Tick(i));
+				(i, true)
+			},
+			Ev::Deliver { to, from, bytes } => {
+				let n = &mut nodes[to];
+				let local = t + n.offset;
+				n.pulses.handle_pulse(local, addr(from as u32 + 1), &bytes, &n.reg, true).unwrap();
+				let changed = n.pulses.take_changed();
+				(to, changed)
+			},
+		};
+		let n = &mut nodes[i];
+		let local = t + n.offset;
+		let mut sent = vec![];
+		n.pulses.poll_transmit(local, local, &n.reg, &peers[i], ev_kind == 0, |to, b| {
+			sent.push((to.port() as usize - 20001, b.to_vec()))
+		});
+		for (to, bytes) in sent {
+			let degraded = i == 0 && to == N - 1 && t >= td && t < tr;
+			let mut lat = base[i][to] + rng.range(0, 300);
+			match degrade {
+				Degrade::Latency(x) if degraded => lat += x,
+				Degrade::Loss(p) if degraded && rng.chance(p) => {
+					out.first_loss.get_or_insert(t);
+					continue;
+				},
+				_ => {},
+			}
+			q.push(t + lat, Ev::Deliver { to, from: i, bytes });
+		}
+		if i == 0 && evaluate {
+			let view = PulseView { pulses: &nodes[0].pulses, now_us: local };
+			let sw = router.evaluate(local, nodes[N - 1].id, &view, &rel);
+			if let Some(sw) = sw {
+				out.switches += 1;
+				if t < td {
+					out.switches_before += 1;
+				} else if sw.to.len() > 2 && out.switched_at.is_none() {
+					out.switched_at = Some(t);
+				} else if sw.to.len() == 2 {
+					if t < tr {
+						out.left_detour_early = true;
+					} else if out.back_at.is_none() {
+						out.back_at = Some(t);
+					}
+				}
+			}
+		}
+	}
+	(out, td, tr)
+}
+
+fn check(cases: u64, degrade: fn(u64) -> Degrade, back_within: u64) {
+	let mut worst = 0;
+	let mut worst_back = 0;
+	for seed in 0..cases {
+		let (o, td, tr) = run_case(seed, degrade(seed));
+		let ctx = format!("seed {seed} {:?}", degrade(seed));
+		assert_eq!(o.switches_before, 0, "{ctx}: flapped before the degradation");
+		let at = o.switched_at.unwrap_or_else(|| panic!("{ctx}: never left the degraded path"));
+		// Loss shows from the first lost pulse on; latency from the degradation on.
+		let onset = o.first_loss.unwrap_or(td);
+		worst = worst.max(at - onset);
+		assert!(at - onset <= 3 * I, "{ctx}: reroute took {} µs", at - onset);
+		assert!(!o.left_detour_early, "{ctx}: went back while still degraded");
+		let back = o.back_at.unwrap_or_else(|| panic!("{ctx}: never came back"));
+		worst_back = worst_back.max(back - tr);
+		assert!(back - tr <= back_within, "{ctx}: came back after {} µs", back - tr);
+		assert!(o.switches <= 4, "{ctx}: {} switches", o.switches);
+	}
+	println!("{cases} cases: worst reroute {worst} µs, worst return {worst_back} µs");
+}
+
+#[test]
+fn simulated_latency_degradation_reroutes_within_three_pulses() {
+	check(1_000, |_| Degrade::Latency(0), 6 * I);
+}
+
+#[test]
+fn simulated_loss_reroutes_within_three_pulses() {
+	// Loss lingers in the 16-pulse loss window, so the way back takes up to that long.
+	check(1_000, |s| Degrade::Loss([1.0, 0.7, 0.5][s as usize % 3]), 20 * I);
+}

@@ -1,0 +1,601 @@
+//! The I/O shell: one tokio task that owns the sockets, the TUN device and the timers, feeds
+//! the sans-IO core ([`Dataplane`], [`Pulses`], [`Router`]) and carries out what it returns.
+//!
+//! Everything stateful that matters lives in the core; the shell only moves bytes, keeps the
+//! address maps of the ingress and egress modes, and writes the status file.
+
+pub mod status;
+pub mod tun;
+pub mod udp;
+
+use std::{
+	collections::{BTreeSet, HashMap},
+	net::{IpAddr, SocketAddr},
+	sync::Arc,
+	time::{Duration, SystemTime},
+};
+
+use anyhow::Context as _;
+use ditex_primitives::{
+	registry::SegmentId,
+	wire::{peek_kind, FlowId, Header, Kind},
+};
+use rand_core::{OsRng, RngCore};
+use tokio::{net::UdpSocket, sync::mpsc, task::JoinHandle};
+
+use crate::{
+	accounting::Accounting,
+	config::{Cidr, Config},
+	dataplane::{Action, Dataplane, DropReason, HEADROOM, TAILROOM},
+	pulse::{PulseView, Pulses},
+	routing::{Relay, Router},
+	wire::Inner,
+};
+use udp::{recv_batch, send_batch, RecvMeta, MAX_DATAGRAM};
+
+/// Most port-forward clients and egress flows kept at once.
+const MAX_MAPPINGS: usize = 4096;
+/// Idle mappings are forgotten after this long.
+const IDLE: Duration = Duration::from_secs(120);
+
+/// The port-forward ingress: datagrams to `local` go to `to`, leaving through `egress`.
+#[derive(Clone, Debug)]
+pub struct ForwardSpec {
+	/// Where local applications send.
+	pub local: SocketAddr,
+	/// Where the egress delivers.
+	pub to: SocketAddr,
+	/// The egress segment.
+	pub egress: SegmentId,
+}
+
+/// How to run.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+	/// Also act as a port-forward ingress.
+	pub forward: Option<ForwardSpec>,
+	/// Stop by itself after this long (tests and benchmarks).
+	pub run_for: Option<Duration>,
+}
+
+/// Wall-clock microseconds: pulses stamp and compare it (relative latency needs no sync).
+fn wall_us() -> u64 {
+	SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+}
+
+struct LocalForward {
+	sock: UdpSocket,
+	spec: ForwardSpec,
+	by_client: HashMap<SocketAddr, FlowId>,
+	by_flow: HashMap<FlowId, SocketAddr>,
+}
+
+struct ExitFlow {
+	sock: Arc<UdpSocket>,
+	path: Vec<SegmentId>,
+	reader: JoinHandle<()>,
+	last_us: u64,
+}
+
+struct ExitReply {
+	key: (SegmentId, FlowId),
+	from: SocketAddr,
+	data: Vec<u8>,
+}
+
+struct TunState {
+	dev: tun::Tun,
+	egress: Option<SegmentId>,
+	flow: FlowId,
+	/// Egress side: inner source address → (ingress, flow, reverse path).
+	clients: HashMap<IpAddr, (SegmentId, FlowId, Vec<SegmentId>)>,
+}
+
+struct Agent {
+	cfg: Config,
+	dp: Dataplane,
+	pulses: Pulses,
+	router: Router,
+	exit_nets: Vec<Cidr>,
+	peers: Vec<SegmentId>,
+	dests: BTreeSet<SegmentId>,
+	started_us: u64,
+	sock: Arc<UdpSocket>,
+	local: Option<LocalForward>,
+	exits: HashMap<(SegmentId, FlowId), ExitFlow>,
+	exit_tx: mpsc::Sender<ExitReply>,
+	tun: Option<TunState>,
+	/// Datagrams built this round, sent in one batch.
+	out: Vec<(SocketAddr, Vec<u8>)>,
+}
+
+/// Run the agent until Ctrl-C, SIGTERM or `opts.run_for`.
+pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
+	let registry = cfg.registry()?;
+	let me = cfg.agent.id;
+	let accounting = Accounting::load(&cfg.agent.state_file)?;
+	let mut dp = Dataplane::new(registry, accounting);
+	dp.check_source = cfg.agent.check_source;
+	let sock = UdpSocket::bind(cfg.agent.listen)
+		.await
+		.with_context(|| format!("binding {}", cfg.agent.listen))?;
+	udp::grow_buffers(&sock, 4 << 20);
+	let boot_id = OsRng.next_u32();
+	let pulses = Pulses::new(me, boot_id, cfg.pulse());
+	let router = Router::new(me, cfg.prefs()?);
+	let peers = dp.registry.group_peers();
+	let mut dests: BTreeSet<SegmentId> = cfg.routing.destinations.iter().copied().collect();
+	let local = match &opts.forward {
+		Some(spec) => {
+			dp.registry
+				.endpoint(spec.egress)
+				.map_err(|e| anyhow::anyhow!("egress {} does not resolve: {e:?}", spec.egress))?;
+			dests.insert(spec.egress);
+			let sock = UdpSocket::bind(spec.local)
+				.await
+				.with_context(|| format!("binding {}", spec.local))?;
+			Some(LocalForward {
+				sock,
+				spec: spec.clone(),
+				by_client: HashMap::new(),
+				by_flow: HashMap::new(),
+			})
+		},
+		None => None,
+	};
+	let tun = match &cfg.tun {
+		Some(t) => {
+			let dev = tun::Tun::open(&t.name).with_context(|| format!("opening TUN {}", t.name))?;
+			if let Some(e) = t.egress {
+				dests.insert(e);
+			}
+			Some(TunState {
+				dev,
+				egress: t.egress,
+				flow: OsRng.next_u64(),
+				clients: HashMap::new(),
+			})
+		},
+		None => None,
+	};
+	let (exit_tx, mut exit_rx) = mpsc::channel(1024);
+	tracing::info!(
+		id = me,
+		listen = %sock.local_addr()?,
+		peers = peers.len(),
+		forward = ?opts.forward,
+		tun = ?cfg.tun.as_ref().map(|t| &t.name),
+		"ditex-relay started"
+	);
+	let batch = cfg.agent.batch;
+	let mut agent = Agent {
+		exit_nets: cfg.exit_networks()?,
+		cfg,
+		dp,
+		pulses,
+		router,
+		peers,
+		dests,
+		started_us: wall_us(),
+		sock: Arc::new(sock),
+		local,
+		exits: HashMap::new(),
+		exit_tx,
+		tun,
+		out: Vec::new(),
+	};
+	let mut rx_bufs = vec![vec![0u8; MAX_DATAGRAM]; batch];
+	let mut meta = vec![RecvMeta::default(); batch];
+	let mut local_buf = vec![0u8; MAX_DATAGRAM + HEADROOM + TAILROOM];
+	let interval = Duration::from_millis(agent.cfg.agent.pulse_interval_ms);
+	let mut tick = tokio::time::interval(interval);
+	tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+	let deadline = opts.run_for.map(|d| tokio::time::Instant::now() + d);
+	let sleep_until = async move {
+		match deadline {
+			Some(d) => tokio::time::sleep_until(d).await,
+			None => std::future::pending().await,
+		}
+	};
+	tokio::pin!(sleep_until);
+	let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+	let sock = agent.sock.clone();
+	loop {
+		tokio::select! {
+			r = sock.readable() => {
+				r?;
+				agent.on_readable(&mut rx_bufs, &mut meta).await;
+			},
+			_ = tick.tick() => agent.on_tick().await,
+			r = async {
+				match &agent.local {
+					Some(l) => l.sock.readable().await,
+					None => std::future::pending().await,
+				}
+			} => {
+				r?;
+				agent.on_local(&mut local_buf).await;
+			},
+			Some(reply) = exit_rx.recv() => agent.on_exit_reply(reply).await,
+			r = async {
+				match &agent.tun {
+					Some(t) => t.dev.readable().await,
+					None => std::future::pending().await,
+				}
+			} => {
+				r?;
+				agent.on_tun(&mut local_buf).await;
+			},
+			_ = &mut sleep_until => break,
+			_ = tokio::signal::ctrl_c() => break,
+			_ = term.recv() => break,
+		}
+	}
+	agent.shutdown();
+	Ok(())
+}
+
+impl Agent {
+	fn now(&self) -> u64 {
+		wall_us()
+	}
+
+	async fn flush(&mut self) {
+		if self.out.is_empty() {
+			return;
+		}
+		let out = std::mem::take(&mut self.out);
+		let refs: Vec<(SocketAddr, &[u8])> = out.iter().map(|(a, b)| (*a, &b[..])).collect();
+		send_batch(&self.sock, &refs).await;
+	}
+
+	async fn on_readable(&mut self, bufs: &mut [Vec<u8>], meta: &mut [RecvMeta]) {
+		// A few batches per wake-up, then let the timers and other sources in.
+		for _ in 0..8 {
+			let n = match recv_batch(&self.sock, bufs, meta) {
+				Ok(n) => n,
+				Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+				Err(e) => {
+					tracing::debug!(error = %e, "receive failed");
+					break;
+				},
+			};
+			let now = self.now();
+			let mut forward: Vec<(SocketAddr, usize)> = Vec::with_capacity(n);
+			for i in 0..n {
+				let RecvMeta { from, len } = meta[i];
+				let buf = &mut bufs[i][..len];
+				match peek_kind(buf) {
+					Ok(Kind::Data) => match self.dp.handle_datagram(now, from, buf) {
+						Action::Forward { to } => forward.push((to, i)),
+						Action::Deliver { from: seg, flow, payload } => {
+							self.deliver(now, seg, flow, buf, payload);
+						},
+						Action::Drop(_) => {},
+					},
+					Ok(Kind::Pulse) => {
+						let r = self.pulses.handle_pulse(
+							now,
+							from,
+							buf,
+							&self.dp.registry,
+							self.dp.check_source,
+						);
+						if let Err(reason) = r {
+							self.dp.drop_datagram(reason, Some(from));
+						}
+					},
+					Err(e) => {
+						self.dp.drop_datagram(e.into(), Some(from));
+					},
+				}
+			}
+			let refs: Vec<(SocketAddr, &[u8])> =
+				forward.iter().map(|(to, i)| (*to, &bufs[*i][..meta[*i].len])).collect();
+			send_batch(&self.sock, &refs).await;
+			if n < bufs.len() {
+				break;
+			}
+		}
+		// Triggered pulses, and a fresh look at the routes if a link changed sharply.
+		let now = self.now();
+		self.poll_pulses(now, false);
+		if self.pulses.take_changed() {
+			self.evaluate_routes(now);
+		}
+		self.flush().await;
+	}
+
+	fn poll_pulses(&mut self, now: u64, regular: bool) {
+		let out = &mut self.out;
+		let reg = &self.dp.registry;
+		self.pulses
+			.poll_transmit(now, now, reg, &self.peers, regular, |to, b| out.push((to, b.to_vec())));
+	}
+
+	fn evaluate_routes(&mut self, now: u64) {
+		let hour = ditex_primitives::registry::utc_hour(now / 1000);
+		let relays: Vec<Relay> = self
+			.peers
+			.iter()
+			.filter_map(|id| self.dp.registry.get(*id))
+			.filter(|s| s.relays_at(hour))
+			.map(|s| Relay { id: s.id, price_per_gib: s.price_per_gib.unwrap_or(0) })
+			.collect();
+		let view = PulseView { pulses: &self.pulses, now_us: now };
+		let mut switched = false;
+		for dst in self.dests.iter() {
+			switched |= self.router.evaluate(now, *dst, &view, &relays).is_some();
+		}
+		// A switch is news: show it at once rather than at the next tick.
+		if switched {
+			self.write_status(now);
+		}
+	}
+
+	async fn on_tick(&mut self) {
+		let now = self.now();
+		self.poll_pulses(now, true);
+		self.evaluate_routes(now);
+		self.flush().await;
+		let cutoff = now.saturating_sub(IDLE.as_micros() as u64);
+		self.dp.expire_flows(cutoff);
+		self.exits.retain(|_, f| {
+			let keep = f.last_us >= cutoff;
+			if !keep {
+				f.reader.abort();
+			}
+			keep
+		});
+		if self.dp.accounting.is_dirty() {
+			if let Err(e) = self.dp.accounting.save(&self.cfg.agent.state_file) {
+				tracing::warn!(error = %e, "saving accounting failed");
+			}
+		}
+		self.write_status(now);
+	}
+
+	fn write_status(&self, now: u64) {
+		let s = status::Status::collect(
+			&self.dp,
+			&self.pulses,
+			&self.router,
+			now,
+			self.started_us,
+			self.exits.len(),
+		);
+		if let Err(e) = s.write(&self.cfg.agent.status_file) {
+			tracing::warn!(error = %e, file = %self.cfg.agent.status_file.display(), "writing status failed");
+		}
+	}
+
+	fn shutdown(&mut self) {
+		if let Err(e) = self.dp.accounting.save(&self.cfg.agent.state_file) {
+			tracing::warn!(error = %e, "saving accounting failed");
+		}
+		self.write_status(self.now());
+		for f in self.exits.values() {
+			f.reader.abort();
+		}
+		tracing::info!("ditex-relay stopped");
+	}
+
+	/// Wrap `data` with `inner`'s framing for `flow` over `path` and queue it.
+	fn send_inner(
+		&mut self,
+		now: u64,
+		flow: FlowId,
+		path: &[SegmentId],
+		inner: Inner<'_>,
+		data: &[u8],
+	) {
+		let prefix = inner.prefix_len();
+		let len = prefix + data.len();
+		let mut buf = vec![0u8; HEADROOM + len + TAILROOM];
+		if inner.write_prefix(&mut buf[HEADROOM..]).is_none() {
+			return;
+		}
+		buf[HEADROOM + prefix..HEADROOM + len].copy_from_slice(data);
+		if let Ok(t) = self.dp.encapsulate(now, flow, path, &mut buf, len) {
+			buf.truncate(t.range.end);
+			buf.drain(..t.range.start);
+			self.out.push((t.to, buf));
+		}
+	}
+
+	fn deliver(
+		&mut self,
+		now: u64,
+		from: SegmentId,
+		flow: FlowId,
+		buf: &[u8],
+		payload: std::ops::Range<usize>,
+	) {
+		let inner = match Inner::parse(&buf[payload]) {
+			Ok(i) => i,
+			Err(_) => {
+				self.dp.drop_datagram(DropReason::BadInner, None);
+				return;
+			},
+		};
+		// The way back is the way the datagram came, reversed.
+		let back: Vec<SegmentId> = match Header::parse(buf) {
+			Ok((h, _)) => h.hops().iter().rev().copied().collect(),
+			Err(_) => return,
+		};
+		match inner {
+			Inner::Udp { addr, data } => {
+				if let Some(l) = &self.local {
+					if l.spec.egress == from {
+						if let Some(client) = l.by_flow.get(&flow) {
+							let _ = l.sock.try_send_to(data, *client);
+							return;
+						}
+					}
+				}
+				self.exit_udp(now, from, flow, back, addr, data);
+			},
+			Inner::Ip(pkt) => self.deliver_ip(from, flow, back, pkt),
+		}
+	}
+
+	fn allowed(&self, ip: IpAddr) -> bool {
+		self.exit_nets.iter().any(|n| n.contains(ip))
+	}
+
+	fn exit_udp(
+		&mut self,
+		now: u64,
+		from: SegmentId,
+		flow: FlowId,
+		back: Vec<SegmentId>,
+		addr: SocketAddr,
+		data: &[u8],
+	) {
+		if !self.allowed(addr.ip()) {
+			self.dp.drop_datagram(DropReason::ExitDenied, None);
+			tracing::debug!(%addr, from, "exit denied by policy");
+			return;
+		}
+		let key = (from, flow);
+		if !self.exits.contains_key(&key) {
+			if self.exits.len() >= MAX_MAPPINGS {
+				self.dp.drop_datagram(DropReason::NoRoute, None);
+				return;
+			}
+			let bind: SocketAddr = if addr.is_ipv4() {
+				"0.0.0.0:0".parse().expect("literal")
+			} else {
+				"[::]:0".parse().expect("literal")
+			};
+			let std_sock = match std::net::UdpSocket::bind(bind).and_then(|s| {
+				s.set_nonblocking(true)?;
+				Ok(s)
+			}) {
+				Ok(s) => s,
+				Err(e) => {
+					tracing::warn!(error = %e, "exit socket");
+					return;
+				},
+			};
+			let Ok(sock) = UdpSocket::from_std(std_sock) else { return };
+			let sock = Arc::new(sock);
+			let reader_sock = sock.clone();
+			let tx = self.exit_tx.clone();
+			let reader = tokio::spawn(async move {
+				let mut b = vec![0u8; MAX_DATAGRAM];
+				while let Ok((n, from)) = reader_sock.recv_from(&mut b).await {
+					let reply = ExitReply { key, from, data: b[..n].to_vec() };
+					if tx.send(reply).await.is_err() {
+						break;
+					}
+				}
+			});
+			self.exits.insert(key, ExitFlow { sock, path: back.clone(), reader, last_us: now });
+		}
+		if let Some(f) = self.exits.get_mut(&key) {
+			f.path = back;
+			f.last_us = now;
+			let _ = f.sock.try_send_to(data, addr);
+		}
+	}
+
+	async fn on_exit_reply(&mut self, r: ExitReply) {
+		let now = self.now();
+		let Some(path) = self.exits.get(&r.key).map(|f| f.path.clone()) else { return };
+		self.send_inner(now, r.key.1, &path, Inner::Udp { addr: r.from, data: &[] }, &r.data);
+		self.flush().await;
+	}
+
+	async fn on_local(&mut self, buf: &mut [u8]) {
+		let now = self.now();
+		for _ in 0..self.cfg.agent.batch {
+			let Some(l) = &mut self.local else { return };
+			let prefix = Inner::Udp { addr: l.spec.to, data: &[] }.prefix_len();
+			let room = buf.len() - TAILROOM;
+			let (n, client) = match l.sock.try_recv_from(&mut buf[HEADROOM + prefix..room]) {
+				Ok(x) => x,
+				Err(_) => break,
+			};
+			let flow = match l.by_client.get(&client) {
+				Some(f) => *f,
+				None => {
+					if l.by_client.len() >= MAX_MAPPINGS {
+						l.by_client.clear();
+						l.by_flow.clear();
+					}
+					let f = OsRng.next_u64();
+					l.by_client.insert(client, f);
+					l.by_flow.insert(f, client);
+					f
+				},
+			};
+			let egress = l.spec.egress;
+			let inner = Inner::Udp { addr: l.spec.to, data: &[] };
+			if inner.write_prefix(&mut buf[HEADROOM..]).is_none() {
+				continue;
+			}
+			let path = self.router.path(egress);
+			if let Ok(t) = self.dp.encapsulate(now, flow, &path, buf, prefix + n) {
+				self.out.push((t.to, buf[t.range].to_vec()));
+			}
+		}
+		self.flush().await;
+	}
+
+	fn deliver_ip(&mut self, from: SegmentId, flow: FlowId, back: Vec<SegmentId>, pkt: &[u8]) {
+		let Some((src, dst)) = tun::ip_addrs(pkt) else {
+			self.dp.drop_datagram(DropReason::BadInner, None);
+			return;
+		};
+		let is_reply = self.tun.as_ref().is_some_and(|t| t.egress == Some(from));
+		if !is_reply && !self.allowed(dst) {
+			self.dp.drop_datagram(DropReason::ExitDenied, None);
+			return;
+		}
+		let Some(t) = &mut self.tun else {
+			self.dp.drop_datagram(DropReason::NoRoute, None);
+			return;
+		};
+		if !is_reply {
+			if t.clients.len() >= MAX_MAPPINGS && !t.clients.contains_key(&src) {
+				t.clients.clear();
+			}
+			t.clients.insert(src, (from, flow, back));
+		}
+		if let Err(e) = t.dev.write(pkt) {
+			tracing::debug!(error = %e, "TUN write failed");
+		}
+	}
+
+	async fn on_tun(&mut self, buf: &mut [u8]) {
+		let now = self.now();
+		for _ in 0..self.cfg.agent.batch {
+			let Some(t) = &self.tun else { return };
+			let room = buf.len() - TAILROOM;
+			let n = match t.dev.try_read(&mut buf[HEADROOM + 1..room]) {
+				Ok(n) => n,
+				Err(_) => break,
+			};
+			let pkt = &buf[HEADROOM + 1..HEADROOM + 1 + n];
+			let Some((_, dst)) = tun::ip_addrs(pkt) else { continue };
+			// Ingress: everything goes to the configured egress. Egress: replies go back to
+			// whichever ingress the destination address came from.
+			let (flow, path) = match t.egress {
+				Some(e) => (t.flow, self.router.path(e)),
+				None => match t.clients.get(&dst) {
+					Some((_, f, back)) => (*f, back.clone()),
+					None => {
+						self.dp.drop_datagram(DropReason::NoRoute, None);
+						continue;
+					},
+				},
+			};
+			let _ = Inner::Ip(&[]).write_prefix(&mut buf[HEADROOM..]);
+			if let Ok(tx) = self.dp.encapsulate(now, flow, &path, buf, 1 + n) {
+				self.out.push((tx.to, buf[tx.range].to_vec()));
+			}
+		}
+		self.flush().await;
+	}
+}

@@ -1,0 +1,148 @@
+//! The status file: what `ditex-relay status` shows, rewritten atomically every interval.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{accounting::write_atomic, dataplane::Dataplane, pulse::Pulses, routing::Router};
+
+/// One link as the status shows it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LinkStatus {
+	/// Sender.
+	pub from: u32,
+	/// Receiver.
+	pub to: u32,
+	/// Relative one-way latency, µs.
+	pub latency_us: i64,
+	/// Windowed-minimum baseline, µs.
+	pub baseline_us: i64,
+	/// Jitter, µs.
+	pub jitter_us: u32,
+	/// Loss, ppm.
+	pub loss_ppm: u32,
+}
+
+/// One route.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RouteStatus {
+	/// Destination segment.
+	pub dst: u32,
+	/// Path in use.
+	pub path: Vec<u32>,
+	/// Switches so far.
+	pub switches: u64,
+}
+
+/// One counter set.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PeerBytes {
+	/// Peer segment.
+	pub peer: u32,
+	/// Bytes in.
+	pub bytes_in: u64,
+	/// Bytes out.
+	pub bytes_out: u64,
+}
+
+/// The whole status.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Status {
+	/// This agent.
+	pub id: u32,
+	/// Seconds since start.
+	pub uptime_s: u64,
+	/// Datagrams forwarded as a relay.
+	pub forwarded: u64,
+	/// Payloads delivered.
+	pub delivered: u64,
+	/// Payloads sent as an ingress.
+	pub sent: u64,
+	/// Drops by reason (non-zero only).
+	pub drops: std::collections::BTreeMap<String, u64>,
+	/// Pulses sent.
+	pub pulses_sent: u64,
+	/// Pulse bytes sent (UDP payload).
+	pub pulse_bytes_sent: u64,
+	/// Pulses accepted.
+	pub pulses_received: u64,
+	/// Pulse bytes accepted.
+	pub pulse_bytes_received: u64,
+	/// Peers whose clocks look skewed.
+	pub skewed: Vec<u32>,
+	/// Known links.
+	pub links: Vec<LinkStatus>,
+	/// Routes.
+	pub routes: Vec<RouteStatus>,
+	/// Bytes per peer.
+	pub peers: Vec<PeerBytes>,
+	/// Flows held by the data plane.
+	pub flows: usize,
+	/// Port-forward exit mappings.
+	pub exit_flows: usize,
+}
+
+impl Status {
+	/// Gather the status of the core.
+	pub fn collect(
+		dp: &Dataplane,
+		pulses: &Pulses,
+		router: &Router,
+		now_us: u64,
+		started_us: u64,
+		exit_flows: usize,
+	) -> Status {
+		let links = pulses.links(now_us);
+		let mut skewed: Vec<u32> =
+			links.iter().map(|l| l.0).filter(|p| pulses.skewed(*p)).collect();
+		skewed.dedup();
+		Status {
+			id: dp.registry.me(),
+			uptime_s: now_us.saturating_sub(started_us) / 1_000_000,
+			forwarded: dp.forwarded,
+			delivered: dp.delivered,
+			sent: dp.sent,
+			drops: dp.drops.nonzero().map(|(k, v)| (k.to_string(), v)).collect(),
+			pulses_sent: pulses.stats.sent,
+			pulse_bytes_sent: pulses.stats.bytes_sent,
+			pulses_received: pulses.stats.received,
+			pulse_bytes_received: pulses.stats.bytes_received,
+			skewed,
+			links: links
+				.into_iter()
+				.map(|(from, to, m)| LinkStatus {
+					from,
+					to,
+					latency_us: m.latency_us,
+					baseline_us: m.baseline_us,
+					jitter_us: m.jitter_us,
+					loss_ppm: m.loss_ppm,
+				})
+				.collect(),
+			routes: router
+				.routes()
+				.map(|(d, r)| RouteStatus { dst: *d, path: r.path.clone(), switches: r.switches })
+				.collect(),
+			peers: dp
+				.accounting
+				.peers()
+				.map(|(p, c)| PeerBytes { peer: *p, bytes_in: c.bytes_in, bytes_out: c.bytes_out })
+				.collect(),
+			flows: dp.flow_count(),
+			exit_flows,
+		}
+	}
+
+	/// Write atomically.
+	pub fn write(&self, path: &Path) -> std::io::Result<()> {
+		let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+		write_atomic(path, &bytes)
+	}
+
+	/// Read a status file.
+	pub fn read(path: &Path) -> anyhow::Result<Status> {
+		let bytes = std::fs::read(path)
+			.map_err(|e| anyhow::anyhow!("reading status file {}: {e}", path.display()))?;
+		Ok(serde_json::from_slice(&bytes)?)
+	}
+}

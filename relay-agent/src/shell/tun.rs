@@ -1,0 +1,110 @@
+//! A Linux TUN device: IP packets in and out of the kernel, without packet-info headers.
+//!
+//! The agent only opens the device; addresses, routes and NAT are the operator's (or the
+//! test's) business, done with `ip` and `nft` as for any interface.
+
+use std::{
+	io,
+	os::fd::{AsRawFd, FromRawFd, OwnedFd},
+};
+
+use tokio::io::{unix::AsyncFd, Interest};
+
+/// An open TUN device.
+pub struct Tun {
+	fd: AsyncFd<OwnedFd>,
+	name: String,
+}
+
+#[repr(C)]
+struct IfReq {
+	name: [libc::c_char; libc::IFNAMSIZ],
+	flags: libc::c_short,
+	_pad: [u8; 22],
+}
+
+const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
+
+impl Tun {
+	/// Open (creating if needed) the TUN device `name`. Needs CAP_NET_ADMIN.
+	pub fn open(name: &str) -> io::Result<Tun> {
+		if name.is_empty() || name.len() >= libc::IFNAMSIZ {
+			return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad interface name"));
+		}
+		// SAFETY: a plain open(2) of a NUL-terminated path.
+		let raw = unsafe {
+			libc::open(c"/dev/net/tun".as_ptr(), libc::O_RDWR | libc::O_NONBLOCK | libc::O_CLOEXEC)
+		};
+		if raw < 0 {
+			return Err(io::Error::last_os_error());
+		}
+		// SAFETY: `raw` is a fresh descriptor we own.
+		let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+		let mut req = IfReq {
+			name: [0; libc::IFNAMSIZ],
+			flags: (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short,
+			_pad: [0; 22],
+		};
+		for (d, s) in req.name.iter_mut().zip(name.bytes()) {
+			*d = s as libc::c_char;
+		}
+		// SAFETY: TUNSETIFF reads and writes one `struct ifreq`, which `IfReq` lays out.
+		if unsafe { libc::ioctl(fd.as_raw_fd(), TUNSETIFF as _, &mut req) } < 0 {
+			return Err(io::Error::last_os_error());
+		}
+		// SAFETY: `fd` is an owned descriptor that lives exactly as long as the AsyncFd, and
+		// nothing else registers or closes it.
+		let fd = unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) }
+			.map_err(|e| e.into_parts().1)?;
+		Ok(Tun { fd, name: name.to_owned() })
+	}
+
+	/// The interface name.
+	pub fn name(&self) -> &str {
+		&self.name
+	}
+
+	/// Wait until a packet can be read.
+	pub async fn readable(&self) -> io::Result<()> {
+		self.fd.ready(Interest::READABLE).await.map(|mut g| g.clear_ready())
+	}
+
+	/// Read one packet without blocking; `Err(WouldBlock)` when none waits.
+	pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+		// SAFETY: reading into a live mutable buffer of the given length.
+		let n = unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr() as *mut _, buf.len()) };
+		if n < 0 {
+			Err(io::Error::last_os_error())
+		} else {
+			Ok(n as usize)
+		}
+	}
+
+	/// Write one packet; a full queue drops it (the kernel would too).
+	pub fn write(&self, pkt: &[u8]) -> io::Result<usize> {
+		// SAFETY: writing from a live buffer of the given length.
+		let n = unsafe { libc::write(self.fd.as_raw_fd(), pkt.as_ptr() as *const _, pkt.len()) };
+		if n < 0 {
+			Err(io::Error::last_os_error())
+		} else {
+			Ok(n as usize)
+		}
+	}
+}
+
+/// Source and destination of an IPv4 or IPv6 packet.
+pub fn ip_addrs(pkt: &[u8]) -> Option<(std::net::IpAddr, std::net::IpAddr)> {
+	match pkt.first()? >> 4 {
+		4 if pkt.len() >= 20 => {
+			let s: [u8; 4] = pkt[12..16].try_into().ok()?;
+			let d: [u8; 4] = pkt[16..20].try_into().ok()?;
+			Some((s.into(), d.into()))
+		},
+		6 if pkt.len() >= 40 => {
+			let s: [u8; 16] = pkt[8..24].try_into().ok()?;
+			let d: [u8; 16] = pkt[24..40].try_into().ok()?;
+			Some((s.into(), d.into()))
+		},
+		_ => None,
+	}
+}

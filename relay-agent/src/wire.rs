@@ -1,0 +1,408 @@
+//! Cryptography over the wire formats of [`ditex_primitives::wire`]: the chained per-hop MACs
+//! of the segment-routing header, pulse MACs, and the end-to-end AEAD of the payload between
+//! ingress and egress; plus the small inner format of that payload.
+//!
+//! Every key comes from the X25519 shared secret of two registered data-plane keys, so only
+//! the two ends of a link can compute it. Everything here is pure: no sockets, no clock.
+//!
+//! Key schedule (all BLAKE2s keyed with the shared secret `s`):
+//! - hop MAC key between an ingress and a hop: `BLAKE2s(s, "ditex/v1/hop")`;
+//! - pulse MAC key between two group members: `BLAKE2s(s, "ditex/v1/pulse")`;
+//! - payload key of one flow in one direction: `BLAKE2s(s, "ditex/v1/e2e" ‖ flow ‖ src ‖ dst)`,
+//!   so the two directions of a flow never share a (key, nonce) pair.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use blake2::{
+	digest::{consts::U16, Mac as _},
+	Blake2sMac, Blake2sMac256,
+};
+use chacha20poly1305::{aead::AeadInPlace, ChaCha20Poly1305, KeyInit, Nonce, Tag};
+use ditex_primitives::{
+	registry::SegmentId,
+	wire::{FlowId, Header, Mac, Pulse, MAC_LEN},
+};
+use x25519_dalek::{PublicKey, StaticSecret};
+
+/// Bytes the payload AEAD adds: an 8-byte counter in front and a 16-byte tag behind.
+pub const AEAD_OVERHEAD: usize = COUNTER_LEN + TAG_LEN;
+/// Bytes of the explicit nonce counter.
+pub const COUNTER_LEN: usize = 8;
+/// Bytes of the AEAD tag.
+pub const TAG_LEN: usize = 16;
+
+/// Why a cryptographic check failed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum CryptoError {
+	/// The peer's key yields an all-zero shared secret (a low-order point).
+	#[error("peer key is not contributory")]
+	WeakKey,
+	/// A MAC did not verify.
+	#[error("MAC mismatch")]
+	BadMac,
+	/// The payload did not decrypt.
+	#[error("payload does not decrypt")]
+	Decrypt,
+	/// The payload is shorter than the AEAD overhead.
+	#[error("payload too short")]
+	Short,
+}
+
+/// The secret keys shared with one peer, derived once per peer and cached.
+#[derive(Clone)]
+pub struct PeerKeys {
+	shared: [u8; 32],
+	hop: [u8; 32],
+	pulse: [u8; 32],
+}
+
+impl std::fmt::Debug for PeerKeys {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str("PeerKeys(..)")
+	}
+}
+
+fn kdf(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+	let mut m = <Blake2sMac256 as blake2::digest::KeyInit>::new_from_slice(key)
+		.expect("32-byte keys are valid BLAKE2s keys");
+	for p in parts {
+		m.update(p);
+	}
+	m.finalize().into_bytes().into()
+}
+
+fn mac16(key: &[u8; 32], data: &[u8]) -> Mac {
+	let mut m = <Blake2sMac<U16> as blake2::digest::KeyInit>::new_from_slice(key)
+		.expect("32-byte keys are valid BLAKE2s keys");
+	m.update(data);
+	m.finalize().into_bytes().into()
+}
+
+/// Constant-time comparison, so MAC checks leak nothing through timing.
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+	a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl PeerKeys {
+	/// Derive the keys shared between `secret` and `peer`.
+	pub fn derive(secret: &StaticSecret, peer: &PublicKey) -> Result<PeerKeys, CryptoError> {
+		let dh = secret.diffie_hellman(peer);
+		if !dh.was_contributory() {
+			return Err(CryptoError::WeakKey);
+		}
+		let shared = *dh.as_bytes();
+		Ok(PeerKeys {
+			hop: kdf(&shared, &[b"ditex/v1/hop"]),
+			pulse: kdf(&shared, &[b"ditex/v1/pulse"]),
+			shared,
+		})
+	}
+
+	/// The MAC of hop `i` of `header` (computed by the ingress with the hop's keys, checked by
+	/// the hop with the ingress's keys).
+	pub fn hop_mac(&self, header: &Header, i: usize) -> Mac {
+		let (input, len) = header.hop_mac_input(i);
+		mac16(&self.hop, &input[..len])
+	}
+
+	/// Whether hop `i`'s MAC in `header` is right.
+	pub fn verify_hop(&self, header: &Header, i: usize) -> Result<(), CryptoError> {
+		let want = self.hop_mac(header, i);
+		match header.macs().get(i) {
+			Some(got) if ct_eq(got, &want) => Ok(()),
+			_ => Err(CryptoError::BadMac),
+		}
+	}
+
+	/// The MAC of a pulse to `receiver`.
+	pub fn pulse_mac(&self, pulse: &Pulse, receiver: SegmentId) -> Mac {
+		let (input, len) = pulse.mac_input(receiver);
+		mac16(&self.pulse, &input[..len])
+	}
+
+	/// Whether a pulse addressed to `receiver` carries the right MAC.
+	pub fn verify_pulse(&self, pulse: &Pulse, receiver: SegmentId) -> Result<(), CryptoError> {
+		if ct_eq(&pulse.mac, &self.pulse_mac(pulse, receiver)) {
+			Ok(())
+		} else {
+			Err(CryptoError::BadMac)
+		}
+	}
+
+	/// The payload cipher of `flow` from `src` to `dst`.
+	pub fn flow_cipher(&self, flow: FlowId, src: SegmentId, dst: SegmentId) -> FlowCipher {
+		let key = kdf(
+			&self.shared,
+			&[b"ditex/v1/e2e", &flow.to_be_bytes(), &src.to_be_bytes(), &dst.to_be_bytes()],
+		);
+		FlowCipher { aead: ChaCha20Poly1305::new(&key.into()), aad: aad(flow, src, dst) }
+	}
+}
+
+/// Fill in every hop MAC of `header`, in chain order, with the keys the ingress shares with
+/// each hop (`keys[i]` for hop `i`; `keys[0]` is unused, hop 0's MAC stays zero).
+pub fn seal_header(header: &mut Header, keys: &[&PeerKeys]) {
+	header.set_mac(0, [0; MAC_LEN]);
+	let hops = header.hops().len();
+	for (i, k) in keys.iter().enumerate().take(hops).skip(1) {
+		let mac = k.hop_mac(header, i);
+		header.set_mac(i, mac);
+	}
+}
+
+fn aad(flow: FlowId, src: SegmentId, dst: SegmentId) -> [u8; 16] {
+	let mut a = [0u8; 16];
+	a[..8].copy_from_slice(&flow.to_be_bytes());
+	a[8..12].copy_from_slice(&src.to_be_bytes());
+	a[12..].copy_from_slice(&dst.to_be_bytes());
+	a
+}
+
+fn nonce(counter: u64) -> Nonce {
+	let mut n = [0u8; 12];
+	n[4..].copy_from_slice(&counter.to_be_bytes());
+	n.into()
+}
+
+/// The payload AEAD of one flow in one direction.
+#[derive(Clone)]
+pub struct FlowCipher {
+	aead: ChaCha20Poly1305,
+	aad: [u8; 16],
+}
+
+impl std::fmt::Debug for FlowCipher {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str("FlowCipher(..)")
+	}
+}
+
+impl FlowCipher {
+	/// Encrypt in place. `buf` is `counter (8) ‖ plaintext ‖ room for the tag (16)`; the
+	/// counter is written here. The counter must never repeat under one cipher.
+	pub fn seal(&self, counter: u64, buf: &mut [u8]) -> Result<(), CryptoError> {
+		if buf.len() < AEAD_OVERHEAD {
+			return Err(CryptoError::Short);
+		}
+		let tag_at = buf.len() - TAG_LEN;
+		buf[..COUNTER_LEN].copy_from_slice(&counter.to_be_bytes());
+		let tag = self
+			.aead
+			.encrypt_in_place_detached(&nonce(counter), &self.aad, &mut buf[COUNTER_LEN..tag_at])
+			.map_err(|_| CryptoError::Short)?;
+		buf[tag_at..].copy_from_slice(&tag);
+		Ok(())
+	}
+
+	/// Decrypt in place; returns the counter. The plaintext is `buf[8..len - 16]`.
+	pub fn open(&self, buf: &mut [u8]) -> Result<u64, CryptoError> {
+		if buf.len() < AEAD_OVERHEAD {
+			return Err(CryptoError::Short);
+		}
+		let mut c = [0u8; COUNTER_LEN];
+		c.copy_from_slice(&buf[..COUNTER_LEN]);
+		let counter = u64::from_be_bytes(c);
+		let tag_at = buf.len() - TAG_LEN;
+		let tag = Tag::clone_from_slice(&buf[tag_at..]);
+		self.aead
+			.decrypt_in_place_detached(
+				&nonce(counter),
+				&self.aad,
+				&mut buf[COUNTER_LEN..tag_at],
+				&tag,
+			)
+			.map_err(|_| CryptoError::Decrypt)?;
+		Ok(counter)
+	}
+}
+
+/// What the encrypted payload carries; relay-internal, the chain never sees it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Inner<'a> {
+	/// A UDP datagram of the port-forward mode: towards the egress, `addr` is where the
+	/// egress sends it; back towards the ingress, `addr` is who answered.
+	Udp {
+		/// The far address.
+		addr: SocketAddr,
+		/// The datagram.
+		data: &'a [u8],
+	},
+	/// An IP packet of the TUN mode.
+	Ip(&'a [u8]),
+}
+
+/// Why an inner payload does not parse.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum InnerError {
+	/// Too short for its type.
+	#[error("inner payload truncated")]
+	Truncated,
+	/// Unknown type or address family.
+	#[error("unknown inner payload type")]
+	BadType,
+}
+
+const INNER_UDP4: u8 = 1;
+const INNER_UDP6: u8 = 2;
+const INNER_IP: u8 = 3;
+
+impl<'a> Inner<'a> {
+	/// Bytes the inner framing adds in front of the data.
+	pub fn prefix_len(&self) -> usize {
+		match self {
+			Inner::Udp { addr: SocketAddr::V4(_), .. } => 1 + 4 + 2,
+			Inner::Udp { addr: SocketAddr::V6(_), .. } => 1 + 16 + 2,
+			Inner::Ip(_) => 1,
+		}
+	}
+
+	/// Write the inner framing (not the data) to the start of `out`; returns its length.
+	pub fn write_prefix(&self, out: &mut [u8]) -> Option<usize> {
+		let n = self.prefix_len();
+		if out.len() < n {
+			return None;
+		}
+		match self {
+			Inner::Udp { addr: SocketAddr::V4(a), .. } => {
+				out[0] = INNER_UDP4;
+				out[1..5].copy_from_slice(&a.ip().octets());
+				out[5..7].copy_from_slice(&a.port().to_be_bytes());
+			},
+			Inner::Udp { addr: SocketAddr::V6(a), .. } => {
+				out[0] = INNER_UDP6;
+				out[1..17].copy_from_slice(&a.ip().octets());
+				out[17..19].copy_from_slice(&a.port().to_be_bytes());
+			},
+			Inner::Ip(_) => out[0] = INNER_IP,
+		}
+		Some(n)
+	}
+
+	/// Parse a decrypted payload.
+	pub fn parse(buf: &'a [u8]) -> Result<Inner<'a>, InnerError> {
+		let (&t, rest) = buf.split_first().ok_or(InnerError::Truncated)?;
+		match t {
+			INNER_UDP4 => {
+				if rest.len() < 6 {
+					return Err(InnerError::Truncated);
+				}
+				let ip = Ipv4Addr::new(rest[0], rest[1], rest[2], rest[3]);
+				let port = u16::from_be_bytes([rest[4], rest[5]]);
+				Ok(Inner::Udp { addr: SocketAddr::new(IpAddr::V4(ip), port), data: &rest[6..] })
+			},
+			INNER_UDP6 => {
+				if rest.len() < 18 {
+					return Err(InnerError::Truncated);
+				}
+				let mut o = [0u8; 16];
+				o.copy_from_slice(&rest[..16]);
+				let port = u16::from_be_bytes([rest[16], rest[17]]);
+				let addr = SocketAddr::new(IpAddr::V6(Ipv6Addr::from(o)), port);
+				Ok(Inner::Udp { addr, data: &rest[18..] })
+			},
+			INNER_IP => Ok(Inner::Ip(rest)),
+			_ => Err(InnerError::BadType),
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn key(seed: u8) -> (StaticSecret, PublicKey) {
+		let s = StaticSecret::from([seed; 32]);
+		let p = PublicKey::from(&s);
+		(s, p)
+	}
+
+	#[test]
+	fn both_ends_derive_the_same_keys() {
+		let (a, ap) = key(1);
+		let (b, bp) = key(2);
+		let ab = PeerKeys::derive(&a, &bp).unwrap();
+		let ba = PeerKeys::derive(&b, &ap).unwrap();
+		let h = Header::new(&[1, 2], 5, 8).unwrap();
+		assert_eq!(ab.hop_mac(&h, 1), ba.hop_mac(&h, 1));
+	}
+
+	#[test]
+	fn weak_key_is_refused() {
+		let (a, _) = key(1);
+		assert_eq!(
+			PeerKeys::derive(&a, &PublicKey::from([0u8; 32])).unwrap_err(),
+			CryptoError::WeakKey
+		);
+	}
+
+	#[test]
+	fn chained_macs_catch_added_removed_and_reordered_hops() {
+		let (ing, ingp) = key(1);
+		let hops: Vec<(StaticSecret, PublicKey)> = (2..6).map(key).collect();
+		let ing_keys: Vec<PeerKeys> =
+			hops.iter().map(|(_, p)| PeerKeys::derive(&ing, p).unwrap()).collect();
+		let hop_keys: Vec<PeerKeys> =
+			hops.iter().map(|(s, _)| PeerKeys::derive(s, &ingp).unwrap()).collect();
+		// Path 1 → 2 → 3 → 4 → 5; keys[i] is what the ingress shares with hop i.
+		let mut h = Header::new(&[1, 2, 3, 4, 5], 9, 8).unwrap();
+		let k: Vec<&PeerKeys> =
+			std::iter::once(&ing_keys[0]).chain(ing_keys.iter()).collect::<Vec<_>>();
+		seal_header(&mut h, &k);
+		for i in 1..5 {
+			hop_keys[i - 1].verify_hop(&h, i).unwrap();
+		}
+		// Reordered: 1 → 3 → 2 → 4 → 5 with the original MACs.
+		let mut swapped = Header::new(&[1, 3, 2, 4, 5], 9, 8).unwrap();
+		for (i, m) in h.macs().iter().enumerate() {
+			swapped.set_mac(i, *m);
+		}
+		assert_eq!(hop_keys[1].verify_hop(&swapped, 1), Err(CryptoError::BadMac));
+		// Removed hop: 1 → 2 → 4 → 5 keeping hop 3's and later MACs.
+		let mut removed = Header::new(&[1, 2, 4, 5], 9, 8).unwrap();
+		for (i, j) in [(0, 0), (1, 1), (2, 3), (3, 4)] {
+			removed.set_mac(i, h.macs()[j]);
+		}
+		assert_eq!(hop_keys[2].verify_hop(&removed, 2), Err(CryptoError::BadMac));
+		// Hop 1 rewriting its own MAC is caught by hop 2, which covers it (the chain), so the
+		// datagram dies there.
+		let mut t = h.clone();
+		t.set_mac(1, [0; MAC_LEN]);
+		assert_eq!(hop_keys[1].verify_hop(&t, 2), Err(CryptoError::BadMac));
+	}
+
+	#[test]
+	fn aead_round_trip_and_tamper() {
+		let (a, ap) = key(1);
+		let (b, bp) = key(2);
+		let tx = PeerKeys::derive(&a, &bp).unwrap().flow_cipher(7, 1, 2);
+		let rx = PeerKeys::derive(&b, &ap).unwrap().flow_cipher(7, 1, 2);
+		let wrong_dir = PeerKeys::derive(&b, &ap).unwrap().flow_cipher(7, 2, 1);
+		let mut buf = vec![0u8; COUNTER_LEN + 5 + TAG_LEN];
+		buf[COUNTER_LEN..COUNTER_LEN + 5].copy_from_slice(b"hello");
+		tx.seal(3, &mut buf).unwrap();
+		let mut c = buf.clone();
+		assert_eq!(wrong_dir.open(&mut c), Err(CryptoError::Decrypt));
+		let mut c = buf.clone();
+		c[COUNTER_LEN] ^= 1;
+		assert_eq!(rx.open(&mut c), Err(CryptoError::Decrypt));
+		assert_eq!(rx.open(&mut buf), Ok(3));
+		assert_eq!(&buf[COUNTER_LEN..COUNTER_LEN + 5], b"hello");
+		assert_eq!(rx.open(&mut [0u8; 3]), Err(CryptoError::Short));
+	}
+
+	#[test]
+	fn inner_round_trip() {
+		for addr in ["10.1.2.3:53", "[fd00::1]:443"] {
+			let addr: SocketAddr = addr.parse().unwrap();
+			let i = Inner::Udp { addr, data: b"" };
+			let mut b = [0u8; 32];
+			let n = i.write_prefix(&mut b).unwrap();
+			b[n..n + 3].copy_from_slice(b"abc");
+			assert_eq!(Inner::parse(&b[..n + 3]), Ok(Inner::Udp { addr, data: b"abc" }));
+			assert_eq!(Inner::parse(&b[..n - 1]), Err(InnerError::Truncated));
+		}
+		assert_eq!(Inner::parse(&[3, 0x45]), Ok(Inner::Ip(&[0x45])));
+		assert_eq!(Inner::parse(&[]), Err(InnerError::Truncated));
+		assert_eq!(Inner::parse(&[9]), Err(InnerError::BadType));
+	}
+}
