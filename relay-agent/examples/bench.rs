@@ -36,22 +36,7 @@ fn secret(i: u32) -> StaticSecret {
 }
 
 fn entry(id: u32, endpoint: SocketAddr) -> PeerEntry {
-	PeerEntry {
-		id,
-		operator: None,
-		endpoint: endpoint.to_string(),
-		key: format!("0x{}", hex::encode(PublicKey::from(&secret(id)).as_bytes())),
-		region: "DE-BE".into(),
-		asn: 64512,
-		price_per_gib: Some("10".into()),
-		capacity_mbps: 10_000,
-		windows: vec![],
-		anonymous: false,
-		group: Some(1),
-		status: "active".into(),
-		quarantined_since: None,
-		strikes: 0,
-	}
+	PeerEntry::active(id, endpoint, &PublicKey::from(&secret(id)), 10)
 }
 
 fn write_config(

@@ -66,6 +66,29 @@ fn default_status() -> String {
 	"active".into()
 }
 
+impl PeerEntry {
+	/// An active listing for sale at `price_per_gib` in group 1 of `DE-BE`, AS 64512: the
+	/// peer that tests, benchmarks and fuzz targets need.
+	pub fn active(id: SegmentId, endpoint: SocketAddr, key: &PublicKey, price_per_gib: u128) -> Self {
+		PeerEntry {
+			id,
+			operator: None,
+			endpoint: endpoint.to_string(),
+			key: format!("0x{}", hex::encode(key.as_bytes())),
+			region: "DE-BE".into(),
+			asn: 64512,
+			price_per_gib: Some(price_per_gib.to_string()),
+			capacity_mbps: 1000,
+			windows: vec![],
+			anonymous: false,
+			group: Some(1),
+			status: default_status(),
+			quarantined_since: None,
+			strikes: 0,
+		}
+	}
+}
+
 /// Why a peer entry is refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EntryError {
@@ -316,22 +339,8 @@ pub(crate) mod tests {
 
 	/// A peer entry for test segment `id` at `127.0.0.1:(20000 + id)`.
 	pub fn entry(id: SegmentId) -> PeerEntry {
-		PeerEntry {
-			id,
-			operator: None,
-			endpoint: format!("127.0.0.1:{}", 20000 + id),
-			key: format!("0x{}", hex::encode(PublicKey::from(&secret(id)).as_bytes())),
-			region: "DE-BE".into(),
-			asn: 64512,
-			price_per_gib: Some("1000".into()),
-			capacity_mbps: 1000,
-			windows: vec![],
-			anonymous: false,
-			group: Some(1),
-			status: "active".into(),
-			quarantined_since: None,
-			strikes: 0,
-		}
+		let endpoint = SocketAddr::from(([127, 0, 0, 1], (20000 + id) as u16));
+		PeerEntry::active(id, endpoint, &PublicKey::from(&secret(id)), 1000)
 	}
 
 	#[test]

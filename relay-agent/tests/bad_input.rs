@@ -7,7 +7,7 @@ mod common;
 
 use std::{
 	io::Write,
-	net::UdpSocket,
+	net::{SocketAddr, UdpSocket},
 	process::{Command, Stdio},
 	time::{Duration, Instant},
 };
@@ -23,22 +23,8 @@ use ditex_relay::{
 use x25519_dalek::PublicKey;
 
 fn peer(id: u32, port: u16) -> PeerEntry {
-	PeerEntry {
-		id,
-		operator: None,
-		endpoint: format!("127.0.0.{}:{port}", id.min(9)),
-		key: format!("0x{}", hex::encode(PublicKey::from(&secret(id as usize)).as_bytes())),
-		region: "DE-BE".into(),
-		asn: 64512,
-		price_per_gib: Some("10".into()),
-		capacity_mbps: 100,
-		windows: vec![],
-		anonymous: false,
-		group: Some(1),
-		status: "active".into(),
-		quarantined_since: None,
-		strikes: 0,
-	}
+	let endpoint = SocketAddr::from(([127, 0, 0, id.min(9) as u8], port));
+	PeerEntry::active(id, endpoint, &PublicKey::from(&secret(id as usize)), 10)
 }
 
 fn toml_peer(p: &PeerEntry) -> String {

@@ -24,21 +24,9 @@ fn peers() -> &'static Vec<PeerEntry> {
 	static P: OnceLock<Vec<PeerEntry>> = OnceLock::new();
 	P.get_or_init(|| {
 		(1..=4)
-			.map(|id| PeerEntry {
-				id,
-				operator: None,
-				endpoint: format!("127.0.0.{id}:5000"),
-				key: format!("0x{}", hex::encode(PublicKey::from(&secret(id)).as_bytes())),
-				region: "DE-BE".into(),
-				asn: 64512,
-				price_per_gib: Some("1".into()),
-				capacity_mbps: 1,
-				windows: vec![],
-				anonymous: false,
-				group: Some(1),
-				status: "active".into(),
-				quarantined_since: None,
-				strikes: 0,
+			.map(|id| {
+				let endpoint = std::net::SocketAddr::from(([127, 0, 0, id as u8], 5000));
+				PeerEntry::active(id, endpoint, &PublicKey::from(&secret(id)), 1)
 			})
 			.collect()
 	})
