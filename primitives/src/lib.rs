@@ -8,6 +8,7 @@
 extern crate alloc;
 
 pub mod registry;
+pub mod settlement;
 pub mod wire;
 
 use sp_runtime::{

@@ -1,0 +1,1021 @@
+//! # Escrow Pallet
+//!
+//! Consumer deposits for the Distributed Internet Transit Exchange: payment channels over paths
+//! of registered segment routers, and QoS orders.
+//!
+//! ## Overview
+//!
+//! - A consumer **opens a channel** over a path of segment routers with a deposit, a maximum
+//!   price per GiB, an expiry block, its X25519 data-plane key and the ed25519 receipt key its
+//!   agent signs receipts with. The deposit is a **hold** on the consumer's account. Every hop
+//!   must be sellable now (registered, active, for sale, inside its availability windows) and
+//!   priced at most the channel's maximum; the price and payee of every hop are locked at open.
+//! - The consumer may **top up** the deposit and **close** the channel. A closed channel
+//!   takes no new top-ups, but relays' in-flight tickets still settle against it for
+//!   [`Config::SettlementGrace`] blocks; likewise after expiry. Then the unused deposit returns
+//!   to the consumer **automatically** in `on_initialize`, from a schedule of at most
+//!   [`Config::MaxRefundsPerBlock`] channels per block (the bound is enforced when a channel is
+//!   scheduled: a full block pushes it to the next one with room, up to [`SCHEDULE_PROBE`]
+//!   blocks later).
+//! - The tickets pallet settles through [`ChannelEscrow`]: it reads a channel and pays a hop's
+//!   locked payee from the held deposit (`transfer_on_hold`), while the settlement fee is
+//!   slashed from the hold as a credit and handed to [`Config::FeeSink`], which the rewards
+//!   pallet implements. No unit is created or destroyed: `try_state` checks that for every
+//!   channel held = deposit − paid − refunded and that each consumer's hold is the sum over its
+//!   channels and orders.
+//! - A consumer **orders QoS** — a priority treatment on a provider's segment for a duration —
+//!   and its payment is held. The provider's operator **confirms** (paid) or **rejects**
+//!   (refunded); no answer by the deadline refunds automatically in `on_initialize`.
+//!
+//! Read paths for agents and UIs are in [`Pallet`]'s `*_view` functions.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+pub use weights::WeightInfo;
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use ditex_primitives::{
+	registry::{DataPlaneKey, PathError, SegmentId},
+	settlement::{ChannelId, OrderId, Path, ReceiptKey},
+	MAX_HOPS,
+};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{BalancedHold, Credit, Inspect, InspectHold, Mutate, MutateHold},
+		tokens::{Fortitude, Precision, Restriction},
+		OnUnbalanced,
+	},
+};
+use frame_system::pallet_prelude::*;
+use pallet_ditex::SegmentRegistry;
+use scale_info::TypeInfo;
+use sp_runtime::traits::{One, Saturating, Zero};
+
+const LOG_TARGET: &str = "runtime::escrow";
+
+/// How many blocks past the wanted one a refund or deadline may be pushed when the wanted
+/// block's schedule is full.
+pub const SCHEDULE_PROBE: u32 = 16;
+
+/// The balance type of the currency deposits are held in.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// A settlement fee on its way to the fee pools.
+pub type CreditOf<T> = Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
+
+/// A channel as stored.
+pub type ChannelOf<T> =
+	Channel<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+/// A QoS order as stored.
+pub type QosOrderOf<T> =
+	QosOrder<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+/// One hop of a channel's path with the terms locked at open.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct HopTerms<AccountId, Balance> {
+	/// The segment router.
+	pub segment: SegmentId,
+	/// Who is paid for it: its operator at open.
+	pub payee: AccountId,
+	/// Its price per GiB at open.
+	pub price_per_gib: Balance,
+}
+
+/// Whether a channel is open.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum ChannelStatus<BlockNumber> {
+	/// Open until its expiry.
+	Open,
+	/// Closed by its consumer; settles in-flight tickets until its refund.
+	Closed {
+		/// When it was closed.
+		at: BlockNumber,
+	},
+}
+
+/// A consumer's payment channel.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Channel<AccountId, Balance, BlockNumber> {
+	/// Who opened it and holds its deposit.
+	pub consumer: AccountId,
+	/// The path, ingress first, with each hop's locked terms.
+	pub hops: BoundedVec<HopTerms<AccountId, Balance>, ConstU32<MAX_HOPS>>,
+	/// The most the consumer pays any hop per GiB.
+	pub max_price_per_gib: Balance,
+	/// Everything ever held for it (opening deposit and top-ups).
+	pub deposit: Balance,
+	/// Paid out to relays and fee pools so far.
+	pub paid: Balance,
+	/// Returned to the consumer.
+	pub refunded: Balance,
+	/// When it was opened.
+	pub opened_at: BlockNumber,
+	/// The last block it is open.
+	pub expires_at: BlockNumber,
+	/// The block whose `on_initialize` returns the unused deposit.
+	pub refund_at: BlockNumber,
+	/// Open or closed.
+	pub status: ChannelStatus<BlockNumber>,
+	/// The consumer's X25519 data-plane key.
+	pub data_key: DataPlaneKey,
+	/// The ed25519 key the consumer signs receipts with.
+	pub receipt_key: ReceiptKey,
+}
+
+impl<AccountId, Balance: Saturating + Copy, BlockNumber> Channel<AccountId, Balance, BlockNumber> {
+	/// The segment ids of the path, ingress first.
+	pub fn path(&self) -> Path {
+		let ids: alloc::vec::Vec<SegmentId> = self.hops.iter().map(|h| h.segment).collect();
+		// As many as `hops`, which has the same bound.
+		Path::truncate_from(ids)
+	}
+
+	/// What is still held for the channel: deposit − paid − refunded.
+	pub fn remaining(&self) -> Balance {
+		self.deposit.saturating_sub(self.paid).saturating_sub(self.refunded)
+	}
+}
+
+/// A priority treatment a consumer may order.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum QosClass {
+	/// Ahead of best-effort traffic (an `htb` class with a higher priority).
+	Priority,
+	/// Lowest queueing delay with a guaranteed rate (the top `htb` class).
+	RealTime,
+}
+
+/// A consumer's order of a QoS treatment on a provider's segment.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct QosOrder<AccountId, Balance, BlockNumber> {
+	/// Who ordered and pays.
+	pub consumer: AccountId,
+	/// The segment router whose traffic gets the treatment.
+	pub segment: SegmentId,
+	/// Its operator at the time of the order, who confirms and is paid.
+	pub provider: AccountId,
+	/// The treatment.
+	pub class: QosClass,
+	/// The held payment.
+	pub payment: Balance,
+	/// For how many blocks the treatment applies once confirmed.
+	pub duration: BlockNumber,
+	/// The last block the provider may answer in.
+	pub deadline: BlockNumber,
+	/// The block whose `on_initialize` refunds the order if it is still unanswered.
+	pub expire_at: BlockNumber,
+}
+
+/// What the tickets pallet needs from the escrow.
+pub trait ChannelEscrow<AccountId, BlockNumber> {
+	/// The balance type of deposits.
+	type Balance: frame_support::traits::tokens::Balance;
+
+	/// A channel that still settles (open, or closed/expired but not yet refunded).
+	fn channel(id: ChannelId) -> Option<Channel<AccountId, Self::Balance, BlockNumber>>;
+
+	/// Whether `id` was a channel that has ended and been refunded.
+	fn ended(id: ChannelId) -> bool;
+
+	/// Pay hop `hop`'s payee `amount` and the fee pools `fee` from the channel's held deposit.
+	/// Fails, changing nothing, if the channel does not hold `amount + fee`.
+	fn pay(
+		id: ChannelId,
+		hop: u8,
+		amount: Self::Balance,
+		fee: Self::Balance,
+	) -> Result<(), DispatchError>;
+}
+
+/// Sets up what the benchmarks need from the registry.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Balance> {
+	/// A segment router for sale now at `price` per GiB, operated by `operator` (a funded
+	/// account), distinct for every `n`.
+	fn sellable_segment(n: u32, operator: &AccountId, price: Balance) -> SegmentId;
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency deposits and payments are held in.
+		type Currency: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ InspectHold<Self::AccountId>
+			+ BalancedHold<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The segment registry: who operates a segment, what it costs, whether it is for sale.
+		type Registry: SegmentRegistry<Self::AccountId, BalanceOf<Self>>;
+
+		/// Where settlement fees go (the rewards pallet's fee pools).
+		type FeeSink: OnUnbalanced<CreditOf<Self>>;
+
+		/// The smallest deposit a channel opens with.
+		#[pallet::constant]
+		type MinDeposit: Get<BalanceOf<Self>>;
+
+		/// The longest a channel may stay open, in blocks from its opening.
+		#[pallet::constant]
+		type MaxChannelLifetime: Get<BlockNumberFor<Self>>;
+
+		/// Blocks after a channel's close or expiry during which relays' tickets still settle
+		/// against it, before the unused deposit returns to the consumer.
+		#[pallet::constant]
+		type SettlementGrace: Get<BlockNumberFor<Self>>;
+
+		/// Most channels refunded in one block.
+		#[pallet::constant]
+		type MaxRefundsPerBlock: Get<u32>;
+
+		/// Most QoS orders expiring in one block.
+		#[pallet::constant]
+		type MaxOrdersPerBlock: Get<u32>;
+
+		/// The furthest ahead a QoS order's answer deadline may be, in blocks.
+		#[pallet::constant]
+		type MaxQosDeadline: Get<BlockNumberFor<Self>>;
+
+		/// Weight information for the calls and hooks.
+		type WeightInfo: WeightInfo;
+
+		/// Sets up sellable segment routers for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, BalanceOf<Self>>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A channel's deposit.
+		ChannelDeposit,
+		/// A QoS order's payment.
+		QosPayment,
+	}
+
+	/// The id the next channel gets.
+	#[pallet::storage]
+	pub type NextChannelId<T> = StorageValue<_, ChannelId, ValueQuery>;
+
+	/// Channels that still settle.
+	#[pallet::storage]
+	pub type Channels<T: Config> = StorageMap<_, Twox64Concat, ChannelId, ChannelOf<T>>;
+
+	/// The channels whose unused deposit returns in a block.
+	#[pallet::storage]
+	pub type RefundSchedule<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<ChannelId, T::MaxRefundsPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The id the next QoS order gets.
+	#[pallet::storage]
+	pub type NextOrderId<T> = StorageValue<_, OrderId, ValueQuery>;
+
+	/// Unanswered QoS orders.
+	#[pallet::storage]
+	pub type Orders<T: Config> = StorageMap<_, Twox64Concat, OrderId, QosOrderOf<T>>;
+
+	/// The orders refunded in a block if still unanswered.
+	#[pallet::storage]
+	pub type OrderSchedule<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<OrderId, T::MaxOrdersPerBlock>,
+		ValueQuery,
+	>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A channel was opened and its deposit held.
+		ChannelOpened {
+			/// The new channel.
+			channel: ChannelId,
+			/// Its consumer.
+			consumer: T::AccountId,
+			/// Its path, ingress first.
+			path: Path,
+			/// The deposit held.
+			deposit: BalanceOf<T>,
+			/// The last block it is open.
+			expires_at: BlockNumberFor<T>,
+		},
+		/// A channel's deposit grew.
+		ToppedUp {
+			/// The channel.
+			channel: ChannelId,
+			/// The amount added.
+			amount: BalanceOf<T>,
+			/// Everything held for it so far.
+			deposit: BalanceOf<T>,
+		},
+		/// A consumer closed a channel.
+		ChannelClosed {
+			/// The channel.
+			channel: ChannelId,
+			/// The block whose `on_initialize` returns the unused deposit.
+			refund_at: BlockNumberFor<T>,
+		},
+		/// A hop was paid from a channel's deposit.
+		ChannelPaid {
+			/// The channel.
+			channel: ChannelId,
+			/// The segment router paid for.
+			segment: SegmentId,
+			/// Who received the payment.
+			payee: T::AccountId,
+			/// What the payee received.
+			amount: BalanceOf<T>,
+			/// What went to the fee pools.
+			fee: BalanceOf<T>,
+		},
+		/// A channel ended and its unused deposit returned to the consumer.
+		ChannelRefunded {
+			/// The channel.
+			channel: ChannelId,
+			/// Its consumer.
+			consumer: T::AccountId,
+			/// The amount returned.
+			refunded: BalanceOf<T>,
+		},
+		/// A QoS order was placed and its payment held.
+		QosOrdered {
+			/// The new order.
+			order: OrderId,
+			/// Who ordered.
+			consumer: T::AccountId,
+			/// The segment router.
+			segment: SegmentId,
+			/// The treatment.
+			class: QosClass,
+			/// The held payment.
+			payment: BalanceOf<T>,
+			/// The last block the provider may answer in.
+			deadline: BlockNumberFor<T>,
+		},
+		/// A provider confirmed a QoS order and was paid.
+		QosConfirmed {
+			/// The order.
+			order: OrderId,
+			/// Who was paid.
+			provider: T::AccountId,
+			/// The payment.
+			paid: BalanceOf<T>,
+			/// The last block the treatment applies.
+			until: BlockNumberFor<T>,
+		},
+		/// A provider rejected a QoS order; the consumer was refunded.
+		QosRejected {
+			/// The order.
+			order: OrderId,
+			/// The amount returned.
+			refunded: BalanceOf<T>,
+		},
+		/// Nobody answered a QoS order by its deadline; the consumer was refunded.
+		QosExpired {
+			/// The order.
+			order: OrderId,
+			/// The amount returned.
+			refunded: BalanceOf<T>,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The path is empty or has more than `MAX_HOPS` hops.
+		InvalidPath,
+		/// A segment appears twice in the path.
+		PathLoop,
+		/// No segment router has this id.
+		UnknownSegment,
+		/// A segment router of the path relays for nobody.
+		NotForSale,
+		/// A segment router of the path is quarantined.
+		SegmentQuarantined,
+		/// A segment router of the path is outside its availability windows now.
+		SegmentUnavailable,
+		/// A hop is priced above the channel's maximum price per GiB.
+		PriceAboveMax,
+		/// The deposit is below the minimum, or the top-up is zero.
+		DepositTooLow,
+		/// The expiry is not in the future or beyond the longest channel lifetime.
+		InvalidExpiry,
+		/// The balance is too low to hold the amount.
+		InsufficientBalance,
+		/// No channel has this id (or it has ended).
+		UnknownChannel,
+		/// The caller is not the channel's consumer.
+		NotConsumer,
+		/// The channel is closed.
+		ChannelClosed,
+		/// Every block the refund or deadline could be scheduled in is full.
+		ScheduleFull,
+		/// The channel does not hold enough to pay this.
+		InsufficientDeposit,
+		/// No unanswered QoS order has this id.
+		UnknownOrder,
+		/// The caller is not the order's provider.
+		NotProvider,
+		/// The deadline is not in the future or too far ahead.
+		InvalidDeadline,
+		/// A QoS order needs a payment and a duration.
+		InvalidQos,
+		/// Channel or order ids are exhausted.
+		IdsExhausted,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
+			let refunds = RefundSchedule::<T>::take(n);
+			let orders = OrderSchedule::<T>::take(n);
+			let weight = T::WeightInfo::refund_channels(refunds.len() as u32)
+				.saturating_add(T::WeightInfo::expire_orders(orders.len() as u32));
+			for id in refunds {
+				Self::do_refund(id);
+			}
+			for id in orders {
+				Self::do_expire_order(id);
+			}
+			weight
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxRefundsPerBlock::get() > 0, "refunds must be schedulable");
+			assert!(T::MaxOrdersPerBlock::get() > 0, "orders must be schedulable");
+			assert!(!T::MaxChannelLifetime::get().is_zero(), "channels must be able to open");
+			assert!(!T::MaxQosDeadline::get().is_zero(), "orders must be answerable");
+			let max = <T as frame_system::Config>::BlockWeights::get().max_block;
+			let worst = [
+				T::WeightInfo::refund_channels(T::MaxRefundsPerBlock::get())
+					.saturating_add(T::WeightInfo::expire_orders(T::MaxOrdersPerBlock::get())),
+				T::WeightInfo::open_channel(MAX_HOPS),
+				T::WeightInfo::close(),
+				T::WeightInfo::top_up(),
+				T::WeightInfo::order_qos(),
+				T::WeightInfo::confirm_qos(),
+				T::WeightInfo::reject_qos(),
+			];
+			for w in worst {
+				assert!(w.all_lte(max), "a worst case of pallet-escrow exceeds a block: {w:?}");
+			}
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Open a channel over `path` (ingress first), holding `deposit` from the caller. Every
+		/// hop must be sellable now and priced at most `max_price_per_gib`; prices and payees
+		/// are locked. The channel is open until block `expires_at`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::open_channel(path.len() as u32))]
+		pub fn open_channel(
+			origin: OriginFor<T>,
+			path: Path,
+			deposit: BalanceOf<T>,
+			max_price_per_gib: BalanceOf<T>,
+			expires_at: BlockNumberFor<T>,
+			data_key: DataPlaneKey,
+			receipt_key: ReceiptKey,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_open_channel(
+				who,
+				path,
+				deposit,
+				max_price_per_gib,
+				expires_at,
+				data_key,
+				receipt_key,
+			)
+			.map(|_| ())
+		}
+
+		/// Hold `amount` more for an open channel of the caller.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::top_up())]
+		pub fn top_up(
+			origin: OriginFor<T>,
+			channel: ChannelId,
+			amount: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_top_up(who, channel, amount)
+		}
+
+		/// Close an open channel of the caller. In-flight tickets settle for
+		/// [`Config::SettlementGrace`] blocks; then the unused deposit returns.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::close())]
+		pub fn close(origin: OriginFor<T>, channel: ChannelId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_close(who, channel)
+		}
+
+		/// Order a QoS treatment on `segment` for `duration` blocks, holding `payment` until
+		/// its provider answers, at the latest in block `deadline`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::order_qos())]
+		pub fn order_qos(
+			origin: OriginFor<T>,
+			segment: SegmentId,
+			class: QosClass,
+			payment: BalanceOf<T>,
+			duration: BlockNumberFor<T>,
+			deadline: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_order_qos(who, segment, class, payment, duration, deadline).map(|_| ())
+		}
+
+		/// Confirm, as the provider, that the ordered treatment is applied; releases the payment
+		/// to the provider.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::confirm_qos())]
+		pub fn confirm_qos(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_confirm_qos(who, order)
+		}
+
+		/// Reject, as the provider, a QoS order; refunds the consumer.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::reject_qos())]
+		pub fn reject_qos(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_reject_qos(who, order)
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn path_error(e: PathError) -> Error<T> {
+		match e {
+			PathError::BadLength | PathError::Overflow => Error::<T>::InvalidPath,
+			PathError::Loop(_) => Error::<T>::PathLoop,
+			PathError::UnknownSegment(_) => Error::<T>::UnknownSegment,
+			PathError::NotForSale(_) => Error::<T>::NotForSale,
+			PathError::Quarantined(_) => Error::<T>::SegmentQuarantined,
+			PathError::Unavailable(_) => Error::<T>::SegmentUnavailable,
+		}
+	}
+
+	/// Put channel `id` in the first refund slot from `at` with room.
+	fn schedule_refund(
+		id: ChannelId,
+		at: BlockNumberFor<T>,
+	) -> Result<BlockNumberFor<T>, Error<T>> {
+		let mut b = at;
+		for _ in 0..SCHEDULE_PROBE {
+			if RefundSchedule::<T>::mutate(b, |v| v.try_push(id).is_ok()) {
+				return Ok(b);
+			}
+			b = b.saturating_add(One::one());
+		}
+		Err(Error::<T>::ScheduleFull)
+	}
+
+	/// Put order `id` in the first expiry slot from `at` with room.
+	fn schedule_order(id: OrderId, at: BlockNumberFor<T>) -> Result<BlockNumberFor<T>, Error<T>> {
+		let mut b = at;
+		for _ in 0..SCHEDULE_PROBE {
+			if OrderSchedule::<T>::mutate(b, |v| v.try_push(id).is_ok()) {
+				return Ok(b);
+			}
+			b = b.saturating_add(One::one());
+		}
+		Err(Error::<T>::ScheduleFull)
+	}
+
+	/// Open a channel; returns its id.
+	pub fn do_open_channel(
+		who: T::AccountId,
+		path: Path,
+		deposit: BalanceOf<T>,
+		max_price_per_gib: BalanceOf<T>,
+		expires_at: BlockNumberFor<T>,
+		data_key: DataPlaneKey,
+		receipt_key: ReceiptKey,
+	) -> Result<ChannelId, DispatchError> {
+		ensure!(!path.is_empty(), Error::<T>::InvalidPath);
+		let mut hops =
+			BoundedVec::<HopTerms<T::AccountId, BalanceOf<T>>, ConstU32<MAX_HOPS>>::new();
+		for (i, &segment) in path.iter().enumerate() {
+			ensure!(!path[..i].contains(&segment), Error::<T>::PathLoop);
+			let (payee, price_per_gib) =
+				T::Registry::sellable(segment).map_err(Self::path_error)?;
+			ensure!(price_per_gib <= max_price_per_gib, Error::<T>::PriceAboveMax);
+			hops.try_push(HopTerms { segment, payee, price_per_gib })
+				.map_err(|_| Error::<T>::InvalidPath)?;
+		}
+		ensure!(deposit >= T::MinDeposit::get() && !deposit.is_zero(), Error::<T>::DepositTooLow);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			expires_at > now && expires_at <= now.saturating_add(T::MaxChannelLifetime::get()),
+			Error::<T>::InvalidExpiry
+		);
+		let id = NextChannelId::<T>::get();
+		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
+		T::Currency::hold(&HoldReason::ChannelDeposit.into(), &who, deposit)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		let refund_at = Self::schedule_refund(
+			id,
+			expires_at.saturating_add(T::SettlementGrace::get()).saturating_add(One::one()),
+		)?;
+		NextChannelId::<T>::put(next);
+		Channels::<T>::insert(
+			id,
+			Channel {
+				consumer: who.clone(),
+				hops,
+				max_price_per_gib,
+				deposit,
+				paid: Zero::zero(),
+				refunded: Zero::zero(),
+				opened_at: now,
+				expires_at,
+				refund_at,
+				status: ChannelStatus::Open,
+				data_key,
+				receipt_key,
+			},
+		);
+		Self::deposit_event(Event::ChannelOpened {
+			channel: id,
+			consumer: who,
+			path,
+			deposit,
+			expires_at,
+		});
+		Ok(id)
+	}
+
+	/// A channel of `who`, open and not expired.
+	fn open_channel_of(who: &T::AccountId, id: ChannelId) -> Result<ChannelOf<T>, DispatchError> {
+		let ch = Channels::<T>::get(id).ok_or(Error::<T>::UnknownChannel)?;
+		ensure!(&ch.consumer == who, Error::<T>::NotConsumer);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			ch.status == ChannelStatus::Open && now <= ch.expires_at,
+			Error::<T>::ChannelClosed
+		);
+		Ok(ch)
+	}
+
+	/// Hold more for an open channel.
+	pub fn do_top_up(who: T::AccountId, id: ChannelId, amount: BalanceOf<T>) -> DispatchResult {
+		let mut ch = Self::open_channel_of(&who, id)?;
+		ensure!(!amount.is_zero(), Error::<T>::DepositTooLow);
+		T::Currency::hold(&HoldReason::ChannelDeposit.into(), &who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		ch.deposit = ch.deposit.saturating_add(amount);
+		let deposit = ch.deposit;
+		Channels::<T>::insert(id, ch);
+		Self::deposit_event(Event::ToppedUp { channel: id, amount, deposit });
+		Ok(())
+	}
+
+	/// Close an open channel; its refund moves to the end of the settlement grace if that is
+	/// earlier than the expiry's.
+	pub fn do_close(who: T::AccountId, id: ChannelId) -> DispatchResult {
+		let mut ch = Self::open_channel_of(&who, id)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let wanted = now.saturating_add(T::SettlementGrace::get()).saturating_add(One::one());
+		if wanted < ch.refund_at {
+			let at = Self::schedule_refund(id, wanted)?;
+			RefundSchedule::<T>::mutate_exists(ch.refund_at, |v| {
+				if let Some(list) = v {
+					list.retain(|c| *c != id);
+					if list.is_empty() {
+						*v = None;
+					}
+				}
+			});
+			ch.refund_at = at;
+		}
+		ch.status = ChannelStatus::Closed { at: now };
+		let refund_at = ch.refund_at;
+		Channels::<T>::insert(id, ch);
+		Self::deposit_event(Event::ChannelClosed { channel: id, refund_at });
+		Ok(())
+	}
+
+	/// End a channel: return what it still holds to its consumer.
+	pub fn do_refund(id: ChannelId) {
+		let Some(mut ch) = Channels::<T>::take(id) else { return };
+		let remaining = ch.remaining();
+		let refunded = T::Currency::release(
+			&HoldReason::ChannelDeposit.into(),
+			&ch.consumer,
+			remaining,
+			Precision::BestEffort,
+		)
+		.unwrap_or_else(|e| {
+			log::error!(target: LOG_TARGET, "channel {id}: release failed: {e:?}");
+			Zero::zero()
+		});
+		if refunded != remaining {
+			log::error!(target: LOG_TARGET, "channel {id}: released {refunded:?} of {remaining:?}");
+		}
+		ch.refunded = ch.refunded.saturating_add(refunded);
+		Self::deposit_event(Event::ChannelRefunded {
+			channel: id,
+			consumer: ch.consumer,
+			refunded,
+		});
+	}
+
+	/// Pay a hop's payee and the fee pools from a channel's deposit.
+	pub fn do_pay(
+		id: ChannelId,
+		hop: u8,
+		amount: BalanceOf<T>,
+		fee: BalanceOf<T>,
+	) -> DispatchResult {
+		let mut ch = Channels::<T>::get(id).ok_or(Error::<T>::UnknownChannel)?;
+		let terms = ch.hops.get(hop as usize).cloned().ok_or(Error::<T>::InvalidPath)?;
+		let total = amount.saturating_add(fee);
+		ensure!(total <= ch.remaining(), Error::<T>::InsufficientDeposit);
+		let reason = HoldReason::ChannelDeposit.into();
+		if !amount.is_zero() {
+			T::Currency::transfer_on_hold(
+				&reason,
+				&ch.consumer,
+				&terms.payee,
+				amount,
+				Precision::Exact,
+				Restriction::Free,
+				Fortitude::Force,
+			)?;
+		}
+		if !fee.is_zero() {
+			let (credit, missing) =
+				<T::Currency as BalancedHold<T::AccountId>>::slash(&reason, &ch.consumer, fee);
+			ensure!(missing.is_zero(), Error::<T>::InsufficientDeposit);
+			T::FeeSink::on_unbalanced(credit);
+		}
+		ch.paid = ch.paid.saturating_add(total);
+		Channels::<T>::insert(id, ch);
+		Self::deposit_event(Event::ChannelPaid {
+			channel: id,
+			segment: terms.segment,
+			payee: terms.payee,
+			amount,
+			fee,
+		});
+		Ok(())
+	}
+
+	/// Place a QoS order; returns its id.
+	pub fn do_order_qos(
+		who: T::AccountId,
+		segment: SegmentId,
+		class: QosClass,
+		payment: BalanceOf<T>,
+		duration: BlockNumberFor<T>,
+		deadline: BlockNumberFor<T>,
+	) -> Result<OrderId, DispatchError> {
+		let (provider, _price) = T::Registry::sellable(segment).map_err(Self::path_error)?;
+		ensure!(!payment.is_zero() && !duration.is_zero(), Error::<T>::InvalidQos);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			deadline >= now && deadline <= now.saturating_add(T::MaxQosDeadline::get()),
+			Error::<T>::InvalidDeadline
+		);
+		let id = NextOrderId::<T>::get();
+		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
+		T::Currency::hold(&HoldReason::QosPayment.into(), &who, payment)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		let expire_at = Self::schedule_order(id, deadline.saturating_add(One::one()))?;
+		NextOrderId::<T>::put(next);
+		Orders::<T>::insert(
+			id,
+			QosOrder {
+				consumer: who.clone(),
+				segment,
+				provider,
+				class,
+				payment,
+				duration,
+				deadline,
+				expire_at,
+			},
+		);
+		Self::deposit_event(Event::QosOrdered {
+			order: id,
+			consumer: who,
+			segment,
+			class,
+			payment,
+			deadline,
+		});
+		Ok(id)
+	}
+
+	/// Take an unanswered order that `who` provides, out of its schedule.
+	fn take_provided(who: &T::AccountId, id: OrderId) -> Result<QosOrderOf<T>, DispatchError> {
+		let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
+		ensure!(&order.provider == who, Error::<T>::NotProvider);
+		let now = frame_system::Pallet::<T>::block_number();
+		// Past the deadline the order is refunded at the start of `expire_at`.
+		ensure!(now <= order.deadline, Error::<T>::UnknownOrder);
+		Orders::<T>::remove(id);
+		OrderSchedule::<T>::mutate_exists(order.expire_at, |v| {
+			if let Some(list) = v {
+				list.retain(|o| *o != id);
+				if list.is_empty() {
+					*v = None;
+				}
+			}
+		});
+		Ok(order)
+	}
+
+	/// The provider confirms; the payment moves to it.
+	pub fn do_confirm_qos(who: T::AccountId, id: OrderId) -> DispatchResult {
+		let order = Self::take_provided(&who, id)?;
+		let paid = T::Currency::transfer_on_hold(
+			&HoldReason::QosPayment.into(),
+			&order.consumer,
+			&order.provider,
+			order.payment,
+			Precision::Exact,
+			Restriction::Free,
+			Fortitude::Force,
+		)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		Self::deposit_event(Event::QosConfirmed {
+			order: id,
+			provider: order.provider,
+			paid,
+			until: now.saturating_add(order.duration),
+		});
+		Ok(())
+	}
+
+	/// The provider rejects; the consumer is refunded.
+	pub fn do_reject_qos(who: T::AccountId, id: OrderId) -> DispatchResult {
+		let order = Self::take_provided(&who, id)?;
+		let refunded = T::Currency::release(
+			&HoldReason::QosPayment.into(),
+			&order.consumer,
+			order.payment,
+			Precision::Exact,
+		)?;
+		Self::deposit_event(Event::QosRejected { order: id, refunded });
+		Ok(())
+	}
+
+	/// Refund an order nobody answered.
+	pub fn do_expire_order(id: OrderId) {
+		let Some(order) = Orders::<T>::take(id) else { return };
+		let refunded = T::Currency::release(
+			&HoldReason::QosPayment.into(),
+			&order.consumer,
+			order.payment,
+			Precision::BestEffort,
+		)
+		.unwrap_or_else(|e| {
+			log::error!(target: LOG_TARGET, "order {id}: release failed: {e:?}");
+			Zero::zero()
+		});
+		Self::deposit_event(Event::QosExpired { order: id, refunded });
+	}
+
+	// ---- read paths (runtime API) ----
+
+	/// A channel that still settles.
+	pub fn channel_view(id: ChannelId) -> Option<ChannelOf<T>> {
+		Channels::<T>::get(id)
+	}
+
+	/// An unanswered QoS order.
+	pub fn order_view(id: OrderId) -> Option<QosOrderOf<T>> {
+		Orders::<T>::get(id)
+	}
+
+	/// Whether the state is consistent: every channel holds deposit − paid − refunded and is
+	/// scheduled for its refund, every order is scheduled, schedules list only live entries
+	/// within bounds, and each account's holds are exactly the sum over its channels and
+	/// orders.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let mut channel_holds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut order_holds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut channels = 0usize;
+		for (id, ch) in Channels::<T>::iter() {
+			channels += 1;
+			ensure!(id < NextChannelId::<T>::get(), "channel id beyond NextChannelId");
+			ensure!(ch.paid.saturating_add(ch.refunded) <= ch.deposit, "channel paid out too much");
+			ensure!(ch.refunded.is_zero(), "a live channel was refunded");
+			ensure!(
+				RefundSchedule::<T>::get(ch.refund_at).contains(&id),
+				"channel not scheduled for its refund"
+			);
+			ensure!(!ch.hops.is_empty(), "channel without path");
+			let h = channel_holds.entry(ch.consumer.clone()).or_insert_with(Zero::zero);
+			*h = h.saturating_add(ch.remaining());
+		}
+		let scheduled: usize = RefundSchedule::<T>::iter_values().map(|v| v.len()).sum();
+		ensure!(scheduled == channels, "refund schedule lists ended or duplicate channels");
+		let mut orders = 0usize;
+		for (id, o) in Orders::<T>::iter() {
+			orders += 1;
+			ensure!(id < NextOrderId::<T>::get(), "order id beyond NextOrderId");
+			ensure!(OrderSchedule::<T>::get(o.expire_at).contains(&id), "order not scheduled");
+			let h = order_holds.entry(o.consumer.clone()).or_insert_with(Zero::zero);
+			*h = h.saturating_add(o.payment);
+		}
+		let scheduled: usize = OrderSchedule::<T>::iter_values().map(|v| v.len()).sum();
+		ensure!(scheduled == orders, "order schedule lists answered or duplicate orders");
+		for (who, expected) in channel_holds {
+			let held = T::Currency::balance_on_hold(&HoldReason::ChannelDeposit.into(), &who);
+			ensure!(held == expected, "channel hold != deposit - paid - refunded");
+		}
+		for (who, expected) in order_holds {
+			let held = T::Currency::balance_on_hold(&HoldReason::QosPayment.into(), &who);
+			ensure!(held == expected, "order hold != payments");
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> ChannelEscrow<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
+	type Balance = BalanceOf<T>;
+
+	fn channel(id: ChannelId) -> Option<ChannelOf<T>> {
+		Channels::<T>::get(id)
+	}
+
+	fn ended(id: ChannelId) -> bool {
+		id < NextChannelId::<T>::get() && !Channels::<T>::contains_key(id)
+	}
+
+	fn pay(id: ChannelId, hop: u8, amount: BalanceOf<T>, fee: BalanceOf<T>) -> DispatchResult {
+		Self::do_pay(id, hop, amount, fee)
+	}
+}

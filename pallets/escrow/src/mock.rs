@@ -1,0 +1,202 @@
+//! A small runtime for the pallet's unit tests: System, Balances, Escrow, with a test double
+//! of the segment registry kept in storage (so it rolls back with a failed call) and a fee
+//! sink that splits fees 25/75 into two pot accounts.
+
+use crate as pallet_escrow;
+use codec::{Decode, Encode};
+use ditex_primitives::registry::{PathError, SegmentId};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{
+		fungible::{Balanced, Credit},
+		ConstU128, ConstU32, ConstU64, Hooks, Imbalance, OnUnbalanced,
+	},
+	Twox64Concat,
+};
+use sp_runtime::BuildStorage;
+
+pub type AccountId = u64;
+pub type Balance = u128;
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Escrow = pallet_escrow;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type ExistentialDeposit = ConstU128<1>;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// How a test segment router stands.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, Debug)]
+pub enum SegState {
+	/// Sellable.
+	Active,
+	/// Quarantined.
+	Quarantined,
+	/// Outside its availability windows.
+	Unavailable,
+}
+
+/// The test registry: operator, price (`None`: not for sale), state.
+#[frame_support::storage_alias(verbatim)]
+pub type MockSegments =
+	StorageMap<MockRegistry, Twox64Concat, SegmentId, (AccountId, Option<Balance>, SegState)>;
+
+/// A segment registry test double.
+pub struct MockRegistry;
+impl pallet_ditex::SegmentRegistry<AccountId, Balance> for MockRegistry {
+	fn sellable(segment: SegmentId) -> Result<(AccountId, Balance), PathError> {
+		let (op, price, state) =
+			MockSegments::get(segment).ok_or(PathError::UnknownSegment(segment))?;
+		match state {
+			SegState::Quarantined => return Err(PathError::Quarantined(segment)),
+			SegState::Unavailable => return Err(PathError::Unavailable(segment)),
+			SegState::Active => {},
+		}
+		let price = price.ok_or(PathError::NotForSale(segment))?;
+		Ok((op, price))
+	}
+	fn operator(segment: SegmentId) -> Option<AccountId> {
+		MockSegments::get(segment).map(|s| s.0)
+	}
+	fn is_active(segment: SegmentId) -> bool {
+		MockSegments::get(segment).is_some_and(|s| s.2 != SegState::Quarantined)
+	}
+}
+
+/// Register a test segment router.
+pub fn add_segment(segment: SegmentId, operator: AccountId, price: Option<Balance>) {
+	MockSegments::insert(segment, (operator, price, SegState::Active));
+}
+
+/// Change a test segment router's state.
+pub fn set_state(segment: SegmentId, state: SegState) {
+	MockSegments::mutate(segment, |s| {
+		if let Some(s) = s {
+			s.2 = state;
+		}
+	});
+}
+
+/// Receives the validator pool's 25% of fees.
+pub const VALIDATOR_POT: AccountId = 900;
+/// Receives the dividend pool's 75% of fees.
+pub const DIVIDEND_POT: AccountId = 901;
+
+/// Splits fees 25/75 between the two pots, as the rewards pallet will.
+pub struct SplitFees;
+impl OnUnbalanced<Credit<AccountId, Balances>> for SplitFees {
+	fn on_nonzero_unbalanced(credit: Credit<AccountId, Balances>) {
+		let (validators, dividends) = credit.ration(25, 75);
+		assert!(Balances::resolve(&VALIDATOR_POT, validators).is_ok());
+		assert!(Balances::resolve(&DIVIDEND_POT, dividends).is_ok());
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId, Balance> for BenchHelper {
+	fn sellable_segment(n: u32, operator: &AccountId, price: Balance) -> SegmentId {
+		add_segment(n, *operator, Some(price));
+		n
+	}
+}
+
+pub const MIN_DEPOSIT: Balance = 10;
+pub const LIFETIME: u64 = 1_000;
+pub const GRACE: u64 = 20;
+pub const MAX_REFUNDS: u32 = 4;
+pub const MAX_ORDERS: u32 = 4;
+pub const QOS_DEADLINE: u64 = 50;
+/// Accounts 1..=FUNDED start with this much.
+pub const ENDOWMENT: Balance = 1_000_000;
+pub const FUNDED: u64 = 50;
+/// Account 999 has nothing.
+pub const PAUPER: AccountId = 999;
+
+parameter_types! {
+	pub const MinDeposit: Balance = MIN_DEPOSIT;
+}
+
+impl pallet_escrow::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Registry = MockRegistry;
+	type FeeSink = SplitFees;
+	type MinDeposit = MinDeposit;
+	type MaxChannelLifetime = ConstU64<LIFETIME>;
+	type SettlementGrace = ConstU64<GRACE>;
+	type MaxRefundsPerBlock = ConstU32<MAX_REFUNDS>;
+	type MaxOrdersPerBlock = ConstU32<MAX_ORDERS>;
+	type MaxQosDeadline = ConstU64<QOS_DEADLINE>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchHelper;
+}
+
+/// Advance to block `n`, running the hooks the pallet has.
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Escrow::on_initialize(next);
+	}
+}
+
+/// Externalities with funded accounts (and the two fee pots) at block 1.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: (1..=FUNDED)
+			.map(|a| (a, ENDOWMENT))
+			.chain([(VALIDATOR_POT, 1), (DIVIDEND_POT, 1)])
+			.collect(),
+		..Default::default()
+	}
+	.assimilate_storage(&mut t)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(t);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Run `test` and then check the pallet's invariants.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Escrow::do_try_state().expect("pallet-escrow invariants hold");
+	});
+}

@@ -1,0 +1,652 @@
+//! Unit tests of ticket validation and settlement on the mock runtime.
+
+use crate::{mock::*, *};
+use ditex_primitives::{
+	registry::DataPlaneKey,
+	settlement::{Path, Receipt, ReceiptKey, SignedReceipt},
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	dispatch::{DispatchResultWithPostInfo, Pays},
+	traits::fungible::InspectHold as _,
+};
+use sp_core::{ed25519, Pair, H256};
+
+const CONSUMER: AccountId = 1;
+/// Segments of the path, their operators and prices per GiB.
+const A: SegmentId = 10;
+const B: SegmentId = 11;
+const C: SegmentId = 12;
+/// A segment that is not on the path.
+const X: SegmentId = 13;
+const OP_A: AccountId = 20;
+const OP_B: AccountId = 21;
+const OP_C: AccountId = 22;
+const OP_X: AccountId = 23;
+const PRICE_A: Balance = 1 << 30; // 1 unit per byte
+const PRICE_B: Balance = 2 << 30; // 2 units per byte
+const PRICE_C: Balance = 1 << 29; // half a unit per byte
+const DEPOSIT: Balance = 100_000;
+const EXPIRES: u64 = 100;
+
+fn consumer_key() -> ed25519::Pair {
+	ed25519::Pair::from_seed(&[1; 32])
+}
+
+fn segments() {
+	add_segment(A, OP_A, Some(PRICE_A));
+	add_segment(B, OP_B, Some(PRICE_B));
+	add_segment(C, OP_C, Some(PRICE_C));
+	add_segment(X, OP_X, Some(PRICE_A));
+}
+
+fn open(path: &[SegmentId], deposit: Balance, expires_at: u64) -> ChannelId {
+	let id = pallet_escrow::NextChannelId::<Test>::get();
+	assert_ok!(Escrow::open_channel(
+		RuntimeOrigin::signed(CONSUMER),
+		Path::try_from(path.to_vec()).unwrap(),
+		deposit,
+		PRICE_B,
+		expires_at,
+		DataPlaneKey([9; 32]),
+		ReceiptKey(consumer_key().public().0),
+	));
+	id
+}
+
+/// The A → B → C channel.
+fn setup() -> ChannelId {
+	segments();
+	open(&[A, B, C], DEPOSIT, EXPIRES)
+}
+
+fn genesis() -> H256 {
+	System::block_hash(0)
+}
+
+fn sign(receipt: Receipt, key: &ed25519::Pair) -> SignedReceipt {
+	let signature = key.sign(&receipt.signing_payload()).0;
+	SignedReceipt { receipt, signature }
+}
+
+fn receipt(channel: ChannelId, path: &[SegmentId], cumulative_bytes: u64) -> SignedReceipt {
+	sign(
+		Receipt {
+			genesis: genesis(),
+			channel,
+			path: Path::try_from(path.to_vec()).unwrap(),
+			cumulative_bytes,
+		},
+		&consumer_key(),
+	)
+}
+
+const PATH: [SegmentId; 3] = [A, B, C];
+
+/// The usage of hop `hop` of the A → B → C path.
+fn usage(
+	channel: ChannelId,
+	hop: u8,
+	bytes_in: u64,
+	bytes_out: u64,
+	receipt: Option<SignedReceipt>,
+) -> ChannelUsage {
+	let h = hop as usize;
+	ChannelUsage {
+		channel,
+		hop,
+		prev: h.checked_sub(1).map(|i| PATH[i]),
+		next: PATH.get(h + 1).copied(),
+		bytes_in,
+		bytes_out,
+		receipt,
+	}
+}
+
+fn ticket(segment: SegmentId, epoch: Epoch, channels: Vec<ChannelUsage>) -> Ticket {
+	Ticket {
+		segment,
+		epoch,
+		boot_time: 1_000,
+		total_in: 0,
+		total_out: 0,
+		peers: Default::default(),
+		channels: channels.try_into().unwrap(),
+	}
+}
+
+fn submit(who: AccountId, t: Ticket) -> DispatchResultWithPostInfo {
+	Tickets::submit_ticket(RuntimeOrigin::signed(who), t)
+}
+
+/// A ticket that validates is applied and pays no fee.
+fn accept(who: AccountId, t: Ticket) {
+	let (segment, epoch, channels) = (t.segment, t.epoch, t.channels.len() as u32);
+	let info = submit(who, t).expect("the ticket validates");
+	assert_eq!(info.pays_fee, Pays::No);
+	System::assert_has_event(Event::TicketAccepted { segment, epoch, channels }.into());
+}
+
+/// A ticket of the segment's own operator that fails validation: the validation returns
+/// `err` and changes nothing; the extrinsic applies nothing of it either, but strikes the
+/// segment, says why and pays its fee.
+fn reject(who: AccountId, t: Ticket, err: Error<Test>) {
+	let error: DispatchError = err.into();
+	assert_noop!(Tickets::do_submit_ticket(who, t.clone()), error);
+	let (segment, epoch) = (t.segment, t.epoch);
+	let before =
+		(strikes(segment), LastTicket::<Test>::get(segment), Claims::<Test>::iter().count());
+	let info = submit(who, t).expect("a rejected ticket is recorded, not rolled back");
+	assert_eq!(info.pays_fee, Pays::Yes);
+	assert_eq!(strikes(segment), before.0 + 1);
+	assert_eq!(LastTicket::<Test>::get(segment), before.1);
+	assert_eq!(Claims::<Test>::iter().count(), before.2);
+	System::assert_last_event(Event::TicketRejected { segment, epoch, error }.into());
+}
+
+/// A ticket refused outright: its own `Error`, nothing changes, no strike.
+fn refuse(who: AccountId, t: Ticket, err: Error<Test>) {
+	let segment = t.segment;
+	let error: DispatchError = err.into();
+	assert_noop!(Tickets::do_submit_ticket(who, t.clone()), error);
+	assert_noop!(submit(who, t), error);
+	assert_eq!(strikes(segment), 0);
+}
+
+fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&pallet_escrow::HoldReason::ChannelDeposit.into(), &who)
+}
+
+fn paid(segment: SegmentId, channel: ChannelId) -> Balance {
+	Claims::<Test>::get(segment, channel).map_or(0, |c| c.paid)
+}
+
+mod happy_path {
+	use super::*;
+
+	/// A → B → C; 640 bytes are lost between A and B. The consumer acknowledges 10 240.
+	/// A forwarded 10 240 but B received 9 600: A is paid for 9 600 at 1/byte; B for 9 600 at
+	/// 2/byte; C, the last hop, for 9 600 at ½/byte. 10% of each payment goes to the fee
+	/// pools, 25/75. The consumer gets the rest back after expiry and grace.
+	#[test]
+	fn three_relays_with_loss_are_paid_exactly_and_the_rest_returns() {
+		build_and_execute(|| {
+			let ch = setup();
+			let r = receipt(ch, &PATH, 10_240);
+			let issuance = Balances::total_issuance();
+
+			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 10_240, 10_240, Some(r.clone()))]));
+			// A waits for B's ticket.
+			assert_eq!(paid(A, ch), 0);
+			assert_eq!(Claims::<Test>::get(A, ch).unwrap().waiting_since, Some(0));
+			assert_eq!(Tickets::relay_view(A), RelayView { earned: 0, pending: 10_240 });
+
+			accept(OP_B, ticket(B, 0, vec![usage(ch, 1, 9_600, 9_600, Some(r.clone()))]));
+			// B's ticket settles A on what B received.
+			assert_eq!(paid(A, ch), 9_600);
+			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 8_640);
+			System::assert_has_event(
+				Event::RelayPaid {
+					channel: ch,
+					segment: A,
+					hop: 0,
+					bytes: 9_600,
+					amount: 8_640,
+					fee: 960,
+				}
+				.into(),
+			);
+			assert_eq!(paid(B, ch), 0);
+
+			accept(OP_C, ticket(C, 0, vec![usage(ch, 2, 9_600, 9_600, Some(r))]));
+			assert_eq!(paid(C, ch), 4_800);
+			assert_eq!(paid(B, ch), 19_200);
+			assert_eq!(Balances::free_balance(OP_B), ENDOWMENT + 17_280);
+			assert_eq!(Balances::free_balance(OP_C), ENDOWMENT + 4_320);
+			System::assert_has_event(
+				Event::RelayPaid {
+					channel: ch,
+					segment: B,
+					hop: 1,
+					bytes: 9_600,
+					amount: 17_280,
+					fee: 1_920,
+				}
+				.into(),
+			);
+
+			// Fees: 960 + 1 920 + 480 = 3 360, split 25/75 per payment.
+			assert_eq!(Balances::free_balance(VALIDATOR_POT), 1 + 240 + 480 + 120);
+			assert_eq!(Balances::free_balance(DIVIDEND_POT), 1 + 720 + 1_440 + 360);
+			assert_eq!(held(CONSUMER), DEPOSIT - 33_600);
+			assert_eq!(Escrow::channel_view(ch).unwrap().paid, 33_600);
+			assert_eq!(Tickets::relay_view(A), RelayView { earned: 8_640, pending: 640 });
+			assert_eq!(Tickets::relay_view(B), RelayView { earned: 17_280, pending: 0 });
+			assert_eq!(Tickets::relay_view(C), RelayView { earned: 4_320, pending: 0 });
+			// Settlement creates and destroys nothing.
+			assert_eq!(Balances::total_issuance(), issuance);
+
+			// The rest returns after expiry and the settlement grace.
+			run_to_block(EXPIRES + ESCROW_GRACE);
+			assert_eq!(held(CONSUMER), DEPOSIT - 33_600);
+			run_to_block(EXPIRES + ESCROW_GRACE + 1);
+			assert_eq!(held(CONSUMER), 0);
+			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT - 33_600);
+			System::assert_has_event(
+				pallet_escrow::Event::ChannelRefunded {
+					channel: ch,
+					consumer: CONSUMER,
+					refunded: DEPOSIT - 33_600,
+				}
+				.into(),
+			);
+			assert_eq!(Balances::total_issuance(), issuance);
+		});
+	}
+
+	#[test]
+	fn a_relay_claiming_more_than_downstream_received_is_paid_what_arrived() {
+		build_and_execute(|| {
+			let ch = setup();
+			let r = receipt(ch, &PATH, 50_000);
+			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 20_000, 20_000, Some(r.clone()))]));
+			accept(OP_B, ticket(B, 0, vec![usage(ch, 1, 9_000, 9_000, None)]));
+			assert_eq!(paid(A, ch), 9_000);
+			// Claiming the same again later changes nothing: B's figure stands.
+			run_to_block(4 * EPOCH);
+			accept(OP_A, ticket(A, 4, vec![usage(ch, 0, 20_000, 20_000, Some(r))]));
+			assert_eq!(paid(A, ch), 9_000);
+			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 8_100);
+		});
+	}
+
+	#[test]
+	fn a_missing_downstream_ticket_settles_on_the_receipt_after_the_grace() {
+		build_and_execute(|| {
+			let ch = setup();
+			let r = receipt(ch, &PATH, 8_000);
+			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 10_000, 10_000, Some(r.clone()))]));
+			run_to_block(EPOCH);
+			accept(OP_A, ticket(A, 1, vec![usage(ch, 0, 10_000, 10_000, None)]));
+			assert_eq!(paid(A, ch), 0);
+			run_to_block(WAIT as u64 * EPOCH);
+			accept(OP_A, ticket(A, WAIT, vec![usage(ch, 0, 10_000, 10_000, None)]));
+			// Proven by the receipt: 8 000 of the 10 000 forwarded.
+			assert_eq!(paid(A, ch), 8_000);
+		});
+	}
+
+	#[test]
+	fn a_replayed_or_older_receipt_pays_nothing_twice() {
+		build_and_execute(|| {
+			let ch = setup();
+			let r = receipt(ch, &[A, B, C], 1_000);
+			accept(OP_C, ticket(C, 0, vec![usage(ch, 2, 5_000, 5_000, Some(r.clone()))]));
+			assert_eq!(paid(C, ch), 500);
+			run_to_block(EPOCH);
+			// The same receipt again.
+			accept(OP_C, ticket(C, 1, vec![usage(ch, 2, 5_000, 5_000, Some(r))]));
+			assert_eq!(paid(C, ch), 500);
+			run_to_block(2 * EPOCH);
+			accept(
+				OP_C,
+				ticket(C, 2, vec![usage(ch, 2, 5_000, 5_000, Some(receipt(ch, &PATH, 3_000)))]),
+			);
+			assert_eq!(paid(C, ch), 1_500);
+			run_to_block(3 * EPOCH);
+			// An older, smaller receipt is ignored, not an error.
+			accept(
+				OP_C,
+				ticket(C, 3, vec![usage(ch, 2, 5_000, 5_000, Some(receipt(ch, &PATH, 2_000)))]),
+			);
+			assert_eq!(HighestReceipt::<Test>::get(ch), 3_000);
+			assert_eq!(paid(C, ch), 1_500);
+			assert_eq!(Balances::free_balance(OP_C), ENDOWMENT + 1_350);
+		});
+	}
+
+	#[test]
+	fn a_claim_above_the_deposit_is_capped_and_a_top_up_pays_the_rest() {
+		build_and_execute(|| {
+			segments();
+			let ch = open(&[A], 5_000, EXPIRES);
+			let r = sign(
+				Receipt {
+					genesis: genesis(),
+					channel: ch,
+					path: Path::try_from(vec![A]).unwrap(),
+					cumulative_bytes: 9_600,
+				},
+				&consumer_key(),
+			);
+			let single = |bytes| ChannelUsage {
+				channel: ch,
+				hop: 0,
+				prev: None,
+				next: None,
+				bytes_in: bytes,
+				bytes_out: bytes,
+				receipt: Some(r.clone()),
+			};
+			accept(OP_A, ticket(A, 0, vec![single(9_600)]));
+			// Owed 9 600, but only 5 000 is held: 4 500 to A, 500 in fees.
+			assert_eq!(paid(A, ch), 5_000);
+			assert_eq!(held(CONSUMER), 0);
+			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 4_500);
+			// The escrow refuses to pay beyond the deposit.
+			assert_noop!(
+				<Escrow as pallet_escrow::ChannelEscrow<_, _>>::pay(ch, 0, 1, 0),
+				pallet_escrow::Error::<Test>::InsufficientDeposit
+			);
+			assert_ok!(Escrow::top_up(RuntimeOrigin::signed(CONSUMER), ch, 10_000));
+			run_to_block(EPOCH);
+			accept(OP_A, ticket(A, 1, vec![single(9_600)]));
+			assert_eq!(paid(A, ch), 9_600);
+			assert_eq!(held(CONSUMER), 10_000 - 4_600);
+		});
+	}
+
+	#[test]
+	fn counters_reset_with_a_new_boot() {
+		build_and_execute(|| {
+			segments();
+			let mut t = ticket(A, 0, vec![]);
+			t.total_in = 500;
+			t.peers =
+				vec![PeerCounters { peer: B, octets_in: 10, octets_out: 20 }].try_into().unwrap();
+			accept(OP_A, t.clone());
+			run_to_block(EPOCH);
+			t.epoch = 1;
+			t.boot_time += 60;
+			t.total_in = 5;
+			t.peers[0].octets_in = 1;
+			accept(OP_A, t);
+			assert_eq!(LastTicket::<Test>::get(A).unwrap().total_in, 5);
+		});
+	}
+}
+
+mod rejected {
+	use super::*;
+
+	#[test]
+	fn forged_receipt_signature() {
+		build_and_execute(|| {
+			let ch = setup();
+			let mut r = receipt(ch, &PATH, 10_000);
+			r.receipt.cumulative_bytes = 1_000_000;
+			reject(
+				OP_C,
+				ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, Some(r))]),
+				Error::<Test>::BadReceiptSignature,
+			);
+			// Signed by someone else.
+			let other = ed25519::Pair::from_seed(&[2; 32]);
+			let r = sign(receipt(ch, &PATH, 10_000).receipt, &other);
+			reject(
+				OP_C,
+				ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, Some(r))]),
+				Error::<Test>::BadReceiptSignature,
+			);
+			assert_eq!(strikes(C), 2);
+		});
+	}
+
+	#[test]
+	fn receipt_for_another_chain() {
+		build_and_execute(|| {
+			let ch = setup();
+			let r = sign(
+				Receipt {
+					genesis: H256::repeat_byte(1),
+					channel: ch,
+					path: Path::try_from(PATH.to_vec()).unwrap(),
+					cumulative_bytes: 10_000,
+				},
+				&consumer_key(),
+			);
+			reject(
+				OP_C,
+				ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, Some(r))]),
+				Error::<Test>::ReceiptWrongChain,
+			);
+		});
+	}
+
+	#[test]
+	fn receipt_for_another_channel_or_path() {
+		build_and_execute(|| {
+			let ch = setup();
+			let other = open(&[A, B, C], DEPOSIT, EXPIRES);
+			// A valid receipt of the consumer's other channel.
+			let r = receipt(other, &PATH, 10_000);
+			reject(
+				OP_C,
+				ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, Some(r))]),
+				Error::<Test>::ReceiptWrongChannel,
+			);
+			let r = receipt(ch, &[A, C], 10_000);
+			reject(
+				OP_C,
+				ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, Some(r))]),
+				Error::<Test>::ReceiptWrongChannel,
+			);
+		});
+	}
+
+	#[test]
+	fn relay_not_on_the_path() {
+		build_and_execute(|| {
+			let ch = setup();
+			let mut u = usage(ch, 1, 10_000, 10_000, None);
+			reject(OP_X, ticket(X, 0, vec![u.clone()]), Error::<Test>::NotOnPath);
+			// B claiming C's hop.
+			u.hop = 2;
+			reject(OP_B, ticket(B, 0, vec![u]), Error::<Test>::NotOnPath);
+		});
+	}
+
+	#[test]
+	fn wrong_neighbours() {
+		build_and_execute(|| {
+			let ch = setup();
+			let mut u = usage(ch, 1, 10_000, 10_000, None);
+			u.prev = Some(X);
+			reject(OP_B, ticket(B, 0, vec![u]), Error::<Test>::HopMismatch);
+			let mut u = usage(ch, 2, 10_000, 10_000, None);
+			u.next = Some(A);
+			reject(OP_C, ticket(C, 0, vec![u]), Error::<Test>::HopMismatch);
+		});
+	}
+
+	#[test]
+	fn counters_going_back_without_a_new_boot() {
+		build_and_execute(|| {
+			segments();
+			let mut t = ticket(A, 0, vec![]);
+			t.total_in = 500;
+			t.total_out = 400;
+			t.peers =
+				vec![PeerCounters { peer: B, octets_in: 10, octets_out: 20 }].try_into().unwrap();
+			accept(OP_A, t.clone());
+			run_to_block(EPOCH);
+			t.epoch = 1;
+			let mut back = t.clone();
+			back.total_out = 399;
+			reject(OP_A, back, Error::<Test>::CountersWentBack);
+			let mut back = t.clone();
+			back.peers[0].octets_out = 19;
+			reject(OP_A, back, Error::<Test>::CountersWentBack);
+			// An earlier boot is not a new boot.
+			let mut back = t.clone();
+			back.boot_time -= 1;
+			back.total_in = 0;
+			reject(OP_A, back, Error::<Test>::CountersWentBack);
+			accept(OP_A, t);
+		});
+	}
+
+	#[test]
+	fn channel_counters_going_back() {
+		build_and_execute(|| {
+			let ch = setup();
+			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 1_000, 1_000, None)]));
+			run_to_block(EPOCH);
+			reject(
+				OP_A,
+				ticket(A, 1, vec![usage(ch, 0, 999, 999, None)]),
+				Error::<Test>::ChannelCountersWentBack,
+			);
+		});
+	}
+
+	#[test]
+	fn forwarding_more_than_received() {
+		build_and_execute(|| {
+			let ch = setup();
+			reject(
+				OP_B,
+				ticket(B, 0, vec![usage(ch, 1, 1_000, 1_001, None)]),
+				Error::<Test>::ForwardedMoreThanReceived,
+			);
+		});
+	}
+}
+
+mod refused {
+	use super::*;
+
+	#[test]
+	fn replayed_ticket() {
+		build_and_execute(|| {
+			let ch = setup();
+			let t =
+				ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, Some(receipt(ch, &PATH, 10_000)))]);
+			accept(OP_C, t.clone());
+			assert_eq!(paid(C, ch), 5_000);
+			refuse(OP_C, t.clone(), Error::<Test>::ReplayedTicket);
+			run_to_block(EPOCH);
+			// An older epoch than the last accepted one is a replay too.
+			accept(OP_C, ticket(C, 1, vec![]));
+			refuse(OP_C, t, Error::<Test>::ReplayedTicket);
+			assert_eq!(paid(C, ch), 5_000);
+		});
+	}
+
+	#[test]
+	fn expired_channel() {
+		build_and_execute(|| {
+			let ch = setup();
+			run_to_block(EXPIRES + ESCROW_GRACE + 1);
+			assert!(Escrow::channel_view(ch).is_none());
+			let epoch = Tickets::current_epoch();
+			refuse(
+				OP_C,
+				ticket(
+					C,
+					epoch,
+					vec![usage(ch, 2, 10_000, 10_000, Some(receipt(ch, &PATH, 10_000)))],
+				),
+				Error::<Test>::ChannelExpired,
+			);
+			refuse(
+				OP_C,
+				ticket(C, epoch, vec![usage(ch + 1, 2, 1, 1, None)]),
+				Error::<Test>::UnknownChannel,
+			);
+		});
+	}
+
+	#[test]
+	fn a_closed_channel_settles_until_its_grace_ends() {
+		build_and_execute(|| {
+			let ch = setup();
+			assert_ok!(Escrow::close(RuntimeOrigin::signed(CONSUMER), ch));
+			let t = ticket(C, 0, vec![usage(ch, 2, 2_000, 2_000, Some(receipt(ch, &PATH, 2_000)))]);
+			accept(OP_C, t);
+			assert_eq!(paid(C, ch), 1_000);
+			run_to_block(1 + ESCROW_GRACE + 1);
+			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT - 1_000);
+			let epoch = Tickets::current_epoch();
+			refuse(
+				OP_C,
+				ticket(C, epoch, vec![usage(ch, 2, 2_000, 2_000, None)]),
+				Error::<Test>::ChannelExpired,
+			);
+		});
+	}
+
+	#[test]
+	fn a_path_through_a_quarantined_segment() {
+		build_and_execute(|| {
+			segments();
+			quarantine(B);
+			assert_noop!(
+				Escrow::open_channel(
+					RuntimeOrigin::signed(CONSUMER),
+					Path::try_from(PATH.to_vec()).unwrap(),
+					DEPOSIT,
+					PRICE_B,
+					EXPIRES,
+					DataPlaneKey([9; 32]),
+					ReceiptKey(consumer_key().public().0),
+				),
+				pallet_escrow::Error::<Test>::SegmentQuarantined
+			);
+		});
+	}
+
+	#[test]
+	fn a_quarantined_relay_is_not_paid() {
+		build_and_execute(|| {
+			let ch = setup();
+			quarantine(C);
+			refuse(
+				OP_C,
+				ticket(C, 0, vec![usage(ch, 2, 1, 1, None)]),
+				Error::<Test>::SegmentQuarantined,
+			);
+		});
+	}
+
+	#[test]
+	fn not_the_operator_or_no_such_segment() {
+		build_and_execute(|| {
+			let ch = setup();
+			// B's operator cannot submit (or get struck) for C.
+			refuse(OP_B, ticket(C, 0, vec![usage(ch, 2, 1, 1, None)]), Error::<Test>::NotOperator);
+			refuse(OP_B, ticket(77, 0, vec![]), Error::<Test>::UnknownSegment);
+		});
+	}
+
+	#[test]
+	fn stale_or_future_epoch() {
+		build_and_execute(|| {
+			segments();
+			refuse(OP_A, ticket(A, 1, vec![]), Error::<Test>::StaleEpoch);
+			run_to_block((MAX_AGE as u64 + 1) * EPOCH);
+			refuse(OP_A, ticket(A, 0, vec![]), Error::<Test>::StaleEpoch);
+			accept(OP_A, ticket(A, 1, vec![]));
+		});
+	}
+
+	#[test]
+	fn duplicates() {
+		build_and_execute(|| {
+			let ch = setup();
+			let u = usage(ch, 0, 1, 1, None);
+			refuse(OP_A, ticket(A, 0, vec![u.clone(), u]), Error::<Test>::DuplicateChannel);
+			let mut t = ticket(A, 0, vec![]);
+			let p = PeerCounters { peer: B, octets_in: 1, octets_out: 1 };
+			t.peers = vec![p, p].try_into().unwrap();
+			refuse(OP_A, t, Error::<Test>::DuplicatePeer);
+		});
+	}
+}
+
+#[test]
+fn integrity() {
+	new_test_ext().execute_with(|| {
+		<Tickets as frame_support::traits::Hooks<u64>>::integrity_test();
+	});
+}

@@ -1,0 +1,218 @@
+//! The settlement formats: receipts a consumer signs for the traffic carried on its channel,
+//! and the tickets relays submit once per epoch to be paid from the channel's escrow.
+//!
+//! # Receipts
+//!
+//! A consumer's agent signs cumulative [`Receipt`]s — (genesis hash, channel, path, cumulative
+//! bytes) — with the ed25519 *receipt key* it registered when it opened the channel (the
+//! channel also carries its X25519 data-plane key, which cannot sign). The signed bytes are
+//! [`Receipt::signing_payload`]: the SCALE encoding of ([`RECEIPT_DOMAIN`], receipt). A
+//! receipt only ever grows, so a lost or replayed one is harmless: the chain pays only the
+//! delta over what it has already paid.
+//!
+//! # Tickets
+//!
+//! A relay submits one [`Ticket`] per epoch per segment router through a signed extrinsic of
+//! the segment's operator; the extrinsic signature authenticates it. Totals and per-peer
+//! counters are cumulative within one boot of the agent (a new `boot_time` resets them); the
+//! per-channel counters of a [`ChannelUsage`] are cumulative since the channel opened (the
+//! agent persists them across restarts).
+
+use crate::{registry::SegmentId, MAX_HOPS};
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_core::{ConstU32, H256};
+use sp_runtime::BoundedVec;
+
+/// A consumer's payment channel, numbered by the escrow in order of opening.
+pub type ChannelId = u64;
+/// A QoS order, numbered by the escrow in order of ordering.
+pub type OrderId = u64;
+/// A settlement epoch: relays submit one ticket per epoch.
+pub type Epoch = u32;
+
+/// The domain tag that prefixes every signed receipt.
+pub const RECEIPT_DOMAIN: [u8; 16] = *b"ditex/receipt/v1";
+/// Most per-peer counters in one ticket (a group of 100 plus some peers outside it).
+pub const MAX_TICKET_PEERS: u32 = 128;
+/// Most channels one ticket reports.
+pub const MAX_TICKET_CHANNELS: u32 = 64;
+
+/// A path of segment routers, ingress first.
+pub type Path = BoundedVec<SegmentId, ConstU32<MAX_HOPS>>;
+
+/// The ed25519 public key a consumer signs its receipts with.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct ReceiptKey(pub [u8; 32]);
+
+/// The consumer's acknowledgement of the bytes carried on its channel so far.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Receipt {
+	/// The genesis hash of the chain the channel is on.
+	pub genesis: H256,
+	/// The channel.
+	pub channel: ChannelId,
+	/// The channel's path, ingress first.
+	pub path: Path,
+	/// Bytes carried since the channel opened.
+	pub cumulative_bytes: u64,
+}
+
+impl Receipt {
+	/// The exact bytes the consumer's receipt key signs: SCALE of ([`RECEIPT_DOMAIN`], self).
+	pub fn signing_payload(&self) -> Vec<u8> {
+		(RECEIPT_DOMAIN, self).encode()
+	}
+}
+
+/// A receipt with the consumer's ed25519 signature over [`Receipt::signing_payload`].
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct SignedReceipt {
+	/// What is acknowledged.
+	pub receipt: Receipt,
+	/// The ed25519 signature by the channel's receipt key.
+	pub signature: [u8; 64],
+}
+
+/// Octets exchanged with one peer since the agent booted.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct PeerCounters {
+	/// The peer segment router.
+	pub peer: SegmentId,
+	/// Octets received from it.
+	pub octets_in: u64,
+	/// Octets sent to it.
+	pub octets_out: u64,
+}
+
+/// What a relay carried on one channel since the channel opened.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct ChannelUsage {
+	/// The channel.
+	pub channel: ChannelId,
+	/// The relay's index in the channel's path.
+	pub hop: u8,
+	/// The hop before it; `None` at the ingress.
+	pub prev: Option<SegmentId>,
+	/// The hop after it; `None` at the egress.
+	pub next: Option<SegmentId>,
+	/// Bytes received on the channel.
+	pub bytes_in: u64,
+	/// Bytes forwarded on the channel.
+	pub bytes_out: u64,
+	/// The latest receipt the relay saw.
+	pub receipt: Option<SignedReceipt>,
+}
+
+/// A relay's traffic ticket for one epoch.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Ticket {
+	/// The segment router that carried the traffic.
+	pub segment: SegmentId,
+	/// The epoch the ticket closes.
+	pub epoch: Epoch,
+	/// When the agent booted (Unix seconds); counters reset with a new boot.
+	pub boot_time: u64,
+	/// Octets received since boot.
+	pub total_in: u64,
+	/// Octets sent since boot.
+	pub total_out: u64,
+	/// Octets per peer since boot.
+	pub peers: BoundedVec<PeerCounters, ConstU32<MAX_TICKET_PEERS>>,
+	/// Per channel carried, cumulative since the channel opened.
+	pub channels: BoundedVec<ChannelUsage, ConstU32<MAX_TICKET_CHANNELS>>,
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use sp_core::{ed25519, Pair};
+
+	fn receipt() -> Receipt {
+		Receipt {
+			genesis: H256::repeat_byte(0xab),
+			channel: 7,
+			path: Path::try_from(alloc::vec![1, 2, 3]).unwrap(),
+			cumulative_bytes: 1 << 20,
+		}
+	}
+
+	#[test]
+	fn signing_payload_is_stable() {
+		let p = receipt().signing_payload();
+		let mut expected = b"ditex/receipt/v1".to_vec();
+		expected.extend_from_slice(&[0xab; 32]);
+		expected.extend_from_slice(&7u64.to_le_bytes());
+		expected.push(3 << 2); // compact length 3
+		for s in [1u32, 2, 3] {
+			expected.extend_from_slice(&s.to_le_bytes());
+		}
+		expected.extend_from_slice(&(1u64 << 20).to_le_bytes());
+		assert_eq!(p, expected);
+		assert_eq!(p.len(), 16 + 32 + 8 + 1 + 12 + 8);
+	}
+
+	#[test]
+	fn sign_and_verify_round_trip() {
+		let pair = ed25519::Pair::from_seed(&[5u8; 32]);
+		let r = receipt();
+		let sig = pair.sign(&r.signing_payload());
+		let signed = SignedReceipt { receipt: r.clone(), signature: sig.0 };
+		let public = ReceiptKey(pair.public().0);
+		let check = |s: &SignedReceipt| {
+			ed25519::Pair::verify(
+				&ed25519::Signature::from_raw(s.signature),
+				s.receipt.signing_payload(),
+				&ed25519::Public::from_raw(public.0),
+			)
+		};
+		assert!(check(&signed));
+		let mut grown = signed.clone();
+		grown.receipt.cumulative_bytes += 1;
+		assert!(!check(&grown));
+		let mut other = signed.clone();
+		other.receipt.channel = 8;
+		assert!(!check(&other));
+		// Round trip through SCALE keeps it valid.
+		let decoded = SignedReceipt::decode(&mut &signed.encode()[..]).unwrap();
+		assert!(check(&decoded));
+	}
+
+	#[test]
+	fn ticket_fits_its_bound() {
+		assert!(Ticket::max_encoded_len() < 64 * 1024);
+	}
+}
