@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start a local ditex network on loopback: four validators (Alice, Bob, Charlie, Dave) of the
-# `local` chain, each with its own base path and ports. Ctrl-C stops everything it started.
+# `local` chain, each with its own base path and ports, and four relay agents (segments 1-4)
+# that pulse each other and measure their group. Ctrl-C stops everything it started.
 #
 #   scripts/devnet.sh           fresh chain (old devnet state is removed)
 #   scripts/devnet.sh --keep    keep the chain state of the previous run
@@ -16,9 +17,10 @@ dir="${DITEX_DEVNET_DIR:-/tmp/ditex-devnet}"
 
 if [ -z "${DITEX_NODE:-}" ]; then
 	"$DITEX_ROOT/scripts/setup.sh"
-	cargo build --locked -p ditex-node
+	cargo build --locked -p ditex-node -p ditex-relay
 	DITEX_NODE="$CARGO_TARGET_DIR/debug/ditex-node"
 fi
+DITEX_RELAY="${DITEX_RELAY:-$(dirname "$DITEX_NODE")/ditex-relay}"
 
 [ $keep = 1 ] || rm -rf "$dir"
 mkdir -p "$dir"
@@ -27,7 +29,7 @@ pids=()
 stop() {
 	trap - INT TERM EXIT
 	echo
-	echo "devnet: stopping ${#pids[@]} nodes"
+	echo "devnet: stopping ${#pids[@]} processes"
 	kill "${pids[@]}" 2>/dev/null || true
 	wait "${pids[@]}" 2>/dev/null || true
 	echo "devnet: stopped; logs and state are in $dir"
@@ -55,6 +57,45 @@ for i in "${!names[@]}"; do
 		"$name" "$rpc" "$prom" "$dir/$name.log"
 done
 
+# Relay agents: one group of four on loopback. Until the chain client lands they learn each
+# other from their config, written in the shape of the chain's ditex_segments answers.
+relays=4
+for r in $(seq 1 $relays); do
+	"$DITEX_RELAY" keygen >"$dir/relay$r.key"
+done
+for r in $(seq 1 $relays); do
+	cfg="$dir/relay$r.toml"
+	{
+		echo "[agent]"
+		echo "id = $r"
+		grep '^secret_key' "$dir/relay$r.key"
+		echo "listen = \"127.0.0.1:$((51820 + r))\""
+		echo "status_file = \"$dir/relay$r.status.json\""
+		echo "state_file = \"$dir/relay$r.accounting.json\""
+		echo "[routing]"
+		others=$(for p in $(seq 1 $relays); do [ "$p" = "$r" ] || printf '%s,' "$p"; done)
+		echo "destinations = [${others%,}]"
+		for p in $(seq 1 $relays); do
+			echo "[[peers]]"
+			echo "id = $p"
+			echo "endpoint = \"127.0.0.1:$((51820 + p))\""
+			grep '^key' "$dir/relay$p.key"
+			echo "region = \"DE-BE\""
+			echo "asn = 64512"
+			echo "pricePerGib = \"1000000\""
+			echo "capacityMbps = 1000"
+			echo "group = 0"
+			echo "status = \"active\""
+			echo "strikes = 0"
+		done
+	} >"$cfg"
+	"$DITEX_RELAY" run --config "$cfg" >"$dir/relay$r.log" 2>&1 &
+	pids+=($!)
+	names+=("relay$r")
+	printf 'devnet: relay%-4s udp 127.0.0.1:%s  status: %s status --config %s\n' \
+		"$r" "$((51820 + r))" "$DITEX_RELAY" "$cfg"
+done
+
 echo "devnet: Polkadot.js apps: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944#/explorer"
 echo "devnet: waiting for finality (Ctrl-C to stop)"
 
@@ -65,4 +106,5 @@ while sleep 6; do
 	done
 	line=$(grep -h "Idle\|Syncing" "$dir/alice.log" | tail -n 1 || true)
 	[ -n "$line" ] && echo "devnet: alice: ${line#*💤 }"
+	"$DITEX_RELAY" status --config "$dir/relay1.toml" 2>/dev/null | sed 's/^/devnet: relay1: /' | head -n 14 || true
 done
