@@ -4,7 +4,6 @@
 # ditex-node (built here first) on loopback.
 #
 #   scripts/test.sh          what CI runs
-#   scripts/test.sh --e2e    also the end-to-end tests still marked #[ignore]
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$DITEX_ROOT"
@@ -15,7 +14,3 @@ cargo build --locked --workspace --all-targets
 # Test binaries run one after another; each end-to-end file holds one test that starts its
 # own nodes, so they never compete for the two cores.
 cargo test --locked --workspace
-if [ "${1:-}" = "--e2e" ]; then
-	cargo test --locked --workspace --test dev_node --test bad_extrinsics --test local_network \
-		--test registry -- --ignored
-fi

@@ -173,9 +173,12 @@ fn udp_forward_moves_to_a_detour_and_back() {
 		took.as_secs_f64() * 1000.0 / INTERVAL_MS as f64,
 		route_to(&lab, 1, 5)
 	);
+	// The congestion starts at a random phase of the pulse cycle, so the first pulse to meet it
+	// leaves up to one interval later; from that pulse on the agent has three intervals. The
+	// exact three-interval bound is checked on virtual time by the routing simulation tests.
 	assert!(
-		took <= Duration::from_millis(3 * INTERVAL_MS),
-		"reroute took {took:?}, over three pulse intervals"
+		took <= Duration::from_millis(4 * INTERVAL_MS),
+		"reroute took {took:?}: over three pulse intervals after the first degraded pulse"
 	);
 	let before = relayed(&lab);
 	std::thread::sleep(Duration::from_millis(3 * INTERVAL_MS));

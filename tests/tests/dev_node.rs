@@ -19,7 +19,6 @@ struct Transfer {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "written, not yet run against the node: scripts/test.sh --e2e runs it"]
 async fn dev_node_finalizes_and_transfers_exactly() -> Result<()> {
 	let dir = tempfile::tempdir()?;
 	let node = Node::start(NodeConfig::new("dev", "dev", dir.path())).await?;

@@ -6,7 +6,6 @@ use anyhow::{ensure, Result};
 use ditex_e2e::{Node, NodeConfig};
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "written, not yet run against the node: scripts/test.sh --e2e runs it"]
 async fn four_validators_survive_a_killed_validator() -> Result<()> {
 	let dir = tempfile::tempdir()?;
 	let names = ["alice", "bob", "charlie", "dave"];

@@ -66,7 +66,6 @@ async fn state_call<R: Decode>(node: &Node, method: &str, args: impl Encode) -> 
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "written, not yet run against the node: scripts/test.sh --e2e runs it"]
 async fn register_and_read_back_through_runtime_api_and_rpc() -> Result<()> {
 	let dir = tempfile::tempdir()?;
 	let node = Node::start(NodeConfig::new("dev", "dev", dir.path())).await?;
