@@ -40,6 +40,8 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod testing;
 pub mod weights;
 pub use weights::WeightInfo;
 

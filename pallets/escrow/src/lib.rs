@@ -229,6 +229,17 @@ pub trait ChannelEscrow<AccountId, BlockNumber> {
 	) -> Result<(), DispatchError>;
 }
 
+/// Told when a channel is gone for good (its deposit returned), so that pallets keeping
+/// per-channel state drop it and the state does not grow with every channel ever opened.
+pub trait OnChannelEnded {
+	/// Channel `id`, whose path was `path`, has ended.
+	fn on_channel_ended(id: ChannelId, path: &[SegmentId]);
+}
+
+impl OnChannelEnded for () {
+	fn on_channel_ended(_: ChannelId, _: &[SegmentId]) {}
+}
+
 /// Sets up what the benchmarks need from the registry.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId, Balance> {
@@ -264,6 +275,9 @@ pub mod pallet {
 
 		/// Where settlement fees go (the rewards pallet's fee pools).
 		type FeeSink: OnUnbalanced<CreditOf<Self>>;
+
+		/// Told when a channel ends, to drop what other pallets keep for it.
+		type OnChannelEnded: OnChannelEnded;
 
 		/// The smallest deposit a channel opens with.
 		#[pallet::constant]
@@ -781,6 +795,7 @@ impl<T: Config> Pallet<T> {
 			log::error!(target: LOG_TARGET, "channel {id}: released {refunded:?} of {remaining:?}");
 		}
 		ch.refunded = ch.refunded.saturating_add(refunded);
+		T::OnChannelEnded::on_channel_ended(id, &ch.path());
 		Self::deposit_event(Event::ChannelRefunded {
 			channel: id,
 			consumer: ch.consumer,

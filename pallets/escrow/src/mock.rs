@@ -1,17 +1,14 @@
-//! A small runtime for the pallet's unit tests: System, Balances, Escrow, with a test double
-//! of the segment registry kept in storage (so it rolls back with a failed call) and a fee
-//! sink that splits fees 25/75 into two pot accounts.
+//! A small runtime for the pallet's unit tests: System, Balances, Escrow, with the registry's
+//! test double (`pallet_ditex::testing`) and a fee sink that splits fees 25/75 into two pot
+//! accounts.
 
 use crate as pallet_escrow;
-use codec::{Decode, Encode};
-use ditex_primitives::registry::{PathError, SegmentId};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{
 		fungible::{Balanced, Credit},
 		ConstU128, ConstU32, ConstU64, Hooks, Imbalance, OnUnbalanced,
 	},
-	Twox64Concat,
 };
 use sp_runtime::BuildStorage;
 
@@ -58,57 +55,7 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-/// How a test segment router stands.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, Debug)]
-pub enum SegState {
-	/// Sellable.
-	Active,
-	/// Quarantined.
-	Quarantined,
-	/// Outside its availability windows.
-	Unavailable,
-}
-
-/// The test registry: operator, price (`None`: not for sale), state.
-#[frame_support::storage_alias(verbatim)]
-pub type MockSegments =
-	StorageMap<MockRegistry, Twox64Concat, SegmentId, (AccountId, Option<Balance>, SegState)>;
-
-/// A segment registry test double.
-pub struct MockRegistry;
-impl pallet_ditex::SegmentRegistry<AccountId, Balance> for MockRegistry {
-	fn sellable(segment: SegmentId) -> Result<(AccountId, Balance), PathError> {
-		let (op, price, state) =
-			MockSegments::get(segment).ok_or(PathError::UnknownSegment(segment))?;
-		match state {
-			SegState::Quarantined => return Err(PathError::Quarantined(segment)),
-			SegState::Unavailable => return Err(PathError::Unavailable(segment)),
-			SegState::Active => {},
-		}
-		let price = price.ok_or(PathError::NotForSale(segment))?;
-		Ok((op, price))
-	}
-	fn operator(segment: SegmentId) -> Option<AccountId> {
-		MockSegments::get(segment).map(|s| s.0)
-	}
-	fn is_active(segment: SegmentId) -> bool {
-		MockSegments::get(segment).is_some_and(|s| s.2 != SegState::Quarantined)
-	}
-}
-
-/// Register a test segment router.
-pub fn add_segment(segment: SegmentId, operator: AccountId, price: Option<Balance>) {
-	MockSegments::insert(segment, (operator, price, SegState::Active));
-}
-
-/// Change a test segment router's state.
-pub fn set_state(segment: SegmentId, state: SegState) {
-	MockSegments::mutate(segment, |s| {
-		if let Some(s) = s {
-			s.2 = state;
-		}
-	});
-}
+pub use pallet_ditex::testing::{add_segment, set_state, SegState, TestRegistry as MockRegistry};
 
 /// Receives the validator pool's 25% of fees.
 pub const VALIDATOR_POT: AccountId = 900;
@@ -129,7 +76,11 @@ impl OnUnbalanced<Credit<AccountId, Balances>> for SplitFees {
 pub struct BenchHelper;
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<AccountId, Balance> for BenchHelper {
-	fn sellable_segment(n: u32, operator: &AccountId, price: Balance) -> SegmentId {
+	fn sellable_segment(
+		n: u32,
+		operator: &AccountId,
+		price: Balance,
+	) -> ditex_primitives::registry::SegmentId {
 		add_segment(n, *operator, Some(price));
 		n
 	}
@@ -155,6 +106,7 @@ impl pallet_escrow::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Registry = MockRegistry;
+	type OnChannelEnded = ();
 	type FeeSink = SplitFees;
 	type MinDeposit = MinDeposit;
 	type MaxChannelLifetime = ConstU64<LIFETIME>;

@@ -665,3 +665,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 }
+
+/// A channel that ended has nothing left to settle: its claims and its receipt go.
+impl<T: Config> pallet_escrow::OnChannelEnded for Pallet<T> {
+	fn on_channel_ended(id: ChannelId, path: &[SegmentId]) {
+		for segment in path {
+			Claims::<T>::remove(segment, id);
+		}
+		HighestReceipt::<T>::remove(id);
+	}
+}

@@ -1,17 +1,16 @@
 //! A small runtime for the pallet's unit tests: System, Balances, the real Escrow and Tickets,
-//! with a test double of the segment registry kept in storage (so it rolls back with a failed
-//! call, strikes included) and a fee sink that splits fees 25/75 into two pot accounts, as the
+//! with the registry's test double (`pallet_ditex::testing`, kept in storage so it rolls back
+//! with a failed call, strikes included) and a fee sink that splits fees 25/75 into two pot accounts, as the
 //! rewards pallet will.
 
 use crate as pallet_tickets;
-use ditex_primitives::registry::{PathError, SegmentId};
+use ditex_primitives::registry::SegmentId;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{
 		fungible::{Balanced, Credit},
 		ConstU128, ConstU32, ConstU64, Hooks, Imbalance, OnUnbalanced,
 	},
-	Twox64Concat,
 };
 use sp_runtime::{BuildStorage, Permill};
 
@@ -60,57 +59,13 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-/// The test registry: operator, price (`None`: not for sale), quarantined.
-#[frame_support::storage_alias(verbatim)]
-pub type MockSegments =
-	StorageMap<MockRegistry, Twox64Concat, SegmentId, (AccountId, Option<Balance>, bool)>;
-
-/// Strikes the test registry received.
-#[frame_support::storage_alias(verbatim)]
-pub type MockStrikes = StorageMap<MockRegistry, Twox64Concat, SegmentId, u32>;
-
-/// A segment registry test double.
-pub struct MockRegistry;
-impl pallet_ditex::SegmentRegistry<AccountId, Balance> for MockRegistry {
-	fn sellable(segment: SegmentId) -> Result<(AccountId, Balance), PathError> {
-		let (op, price, quarantined) =
-			MockSegments::get(segment).ok_or(PathError::UnknownSegment(segment))?;
-		if quarantined {
-			return Err(PathError::Quarantined(segment));
-		}
-		let price = price.ok_or(PathError::NotForSale(segment))?;
-		Ok((op, price))
-	}
-	fn operator(segment: SegmentId) -> Option<AccountId> {
-		MockSegments::get(segment).map(|s| s.0)
-	}
-	fn is_active(segment: SegmentId) -> bool {
-		MockSegments::get(segment).is_some_and(|s| !s.2)
-	}
-}
-impl pallet_ditex::StrikeSink for MockRegistry {
-	fn strike(segment: SegmentId, _reason: pallet_ditex::StrikeReason) {
-		MockStrikes::mutate(segment, |s| *s = Some(s.unwrap_or(0) + 1));
-	}
-}
-
-/// Register a test segment router.
-pub fn add_segment(segment: SegmentId, operator: AccountId, price: Option<Balance>) {
-	MockSegments::insert(segment, (operator, price, false));
-}
+pub use pallet_ditex::testing::{
+	add_segment, set_state, strikes, SegState, TestRegistry as MockRegistry,
+};
 
 /// Quarantine a test segment router.
 pub fn quarantine(segment: SegmentId) {
-	MockSegments::mutate(segment, |s| {
-		if let Some(s) = s {
-			s.2 = true;
-		}
-	});
-}
-
-/// Strikes a segment received.
-pub fn strikes(segment: SegmentId) -> u32 {
-	MockStrikes::get(segment).unwrap_or(0)
+	set_state(segment, SegState::Quarantined);
 }
 
 /// Receives the validator pool's 25% of fees.
@@ -157,6 +112,7 @@ impl pallet_escrow::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Registry = MockRegistry;
 	type FeeSink = SplitFees;
+	type OnChannelEnded = Tickets;
 	type MinDeposit = MinDeposit;
 	type MaxChannelLifetime = ConstU64<10_000>;
 	type SettlementGrace = ConstU64<ESCROW_GRACE>;

@@ -241,6 +241,12 @@ mod happy_path {
 				.into(),
 			);
 			assert_eq!(Balances::total_issuance(), issuance);
+			// Nothing is kept of the ended channel.
+			for segment in PATH {
+				assert_eq!(Claims::<Test>::get(segment, ch), None);
+			}
+			assert!(!HighestReceipt::<Test>::contains_key(ch));
+			assert_eq!(Tickets::relay_view(A), RelayView { earned: 8_640, pending: 0 });
 		});
 	}
 

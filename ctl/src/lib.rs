@@ -1,0 +1,110 @@
+//! # ditex-ctl
+//!
+//! What an operator does on the ditex chain from a shell, as a library the command line and the
+//! end-to-end tests share: connect to a node, submit signed extrinsics and wait until they are
+//! finalized, and the master-node flow (session keys from the node itself, bond, leave,
+//! withdraw).
+//!
+//! Calls go through the node's metadata (pallet and call indices, argument types), so there is
+//! no generated code to keep in step with the runtime.
+
+use anyhow::{anyhow, Context, Result};
+use subxt::{
+	rpcs::{rpc_params, RpcClient},
+	transactions::Payload,
+	OnlineClient, PolkadotConfig,
+};
+use subxt_signer::sr25519::Keypair;
+
+pub mod masternode;
+
+/// The chain's client configuration: the Polkadot defaults fit (sr25519 multi-signatures,
+/// 32-byte account ids, `u32` block numbers, BlakeTwo256).
+pub type Api = OnlineClient<PolkadotConfig>;
+
+/// A connection to one node.
+pub struct Chain {
+	/// The subxt client.
+	pub api: Api,
+	/// Raw JSON-RPC, for what subxt does not wrap (`author_rotateKeysWithOwner`).
+	pub rpc: RpcClient,
+}
+
+impl Chain {
+	/// Connect to the node at `url` (`ws://` or `http://`).
+	pub async fn connect(url: &str) -> Result<Self> {
+		let api = Api::from_insecure_url(url)
+			.await
+			.with_context(|| format!("connecting to the node at {url}"))?;
+		let rpc = RpcClient::from_insecure_url(url)
+			.await
+			.with_context(|| format!("connecting to the node at {url}"))?;
+		Ok(Chain { api, rpc })
+	}
+
+	/// Sign `payload` with `signer`, submit it and wait until it is finalized. Returns the
+	/// names (`Pallet.Event`) of the events it emitted, or the dispatch error by name.
+	pub async fn submit(&self, payload: &impl Payload, signer: &Keypair) -> Result<Vec<String>> {
+		let at = self.api.at_current_block().await?;
+		let events = at
+			.transactions()
+			.sign_and_submit_then_watch_default(payload, signer)
+			.await?
+			.wait_for_finalized_success()
+			.await?;
+		let mut names = Vec::new();
+		for ev in events.iter() {
+			let ev = ev?;
+			names.push(format!("{}.{}", ev.pallet_name(), ev.event_name()));
+		}
+		Ok(names)
+	}
+
+	/// `pallet.call` with arguments already SCALE-encoded (for arguments whose exact bytes
+	/// come from elsewhere, such as session keys from the node), submitted as [`Self::submit`].
+	pub async fn submit_encoded(
+		&self,
+		pallet: &str,
+		call: &str,
+		args: &[u8],
+		signer: &Keypair,
+	) -> Result<Vec<String>> {
+		let at = self.api.at_current_block().await?;
+		let p = at
+			.metadata_ref()
+			.pallet_by_name(pallet)
+			.ok_or_else(|| anyhow!("the runtime has no {pallet} pallet"))?;
+		let index = p
+			.call_variant_by_name(call)
+			.ok_or_else(|| anyhow!("{pallet} has no call {call}"))?
+			.index;
+		let mut data = vec![p.call_index(), index];
+		data.extend_from_slice(args);
+		let payload = at.transactions().from_call_data_bytes(&data)?;
+		self.submit(&payload, signer).await
+	}
+
+	/// A JSON-RPC request to the node.
+	pub async fn request<R: serde::de::DeserializeOwned>(
+		&self,
+		method: &str,
+		params: subxt::rpcs::client::RpcParams,
+	) -> Result<R> {
+		self.rpc.request(method, params).await.with_context(|| format!("{method} failed"))
+	}
+
+	/// The latest finalized block's number.
+	pub async fn finalized_number(&self) -> Result<u32> {
+		let hash: String = self.request("chain_getFinalizedHead", rpc_params![]).await?;
+		let header: serde_json::Value = self.request("chain_getHeader", rpc_params![hash]).await?;
+		let number = header["number"].as_str().ok_or_else(|| anyhow!("header without number"))?;
+		Ok(u32::from_str_radix(number.trim_start_matches("0x"), 16)?)
+	}
+}
+
+/// A signer from a secret URI: a dev name (`//Eve`), a mnemonic or a hex seed, with optional
+/// derivation paths.
+pub fn signer(suri: &str) -> Result<Keypair> {
+	let uri: subxt_signer::SecretUri = suri.parse().map_err(|e| anyhow!("bad secret URI: {e}"))?;
+	Keypair::from_uri(&uri).map_err(|e| anyhow!("bad secret URI: {e}"))
+}

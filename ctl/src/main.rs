@@ -1,0 +1,87 @@
+//! `ditex-ctl`: the operator's command line for the ditex chain.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use ditex_ctl::{masternode, signer, Chain};
+use subxt::utils::AccountId32;
+
+#[derive(Parser)]
+#[command(name = "ditex-ctl", version, about = "Operator's command line for the ditex chain")]
+struct Cli {
+	/// The node to submit through.
+	#[arg(long, default_value = "ws://127.0.0.1:9944", global = true)]
+	url: String,
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Master nodes (validators).
+	#[command(subcommand)]
+	Masternode(Masternode),
+}
+
+#[derive(Subcommand)]
+enum Masternode {
+	/// Generate session keys on the validating node, register them and bond.
+	Join {
+		/// The operator's account (secret URI: `//Eve`, a mnemonic, a hex seed).
+		#[arg(long)]
+		suri: String,
+		/// The bond, in plancks (10^12 per DTX).
+		#[arg(long)]
+		bond: u128,
+		/// The RPC of the node that will validate, if not `--url` (it generates the keys).
+		#[arg(long)]
+		node: Option<String>,
+	},
+	/// Stop being a candidate; the bond unbonds after the chain's delay.
+	Leave {
+		/// The operator's account.
+		#[arg(long)]
+		suri: String,
+	},
+	/// Release a bond whose unbonding delay has passed.
+	Withdraw {
+		/// The operator's account.
+		#[arg(long)]
+		suri: String,
+	},
+	/// The current session and its validators.
+	Validators,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+	let cli = Cli::parse();
+	let chain = Chain::connect(&cli.url).await?;
+	let events = match cli.command {
+		Command::Masternode(Masternode::Join { suri, bond, node }) => {
+			let operator = signer(&suri)?;
+			let node = match node {
+				Some(url) => Chain::connect(&url).await?,
+				None => Chain::connect(&cli.url).await?,
+			};
+			masternode::join(&node, &chain, &operator, bond).await?
+		},
+		Command::Masternode(Masternode::Leave { suri }) => {
+			masternode::leave(&chain, &signer(&suri)?).await?
+		},
+		Command::Masternode(Masternode::Withdraw { suri }) => {
+			masternode::withdraw(&chain, &signer(&suri)?).await?
+		},
+		Command::Masternode(Masternode::Validators) => {
+			let (index, set) = masternode::validators(&chain).await?;
+			println!("session {index}");
+			for v in set {
+				println!("  {}", AccountId32(v));
+			}
+			return Ok(());
+		},
+	};
+	for e in events {
+		println!("{e}");
+	}
+	Ok(())
+}
