@@ -65,6 +65,37 @@ fn write_config(
 
 struct Proc(Child);
 
+/// Pin the calling thread to `cpu`, or let it run anywhere (`None`).
+fn pin_thread(cpu: Option<usize>) {
+	pin(0, cpu);
+}
+
+/// Pin every thread of process `pid` to `cpu`, or let them run anywhere (`None`).
+fn pin_process(pid: u32, cpu: Option<usize>) {
+	let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return };
+	for t in tasks.flatten() {
+		if let Some(tid) = t.file_name().to_str().and_then(|n| n.parse().ok()) {
+			pin(tid, cpu);
+		}
+	}
+}
+
+fn pin(tid: libc::pid_t, cpu: Option<usize>) {
+	// SAFETY: a zeroed cpu_set_t is the empty set; CPU_SET stays within it for cpu < 1024.
+	unsafe {
+		let mut set: libc::cpu_set_t = std::mem::zeroed();
+		match cpu {
+			Some(c) => libc::CPU_SET(c, &mut set),
+			None => (0..cores()).for_each(|c| libc::CPU_SET(c, &mut set)),
+		}
+		libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set);
+	}
+}
+
+fn cores() -> usize {
+	std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 impl Drop for Proc {
 	fn drop(&mut self) {
 		let _ = self.0.kill();
@@ -175,17 +206,24 @@ fn measure(
 	dgram: Vec<u8>,
 	secs: u64,
 	relay: Option<u32>,
+	endpoints: Option<usize>,
 ) -> Rate {
 	let stop = Arc::new(AtomicBool::new(false));
 	let count = Arc::new(AtomicU64::new(0));
 	set_buffers(&rx, 8 << 20);
 	let (s2, c2) = (stop.clone(), count.clone());
-	let rx_thread = std::thread::spawn(move || sink(&rx, &s2, &c2));
+	let rx_thread = std::thread::spawn(move || {
+		pin_thread(endpoints);
+		sink(&rx, &s2, &c2)
+	});
 	let tx = UdpSocket::bind(from).expect("sender socket");
 	set_buffers(&tx, 8 << 20);
 	let s3 = stop.clone();
 	let d = dgram.clone();
-	let tx_thread = std::thread::spawn(move || blast(&tx, to, &d, &s3));
+	let tx_thread = std::thread::spawn(move || {
+		pin_thread(endpoints);
+		blast(&tx, to, &d, &s3)
+	});
 	std::thread::sleep(Duration::from_millis(500));
 	let (c0, t0, cpu0) = (count.load(Ordering::Relaxed), Instant::now(), relay.map(cpu_seconds));
 	std::thread::sleep(Duration::from_secs(secs));
@@ -276,17 +314,6 @@ fn main() {
 	assert_eq!(sealed.len(), DATAGRAM);
 	let plain = vec![0x5au8; DATAGRAM];
 
-	println!("== forwarding, one hop, {DATAGRAM}-byte datagrams, loopback, {secs} s each ==");
-	println!("(sender, receiver and relay share this machine's cores; relay CPU is its own usage)");
-	let direct = measure(z, "127.0.0.1:0", UdpSocket::bind(z).unwrap(), plain.clone(), secs, None);
-	let via = measure(
-		r,
-		&a.to_string(),
-		UdpSocket::bind(z).unwrap(),
-		sealed.clone(),
-		secs,
-		Some(relay_pid),
-	);
 	let socat_port = port + 1;
 	let socat = Command::new("socat")
 		.args([
@@ -298,34 +325,83 @@ fn main() {
 		.spawn()
 		.ok()
 		.map(Proc);
-	let socat_rate = socat.as_ref().map(|p| {
-		std::thread::sleep(Duration::from_millis(300));
-		let to: SocketAddr = format!("127.0.0.4:{socat_port}").parse().unwrap();
-		measure(to, "127.0.0.1:0", UdpSocket::bind(z).unwrap(), plain.clone(), secs, Some(p.0.id()))
-	});
-	drop(socat);
-	let line = |name: &str, r: &Rate| {
-		let cpu = r.relay_cpu.map_or(String::new(), |c| {
-			format!(
-				"  relay CPU {:>5.1}%  → {:.2} Gbit/s per relay core",
-				c * 100.0,
-				if c > 0.0 { r.gbps / c } else { 0.0 }
+	std::thread::sleep(Duration::from_millis(300));
+	let socat_to: SocketAddr = format!("127.0.0.4:{socat_port}").parse().unwrap();
+
+	// Two layouts. Sender and receiver each saturate a core, so with everything sharing two
+	// cores a relay is starved by the load generator itself; the first layout gives the relay
+	// (and socat) a core of its own and the endpoints the other, for direct and relayed runs
+	// alike, which is what a relay on a real host has.
+	let layouts: &[(&str, Option<usize>, Option<usize>)] = if cores() >= 2 {
+		&[
+			("endpoints on core 0, relay alone on core 1", Some(0), Some(1)),
+			("sender, receiver and relay share all cores", None, None),
+		]
+	} else {
+		&[("sender, receiver and relay share one core", None, None)]
+	};
+	for (name, endpoints, relay_core) in layouts {
+		println!("== forwarding, one hop, {DATAGRAM}-byte datagrams, loopback, {secs} s each ==");
+		println!("({name})");
+		pin_process(relay_pid, *relay_core);
+		if let Some(p) = &socat {
+			pin_process(p.0.id(), *relay_core);
+		}
+		let direct = measure(
+			z,
+			"127.0.0.1:0",
+			UdpSocket::bind(z).unwrap(),
+			plain.clone(),
+			secs,
+			None,
+			*endpoints,
+		);
+		let via = measure(
+			r,
+			&a.to_string(),
+			UdpSocket::bind(z).unwrap(),
+			sealed.clone(),
+			secs,
+			Some(relay_pid),
+			*endpoints,
+		);
+		let socat_rate = socat.as_ref().map(|p| {
+			measure(
+				socat_to,
+				"127.0.0.1:0",
+				UdpSocket::bind(z).unwrap(),
+				plain.clone(),
+				secs,
+				Some(p.0.id()),
+				*endpoints,
 			)
 		});
-		println!("{name:<22} {:>10.0} pps {:>7.3} Gbit/s{cpu}", r.pps, r.gbps);
-	};
-	line("direct (no relay)", &direct);
-	line("ditex-relay", &via);
-	match &socat_rate {
-		Some(s) => line("socat UDP relay", s),
-		None => println!("socat UDP relay        (socat not installed)"),
+		let line = |name: &str, r: &Rate| {
+			let cpu = r.relay_cpu.map_or(String::new(), |c| {
+				format!(
+					"  relay CPU {:>5.1}%  → {:.2} Gbit/s per relay core",
+					c * 100.0,
+					if c > 0.0 { r.gbps / c } else { 0.0 }
+				)
+			});
+			println!("{name:<22} {:>10.0} pps {:>7.3} Gbit/s{cpu}", r.pps, r.gbps);
+		};
+		line("direct (no relay)", &direct);
+		line("ditex-relay", &via);
+		match &socat_rate {
+			Some(s) => line("socat UDP relay", s),
+			None => println!("socat UDP relay        (socat not installed)"),
+		}
+		println!("ditex-relay / direct   {:>9.1}%", 100.0 * via.pps / direct.pps.max(1.0));
+		if let Some(s) = &socat_rate {
+			println!("ditex-relay / socat    {:>9.1}%", 100.0 * via.pps / s.pps.max(1.0));
+		}
+		println!();
 	}
-	println!("ditex-relay / direct   {:>9.1}%", 100.0 * via.pps / direct.pps.max(1.0));
-	if let Some(s) = &socat_rate {
-		println!("ditex-relay / socat    {:>9.1}%", 100.0 * via.pps / s.pps.max(1.0));
-	}
+	drop(socat);
+	pin_process(relay_pid, None);
 
-	println!("\n== added latency per hop (round trip through one relay minus direct) ==");
+	println!("== added latency per hop (round trip through one relay minus direct) ==");
 	let n = 5000;
 	let mut d = rtts(z, "127.0.0.1:0", UdpSocket::bind(z).unwrap(), &plain, n);
 	let mut v = rtts(r, &a.to_string(), UdpSocket::bind(z).unwrap(), &sealed, n);
