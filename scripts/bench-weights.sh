@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerate a pallet's weights.rs from its benchmarks, run in the wasm runtime.
+# Regenerate the ditex pallets' weights.rs from their benchmarks, run in the wasm runtime.
 #
+#   scripts/bench-weights.sh                                     every ditex pallet
 #   scripts/bench-weights.sh pallet_ditex pallets/ditex/src/weights.rs
 #
 # Uses frame-omni-bencher (installed on first use, into ~/.cargo/bin; it is a separate tool
@@ -10,17 +11,27 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$DITEX_ROOT"
 
-pallet="${1:?pallet name, e.g. pallet_ditex}"
-out="${2:?output weights.rs}"
+if [ $# -ge 2 ]; then
+	jobs=("$1=$2")
+else
+	jobs=(pallet_ditex=pallets/ditex/src/weights.rs pallet_escrow=pallets/escrow/src/weights.rs
+		pallet_tickets=pallets/tickets/src/weights.rs pallet_rewards=pallets/rewards/src/weights.rs
+		pallet_masternodes=pallets/masternodes/src/weights.rs)
+fi
 
 command -v frame-omni-bencher >/dev/null || cargo install --locked frame-omni-bencher
-cargo build --locked --release -p ditex-runtime --features runtime-benchmarks
-wasm="$CARGO_TARGET_DIR/release/wbuild/ditex-runtime/ditex_runtime.compact.compressed.wasm"
+# Only the wasm runtime is measured, and the wasm build is optimised whatever the host
+# profile, so the host side builds in the (cheaper, mostly cached) dev profile.
+cargo build --locked -p ditex-runtime --features runtime-benchmarks
+wasm="$CARGO_TARGET_DIR/debug/wbuild/ditex-runtime/ditex_runtime.compact.compressed.wasm"
 
-frame-omni-bencher v1 benchmark pallet \
-	--runtime "$wasm" \
-	--pallet "$pallet" --extrinsic "*" \
-	--steps 20 --repeat 10 \
-	--header /dev/null \
-	--output "$out"
-echo "wrote $out"
+for job in "${jobs[@]}"; do
+	pallet="${job%%=*}" out="${job#*=}"
+	frame-omni-bencher v1 benchmark pallet \
+		--runtime "$wasm" \
+		--pallet "$pallet" --extrinsic "*" \
+		--steps "${BENCH_STEPS:-20}" --repeat "${BENCH_REPEAT:-10}" \
+		--template scripts/frame-weight-template.hbs \
+		--output "$out"
+	echo "wrote $out"
+done

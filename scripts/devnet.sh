@@ -17,7 +17,7 @@ dir="${DITEX_DEVNET_DIR:-/tmp/ditex-devnet}"
 
 if [ -z "${DITEX_NODE:-}" ]; then
 	"$DITEX_ROOT/scripts/setup.sh"
-	cargo build --locked -p ditex-node -p ditex-relay
+	cargo build --locked -p ditex-node -p ditex-relay -p ditex-ctl
 	DITEX_NODE="$CARGO_TARGET_DIR/debug/ditex-node"
 fi
 DITEX_RELAY="${DITEX_RELAY:-$(dirname "$DITEX_NODE")/ditex-relay}"

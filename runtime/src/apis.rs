@@ -17,13 +17,15 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
-use ditex_primitives::registry::{
-	Asn, GroupId, GroupView, PathError, PerfRecord, Region, SegmentId, SegmentView,
+use ditex_primitives::{
+	registry::{Asn, GroupId, GroupView, PathError, PerfRecord, Region, SegmentId, SegmentView},
+	settlement::{ChannelId, Epoch, OrderId},
 };
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, Ditex, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, Ditex, Escrow, Executive, Rewards, Grandpa,
+	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	Tickets, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -138,8 +140,9 @@ impl_runtime_apis! {
 			_set_id: sp_consensus_grandpa::SetId,
 			_authority_id: GrandpaId,
 		) -> Option<sp_consensus_grandpa::OpaqueKeyOwnershipProof> {
-			// The key owner proof type is uninhabited until a session pallet tracks
-			// historical key ownership, so there is no proof to give.
+			// Equivocations are not reported on this chain (no pallet-session historical
+			// key tracking; an idle or misbehaving validator loses its seat through the
+			// master-nodes pallet), so there is no proof to give.
 			None
 		}
 	}
@@ -167,6 +170,50 @@ impl_runtime_apis! {
 
 		fn path_cost(path: Vec<SegmentId>, bytes: u64) -> Result<Balance, PathError> {
 			Ditex::path_cost_view(path, bytes)
+		}
+	}
+
+	impl pallet_tickets_runtime_api::SettlementApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn channel(id: ChannelId) -> Option<pallet_escrow::Channel<AccountId, Balance, BlockNumber>> {
+			Escrow::channel_view(id)
+		}
+
+		fn order(id: OrderId) -> Option<pallet_escrow::QosOrder<AccountId, Balance, BlockNumber>> {
+			Escrow::order_view(id)
+		}
+
+		fn relay(segment: SegmentId) -> pallet_tickets::RelayView<Balance> {
+			Tickets::relay_view(segment)
+		}
+
+		fn claim(segment: SegmentId, channel: ChannelId) -> Option<pallet_tickets::Claim<Balance>> {
+			Tickets::claim_view(segment, channel)
+		}
+
+		fn receipt(channel: ChannelId) -> u64 {
+			Tickets::receipt_view(channel)
+		}
+
+		fn last_ticket(segment: SegmentId) -> Option<pallet_tickets::TicketMark> {
+			Tickets::last_ticket_view(segment)
+		}
+
+		fn current_epoch() -> Epoch {
+			Tickets::current_epoch()
+		}
+	}
+
+	impl pallet_rewards_runtime_api::RewardsApi<Block, AccountId, Balance> for Runtime {
+		fn pools() -> pallet_rewards_runtime_api::Pools<AccountId, Balance> {
+			Rewards::pools()
+		}
+
+		fn standings() -> Vec<pallet_rewards_runtime_api::Standing<AccountId, Balance>> {
+			Rewards::standings()
+		}
+
+		fn claimable(who: AccountId) -> pallet_rewards_runtime_api::Claimable<Balance> {
+			Rewards::claimable(who)
 		}
 	}
 

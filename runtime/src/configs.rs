@@ -1,7 +1,10 @@
 //! Pallet configurations.
 
 use frame_support::{
-	derive_impl, dispatch::DispatchClass, parameter_types,
+	derive_impl,
+	dispatch::DispatchClass,
+	parameter_types,
+	PalletId,
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -10,13 +13,14 @@ use frame_support::{
 };
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use sp_runtime::{traits::One, Perbill, Permill};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, Timestamp, DAYS, DTX, HOURS, MICRO_DTX, MILLI_DTX, SLOT_DURATION, VERSION,
+	AccountId, Aura, Balance, Balances, Block, BlockNumber, Ditex, Escrow, Hash, MasterNodes,
+	Nonce, PalletInfo, Rewards, Runtime, RuntimeCall, RuntimeEvent, RuntimeFreezeReason,
+	RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Session, SessionKeys, System, Tickets,
+	Timestamp, DAYS, DTX, HOURS, MICRO_DTX, MILLI_DTX, MINUTES, SLOT_DURATION, VERSION,
 };
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -56,6 +60,52 @@ impl frame_system::Config for Runtime {
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
+}
+
+parameter_types! {
+	/// The least a master node bonds to be a validator candidate.
+	pub const MasterNodeBond: Balance = 1_000 * DTX;
+	/// Held for registered session keys, against key-storage spam (genesis keys pay none).
+	pub const KeyDeposit: Balance = DTX;
+}
+
+impl pallet_masternodes::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ValidatorRegistration = Session;
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
+	type MasterNodeBond = MasterNodeBond;
+	type MaxCandidates = ConstU32<100>;
+	/// Sessions last at least this many blocks (10 on the dev and local chains); raise both
+	/// together.
+	type MaxValidators = ConstU32<10>;
+	/// The dev chain has Alice alone.
+	type MinValidators = ConstU32<1>;
+	type UnbondingSessions = ConstU32<6>;
+	type WeightInfo = pallet_masternodes::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = pallet_masternodes::SessionKeysBenchmarkHelper<Runtime>;
+}
+
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
+	type ShouldEndSession = MasterNodes;
+	type NextSessionRotation = MasterNodes;
+	type SessionManager = MasterNodes;
+	type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = SessionKeys;
+	/// No offence reports on this chain: an idle validator loses its seat instead.
+	type DisablingStrategy = ();
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	type KeyDeposit = KeyDeposit;
+}
+
+impl pallet_authorship::Config for Runtime {
+	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Aura>;
+	type EventHandler = (MasterNodes, Rewards);
 }
 
 impl pallet_aura::Config for Runtime {
@@ -116,7 +166,8 @@ pub const LENGTH_FEE: Balance = MICRO_DTX;
 
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	/// Every fee and tip goes to the reward pools, 25% validators / 75% dividends.
+	type OnChargeTransaction = FungibleAdapter<Balances, pallet_rewards::FeeSplit<Runtime>>;
 	type OperationalFeeMultiplier = ConstU8<5>;
 	type WeightToFee = ConstantMultiplier<Balance, ConstU128<WEIGHT_FEE>>;
 	type LengthToFee = ConstantMultiplier<Balance, ConstU128<LENGTH_FEE>>;
@@ -155,4 +206,157 @@ impl pallet_ditex::Config for Runtime {
 	type DisputeToleranceMicros = ConstU32<5_000>;
 	type DisputeTolerancePercent = ConstU32<20>;
 	type WeightInfo = pallet_ditex::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Relays submit one ticket per epoch.
+	pub const TicketEpoch: BlockNumber = 10 * MINUTES;
+	/// The smallest deposit a channel can be opened with.
+	pub const ChannelMinDeposit: Balance = DTX;
+	/// A channel is open for at most thirty days.
+	pub const MaxChannelLifetime: BlockNumber = 30 * DAYS;
+	/// A closed or expired channel keeps its deposit until every ticket that may still name it
+	/// has been settled: the tickets pallet's wait for a downstream ticket plus the age a ticket
+	/// may have, one epoch more for the ticket in flight.
+	pub const ChannelSettlementGrace: BlockNumber =
+		(TICKET_SETTLEMENT_GRACE + MAX_TICKET_AGE + 1) * TicketEpoch::get();
+	/// A QoS order must be answered within a day.
+	pub const MaxQosDeadline: BlockNumber = DAYS;
+	/// The infrastructure's part of every settlement: 5% to the fee pools.
+	pub const SettlementFee: Permill = Permill::from_percent(5);
+}
+
+/// Epochs a ticket may lag the current one.
+pub const MAX_TICKET_AGE: u32 = 2;
+/// Epochs a claim waits for its downstream neighbour's ticket.
+pub const TICKET_SETTLEMENT_GRACE: u32 = 2;
+
+impl pallet_escrow::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Registry = Ditex;
+	type FeeSink = pallet_rewards::FeeSplit<Runtime>;
+	type OnChannelEnded = Tickets;
+	type MinDeposit = ChannelMinDeposit;
+	type MaxChannelLifetime = MaxChannelLifetime;
+	type SettlementGrace = ChannelSettlementGrace;
+	type MaxRefundsPerBlock = ConstU32<32>;
+	type MaxOrdersPerBlock = ConstU32<32>;
+	type MaxQosDeadline = MaxQosDeadline;
+	type WeightInfo = pallet_escrow::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = bench_helpers::Settlement;
+}
+
+impl pallet_tickets::Config for Runtime {
+	type Escrow = Escrow;
+	type Registry = Ditex;
+	type Strikes = Ditex;
+	type EpochLength = TicketEpoch;
+	type MaxTicketAge = ConstU32<MAX_TICKET_AGE>;
+	type SettlementGrace = ConstU32<TICKET_SETTLEMENT_GRACE>;
+	type SettlementFee = SettlementFee;
+	type WeightInfo = pallet_tickets::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = bench_helpers::Settlement;
+}
+
+/// What the escrow's and the tickets pallet's benchmarks need from the rest of the runtime:
+/// segment routers registered in the real registry and channels opened in the real escrow.
+#[cfg(feature = "runtime-benchmarks")]
+mod bench_helpers {
+	use super::*;
+	use ditex_primitives::{
+		registry::{DataPlaneKey, Endpoint, IpAddress, Region, SegmentId, SegmentSpec, Windows},
+		settlement::{ChannelId, Path, ReceiptKey},
+	};
+	use frame_support::traits::fungible::Mutate;
+
+	pub struct Settlement;
+
+	fn spec(n: u32, price: Balance) -> SegmentSpec<Balance> {
+		let b = n.to_be_bytes();
+		let mut key = [7u8; 32];
+		key[..4].copy_from_slice(&b);
+		SegmentSpec {
+			endpoint: Endpoint { ip: IpAddress::V4([10, b[1], b[2], b[3]]), port: 4000 },
+			key: DataPlaneKey(key),
+			region: Region::new(*b"DE", b"BE").expect("a valid region"),
+			asn: 64_600,
+			price_per_gib: Some(price),
+			capacity_mbps: 1_000,
+			windows: Windows::default(),
+			anonymous: false,
+		}
+	}
+
+	fn fund(who: &AccountId, amount: Balance) {
+		let _ = Balances::set_balance(who, Balances::free_balance(who) + amount);
+	}
+
+	impl pallet_escrow::BenchmarkHelper<AccountId, Balance> for Settlement {
+		fn sellable_segment(n: u32, operator: &AccountId, price: Balance) -> SegmentId {
+			fund(operator, 100 * SegmentDeposit::get());
+			Ditex::do_register(operator.clone(), spec(n, price)).expect("a valid listing")
+		}
+	}
+
+	impl pallet_tickets::BenchmarkHelper<AccountId> for Settlement {
+		fn segment(n: u32) -> (SegmentId, AccountId) {
+			let operator: AccountId = frame_benchmarking::account("operator", n, 0);
+			let id = <Self as pallet_escrow::BenchmarkHelper<_, _>>::sellable_segment(
+				n,
+				&operator,
+				ditex_primitives::registry::GIB,
+			);
+			(id, operator)
+		}
+
+		fn open_channel(path: Path, receipt_key: ReceiptKey) -> ChannelId {
+			let consumer: AccountId = frame_benchmarking::account("consumer", 0, 0);
+			fund(&consumer, 1 << 40);
+			Escrow::do_open_channel(
+				consumer,
+				path,
+				1 << 33,
+				ditex_primitives::registry::GIB,
+				System::block_number() + MaxChannelLifetime::get() / 2,
+				DataPlaneKey([1; 32]),
+				receipt_key,
+			)
+			.expect("a valid channel")
+		}
+	}
+}
+
+parameter_types! {
+	pub const RewardsPalletId: PalletId = PalletId(*b"dtx/rwrd");
+	/// The validator pool's part of every fee and of the subsidy; the dividend pool has the rest.
+	pub const ValidatorShare: Permill = Permill::from_percent(25);
+	/// The subsidy runs for the chain's first three years.
+	pub const SubsidyDuration: BlockNumber = 3 * 365 * DAYS;
+	/// ≈ 10 DTX in block 1, falling linearly to zero; a multiple of the duration, so the
+	/// three-year total is exactly S·(D+1)/2 ≈ 78.84 M DTX.
+	pub const InitialSubsidy: Balance = 634_196 * (3 * 365 * DAYS) as Balance;
+	/// Validator payouts and dividends every hour.
+	pub const RewardsEra: BlockNumber = HOURS;
+	/// The smallest vote.
+	pub const MinVote: Balance = DTX;
+}
+
+impl pallet_rewards::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeFreezeReason = RuntimeFreezeReason;
+	type PalletId = RewardsPalletId;
+	type ValidatorShare = ValidatorShare;
+	type InitialSubsidy = InitialSubsidy;
+	type SubsidyDuration = SubsidyDuration;
+	type EraLength = RewardsEra;
+	/// As many as Aura may have authorities.
+	type MaxAuthors = ConstU32<100>;
+	type MaxVotes = ConstU32<16>;
+	type MinVote = MinVote;
+	type DividendWinners = ConstU32<16>;
+	type MaxStandings = ConstU32<64>;
+	type WeightInfo = pallet_rewards::weights::SubstrateWeight<Runtime>;
 }

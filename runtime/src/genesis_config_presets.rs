@@ -1,7 +1,14 @@
 //! Genesis presets: `development` (one validator, Alice) and `local_testnet` (Alice, Bob,
 //! Charlie and Dave). Dev accounts are endowed in both so the chain is usable at once.
+//!
+//! The genesis validators are master nodes like any other: their bonds are held at genesis and
+//! pallet-session gets their keys, from which it fills Aura's and GRANDPA's authorities. Both
+//! presets use one-minute sessions, so a joining master node validates within minutes.
 
-use crate::{AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, DTX};
+use crate::{
+	AccountId, BalancesConfig, MasterNodesConfig, RuntimeGenesisConfig, SessionConfig,
+	SessionKeys, SudoConfig, DTX,
+};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -12,9 +19,13 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 /// What each endowed dev account starts with.
 pub const ENDOWMENT: crate::Balance = 1_000_000 * DTX;
+/// What each genesis master node has bonded.
+pub const GENESIS_BOND: crate::Balance = 10_000 * DTX;
+/// Blocks per session on the dev and local chains: one minute.
+pub const TESTNET_SESSION_LENGTH: crate::BlockNumber = 10;
 
 fn testnet_genesis(
-	initial_authorities: Vec<(AuraId, GrandpaId)>,
+	initial_authorities: Vec<(AccountId, AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 ) -> Value {
@@ -22,18 +33,33 @@ fn testnet_genesis(
 		balances: BalancesConfig {
 			balances: endowed_accounts.iter().cloned().map(|k| (k, ENDOWMENT)).collect::<Vec<_>>(),
 		},
-		aura: pallet_aura::GenesisConfig {
-			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+		master_nodes: MasterNodesConfig {
+			candidates: initial_authorities
+				.iter()
+				.map(|x| (x.0.clone(), GENESIS_BOND))
+				.collect::<Vec<_>>(),
+			session_length: TESTNET_SESSION_LENGTH,
 		},
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
+		session: SessionConfig {
+			keys: initial_authorities
+				.iter()
+				.map(|(who, aura, grandpa)| {
+					(
+						who.clone(),
+						who.clone(),
+						SessionKeys { aura: aura.clone(), grandpa: grandpa.clone() },
+					)
+				})
+				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
 	})
 }
 
-fn authority(keyring: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
-	(keyring.public().into(), grandpa.public().into())
+/// A dev validator: its account, and the Aura and GRANDPA keys `--alice` and the like put in
+/// the node's keystore.
+fn authority(keyring: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, AuraId, GrandpaId) {
+	(keyring.to_account_id(), keyring.public().into(), grandpa.public().into())
 }
 
 /// The `development` preset: Alice alone authors and finalizes.

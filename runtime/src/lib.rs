@@ -1,8 +1,9 @@
 //! # ditex runtime
 //!
-//! The FRAME runtime of the ditex chain: Aura block production, GRANDPA finality, balances with
-//! holds and freezes, transaction payment and sudo. The ditex pallets (registry, escrow,
-//! tickets, rewards) are wired in here as they land.
+//! The FRAME runtime of the ditex chain: Aura block production and GRANDPA finality over a
+//! validator set of bonded master nodes (pallet-session driven by pallet-masternodes), balances
+//! with holds and freezes, transaction payment with every fee split into the reward pools, sudo,
+//! and the ditex pallets: the segment registry, escrow, tickets and rewards.
 //!
 //! Read paths for the relay agent and for UIs are runtime APIs (see [`apis`]); every stored and
 //! called type derives `TypeInfo`, so Polkadot.js apps needs no custom type definitions.
@@ -63,7 +64,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ditex"),
 	impl_name: alloc::borrow::Cow::Borrowed("ditex-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -135,17 +136,14 @@ mod runtime {
 	)]
 	pub struct Runtime;
 
+	// Declaration order is genesis and hook order: balances before the bonds the master nodes
+	// hold at genesis, master nodes before the session's first set, authorship before the
+	// session rotates in the same block (so a block's author counts for its own session).
 	#[runtime::pallet_index(0)]
 	pub type System = frame_system;
 
 	#[runtime::pallet_index(1)]
 	pub type Timestamp = pallet_timestamp;
-
-	#[runtime::pallet_index(2)]
-	pub type Aura = pallet_aura;
-
-	#[runtime::pallet_index(3)]
-	pub type Grandpa = pallet_grandpa;
 
 	#[runtime::pallet_index(4)]
 	pub type Balances = pallet_balances;
@@ -156,9 +154,37 @@ mod runtime {
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
 
+	#[runtime::pallet_index(7)]
+	pub type Authorship = pallet_authorship;
+
+	/// Validators (master nodes): bonds, the session's validator set, offline removal.
+	#[runtime::pallet_index(8)]
+	pub type MasterNodes = pallet_masternodes;
+
+	#[runtime::pallet_index(9)]
+	pub type Session = pallet_session;
+
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura;
+
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa;
+
 	/// The DITEX segment registry.
 	#[runtime::pallet_index(10)]
 	pub type Ditex = pallet_ditex;
+
+	/// Consumers' payment channels and QoS orders.
+	#[runtime::pallet_index(11)]
+	pub type Escrow = pallet_escrow;
+
+	/// Relays' signed traffic tickets and their settlement.
+	#[runtime::pallet_index(12)]
+	pub type Tickets = pallet_tickets;
+
+	/// Fee pools, subsidy, validator payouts and wallet voting for dividends.
+	#[runtime::pallet_index(13)]
+	pub type Rewards = pallet_rewards;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -173,6 +199,10 @@ mod benches {
 		[pallet_timestamp, Timestamp]
 		[pallet_sudo, Sudo]
 		[pallet_ditex, Ditex]
+		[pallet_escrow, Escrow]
+		[pallet_tickets, Tickets]
+		[pallet_masternodes, MasterNodes]
+		[pallet_rewards, Rewards]
 	);
 
 	use super::*;

@@ -67,6 +67,9 @@ pub struct NodeConfig {
 	pub chain: String,
 	/// The dev key to validate with (`alice`, `bob`, ...), if any.
 	pub validator: Option<String>,
+	/// Run as a validator without a dev key: an operator's node whose session keys come
+	/// from `author_rotateKeys`.
+	pub authority: bool,
 	/// Where the node keeps its database and keys.
 	pub base_path: PathBuf,
 	/// Multiaddresses of nodes to connect to.
@@ -93,6 +96,7 @@ impl NodeConfig {
 			name: name.into(),
 			chain: chain.into(),
 			validator: None,
+			authority: false,
 			base_path: base_path.into(),
 			bootnodes: vec![],
 			node_key: hex::encode(key),
@@ -121,6 +125,8 @@ impl Node {
 		}
 		if let Some(v) = &config.validator {
 			cmd.arg(format!("--{v}")).arg("--validator");
+		} else if config.authority {
+			cmd.arg("--validator");
 		}
 		cmd.arg("--base-path")
 			.arg(&config.base_path)
@@ -259,6 +265,11 @@ impl Node {
 	/// Whether any logged line contains `needle`.
 	pub fn logged(&self, needle: &str) -> bool {
 		self.log.lock().unwrap().iter().any(|l| l.contains(needle))
+	}
+
+	/// The logged lines that contain `needle`.
+	pub fn log_lines(&self, needle: &str) -> Vec<String> {
+		self.log.lock().unwrap().iter().filter(|l| l.contains(needle)).cloned().collect()
 	}
 
 	/// Fetch the Prometheus metrics page.
