@@ -37,9 +37,11 @@ base="$dir/node$slot"
 mkdir -p "$base"
 echo "$name" >"$base/name"
 p2p=$((30333 + slot)) rpc=$((9944 + slot)) prom=$((9615 + slot))
+# A validator keeps its network identity on disk, as the devnet's validators do.
+[ -f "$base/node-key" ] || "$DITEX_NODE" key generate-node-key --file "$base/node-key" 2>/dev/null
 
 "$DITEX_NODE" --chain local --validator --base-path "$base" --name "$name" \
-	--listen-addr "/ip4/127.0.0.1/tcp/$p2p" --bootnodes "$bootnode" \
+	--node-key-file "$base/node-key" --listen-addr "/ip4/127.0.0.1/tcp/$p2p" --bootnodes "$bootnode" \
 	--rpc-port "$rpc" --rpc-cors all --prometheus-port "$prom" --no-mdns --no-telemetry \
 	>"$dir/$name.log" 2>&1 &
 pid=$!
@@ -57,8 +59,11 @@ bond="${bond_dtx}000000000000"
 	--node "ws://127.0.0.1:$rpc" | sed 's/^/add-masternode: /'
 echo "add-masternode: $name bonded $bond_dtx DTX; it validates from the second session change on"
 
+# Show the validator set whenever it or the session changes.
+last=""
 while sleep 6; do
 	kill -0 $pid 2>/dev/null || { echo "add-masternode: $name exited, see $dir/$name.log" >&2; exit 1; }
-	"$CTL" --url ws://127.0.0.1:9944 masternode validators | tr '\n' ' ' | sed 's/^/add-masternode: /'
-	echo
+	now=$("$CTL" --url ws://127.0.0.1:9944 masternode validators 2>&1 | tr -s ' \n' ' ')
+	[ "$now" = "$last" ] || echo "add-masternode: $now"
+	last="$now"
 done
