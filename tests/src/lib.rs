@@ -18,12 +18,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use subxt::{
 	rpcs::{rpc_params, RpcClient},
 	utils::H256,
-	OnlineClient, PolkadotConfig,
+	PolkadotConfig,
 };
 
-/// The chain's client configuration: the Polkadot defaults fit (sr25519 multi-signatures,
-/// 32-byte account ids, `u32` block numbers, BlakeTwo256).
-pub type Api = OnlineClient<PolkadotConfig>;
+pub use ditex_ctl::Api;
 
 /// Upper bound on any single wait in the tests, so a broken node fails a test rather than
 /// hanging it.
@@ -330,4 +328,36 @@ pub async fn account(api: &Api, at: H256, who: [u8; 32]) -> Result<AccountInfo> 
 	let at = api.at_block(at).await?;
 	let value = at.storage().fetch(addr, (who,)).await?;
 	Ok(value.decode()?)
+}
+
+/// `TransactionPayment.TransactionFeePaid`, as far as the tests need it.
+#[derive(Debug, Clone, Copy, scale_decode::DecodeAsType)]
+pub struct TransactionFeePaid {
+	pub actual_fee: u128,
+	pub tip: u128,
+}
+
+/// A `Balances.transfer_keep_alive` of `amount` from `from` to `to`, signed and finalized:
+/// the block it is in and its events.
+pub async fn transfer(
+	api: &Api,
+	from: &subxt_signer::sr25519::Keypair,
+	to: &subxt_signer::sr25519::Keypair,
+	amount: u128,
+) -> Result<(H256, subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>)> {
+	let tx = subxt::dynamic::tx(
+		"Balances",
+		"transfer_keep_alive",
+		(to.public_key().to_address::<()>(), amount),
+	);
+	let in_block = api
+		.at_current_block()
+		.await?
+		.transactions()
+		.sign_and_submit_then_watch_default(&tx, from)
+		.await?
+		.wait_for_finalized()
+		.await?;
+	let events = in_block.wait_for_success().await?;
+	Ok((in_block.block_hash(), events))
 }

@@ -2,16 +2,10 @@
 //! signed balance transfer whose effect on balances is exactly amount + fee.
 
 use anyhow::{anyhow, Result};
-use ditex_e2e::{account, parent_hash, Node, NodeConfig};
+use ditex_e2e::{account, parent_hash, transfer, Node, NodeConfig, TransactionFeePaid};
 use subxt_signer::sr25519::dev;
 
 const DTX: u128 = 1_000_000_000_000;
-
-#[derive(Debug, scale_decode::DecodeAsType)]
-struct TransactionFeePaid {
-	actual_fee: u128,
-	tip: u128,
-}
 
 #[derive(Debug, scale_decode::DecodeAsType)]
 struct Transfer {
@@ -39,21 +33,7 @@ async fn dev_node_finalizes_and_transfers_exactly() -> Result<()> {
 	let alice = dev::alice();
 	let bob = dev::bob();
 	let amount = 3 * DTX / 2;
-	let tx = subxt::dynamic::transaction(
-		"Balances",
-		"transfer_keep_alive",
-		(bob.public_key().to_address::<()>(), amount),
-	);
-	let in_block = api
-		.at_current_block()
-		.await?
-		.transactions()
-		.sign_and_submit_then_watch_default(&tx, &alice)
-		.await?
-		.wait_for_finalized()
-		.await?;
-	let events = in_block.wait_for_success().await?;
-	let block = in_block.block_hash();
+	let (block, events) = transfer(&api, &alice, &bob, amount).await?;
 
 	let mut fee = None;
 	let mut transferred = None;

@@ -4,7 +4,7 @@
 
 use anyhow::{anyhow, ensure, Result};
 use codec::Decode;
-use ditex_e2e::{account, Node, NodeConfig};
+use ditex_e2e::{account, parent_hash, transfer, Node, NodeConfig, TransactionFeePaid};
 use pallet_rewards_runtime_api::Pools;
 use subxt::{rpcs::rpc_params, utils::H256};
 use subxt_signer::sr25519::dev;
@@ -20,12 +20,6 @@ struct SubsidyMinted {
 	amount: u128,
 	validator: u128,
 	dividend: u128,
-}
-
-#[derive(Debug, scale_decode::DecodeAsType)]
-struct TransactionFeePaid {
-	actual_fee: u128,
-	tip: u128,
 }
 
 async fn pools(node: &Node, at: H256) -> Result<Pools<[u8; 32], u128>> {
@@ -52,22 +46,8 @@ async fn a_transfer_fee_lands_25_75_in_the_pools() -> Result<()> {
 	let (alice, bob) = (dev::alice(), dev::bob());
 
 	let amount = 1_000_000_000_000u128;
-	let tx = subxt::dynamic::tx(
-		"Balances",
-		"transfer_keep_alive",
-		(bob.public_key().to_address::<()>(), amount),
-	);
-	let in_block = api
-		.at_current_block()
-		.await?
-		.transactions()
-		.sign_and_submit_then_watch_default(&tx, &alice)
-		.await?
-		.wait_for_finalized()
-		.await?;
-	let block = in_block.block_hash();
-	let events = in_block.wait_for_success().await?;
-	let parent = ditex_e2e::parent_hash(&rpc, block).await?;
+	let (block, events) = transfer(&api, &alice, &bob, amount).await?;
+	let parent = parent_hash(&rpc, block).await?;
 
 	let paid = events
 		.iter()

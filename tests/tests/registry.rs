@@ -3,8 +3,9 @@
 //! pallet's error and changes nothing.
 
 use anyhow::{anyhow, ensure, Result};
+use ditex_ctl::Chain;
 use codec::{Decode, Encode};
-use ditex_e2e::{Api, Node, NodeConfig};
+use ditex_e2e::{Node, NodeConfig};
 use ditex_primitives::registry::{
 	DataPlaneKey, Endpoint, IpAddress, Region, SegmentSpec, SegmentStatus, SegmentView, Windows,
 };
@@ -28,31 +29,8 @@ fn spec() -> SegmentSpec<u128> {
 
 /// `Ditex.register(spec)` encoded with the shared primitives, checked against the node's
 /// metadata, signed and finalized; returns the extrinsic's events or the dispatch error.
-async fn register(api: &Api, who: &Keypair, spec: &SegmentSpec<u128>) -> Result<Vec<String>> {
-	let at = api.at_current_block().await?;
-	let pallet = at
-		.metadata_ref()
-		.pallet_by_name("Ditex")
-		.ok_or_else(|| anyhow!("runtime has no Ditex pallet"))?;
-	let call_index = pallet
-		.call_variant_by_name("register")
-		.ok_or_else(|| anyhow!("Ditex has no register call"))?
-		.index;
-	let mut call = vec![pallet.call_index(), call_index];
-	call.extend(spec.encode());
-	let payload = at.transactions().from_call_data_bytes(&call)?;
-	let events = at
-		.transactions()
-		.sign_and_submit_then_watch_default(&payload, who)
-		.await?
-		.wait_for_finalized_success()
-		.await?;
-	let mut names = Vec::new();
-	for ev in events.iter() {
-		let ev = ev?;
-		names.push(format!("{}.{}", ev.pallet_name(), ev.event_name()));
-	}
-	Ok(names)
+async fn register(chain: &Chain, who: &Keypair, spec: &SegmentSpec<u128>) -> Result<Vec<String>> {
+	chain.submit_encoded("Ditex", "register", &spec.encode(), who).await
 }
 
 async fn state_call<R: Decode>(node: &Node, method: &str, args: impl Encode) -> Result<R> {
@@ -70,10 +48,10 @@ async fn register_and_read_back_through_runtime_api_and_rpc() -> Result<()> {
 	let dir = tempfile::tempdir()?;
 	let node = Node::start(NodeConfig::new("dev", "dev", dir.path())).await?;
 	node.wait_finalized(1).await?;
-	let api = node.api().await?;
+	let chain = Chain::connect(&node.ws_url()).await?;
 	let alice = dev::alice();
 
-	let events = register(&api, &alice, &spec()).await?;
+	let events = register(&chain, &alice, &spec()).await?;
 	ensure!(events.iter().any(|e| e == "Ditex.SegmentRegistered"), "events: {events:?}");
 	ensure!(events.iter().any(|e| e == "Ditex.GroupCreated"), "events: {events:?}");
 
@@ -121,7 +99,7 @@ async fn register_and_read_back_through_runtime_api_and_rpc() -> Result<()> {
 	bad.region = Region::new(*b"XX", b"1").expect("short");
 	bad.endpoint.port = 40_002;
 	bad.key = DataPlaneKey([0x43; 32]);
-	let err = register(&api, &dev::bob(), &bad).await.expect_err("invalid region");
+	let err = register(&chain, &dev::bob(), &bad).await.expect_err("invalid region");
 	ensure!(err.to_string().contains("InvalidRegion"), "unclear error: {err}");
 	let none: Option<View> = state_call(&node, "DitexApi_segment", 1u32).await?;
 	ensure!(none.is_none(), "nothing was registered");
