@@ -19,7 +19,11 @@ else
 		pallet_masternodes=pallets/masternodes/src/weights.rs)
 fi
 
-command -v frame-omni-bencher >/dev/null || cargo install --locked frame-omni-bencher
+if ! command -v frame-omni-bencher >/dev/null; then
+	# It links RocksDB (its own tree, never this workspace's), whose bindings need libclang.
+	command -v apt-get >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libclang-dev clang
+	cargo install --locked frame-omni-bencher
+fi
 # Only the wasm runtime is measured, and the wasm build is optimised whatever the host
 # profile, so the host side builds in the (cheaper, mostly cached) dev profile.
 cargo build --locked -p ditex-runtime --features runtime-benchmarks

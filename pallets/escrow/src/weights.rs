@@ -74,7 +74,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Escrow::RefundSchedule` (r:1 w:1), `Escrow::Channels` (r:n w:n),
-	/// `Balances::Holds` (r:n w:n), `System::Account` (r:n w:n)
+	/// `Balances::Holds` (r:n w:n), `System::Account` (r:n w:n), and through `OnChannelEnded`
+	/// `Tickets::Claims` (r:0 w:8n) and `Tickets::HighestReceipt` (r:0 w:n)
 	/// The range of component `n` is `[0, 64]`.
 	fn refund_channels(n: u32, ) -> Weight {
 		Weight::from_parts(5_000_000, 2_000)
@@ -82,7 +83,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((12_u64).saturating_mul(n.into())))
 	}
 	/// Storage: `Escrow::OrderSchedule` (r:1 w:1), `Escrow::Orders` (r:n w:n),
 	/// `Balances::Holds` (r:n w:n), `System::Account` (r:n w:n)
@@ -137,7 +138,7 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((12_u64).saturating_mul(n.into())))
 	}
 	fn expire_orders(n: u32, ) -> Weight {
 		Weight::from_parts(5_000_000, 2_000)
