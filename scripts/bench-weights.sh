@@ -27,7 +27,11 @@ fi
 # Only the wasm runtime is measured, and the wasm build is optimised whatever the host
 # profile, so the host side builds in the (cheaper, mostly cached) dev profile.
 cargo build --locked -p ditex-runtime --features runtime-benchmarks
-wasm="$CARGO_TARGET_DIR/debug/wbuild/ditex-runtime/ditex_runtime.compact.compressed.wasm"
+wbuild="$CARGO_TARGET_DIR/debug/wbuild/ditex-runtime"
+# A dev-profile host build skips compaction: the (still optimised) plain blob is what it has.
+for wasm in "$wbuild"/ditex_runtime.compact.compressed.wasm "$wbuild"/ditex_runtime.wasm; do
+	[ -f "$wasm" ] && break
+done
 
 for job in "${jobs[@]}"; do
 	pallet="${job%%=*}" out="${job#*=}"

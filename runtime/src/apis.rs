@@ -273,9 +273,11 @@ impl_runtime_apis! {
 			Vec<frame_benchmarking::BenchmarkList>,
 			Vec<frame_support::traits::StorageInfo>,
 		) {
-			use frame_benchmarking::{Benchmarking, BenchmarkList};
+			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
-			use super::benches::*;
+			use super::benchmarks::*;
+			// `define_benchmarks!` names the pallets as the call site sees them.
+			use super::{Balances, MasterNodes, Sudo, Timestamp};
 
 			let mut list = Vec::<BenchmarkList>::new();
 			list_benchmarks!(list, extra);
@@ -286,10 +288,11 @@ impl_runtime_apis! {
 		fn dispatch_benchmark(
 			config: frame_benchmarking::BenchmarkConfig
 		) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
-			use frame_benchmarking::{Benchmarking, BenchmarkBatch};
+			use frame_benchmarking::BenchmarkBatch;
 			use frame_support::traits::WhitelistedStorageKeys;
 			use sp_storage::TrackedStorageKey;
-			use super::benches::*;
+			use super::benchmarks::*;
+			use super::{Balances, MasterNodes, Sudo, Timestamp};
 
 			let whitelist: Vec<TrackedStorageKey> =
 				super::AllPalletsWithSystem::whitelisted_storage_keys();

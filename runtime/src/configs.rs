@@ -314,11 +314,11 @@ mod bench_helpers {
 
 		fn open_channel(path: Path, receipt_key: ReceiptKey) -> ChannelId {
 			let consumer: AccountId = frame_benchmarking::account("consumer", 0, 0);
-			fund(&consumer, 1 << 40);
+			fund(&consumer, 10_000 * ChannelMinDeposit::get());
 			Escrow::do_open_channel(
 				consumer,
 				path,
-				1 << 33,
+				1_000 * ChannelMinDeposit::get(),
 				ditex_primitives::registry::GIB,
 				System::block_number() + MaxChannelLifetime::get() / 2,
 				DataPlaneKey([1; 32]),

@@ -19,6 +19,10 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
+// Declared before `apis`: `define_benchmarks!` makes macros that `apis` uses.
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benchmarks;
 pub mod apis;
 mod configs;
 pub mod genesis_config_presets;
@@ -185,27 +189,4 @@ mod runtime {
 	/// Fee pools, subsidy, validator payouts and wallet voting for dividends.
 	#[runtime::pallet_index(13)]
 	pub type Rewards = pallet_rewards;
-}
-
-#[cfg(feature = "runtime-benchmarks")]
-mod benches {
-	pub use frame_benchmarking::baseline::Pallet as BaselineBench;
-	pub use frame_system_benchmarking::Pallet as SystemBench;
-
-	frame_benchmarking::define_benchmarks!(
-		[frame_benchmarking, BaselineBench::<Runtime>]
-		[frame_system, SystemBench::<Runtime>]
-		[pallet_balances, Balances]
-		[pallet_timestamp, Timestamp]
-		[pallet_sudo, Sudo]
-		[pallet_ditex, Ditex]
-		[pallet_escrow, Escrow]
-		[pallet_tickets, Tickets]
-		[pallet_masternodes, MasterNodes]
-		[pallet_rewards, Rewards]
-	);
-
-	use super::*;
-	impl frame_system_benchmarking::Config for Runtime {}
-	impl frame_benchmarking::baseline::Config for Runtime {}
 }

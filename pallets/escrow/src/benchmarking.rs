@@ -31,10 +31,10 @@ fn deposit<T: Config>() -> BalanceOf<T> {
 	T::MinDeposit::get().saturating_mul(100u32.into()).max(1_000u32.into())
 }
 
-fn open<T: Config>(who: &T::AccountId, h: u32, expires_at: BlockNumberFor<T>) -> ChannelId {
+fn open<T: Config>(who: &T::AccountId, path: Path, expires_at: BlockNumberFor<T>) -> ChannelId {
 	Pallet::<T>::do_open_channel(
 		who.clone(),
-		path_of::<T>(h),
+		path,
 		deposit::<T>(),
 		price::<T>(),
 		expires_at,
@@ -104,7 +104,7 @@ mod benchmarks {
 	#[benchmark]
 	fn top_up() {
 		let who = funded::<T>("consumer", 0);
-		let id = open::<T>(&who, 1, now::<T>() + 10u32.into());
+		let id = open::<T>(&who, path_of::<T>(1), now::<T>() + 10u32.into());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), id, deposit::<T>());
 		assert_eq!(Channels::<T>::get(id).expect("open").deposit, deposit::<T>() + deposit::<T>());
@@ -114,7 +114,7 @@ mod benchmarks {
 	#[benchmark]
 	fn close() {
 		let who = funded::<T>("consumer", 0);
-		let id = open::<T>(&who, MAX_HOPS, now::<T>() + T::MaxChannelLifetime::get());
+		let id = open::<T>(&who, path_of::<T>(MAX_HOPS), now::<T>() + T::MaxChannelLifetime::get());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), id);
 		assert!(matches!(
@@ -164,9 +164,11 @@ mod benchmarks {
 	fn refund_channels(n: Linear<0, { T::MaxRefundsPerBlock::get() }>) {
 		let expires_at = now::<T>() + One::one();
 		let at = expires_at + T::SettlementGrace::get() + One::one();
+		// One listing for all: a registry refuses a second listing on the same endpoint.
+		let path = path_of::<T>(1);
 		for i in 0..n {
 			let who = funded::<T>("consumer", i);
-			let id = open::<T>(&who, 1, expires_at);
+			let id = open::<T>(&who, path.clone(), expires_at);
 			let ch = Channels::<T>::get(id).expect("open");
 			// Keep all of them in one block.
 			if ch.refund_at != at {
