@@ -1,16 +1,37 @@
+
 //! Weights for `pallet_escrow`.
 //!
-//! The storage-access counts are those each call performs in its worst case. The `ref_time`
-//! and proof-size figures are conservative estimates, not measurements, until
-//! `scripts/bench-weights.sh pallet_escrow pallets/escrow/src/weights.rs` (frame-omni-bencher
-//! over the benchmarks in `benchmarking.rs`) regenerates this file.
+//! Measured by `scripts/bench-weights.sh` (frame-omni-bencher 64.0.0) running the
+//! benchmarks in `benchmarking.rs` in the wasm runtime.
+//! DATE: 2026-11-21, STEPS: `20`, REPEAT: `10`, HOST: `Intel(R) Xeon(R) Processor`
+//! (2 cores, shared: the figures carry the noise of this machine).
+
+// Executed Command:
+// frame-omni-bencher
+// v1
+// benchmark
+// pallet
+// --runtime
+// /root/.cache/ditex-target/debug/wbuild/ditex-runtime/ditex_runtime.wasm
+// --pallet
+// pallet_escrow
+// --extrinsic
+// *
+// --steps
+// 20
+// --repeat
+// 10
+// --template
+// scripts/frame-weight-template.hbs
+// --output
+// pallets/escrow/src/weights.rs
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
 #![allow(unused_imports)]
 #![allow(missing_docs)]
 
-use frame_support::{traits::Get, weights::{Weight, constants::RocksDbWeight}};
+use frame_support::{traits::Get, weights::{Weight, constants::ParityDbWeight}};
 use core::marker::PhantomData;
 
 /// Weight functions needed for `pallet_escrow`.
@@ -25,127 +46,225 @@ pub trait WeightInfo {
 	fn expire_orders(n: u32, ) -> Weight;
 }
 
-/// Weights for `pallet_escrow` using the runtime's database weights.
+/// Weights for `pallet_escrow` with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `Ditex::Segments` (r:h w:0), `Timestamp::Now` (r:1 w:0),
-	/// `Escrow::NextChannelId` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1),
-	/// `Escrow::RefundSchedule` (r:16 w:16), `Escrow::Channels` (r:0 w:1)
+	/// Storage: `Ditex::Segments` (r:8 w:0)
+	/// Proof: `Ditex::Segments` (`max_values`: None, `max_size`: Some(174), added: 2649, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::NextChannelId` (r:1 w:1)
+	/// Proof: `Escrow::NextChannelId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::RefundSchedule` (r:16 w:16)
+	/// Proof: `Escrow::RefundSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::Channels` (r:0 w:1)
+	/// Proof: `Escrow::Channels` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 8]`.
 	fn open_channel(h: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 6_000)
-			.saturating_add(Weight::from_parts(8_000_000, 3_000).saturating_mul(h.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `1303 + h * (187 ±0)`
+		//  Estimated: `44894 + h * (2649 ±0)`
+		// Minimum execution time: 165_060_000 picoseconds.
+		Weight::from_parts(183_739_007, 44894)
+			// Standard Error: 105_462
+			.saturating_add(Weight::from_parts(11_714_550, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
+			.saturating_add(Weight::from_parts(0, 2649).saturating_mul(h.into()))
 	}
-	/// Storage: `Escrow::Channels` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
+	/// Storage: `Escrow::Channels` (r:1 w:1)
+	/// Proof: `Escrow::Channels` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn top_up() -> Weight {
-		Weight::from_parts(45_000_000, 5_000)
+		// Proof Size summary in bytes:
+		//  Measured:  `566`
+		//  Estimated: `4075`
+		// Minimum execution time: 69_574_000 picoseconds.
+		Weight::from_parts(81_637_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	/// Storage: `Escrow::Channels` (r:1 w:1), `Escrow::RefundSchedule` (r:17 w:17)
+	/// Storage: `Escrow::Channels` (r:1 w:1)
+	/// Proof: `Escrow::Channels` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::RefundSchedule` (r:2 w:2)
+	/// Proof: `Escrow::RefundSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	fn close() -> Weight {
-		Weight::from_parts(40_000_000, 8_000)
-			.saturating_add(T::DbWeight::get().reads(18_u64))
-			.saturating_add(T::DbWeight::get().writes(18_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `708`
+		//  Estimated: `6478`
+		// Minimum execution time: 29_491_000 picoseconds.
+		Weight::from_parts(32_457_000, 6478)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	/// Storage: `Ditex::Segments` (r:1 w:0), `Timestamp::Now` (r:1 w:0), `Escrow::NextOrderId` (r:1 w:1),
-	/// `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1), `Escrow::OrderSchedule` (r:16 w:16),
-	/// `Escrow::Orders` (r:0 w:1)
+	/// Storage: `Ditex::Segments` (r:1 w:0)
+	/// Proof: `Ditex::Segments` (`max_values`: None, `max_size`: Some(174), added: 2649, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::NextOrderId` (r:1 w:1)
+	/// Proof: `Escrow::NextOrderId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::OrderSchedule` (r:1 w:1)
+	/// Proof: `Escrow::OrderSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::Orders` (r:0 w:1)
+	/// Proof: `Escrow::Orders` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	fn order_qos() -> Weight {
-		Weight::from_parts(55_000_000, 8_000)
-			.saturating_add(T::DbWeight::get().reads(21_u64))
-			.saturating_add(T::DbWeight::get().writes(20_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `525`
+		//  Estimated: `3734`
+		// Minimum execution time: 78_953_000 picoseconds.
+		Weight::from_parts(87_845_000, 3734)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
-	/// Storage: `Escrow::Orders` (r:1 w:1), `Escrow::OrderSchedule` (r:1 w:1),
-	/// `Balances::Holds` (r:1 w:1), `System::Account` (r:2 w:2)
+	/// Storage: `Escrow::Orders` (r:1 w:1)
+	/// Proof: `Escrow::Orders` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::OrderSchedule` (r:1 w:1)
+	/// Proof: `Escrow::OrderSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn confirm_qos() -> Weight {
-		Weight::from_parts(60_000_000, 8_000)
+		// Proof Size summary in bytes:
+		//  Measured:  `621`
+		//  Estimated: `6196`
+		// Minimum execution time: 75_948_000 picoseconds.
+		Weight::from_parts(84_245_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
-	/// Storage: `Escrow::Orders` (r:1 w:1), `Escrow::OrderSchedule` (r:1 w:1),
-	/// `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
+	/// Storage: `Escrow::Orders` (r:1 w:1)
+	/// Proof: `Escrow::Orders` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::OrderSchedule` (r:1 w:1)
+	/// Proof: `Escrow::OrderSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn reject_qos() -> Weight {
-		Weight::from_parts(50_000_000, 8_000)
+		// Proof Size summary in bytes:
+		//  Measured:  `447`
+		//  Estimated: `3734`
+		// Minimum execution time: 63_394_000 picoseconds.
+		Weight::from_parts(69_320_000, 3734)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
-	/// Storage: `Escrow::RefundSchedule` (r:1 w:1), `Escrow::Channels` (r:n w:n),
-	/// `Balances::Holds` (r:n w:n), `System::Account` (r:n w:n), and through `OnChannelEnded`
-	/// `Tickets::Claims` (r:0 w:8n) and `Tickets::HighestReceipt` (r:0 w:n)
-	/// The range of component `n` is `[0, 64]`.
+	/// Storage: `Escrow::RefundSchedule` (r:1 w:1)
+	/// Proof: `Escrow::RefundSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::Channels` (r:32 w:32)
+	/// Proof: `Escrow::Channels` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:32 w:32)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:32 w:32)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `Tickets::HighestReceipt` (r:0 w:32)
+	/// Proof: `Tickets::HighestReceipt` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `Tickets::Claims` (r:0 w:32)
+	/// Proof: `Tickets::Claims` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 32]`.
 	fn refund_channels(n: u32, ) -> Weight {
-		Weight::from_parts(5_000_000, 2_000)
-			.saturating_add(Weight::from_parts(40_000_000, 6_000).saturating_mul(n.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `136 + n * (417 ±0)`
+		//  Estimated: `3734 + n * (3085 ±0)`
+		// Minimum execution time: 4_709_000 picoseconds.
+		Weight::from_parts(12_761_397, 3734)
+			// Standard Error: 22_906
+			.saturating_add(Weight::from_parts(53_008_663, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes((12_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 3085).saturating_mul(n.into()))
 	}
-	/// Storage: `Escrow::OrderSchedule` (r:1 w:1), `Escrow::Orders` (r:n w:n),
-	/// `Balances::Holds` (r:n w:n), `System::Account` (r:n w:n)
-	/// The range of component `n` is `[0, 64]`.
+	/// Storage: `Escrow::OrderSchedule` (r:1 w:1)
+	/// Proof: `Escrow::OrderSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Escrow::Orders` (r:32 w:32)
+	/// Proof: `Escrow::Orders` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:32 w:32)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:32 w:32)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 32]`.
 	fn expire_orders(n: u32, ) -> Weight {
-		Weight::from_parts(5_000_000, 2_000)
-			.saturating_add(Weight::from_parts(35_000_000, 6_000).saturating_mul(n.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `144 + n * (287 ±0)`
+		//  Estimated: `3734 + n * (2614 ±0)`
+		// Minimum execution time: 4_584_000 picoseconds.
+		Weight::from_parts(14_463_425, 3734)
+			// Standard Error: 39_098
+			.saturating_add(Weight::from_parts(49_166_027, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2614).saturating_mul(n.into()))
 	}
 }
 
-// For tests and mocks.
+/// The same weights with ParityDB's database weights, for tests and mock runtimes.
 impl WeightInfo for () {
 	fn open_channel(h: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 6_000)
-			.saturating_add(Weight::from_parts(8_000_000, 3_000).saturating_mul(h.into()))
-			.saturating_add(RocksDbWeight::get().reads(20_u64))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(h.into())))
-			.saturating_add(RocksDbWeight::get().writes(20_u64))
+		Weight::from_parts(183_739_007, 44894)
+			.saturating_add(Weight::from_parts(11_714_550, 0).saturating_mul(h.into()))
+			.saturating_add(ParityDbWeight::get().reads(20_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(h.into())))
+			.saturating_add(ParityDbWeight::get().writes(20_u64))
+			.saturating_add(Weight::from_parts(0, 2649).saturating_mul(h.into()))
 	}
 	fn top_up() -> Weight {
-		Weight::from_parts(45_000_000, 5_000)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(81_637_000, 4075)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn close() -> Weight {
-		Weight::from_parts(40_000_000, 8_000)
-			.saturating_add(RocksDbWeight::get().reads(18_u64))
-			.saturating_add(RocksDbWeight::get().writes(18_u64))
+		Weight::from_parts(32_457_000, 6478)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn order_qos() -> Weight {
-		Weight::from_parts(55_000_000, 8_000)
-			.saturating_add(RocksDbWeight::get().reads(21_u64))
-			.saturating_add(RocksDbWeight::get().writes(20_u64))
+		Weight::from_parts(87_845_000, 3734)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn confirm_qos() -> Weight {
-		Weight::from_parts(60_000_000, 8_000)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+		Weight::from_parts(84_245_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn reject_qos() -> Weight {
-		Weight::from_parts(50_000_000, 8_000)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		Weight::from_parts(69_320_000, 3734)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn refund_channels(n: u32, ) -> Weight {
-		Weight::from_parts(5_000_000, 2_000)
-			.saturating_add(Weight::from_parts(40_000_000, 6_000).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes((12_u64).saturating_mul(n.into())))
+		Weight::from_parts(12_761_397, 3734)
+			.saturating_add(Weight::from_parts(53_008_663, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 3085).saturating_mul(n.into()))
 	}
 	fn expire_orders(n: u32, ) -> Weight {
-		Weight::from_parts(5_000_000, 2_000)
-			.saturating_add(Weight::from_parts(35_000_000, 6_000).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+		Weight::from_parts(14_463_425, 3734)
+			.saturating_add(Weight::from_parts(49_166_027, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2614).saturating_mul(n.into()))
 	}
 }

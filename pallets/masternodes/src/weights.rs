@@ -1,16 +1,37 @@
+
 //! Weights for `pallet_masternodes`.
 //!
-//! The storage-access counts are those each call and session hook performs in its worst case.
-//! The `ref_time` and proof-size figures are conservative estimates, not measurements, until
-//! `scripts/bench-weights.sh pallet_masternodes pallets/masternodes/src/weights.rs`
-//! (frame-omni-bencher over the benchmarks in `benchmarking.rs`) regenerates this file.
+//! Measured by `scripts/bench-weights.sh` (frame-omni-bencher 64.0.0) running the
+//! benchmarks in `benchmarking.rs` in the wasm runtime.
+//! DATE: 2026-11-21, STEPS: `20`, REPEAT: `10`, HOST: `Intel(R) Xeon(R) Processor`
+//! (2 cores, shared: the figures carry the noise of this machine).
+
+// Executed Command:
+// frame-omni-bencher
+// v1
+// benchmark
+// pallet
+// --runtime
+// /root/.cache/ditex-target/debug/wbuild/ditex-runtime/ditex_runtime.wasm
+// --pallet
+// pallet_masternodes
+// --extrinsic
+// *
+// --steps
+// 20
+// --repeat
+// 10
+// --template
+// scripts/frame-weight-template.hbs
+// --output
+// pallets/masternodes/src/weights.rs
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
 #![allow(unused_imports)]
 #![allow(missing_docs)]
 
-use frame_support::{traits::Get, weights::{Weight, constants::RocksDbWeight}};
+use frame_support::{traits::Get, weights::{Weight, constants::ParityDbWeight}};
 use core::marker::PhantomData;
 
 /// Weight functions needed for `pallet_masternodes`.
@@ -26,142 +47,243 @@ pub trait WeightInfo {
 	fn end_session(c: u32, ) -> Weight;
 }
 
-/// Weights for `pallet_masternodes` using the runtime's database weights.
+/// Weights for `pallet_masternodes` with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `MasterNodes::Candidates` (r:1 w:1), `MasterNodes::Unbonding` (r:1 w:0),
-	/// `Session::NextKeys` (r:1 w:0), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
-	/// The range of component `c` is `[0, MaxCandidates - 1]`.
+	/// Storage: `MasterNodes::Candidates` (r:1 w:1)
+	/// Proof: `MasterNodes::Candidates` (`max_values`: Some(1), `max_size`: Some(5302), added: 5797, mode: `MaxEncodedLen`)
+	/// Storage: `MasterNodes::Unbonding` (r:1 w:0)
+	/// Proof: `MasterNodes::Unbonding` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `Session::NextKeys` (r:1 w:0)
+	/// Proof: `Session::NextKeys` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[0, 99]`.
 	fn bond(c: u32, ) -> Weight {
-		Weight::from_parts(55_000_000, 6_000)
-			.saturating_add(Weight::from_parts(400_000, 60).saturating_mul(c.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `1049 + c * (57 ±0)`
+		//  Estimated: `6787 + c * (60 ±0)`
+		// Minimum execution time: 71_247_000 picoseconds.
+		Weight::from_parts(83_218_992, 6787)
+			// Standard Error: 4_393
+			.saturating_add(Weight::from_parts(404_531, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(Weight::from_parts(0, 60).saturating_mul(c.into()))
 	}
-	/// Storage: `MasterNodes::Candidates` (r:1 w:1), `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
-	/// The range of component `c` is `[1, MaxCandidates]`.
+	/// Storage: `MasterNodes::Candidates` (r:1 w:1)
+	/// Proof: `MasterNodes::Candidates` (`max_values`: Some(1), `max_size`: Some(5302), added: 5797, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[1, 100]`.
 	fn bond_extra(c: u32, ) -> Weight {
-		Weight::from_parts(50_000_000, 6_000)
-			.saturating_add(Weight::from_parts(400_000, 60).saturating_mul(c.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `529 + c * (55 ±0)`
+		//  Estimated: `6787`
+		// Minimum execution time: 65_640_000 picoseconds.
+		Weight::from_parts(79_189_621, 6787)
+			// Standard Error: 6_364
+			.saturating_add(Weight::from_parts(381_593, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	/// Storage: `MasterNodes::Candidates` (r:1 w:1), `Session::NextKeys` (r:c w:0),
-	/// `MasterNodes::CurrentSession` (r:1 w:0), `MasterNodes::Unbonding` (r:0 w:1)
-	/// The range of component `c` is `[MinValidators + 1, MaxCandidates]`.
+	/// Storage: `MasterNodes::Candidates` (r:1 w:1)
+	/// Proof: `MasterNodes::Candidates` (`max_values`: Some(1), `max_size`: Some(5302), added: 5797, mode: `MaxEncodedLen`)
+	/// Storage: `Session::NextKeys` (r:100 w:0)
+	/// Proof: `Session::NextKeys` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `MasterNodes::CurrentSession` (r:1 w:0)
+	/// Proof: `MasterNodes::CurrentSession` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `MasterNodes::Unbonding` (r:0 w:1)
+	/// Proof: `MasterNodes::Unbonding` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[2, 100]`.
 	fn leave(c: u32, ) -> Weight {
-		Weight::from_parts(30_000_000, 4_000)
-			.saturating_add(Weight::from_parts(3_000_000, 2_600).saturating_mul(c.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `534 + c * (49 ±0)`
+		//  Estimated: `6787 + c * (2524 ±0)`
+		// Minimum execution time: 32_927_000 picoseconds.
+		Weight::from_parts(34_140_507, 6787)
+			// Standard Error: 4_855
+			.saturating_add(Weight::from_parts(2_459_806, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(Weight::from_parts(0, 2524).saturating_mul(c.into()))
 	}
-	/// Storage: `MasterNodes::Unbonding` (r:1 w:1), `MasterNodes::CurrentSession` (r:1 w:0),
-	/// `MasterNodes::ActiveValidators` (r:1 w:0), `MasterNodes::QueuedValidators` (r:1 w:0),
-	/// `Balances::Holds` (r:1 w:1), `System::Account` (r:1 w:1)
+	/// Storage: `MasterNodes::Unbonding` (r:1 w:1)
+	/// Proof: `MasterNodes::Unbonding` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
+	/// Storage: `MasterNodes::CurrentSession` (r:1 w:0)
+	/// Proof: `MasterNodes::CurrentSession` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `MasterNodes::ActiveValidators` (r:1 w:0)
+	/// Proof: `MasterNodes::ActiveValidators` (`max_values`: Some(1), `max_size`: Some(321), added: 816, mode: `MaxEncodedLen`)
+	/// Storage: `MasterNodes::QueuedValidators` (r:1 w:0)
+	/// Proof: `MasterNodes::QueuedValidators` (`max_values`: Some(1), `max_size`: Some(321), added: 816, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(60_000_000, 12_000)
+		// Proof Size summary in bytes:
+		//  Measured:  `965`
+		//  Estimated: `3604`
+		// Minimum execution time: 71_022_000 picoseconds.
+		Weight::from_parts(77_583_000, 3604)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	/// Storage: `MasterNodes::Candidates` (r:1 w:1), `Session::NextKeys` (r:1 w:0)
-	/// The range of component `c` is `[1, MaxCandidates]`.
+	/// Storage: `MasterNodes::Candidates` (r:1 w:1)
+	/// Proof: `MasterNodes::Candidates` (`max_values`: Some(1), `max_size`: Some(5302), added: 5797, mode: `MaxEncodedLen`)
+	/// Storage: `Session::NextKeys` (r:1 w:0)
+	/// Proof: `Session::NextKeys` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// The range of component `c` is `[1, 100]`.
 	fn rejoin(c: u32, ) -> Weight {
-		Weight::from_parts(25_000_000, 4_000)
-			.saturating_add(Weight::from_parts(300_000, 60).saturating_mul(c.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `598 + c * (54 ±0)`
+		//  Estimated: `6787 + c * (55 ±0)`
+		// Minimum execution time: 22_572_000 picoseconds.
+		Weight::from_parts(26_325_969, 6787)
+			// Standard Error: 2_169
+			.saturating_add(Weight::from_parts(296_891, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(Weight::from_parts(0, 55).saturating_mul(c.into()))
 	}
 	/// Storage: `MasterNodes::SessionLength` (r:0 w:1)
+	/// Proof: `MasterNodes::SessionLength` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn set_session_length() -> Weight {
-		Weight::from_parts(10_000_000, 0)
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 5_611_000 picoseconds.
+		Weight::from_parts(6_722_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Storage: `MasterNodes::CurrentSession` (r:1 w:0), `MasterNodes::AuthoredBlocks` (r:1 w:1)
+	/// Storage: `MasterNodes::CurrentSession` (r:1 w:0)
+	/// Proof: `MasterNodes::CurrentSession` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `MasterNodes::AuthoredBlocks` (r:1 w:1)
+	/// Proof: `MasterNodes::AuthoredBlocks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn note_author() -> Weight {
-		Weight::from_parts(12_000_000, 3_600)
+		// Proof Size summary in bytes:
+		//  Measured:  `230`
+		//  Estimated: `3529`
+		// Minimum execution time: 11_881_000 picoseconds.
+		Weight::from_parts(13_371_000, 3529)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Storage: `MasterNodes::Candidates` (r:1 w:0), `Session::NextKeys` (r:c w:0),
-	/// `MasterNodes::ActiveValidators` (r:1 w:0), `MasterNodes::QueuedValidators` (r:0 w:1)
-	/// The range of component `c` is `[0, MaxCandidates]`.
+	/// Storage: `MasterNodes::Candidates` (r:1 w:0)
+	/// Proof: `MasterNodes::Candidates` (`max_values`: Some(1), `max_size`: Some(5302), added: 5797, mode: `MaxEncodedLen`)
+	/// Storage: `Session::NextKeys` (r:100 w:0)
+	/// Proof: `Session::NextKeys` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `MasterNodes::ActiveValidators` (r:1 w:0)
+	/// Proof: `MasterNodes::ActiveValidators` (`max_values`: Some(1), `max_size`: Some(321), added: 816, mode: `MaxEncodedLen`)
+	/// Storage: `MasterNodes::QueuedValidators` (r:0 w:1)
+	/// Proof: `MasterNodes::QueuedValidators` (`max_values`: Some(1), `max_size`: Some(321), added: 816, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[0, 100]`.
 	fn new_session(c: u32, ) -> Weight {
-		Weight::from_parts(20_000_000, 6_000)
-			.saturating_add(Weight::from_parts(4_000_000, 2_600).saturating_mul(c.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `1403 + c * (49 ±0)`
+		//  Estimated: `6787 + c * (2526 ±0)`
+		// Minimum execution time: 16_866_000 picoseconds.
+		Weight::from_parts(45_867_118, 6787)
+			// Standard Error: 11_370
+			.saturating_add(Weight::from_parts(2_802_832, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(Weight::from_parts(0, 2526).saturating_mul(c.into()))
 	}
-	/// Storage: `MasterNodes::Candidates` (r:1 w:1), `Session::NextKeys` (r:2c w:0),
-	/// `MasterNodes::ActiveValidators` (r:1 w:1), `MasterNodes::AuthoredBlocks` (r:c w:c),
-	/// `MasterNodes::QueuedValidators` (r:1 w:0), `MasterNodes::CurrentSession` (r:0 w:1),
-	/// `MasterNodes::SessionStart` (r:0 w:1)
-	/// The range of component `c` is `[1, MaxCandidates]`.
+	/// Storage: `MasterNodes::Candidates` (r:1 w:1)
+	/// Proof: `MasterNodes::Candidates` (`max_values`: Some(1), `max_size`: Some(5302), added: 5797, mode: `MaxEncodedLen`)
+	/// Storage: `MasterNodes::ActiveValidators` (r:1 w:1)
+	/// Proof: `MasterNodes::ActiveValidators` (`max_values`: Some(1), `max_size`: Some(321), added: 816, mode: `MaxEncodedLen`)
+	/// Storage: `MasterNodes::SessionStart` (r:1 w:1)
+	/// Proof: `MasterNodes::SessionStart` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Session::NextKeys` (r:100 w:0)
+	/// Proof: `Session::NextKeys` (`max_values`: None, `max_size`: None, mode: `Measured`)
+	/// Storage: `MasterNodes::AuthoredBlocks` (r:10 w:0)
+	/// Proof: `MasterNodes::AuthoredBlocks` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `MasterNodes::QueuedValidators` (r:1 w:0)
+	/// Proof: `MasterNodes::QueuedValidators` (`max_values`: Some(1), `max_size`: Some(321), added: 816, mode: `MaxEncodedLen`)
+	/// Storage: `MasterNodes::CurrentSession` (r:0 w:1)
+	/// Proof: `MasterNodes::CurrentSession` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[1, 100]`.
 	fn end_session(c: u32, ) -> Weight {
-		Weight::from_parts(25_000_000, 8_000)
-			.saturating_add(Weight::from_parts(9_000_000, 5_200).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
-			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
+		// Proof Size summary in bytes:
+		//  Measured:  `681 + c * (161 ±0)`
+		//  Estimated: `20369 + c * (2638 ±0)`
+		// Minimum execution time: 47_107_000 picoseconds.
+		Weight::from_parts(92_757_591, 20369)
+			// Standard Error: 20_563
+			.saturating_add(Weight::from_parts(5_371_495, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(Weight::from_parts(0, 2638).saturating_mul(c.into()))
 	}
 }
 
-// For tests and mocks.
+/// The same weights with ParityDB's database weights, for tests and mock runtimes.
 impl WeightInfo for () {
 	fn bond(c: u32, ) -> Weight {
-		Weight::from_parts(55_000_000, 6_000)
-			.saturating_add(Weight::from_parts(400_000, 60).saturating_mul(c.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(83_218_992, 6787)
+			.saturating_add(Weight::from_parts(404_531, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(Weight::from_parts(0, 60).saturating_mul(c.into()))
 	}
 	fn bond_extra(c: u32, ) -> Weight {
-		Weight::from_parts(50_000_000, 6_000)
-			.saturating_add(Weight::from_parts(400_000, 60).saturating_mul(c.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(79_189_621, 6787)
+			.saturating_add(Weight::from_parts(381_593, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn leave(c: u32, ) -> Weight {
-		Weight::from_parts(30_000_000, 4_000)
-			.saturating_add(Weight::from_parts(3_000_000, 2_600).saturating_mul(c.into()))
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(c.into())))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+		Weight::from_parts(34_140_507, 6787)
+			.saturating_add(Weight::from_parts(2_459_806, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(Weight::from_parts(0, 2524).saturating_mul(c.into()))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(60_000_000, 12_000)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(77_583_000, 3604)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rejoin(c: u32, ) -> Weight {
-		Weight::from_parts(25_000_000, 4_000)
-			.saturating_add(Weight::from_parts(300_000, 60).saturating_mul(c.into()))
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(26_325_969, 6787)
+			.saturating_add(Weight::from_parts(296_891, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(Weight::from_parts(0, 55).saturating_mul(c.into()))
 	}
 	fn set_session_length() -> Weight {
-		Weight::from_parts(10_000_000, 0)
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(6_722_000, 0)
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn note_author() -> Weight {
-		Weight::from_parts(12_000_000, 3_600)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(13_371_000, 3529)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn new_session(c: u32, ) -> Weight {
-		Weight::from_parts(20_000_000, 6_000)
-			.saturating_add(Weight::from_parts(4_000_000, 2_600).saturating_mul(c.into()))
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(c.into())))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(45_867_118, 6787)
+			.saturating_add(Weight::from_parts(2_802_832, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(Weight::from_parts(0, 2526).saturating_mul(c.into()))
 	}
 	fn end_session(c: u32, ) -> Weight {
-		Weight::from_parts(25_000_000, 8_000)
-			.saturating_add(Weight::from_parts(9_000_000, 5_200).saturating_mul(c.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(c.into())))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
-			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(c.into())))
+		Weight::from_parts(92_757_591, 20369)
+			.saturating_add(Weight::from_parts(5_371_495, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(Weight::from_parts(0, 2638).saturating_mul(c.into()))
 	}
 }

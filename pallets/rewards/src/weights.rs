@@ -1,16 +1,37 @@
+
 //! Weights for `pallet_rewards`.
 //!
-//! The storage-access counts are those each call or hook performs in its worst case. The
-//! `ref_time` and proof-size figures are conservative estimates, not measurements, until
-//! `scripts/bench-weights.sh pallet_rewards pallets/rewards/src/weights.rs` (frame-omni-bencher
-//! over the benchmarks in `benchmarking.rs`) regenerates this file.
+//! Measured by `scripts/bench-weights.sh` (frame-omni-bencher 64.0.0) running the
+//! benchmarks in `benchmarking.rs` in the wasm runtime.
+//! DATE: 2026-11-21, STEPS: `20`, REPEAT: `10`, HOST: `Intel(R) Xeon(R) Processor`
+//! (2 cores, shared: the figures carry the noise of this machine).
+
+// Executed Command:
+// frame-omni-bencher
+// v1
+// benchmark
+// pallet
+// --runtime
+// /root/.cache/ditex-target/debug/wbuild/ditex-runtime/ditex_runtime.wasm
+// --pallet
+// pallet_rewards
+// --extrinsic
+// *
+// --steps
+// 20
+// --repeat
+// 10
+// --template
+// scripts/frame-weight-template.hbs
+// --output
+// pallets/rewards/src/weights.rs
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
 #![allow(unused_imports)]
 #![allow(missing_docs)]
 
-use frame_support::{traits::Get, weights::{Weight, constants::RocksDbWeight}};
+use frame_support::{traits::Get, weights::{Weight, constants::ParityDbWeight}};
 use core::marker::PhantomData;
 
 /// Weight functions needed for `pallet_rewards`.
@@ -25,132 +46,239 @@ pub trait WeightInfo {
 	fn end_era(a: u32, w: u32, ) -> Weight;
 }
 
-/// Weights for `pallet_rewards` using the runtime's database weights.
+/// Weights for `pallet_rewards` with the runtime's database weights.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `Rewards::Voters` (r:1 w:1), `Rewards::CurrentEra` (r:1 w:0),
-	/// `Rewards::Wallets` (r:1 w:1), `Rewards::Standings` (r:1 w:1), `Rewards::Ledgers` (r:1 w:1),
-	/// `Balances::Freezes` (r:1 w:1), `System::Account` (r:1 w:1)
+	/// Storage: `Rewards::Voters` (r:1 w:1)
+	/// Proof: `Rewards::Voters` (`max_values`: None, `max_size`: Some(1109), added: 3584, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::CurrentEra` (r:1 w:0)
+	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Wallets` (r:1 w:1)
+	/// Proof: `Rewards::Wallets` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Freezes` (r:1 w:1)
+	/// Proof: `Balances::Freezes` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Locks` (r:1 w:0)
+	/// Proof: `Balances::Locks` (`max_values`: None, `max_size`: Some(1299), added: 3774, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Standings` (r:1 w:1)
+	/// Proof: `Rewards::Standings` (`max_values`: Some(1), `max_size`: Some(3074), added: 3569, mode: `MaxEncodedLen`)
 	fn vote() -> Weight {
-		Weight::from_parts(90_000_000, 12_000)
+		// Proof Size summary in bytes:
+		//  Measured:  `6174`
+		//  Estimated: `4764`
+		// Minimum execution time: 91_463_000 picoseconds.
+		Weight::from_parts(103_063_000, 4764)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
-	/// Storage: `Rewards::Voters` (r:1 w:1), `Rewards::CurrentEra` (r:1 w:0),
-	/// `Rewards::Wallets` (r:1 w:1), `Rewards::Standings` (r:1 w:1), `Rewards::Ledgers` (r:1 w:1),
-	/// `Balances::Freezes` (r:1 w:1), `System::Account` (r:1 w:1)
+	/// Storage: `Rewards::Voters` (r:1 w:1)
+	/// Proof: `Rewards::Voters` (`max_values`: None, `max_size`: Some(1109), added: 3584, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Wallets` (r:1 w:1)
+	/// Proof: `Rewards::Wallets` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::CurrentEra` (r:1 w:0)
+	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Freezes` (r:1 w:1)
+	/// Proof: `Balances::Freezes` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Locks` (r:1 w:0)
+	/// Proof: `Balances::Locks` (`max_values`: None, `max_size`: Some(1299), added: 3774, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Ledgers` (r:1 w:1)
+	/// Proof: `Rewards::Ledgers` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Standings` (r:1 w:1)
+	/// Proof: `Rewards::Standings` (`max_values`: Some(1), `max_size`: Some(3074), added: 3569, mode: `MaxEncodedLen`)
 	fn unvote() -> Weight {
-		Weight::from_parts(90_000_000, 12_000)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `6464`
+		//  Estimated: `4764`
+		// Minimum execution time: 99_276_000 picoseconds.
+		Weight::from_parts(113_958_000, 4764)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
-	/// Storage: `Rewards::Voters` (r:1 w:1), `Rewards::Wallets` (r:v w:v),
-	/// `Rewards::ValidatorRewards` (r:1 w:1), `Rewards::Ledgers` (r:2 w:2),
-	/// `Balances::Freezes` (r:1 w:1), `System::Account` (r:3 w:3)
+	/// Storage: `Rewards::Voters` (r:1 w:1)
+	/// Proof: `Rewards::Voters` (`max_values`: None, `max_size`: Some(1109), added: 3584, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Wallets` (r:16 w:16)
+	/// Proof: `Rewards::Wallets` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Freezes` (r:1 w:1)
+	/// Proof: `Balances::Freezes` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:3 w:3)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Locks` (r:1 w:0)
+	/// Proof: `Balances::Locks` (`max_values`: None, `max_size`: Some(1299), added: 3774, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::ValidatorRewards` (r:1 w:1)
+	/// Proof: `Rewards::ValidatorRewards` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Ledgers` (r:2 w:2)
+	/// Proof: `Rewards::Ledgers` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[0, 16]`.
 	fn claim(v: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 14_000)
-			.saturating_add(Weight::from_parts(8_000_000, 2_600).saturating_mul(v.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `1031 + v * (167 ±0)`
+		//  Estimated: `7922 + v * (2571 ±7)`
+		// Minimum execution time: 74_376_000 picoseconds.
+		Weight::from_parts(147_990_707, 7922)
+			// Standard Error: 84_030
+			.saturating_add(Weight::from_parts(10_952_697, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(v.into()))
 	}
-	/// Storage: `Rewards::Voters` (r:1 w:1), `Rewards::CurrentEra` (r:1 w:0),
-	/// `Balances::Freezes` (r:1 w:1), `System::Account` (r:1 w:1)
+	/// Storage: `Rewards::Voters` (r:1 w:1)
+	/// Proof: `Rewards::Voters` (`max_values`: None, `max_size`: Some(1109), added: 3584, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::CurrentEra` (r:1 w:0)
+	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Freezes` (r:1 w:1)
+	/// Proof: `Balances::Freezes` (`max_values`: None, `max_size`: Some(67), added: 2542, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Locks` (r:1 w:0)
+	/// Proof: `Balances::Locks` (`max_values`: None, `max_size`: Some(1299), added: 3774, mode: `MaxEncodedLen`)
 	fn unlock() -> Weight {
-		Weight::from_parts(45_000_000, 6_000)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `571`
+		//  Estimated: `4764`
+		// Minimum execution time: 43_459_000 picoseconds.
+		Weight::from_parts(52_632_000, 4764)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	/// Storage: `Rewards::Standings` (r:1 w:1), `Rewards::Wallets` (r:1 w:0)
+	/// Storage: `Rewards::Standings` (r:1 w:1)
+	/// Proof: `Rewards::Standings` (`max_values`: Some(1), `max_size`: Some(3074), added: 3569, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Wallets` (r:1 w:0)
+	/// Proof: `Rewards::Wallets` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn refresh_standing() -> Weight {
-		Weight::from_parts(30_000_000, 6_000)
+		// Proof Size summary in bytes:
+		//  Measured:  `4005`
+		//  Estimated: `4559`
+		// Minimum execution time: 39_319_000 picoseconds.
+		Weight::from_parts(51_763_000, 4559)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Storage: `Rewards::EraAuthors` (r:1 w:1), `Rewards::CounterForEraAuthors` (r:1 w:1),
-	/// `Rewards::EraBlocks` (r:1 w:1)
+	/// Storage: `Rewards::EraAuthors` (r:1 w:1)
+	/// Proof: `Rewards::EraAuthors` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::CounterForEraAuthors` (r:1 w:1)
+	/// Proof: `Rewards::CounterForEraAuthors` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::EraBlocks` (r:1 w:1)
+	/// Proof: `Rewards::EraBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn note_author() -> Weight {
-		Weight::from_parts(15_000_000, 3_600)
+		// Proof Size summary in bytes:
+		//  Measured:  `881`
+		//  Estimated: `3509`
+		// Minimum execution time: 16_433_000 picoseconds.
+		Weight::from_parts(20_190_000, 3509)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	/// Storage: `Balances::TotalIssuance` (r:1 w:1), `System::Account` (r:2 w:2),
-	/// `Rewards::Ledgers` (r:2 w:2)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Ledgers` (r:2 w:2)
+	/// Proof: `Rewards::Ledgers` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	fn mint_subsidy() -> Weight {
-		Weight::from_parts(60_000_000, 6_200)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `487`
+		//  Estimated: `6196`
+		// Minimum execution time: 63_044_000 picoseconds.
+		Weight::from_parts(86_390_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
-	/// Storage: `Rewards::CurrentEra` (r:1 w:1), `Rewards::EraBlocks` (r:1 w:1),
-	/// `Rewards::Ledgers` (r:2 w:2), `System::Account` (r:2 w:0), `Rewards::Standings` (r:1 w:0),
-	/// `Rewards::EraAuthors` (r:a w:a), `Rewards::CounterForEraAuthors` (r:1 w:1),
-	/// `Rewards::ValidatorRewards` (r:a w:a), `Rewards::Wallets` (r:w w:w)
+	/// Storage: `Rewards::CurrentEra` (r:1 w:1)
+	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:0)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Ledgers` (r:2 w:2)
+	/// Proof: `Rewards::Ledgers` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::EraBlocks` (r:1 w:1)
+	/// Proof: `Rewards::EraBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::EraAuthors` (r:101 w:100)
+	/// Proof: `Rewards::EraAuthors` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::CounterForEraAuthors` (r:1 w:1)
+	/// Proof: `Rewards::CounterForEraAuthors` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::ValidatorRewards` (r:100 w:100)
+	/// Proof: `Rewards::ValidatorRewards` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Standings` (r:1 w:0)
+	/// Proof: `Rewards::Standings` (`max_values`: Some(1), `max_size`: Some(3074), added: 3569, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Wallets` (r:16 w:16)
+	/// Proof: `Rewards::Wallets` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `a` is `[0, 100]`.
 	/// The range of component `w` is `[0, 16]`.
 	fn end_era(a: u32, w: u32, ) -> Weight {
-		Weight::from_parts(40_000_000, 8_000)
-			.saturating_add(Weight::from_parts(12_000_000, 2_600).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(10_000_000, 2_600).saturating_mul(w.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `714 + a * (49 ±0) + w * (154 ±0)`
+		//  Estimated: `6196 + a * (2539 ±0) + w * (2571 ±0)`
+		// Minimum execution time: 195_956_000 picoseconds.
+		Weight::from_parts(9_364_941, 6196)
+			// Standard Error: 87_439
+			.saturating_add(Weight::from_parts(14_145_256, 0).saturating_mul(a.into()))
+			// Standard Error: 531_827
+			.saturating_add(Weight::from_parts(12_906_565, 0).saturating_mul(w.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(w.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(w.into())))
+			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(w.into()))
 	}
 }
 
-// For tests and mocks.
+/// The same weights with ParityDB's database weights, for tests and mock runtimes.
 impl WeightInfo for () {
 	fn vote() -> Weight {
-		Weight::from_parts(90_000_000, 12_000)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+		Weight::from_parts(103_063_000, 4764)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn unvote() -> Weight {
-		Weight::from_parts(90_000_000, 12_000)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+		Weight::from_parts(113_958_000, 4764)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn claim(v: u32, ) -> Weight {
-		Weight::from_parts(100_000_000, 14_000)
-			.saturating_add(Weight::from_parts(8_000_000, 2_600).saturating_mul(v.into()))
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(v.into())))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
-			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(v.into())))
+		Weight::from_parts(147_990_707, 7922)
+			.saturating_add(Weight::from_parts(10_952_697, 0).saturating_mul(v.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
+			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(v.into()))
 	}
 	fn unlock() -> Weight {
-		Weight::from_parts(45_000_000, 6_000)
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(52_632_000, 4764)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn refresh_standing() -> Weight {
-		Weight::from_parts(30_000_000, 6_000)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(51_763_000, 4559)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn note_author() -> Weight {
-		Weight::from_parts(15_000_000, 3_600)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(20_190_000, 3509)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn mint_subsidy() -> Weight {
-		Weight::from_parts(60_000_000, 6_200)
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+		Weight::from_parts(86_390_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn end_era(a: u32, w: u32, ) -> Weight {
-		Weight::from_parts(40_000_000, 8_000)
-			.saturating_add(Weight::from_parts(12_000_000, 2_600).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(10_000_000, 2_600).saturating_mul(w.into()))
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(a.into())))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(w.into())))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
-			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(a.into())))
-			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(w.into())))
+		Weight::from_parts(9_364_941, 6196)
+			.saturating_add(Weight::from_parts(14_145_256, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(12_906_565, 0).saturating_mul(w.into()))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(w.into())))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(a.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(w.into())))
+			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(w.into()))
 	}
 }
