@@ -14,3 +14,9 @@ cargo build --locked --workspace --all-targets
 # Test binaries run one after another; each end-to-end file holds one test that starts its
 # own nodes, so they never compete for the two cores.
 cargo test --locked --workspace
+# Every benchmark once on its pallet's mock runtime, so a broken benchmark fails here and not
+# first in scripts/bench-weights.sh (which measures them in the real runtime). No runtime in
+# these builds, so no wasm either.
+pallets=(pallet-ditex pallet-escrow pallet-tickets pallet-masternodes pallet-rewards)
+SKIP_WASM_BUILD=1 cargo test --locked --lib "${pallets[@]/#/-p=}" \
+	--features "$(printf '%s/runtime-benchmarks,' "${pallets[@]}")" benchmarking
