@@ -1,8 +1,7 @@
-
 //! Weights for `pallet_tickets`.
 //!
-//! Measured by `scripts/bench-weights.sh` (frame-omni-bencher 64.0.0) running the
-//! benchmarks in `benchmarking.rs` in the wasm runtime.
+//! Measured by `scripts/bench-weights.sh` (frame-omni-bencher, benchmarking CLI 64.0.0)
+//! running the benchmarks in `benchmarking.rs` in the wasm runtime.
 //! DATE: 2026-11-21, STEPS: `20`, REPEAT: `10`, HOST: `Intel(R) Xeon(R) Processor`
 //! (2 cores, shared: the figures carry the noise of this machine).
 
