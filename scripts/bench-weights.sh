@@ -32,6 +32,7 @@ wbuild="$CARGO_TARGET_DIR/debug/wbuild/ditex-runtime"
 for wasm in "$wbuild"/ditex_runtime.compact.compressed.wasm "$wbuild"/ditex_runtime.wasm; do
 	[ -f "$wasm" ] && break
 done
+[ -f "$wasm" ] || { echo "bench-weights: no runtime blob in $wbuild" >&2; exit 1; }
 
 for job in "${jobs[@]}"; do
 	pallet="${job%%=*}" out="${job#*=}"
