@@ -205,6 +205,21 @@ impl Node {
 		Ok(Api::from_insecure_url(self.ws_url()).await?)
 	}
 
+	/// Call runtime API `method` (`"Trait_method"`) with SCALE-encoded `args` through the
+	/// `state_call` RPC, at block `at` or the best block, and decode its answer.
+	pub async fn state_call<R: codec::Decode>(
+		&self,
+		method: &str,
+		args: impl codec::Encode,
+		at: Option<H256>,
+	) -> Result<R> {
+		let args = format!("0x{}", hex::encode(args.encode()));
+		let answer: String =
+			self.rpc().await?.request("state_call", rpc_params![method, args, at]).await?;
+		let raw = hex::decode(answer.trim_start_matches("0x"))?;
+		Ok(R::decode(&mut &raw[..])?)
+	}
+
 	/// Number and hash of the node's best block.
 	pub async fn best(&self) -> Result<(u32, H256)> {
 		let rpc = self.rpc().await?;

@@ -3,10 +3,9 @@
 //! pool's by the rest, each besides the block's subsidy, and nothing else moves.
 
 use anyhow::{anyhow, ensure, Result};
-use codec::Decode;
 use ditex_e2e::{account, parent_hash, transfer, Node, NodeConfig, TransactionFeePaid};
 use pallet_rewards_runtime_api::Pools;
-use subxt::{rpcs::rpc_params, utils::H256};
+use subxt::utils::H256;
 use subxt_signer::sr25519::dev;
 
 #[derive(Debug, scale_decode::DecodeAsType)]
@@ -23,10 +22,7 @@ struct SubsidyMinted {
 }
 
 async fn pools(node: &Node, at: H256) -> Result<Pools<[u8; 32], u128>> {
-	let hex: String =
-		node.rpc().await?.request("state_call", rpc_params!["RewardsApi_pools", "0x", at]).await?;
-	let raw = hex::decode(hex.trim_start_matches("0x"))?;
-	Ok(Pools::decode(&mut &raw[..])?)
+	node.state_call("RewardsApi_pools", (), Some(at)).await
 }
 
 async fn total_issuance(node: &Node, at: H256) -> Result<u128> {

@@ -7,10 +7,8 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, ensure, Result};
-use codec::Decode;
 use ditex_ctl::{masternode, Chain};
 use ditex_e2e::{Node, NodeConfig};
-use subxt::rpcs::rpc_params;
 use subxt_signer::sr25519::dev;
 
 /// The bond Eve puts up: well above the runtime's minimum.
@@ -20,13 +18,8 @@ const BOND: u128 = 20_000 * 1_000_000_000_000;
 const SESSIONS: Duration = Duration::from_secs(5 * 60);
 
 async fn grandpa_set_len(node: &Node) -> Result<usize> {
-	let hex: String = node
-		.rpc()
-		.await?
-		.request("state_call", rpc_params!["GrandpaApi_grandpa_authorities", "0x"])
-		.await?;
-	let raw = hex::decode(hex.trim_start_matches("0x"))?;
-	let set = Vec::<([u8; 32], u64)>::decode(&mut &raw[..])?;
+	let set: Vec<([u8; 32], u64)> =
+		node.state_call("GrandpaApi_grandpa_authorities", (), None).await?;
 	Ok(set.len())
 }
 

@@ -4,7 +4,7 @@
 
 use anyhow::{anyhow, ensure, Result};
 use ditex_ctl::Chain;
-use codec::{Decode, Encode};
+use codec::Encode;
 use ditex_e2e::{Node, NodeConfig};
 use ditex_primitives::registry::{
 	DataPlaneKey, Endpoint, IpAddress, Region, SegmentSpec, SegmentStatus, SegmentView, Windows,
@@ -33,16 +33,6 @@ async fn register(chain: &Chain, who: &Keypair, spec: &SegmentSpec<u128>) -> Res
 	chain.submit_encoded("Ditex", "register", &spec.encode(), who).await
 }
 
-async fn state_call<R: Decode>(node: &Node, method: &str, args: impl Encode) -> Result<R> {
-	let bytes: String = node
-		.rpc()
-		.await?
-		.request("state_call", rpc_params![method, format!("0x{}", hex::encode(args.encode()))])
-		.await?;
-	let raw = hex::decode(bytes.trim_start_matches("0x"))?;
-	Ok(R::decode(&mut &raw[..])?)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn register_and_read_back_through_runtime_api_and_rpc() -> Result<()> {
 	let dir = tempfile::tempdir()?;
@@ -56,22 +46,19 @@ async fn register_and_read_back_through_runtime_api_and_rpc() -> Result<()> {
 	ensure!(events.iter().any(|e| e == "Ditex.GroupCreated"), "events: {events:?}");
 
 	// The runtime API, through `state_call`, decoded with the shared primitives.
-	let view: Option<View> = state_call(&node, "DitexApi_segment", 0u32).await?;
+	let view: Option<View> = node.state_call("DitexApi_segment", 0u32, None).await?;
 	let view = view.ok_or_else(|| anyhow!("segment 0 not found"))?;
 	assert_eq!(view.spec, spec());
 	assert_eq!(view.operator, Some(alice.public_key().to_account_id()));
 	assert_eq!(view.status, SegmentStatus::Active);
 	assert_eq!(view.group, Some(0));
 
-	let listed: Vec<View> = state_call(
-		&node,
-		"DitexApi_segments",
-		(Some(spec().region), Option::<u32>::None, 10u32),
-	)
-	.await?;
+	let listed: Vec<View> = node
+		.state_call("DitexApi_segments", (Some(spec().region), Option::<u32>::None, 10u32), None)
+		.await?;
 	assert_eq!(listed.iter().map(|v| v.id).collect::<Vec<_>>(), vec![0]);
 	let cost: Result<u128, ditex_primitives::registry::PathError> =
-		state_call(&node, "DitexApi_path_cost", (vec![0u32], 1u64 << 31)).await?;
+		node.state_call("DitexApi_path_cost", (vec![0u32], 1u64 << 31), None).await?;
 	assert_eq!(cost, Ok(4_000_000_000));
 
 	// The same through the node's JSON-RPC.
@@ -101,7 +88,7 @@ async fn register_and_read_back_through_runtime_api_and_rpc() -> Result<()> {
 	bad.key = DataPlaneKey([0x43; 32]);
 	let err = register(&chain, &dev::bob(), &bad).await.expect_err("invalid region");
 	ensure!(err.to_string().contains("InvalidRegion"), "unclear error: {err}");
-	let none: Option<View> = state_call(&node, "DitexApi_segment", 1u32).await?;
+	let none: Option<View> = node.state_call("DitexApi_segment", 1u32, None).await?;
 	ensure!(none.is_none(), "nothing was registered");
 	Ok(())
 }
