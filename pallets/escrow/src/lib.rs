@@ -12,8 +12,9 @@
 //!   priced at most the channel's maximum; the price and payee of every hop are locked at open.
 //! - The consumer may **top up** the deposit and **close** the channel. A closed channel
 //!   takes no new top-ups, but relays' in-flight tickets still settle against it for
-//!   [`Config::SettlementGrace`] blocks; likewise after expiry. Then the unused deposit returns
-//!   to the consumer **automatically** in `on_initialize`, from a schedule of at most
+//!   [`Config::SettlementGrace`] blocks; likewise after expiry. Then [`Config::OnChannelEnded`]
+//!   settles the channel a last time and the unused deposit returns to the consumer
+//!   **automatically** in `on_initialize`, from a schedule of at most
 //!   [`Config::MaxRefundsPerBlock`] channels per block (the bound is enforced when a channel is
 //!   scheduled: a full block pushes it to the next one with room, up to [`SCHEDULE_PROBE`]
 //!   blocks later).
@@ -229,14 +230,23 @@ pub trait ChannelEscrow<AccountId, BlockNumber> {
 	) -> Result<(), DispatchError>;
 }
 
-/// Told when a channel is gone for good (its deposit returned), so that pallets keeping
-/// per-channel state drop it and the state does not grow with every channel ever opened.
+/// Told when a channel ends: first to pay what it still owes while its deposit is held, then,
+/// once the rest is returned, so that pallets keeping per-channel state drop it and the state
+/// does not grow with every channel ever opened.
 pub trait OnChannelEnded {
+	/// Channel `id` is about to end: last chance to pay its hops through
+	/// [`ChannelEscrow::pay`]. Returns the weight it used.
+	fn on_channel_ending(id: ChannelId) -> Weight;
+
 	/// Channel `id`, whose path was `path`, has ended.
 	fn on_channel_ended(id: ChannelId, path: &[SegmentId]);
 }
 
 impl OnChannelEnded for () {
+	fn on_channel_ending(_: ChannelId) -> Weight {
+		Weight::zero()
+	}
+
 	fn on_channel_ended(_: ChannelId, _: &[SegmentId]) {}
 }
 
@@ -502,10 +512,10 @@ pub mod pallet {
 		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
 			let refunds = RefundSchedule::<T>::take(n);
 			let orders = OrderSchedule::<T>::take(n);
-			let weight = T::WeightInfo::refund_channels(refunds.len() as u32)
+			let mut weight = T::WeightInfo::refund_channels(refunds.len() as u32)
 				.saturating_add(T::WeightInfo::expire_orders(orders.len() as u32));
 			for id in refunds {
-				Self::do_refund(id);
+				weight.saturating_accrue(Self::do_refund(id));
 			}
 			for id in orders {
 				Self::do_expire_order(id);
@@ -777,9 +787,14 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// End a channel: return what it still holds to its consumer.
-	pub fn do_refund(id: ChannelId) {
-		let Some(mut ch) = Channels::<T>::take(id) else { return };
+	/// End a channel: let its hops be paid what it still owes, then return the rest to its
+	/// consumer. Returns the weight the final settlement used.
+	pub fn do_refund(id: ChannelId) -> Weight {
+		if !Channels::<T>::contains_key(id) {
+			return Weight::zero();
+		}
+		let settled = T::OnChannelEnded::on_channel_ending(id);
+		let Some(mut ch) = Channels::<T>::take(id) else { return settled };
 		let remaining = ch.remaining();
 		let refunded = T::Currency::release(
 			&HoldReason::ChannelDeposit.into(),
@@ -801,6 +816,7 @@ impl<T: Config> Pallet<T> {
 			consumer: ch.consumer,
 			refunded,
 		});
+		settled
 	}
 
 	/// Pay a hop's payee and the fee pools from a channel's deposit.

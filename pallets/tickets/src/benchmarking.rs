@@ -1,5 +1,7 @@
-//! Benchmarks of ticket submission in its worst case: every channel carries a receipt to
-//! verify and settles two hops, and the counters are compared against a full peer list.
+//! Benchmarks of ticket intake and channel settlement in their worst cases: every channel of a
+//! ticket carries a larger receipt to verify, grows the relay's claim and looks up its
+//! downstream neighbour's, and the counters are compared against a full peer list; settling
+//! pays every hop of the path.
 
 use super::*;
 use ditex_primitives::settlement::{Path, Receipt, ReceiptKey, SignedReceipt};
@@ -35,37 +37,37 @@ mod benchmarks {
 		let genesis = H256::from_slice(genesis.as_ref());
 		let mut channels = Vec::new();
 		for i in 0..c {
-			let (up, _) = T::BenchmarkHelper::segment(1 + i);
-			let path = Path::truncate_from(alloc::vec![up, relay]);
+			let (down, _) = T::BenchmarkHelper::segment(1 + i);
+			let path = Path::truncate_from(alloc::vec![relay, down]);
 			let channel = T::BenchmarkHelper::open_channel(path.clone(), ReceiptKey(key.0));
-			// The upstream hop's claim waits for this ticket.
-			Claims::<T>::insert(
-				up,
-				channel,
-				Claim {
-					hop: 0,
-					bytes_in: BYTES,
-					bytes_out: BYTES,
-					reported: epoch,
-					grew_at: epoch,
-					waiting_since: Some(epoch),
-					settled_bytes: 0,
-					paid: Zero::zero(),
-				},
-			);
-			let receipt = Receipt { genesis, channel, path, cumulative_bytes: BYTES };
+			// The relay's claim so far, still waiting, and its neighbour's, which has caught up.
+			let claim = |reported| Claim {
+				hop: 0,
+				bytes_in: BYTES,
+				bytes_out: BYTES,
+				receipt: BYTES,
+				reported,
+				grew_at: 0,
+				waiting_since: Some(0),
+				settled_bytes: 0,
+				paid: Zero::zero(),
+			};
+			Claims::<T>::insert(relay, channel, claim(0));
+			Claims::<T>::insert(down, channel, Claim { hop: 1, ..claim(0) });
+			let receipt = Receipt { genesis, channel, path, cumulative_bytes: 2 * BYTES };
 			let signature = sp_io::crypto::ed25519_sign(KEY_TYPE, &key, &receipt.signing_payload())
 				.expect("the key is in the keystore");
 			channels.push(ChannelUsage {
 				channel,
-				hop: 1,
-				prev: Some(up),
-				next: None,
-				bytes_in: BYTES,
-				bytes_out: BYTES,
+				hop: 0,
+				prev: None,
+				next: Some(down),
+				bytes_in: 2 * BYTES,
+				bytes_out: 2 * BYTES,
 				receipt: Some(SignedReceipt { receipt, signature: signature.0 }),
 			});
 		}
+		let ids: Vec<ChannelId> = channels.iter().map(|u| u.channel).collect();
 		let ticket = Ticket {
 			segment: relay,
 			epoch,
@@ -78,8 +80,38 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(operator), ticket);
 		assert_eq!(LastTicket::<T>::get(relay).map(|t| t.epoch), Some(epoch));
-		if c > 0 {
-			assert!(!Earned::<T>::get(relay).is_zero());
+		for id in ids {
+			let claim = Claims::<T>::get(relay, id).expect("claimed");
+			assert_eq!((claim.receipt, claim.waiting_since), (2 * BYTES, Some(epoch)));
+		}
+	}
+
+	/// Settling a channel of `h` hops that pays every one of them.
+	#[benchmark]
+	fn settle(h: Linear<1, MAX_HOPS>) {
+		let key = sp_io::crypto::ed25519_generate(KEY_TYPE, None);
+		let hops: Vec<_> = (0..h).map(T::BenchmarkHelper::segment).collect();
+		let path = Path::truncate_from(hops.iter().map(|(s, _)| *s).collect());
+		let channel = T::BenchmarkHelper::open_channel(path, ReceiptKey(key.0));
+		for (i, (segment, _)) in hops.iter().enumerate() {
+			let claim = Claim {
+				hop: i as u8,
+				bytes_in: BYTES,
+				bytes_out: BYTES,
+				receipt: BYTES,
+				reported: 0,
+				grew_at: 0,
+				waiting_since: None,
+				settled_bytes: 0,
+				paid: Zero::zero(),
+			};
+			Claims::<T>::insert(segment, channel, claim);
+		}
+		let caller: T::AccountId = whitelisted_caller();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), channel);
+		for (segment, _) in hops {
+			assert!(!Earned::<T>::get(segment).is_zero());
 		}
 	}
 

@@ -21,20 +21,29 @@
 //!   path, and carries a valid ed25519 signature of the channel's receipt key. A receipt
 //!   smaller than one already seen is ignored: receipts only grow.
 //!
+//! ## Intake and settlement
+//!
+//! Tickets arrive from every relay every epoch, so taking one in does the least that must be
+//! done at once: check it and record each hop's claim — its cumulative counters and the
+//! largest receipt it reported — in one storage item per relay and channel. No coins move.
+//!
+//! Coins move when a channel is settled, all its hops in one pass: through
+//! [`Pallet::settle`], which anyone may call (free when it pays someone), and in any case when
+//! the escrow ends the channel ([`pallet_escrow::OnChannelEnded::on_channel_ending`]), before
+//! the rest of its deposit returns to the consumer.
+//!
 //! ## Pay per forward
 //!
-//! For every channel the pallet keeps the largest receipt seen and each hop's latest
-//! cumulative counters. The relay at hop `i` is payable for
+//! A channel's receipt is the largest any hop reported. The relay at hop `i` is payable for
 //! `min(bytes_out_i, bytes_in_{i+1}, receipt)` — what its downstream neighbour reports
 //! receiving from it, capped by what the consumer acknowledged; the last hop for
-//! `min(bytes_out, receipt)`. If the downstream neighbour has not reported for the relay's
-//! epoch, the claim waits up to [`Config::SettlementGrace`] epochs and then settles on what
-//! is proven by the receipt alone. Each relay earns its own locked price:
-//! `floor(price × payable / GiB) − already paid` (cumulative rounding: no unit is lost or
-//! created across settlements), capped by what the channel still holds (a later top-up pays
-//! the rest). [`Config::SettlementFee`] of every payment goes to the fee pools through the
-//! escrow's fee sink. Settlement happens when a ticket arrives: the relay's own claim and its
-//! upstream neighbour's (whose downstream figure has just arrived).
+//! `min(bytes_out, receipt)`. If the downstream neighbour has not reported since the relay last
+//! forwarded more, the claim waits up to [`Config::SettlementGrace`] epochs and then settles on
+//! what is proven by the receipt alone (as it does when the channel ends). Each relay earns its
+//! own locked price: `floor(price × payable / GiB) − already paid` (cumulative rounding: no
+//! unit is lost or created across settlements), capped by what the channel still holds (a
+//! later top-up pays the rest). [`Config::SettlementFee`] of every payment goes to the fee
+//! pools through the escrow's fee sink. A quarantined relay is not paid.
 //!
 //! ## Fees and strikes
 //!
@@ -76,6 +85,7 @@ use ditex_primitives::{
 	settlement::{
 		ChannelId, ChannelUsage, Epoch, PeerCounters, Ticket, MAX_TICKET_CHANNELS, MAX_TICKET_PEERS,
 	},
+	MAX_HOPS,
 };
 use frame_support::{dispatch::PostDispatchInfo, pallet_prelude::*};
 use frame_system::pallet_prelude::*;
@@ -127,11 +137,13 @@ pub struct Claim<Balance> {
 	pub bytes_in: u64,
 	/// Bytes forwarded on the channel since it opened.
 	pub bytes_out: u64,
+	/// The largest receipt (bytes the consumer acknowledged) the relay reported.
+	pub receipt: u64,
 	/// The epoch of the latest ticket that reported it.
 	pub reported: Epoch,
 	/// The epoch of the latest ticket in which `bytes_out` grew.
 	pub grew_at: Epoch,
-	/// Since when the downstream neighbour's ticket is missing for what was forwarded.
+	/// Since when some of what it forwarded waits for its downstream neighbour's ticket.
 	pub waiting_since: Option<Epoch>,
 	/// The payable bytes of the latest settlement.
 	pub settled_bytes: u64,
@@ -220,10 +232,6 @@ pub mod pallet {
 	pub type Claims<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, SegmentId, Twox64Concat, ChannelId, Claim<BalanceOf<T>>>;
 
-	/// The largest receipt (cumulative bytes) seen for each channel.
-	#[pallet::storage]
-	pub type HighestReceipt<T: Config> = StorageMap<_, Twox64Concat, ChannelId, u64, ValueQuery>;
-
 	/// What each segment router's operator received so far, after fees.
 	#[pallet::storage]
 	pub type Earned<T: Config> = StorageMap<_, Twox64Concat, SegmentId, BalanceOf<T>, ValueQuery>;
@@ -249,10 +257,12 @@ pub mod pallet {
 			/// Why.
 			error: DispatchError,
 		},
-		/// A channel's receipt grew.
+		/// A relay reported a larger receipt for a channel.
 		ReceiptAccepted {
 			/// The channel.
 			channel: ChannelId,
+			/// The segment router that reported it.
+			segment: SegmentId,
 			/// The bytes it acknowledges.
 			cumulative_bytes: u64,
 		},
@@ -309,6 +319,8 @@ pub mod pallet {
 		ReceiptWrongChannel,
 		/// The receipt's signature is not the channel's receipt key's.
 		BadReceiptSignature,
+		/// The channel owes none of its hops anything now.
+		NothingToSettle,
 	}
 
 	impl<T: Config> Error<T> {
@@ -339,6 +351,8 @@ pub mod pallet {
 				.unwrap_or(weights.max_block);
 			let worst = T::WeightInfo::submit_ticket(MAX_TICKET_CHANNELS, MAX_TICKET_PEERS);
 			assert!(worst.all_lte(max), "the largest ticket exceeds an extrinsic: {worst:?}");
+			let worst = T::WeightInfo::settle(MAX_HOPS);
+			assert!(worst.all_lte(max), "settling the longest path exceeds an extrinsic: {worst:?}");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -359,8 +373,8 @@ pub mod pallet {
 		pub fn submit_ticket(origin: OriginFor<T>, ticket: Ticket) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			match Self::validate(&who, &ticket) {
-				Ok(channels) => {
-					Self::apply(ticket, channels)?;
+				Ok(claims) => {
+					Self::apply(ticket, claims)?;
 					Ok(PostDispatchInfo { actual_weight: None, pays_fee: Pays::No })
 				},
 				Err(e) if e.strikes() => {
@@ -380,6 +394,20 @@ pub mod pallet {
 				Err(e) => Err(e.into()),
 			}
 		}
+
+		/// Pay every hop of `channel` what the tickets so far make payable. Anyone may call it,
+		/// free of charge when it pays someone; a channel that ends is settled without it.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::settle(MAX_HOPS))]
+		pub fn settle(origin: OriginFor<T>, channel: ChannelId) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			let settled = Self::do_settle(channel, false)?;
+			ensure!(settled.payments > 0, Error::<T>::NothingToSettle);
+			Ok(PostDispatchInfo {
+				actual_weight: Some(T::WeightInfo::settle(settled.hops)),
+				pays_fee: Pays::No,
+			})
+		}
 	}
 }
 
@@ -393,12 +421,16 @@ impl<T: Config> Pallet<T> {
 	/// Validate and apply a ticket, returning the validation `Error` itself on failure (no
 	/// strike: that is [`Pallet::submit_ticket`]'s business).
 	pub fn do_submit_ticket(who: T::AccountId, ticket: Ticket) -> DispatchResult {
-		let channels = Self::validate(&who, &ticket)?;
-		Self::apply(ticket, channels)
+		let claims = Self::validate(&who, &ticket)?;
+		Self::apply(ticket, claims)
 	}
 
-	/// Check a ticket without changing anything; returns the channels it reports.
-	pub fn validate(who: &T::AccountId, ticket: &Ticket) -> Result<Vec<ChannelOf<T>>, Error<T>> {
+	/// Check a ticket without changing anything; returns the relay's claims on the channels
+	/// it reports as they stand.
+	pub fn validate(
+		who: &T::AccountId,
+		ticket: &Ticket,
+	) -> Result<Vec<Option<Claim<BalanceOf<T>>>>, Error<T>> {
 		let segment = ticket.segment;
 		let operator = T::Registry::operator(segment).ok_or(Error::<T>::UnknownSegment)?;
 		ensure!(&operator == who, Error::<T>::NotOperator);
@@ -440,31 +472,37 @@ impl<T: Config> Pallet<T> {
 		}
 
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		let mut channels = Vec::with_capacity(ticket.channels.len());
+		let mut claims = Vec::with_capacity(ticket.channels.len());
 		for usage in ticket.channels.iter() {
-			channels.push(Self::validate_usage(segment, usage, genesis.as_ref())?);
+			claims.push(Self::validate_usage(segment, usage, genesis.as_ref())?);
 		}
-		Ok(channels)
+		Ok(claims)
 	}
 
-	/// Check one channel entry of a ticket of `segment`.
+	/// A channel that still settles.
+	fn settling_channel(id: ChannelId) -> Result<ChannelOf<T>, Error<T>> {
+		match T::Escrow::channel(id) {
+			Some(ch) => Ok(ch),
+			None if T::Escrow::ended(id) => Err(Error::<T>::ChannelExpired),
+			None => Err(Error::<T>::UnknownChannel),
+		}
+	}
+
+	/// Check one channel entry of a ticket of `segment`; returns the relay's claim on it.
 	fn validate_usage(
 		segment: SegmentId,
 		usage: &ChannelUsage,
 		genesis: &[u8],
-	) -> Result<ChannelOf<T>, Error<T>> {
+	) -> Result<Option<Claim<BalanceOf<T>>>, Error<T>> {
 		let id = usage.channel;
-		let ch = match T::Escrow::channel(id) {
-			Some(ch) => ch,
-			None if T::Escrow::ended(id) => return Err(Error::<T>::ChannelExpired),
-			None => return Err(Error::<T>::UnknownChannel),
-		};
+		let ch = Self::settling_channel(id)?;
 		let hop = usage.hop as usize;
 		ensure!(ch.hops.get(hop).map(|h| h.segment) == Some(segment), Error::<T>::NotOnPath);
 		let prev = hop.checked_sub(1).and_then(|i| ch.hops.get(i)).map(|h| h.segment);
 		let next = ch.hops.get(hop + 1).map(|h| h.segment);
 		ensure!(usage.prev == prev && usage.next == next, Error::<T>::HopMismatch);
-		if let Some(old) = Claims::<T>::get(segment, id) {
+		let claim = Claims::<T>::get(segment, id);
+		if let Some(old) = &claim {
 			ensure!(
 				usage.bytes_in >= old.bytes_in && usage.bytes_out >= old.bytes_out,
 				Error::<T>::ChannelCountersWentBack
@@ -482,11 +520,11 @@ impl<T: Config> Pallet<T> {
 			);
 			ensure!(valid, Error::<T>::BadReceiptSignature);
 		}
-		Ok(ch)
+		Ok(claim)
 	}
 
-	/// Record a validated ticket and settle what it makes payable.
-	fn apply(ticket: Ticket, channels: Vec<ChannelOf<T>>) -> DispatchResult {
+	/// Record a validated ticket: the relay's counters and its claim on every channel.
+	fn apply(ticket: Ticket, claims: Vec<Option<Claim<BalanceOf<T>>>>) -> DispatchResult {
 		let segment = ticket.segment;
 		let epoch = ticket.epoch;
 		LastTicket::<T>::insert(
@@ -500,70 +538,82 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		let count = ticket.channels.len() as u32;
-		for (usage, ch) in ticket.channels.into_iter().zip(channels) {
+		for (usage, claim) in ticket.channels.into_iter().zip(claims) {
 			let id = usage.channel;
-			Claims::<T>::mutate(segment, id, |c| {
-				let c = c.get_or_insert_with(|| Claim {
-					hop: usage.hop,
-					bytes_in: 0,
-					bytes_out: 0,
-					reported: epoch,
-					grew_at: epoch,
-					waiting_since: None,
-					settled_bytes: 0,
-					paid: Zero::zero(),
-				});
-				if usage.bytes_out > c.bytes_out {
-					c.grew_at = epoch;
-				}
-				c.bytes_in = usage.bytes_in;
-				c.bytes_out = usage.bytes_out;
-				c.reported = epoch;
+			let mut claim = claim.unwrap_or_else(|| Claim {
+				hop: usage.hop,
+				bytes_in: 0,
+				bytes_out: 0,
+				receipt: 0,
+				reported: epoch,
+				grew_at: epoch,
+				waiting_since: None,
+				settled_bytes: 0,
+				paid: Zero::zero(),
 			});
+			if usage.bytes_out > claim.bytes_out {
+				// The new bytes wait for the downstream neighbour's ticket. The wait starts
+				// afresh only once that neighbour has reported on everything sent before, so
+				// a relay that keeps forwarding is still paid after the grace.
+				if let Some(next) = usage.next {
+					let caught_up =
+						Claims::<T>::get(next, id).is_some_and(|d| d.reported >= claim.grew_at);
+					if claim.waiting_since.is_none() || caught_up {
+						claim.waiting_since = Some(epoch);
+					}
+				}
+				claim.grew_at = epoch;
+			}
+			claim.bytes_in = usage.bytes_in;
+			claim.bytes_out = usage.bytes_out;
+			claim.reported = epoch;
 			if let Some(signed) = usage.receipt {
 				let cumulative = signed.receipt.cumulative_bytes;
 				// Receipts only grow; an older one is ignored.
-				if cumulative > HighestReceipt::<T>::get(id) {
-					HighestReceipt::<T>::insert(id, cumulative);
+				if cumulative > claim.receipt {
+					claim.receipt = cumulative;
 					Self::deposit_event(Event::ReceiptAccepted {
 						channel: id,
+						segment,
 						cumulative_bytes: cumulative,
 					});
 				}
 			}
-			Self::settle(id, &ch, usage.hop as usize)?;
-			if usage.hop > 0 {
-				Self::settle(id, &ch, usage.hop as usize - 1)?;
-			}
+			Claims::<T>::insert(segment, id, claim);
 		}
 		Self::deposit_event(Event::TicketAccepted { segment, epoch, channels: count });
 		Ok(())
 	}
 
-	/// What `claim` at `hop` of `ch` may be paid for now (bytes), and since when it waits for
-	/// its downstream neighbour's ticket.
+	/// The bytes `claim` may be paid for now, given its downstream neighbour's claim (`None`
+	/// for the last hop is `last`) and the channel's receipt. Updates since when it waits.
 	fn payable(
-		id: ChannelId,
-		ch: &ChannelOf<T>,
-		hop: usize,
-		claim: &Claim<BalanceOf<T>>,
+		claim: &mut Claim<BalanceOf<T>>,
+		downstream: Option<&Claim<BalanceOf<T>>>,
+		last: bool,
+		receipt: u64,
 		now: Epoch,
-	) -> (u64, Option<Epoch>) {
-		let proven = claim.bytes_out.min(HighestReceipt::<T>::get(id));
-		let Some(down) = ch.hops.get(hop + 1) else { return (proven, None) };
-		let downstream = Claims::<T>::get(down.segment, id);
-		match &downstream {
+		ending: bool,
+	) -> u64 {
+		let proven = claim.bytes_out.min(receipt);
+		if last {
+			claim.waiting_since = None;
+			return proven;
+		}
+		match downstream {
 			// The downstream neighbour reported since the relay last forwarded more: its
 			// figure stands.
-			Some(d) if d.reported >= claim.grew_at => (proven.min(d.bytes_in), None),
+			Some(d) if d.reported >= claim.grew_at => {
+				claim.waiting_since = None;
+				proven.min(d.bytes_in)
+			},
 			_ => {
-				let covered = downstream.as_ref().map_or(0, |d| d.bytes_in.min(proven));
-				let since = claim.waiting_since.unwrap_or(now);
-				if now >= since.saturating_add(T::SettlementGrace::get()) {
+				let since = *claim.waiting_since.get_or_insert(claim.grew_at);
+				if ending || now >= since.saturating_add(T::SettlementGrace::get()) {
 					// Waited long enough: settle on what the receipt proves.
-					(proven, Some(since))
+					proven
 				} else {
-					(covered, Some(since))
+					downstream.map_or(0, |d| d.bytes_in.min(proven))
 				}
 			},
 		}
@@ -576,36 +626,49 @@ impl<T: Config> Pallet<T> {
 		BalanceOf::<T>::unique_saturated_from(owed)
 	}
 
-	/// Pay the relay at `hop` of channel `id` what it is owed now.
-	fn settle(id: ChannelId, ch: &ChannelOf<T>, hop: usize) -> DispatchResult {
-		let Some(terms) = ch.hops.get(hop) else { return Ok(()) };
-		let segment = terms.segment;
-		let Some(mut claim) = Claims::<T>::get(segment, id) else { return Ok(()) };
+	/// Pay every hop of channel `id` what it is owed now; `ending` when the channel ends and
+	/// nothing waits any longer. Pays nobody who is quarantined or no longer registered.
+	pub fn do_settle(id: ChannelId, ending: bool) -> Result<Settled, DispatchError> {
+		let ch = Self::settling_channel(id)?;
+		let mut claims: Vec<_> = ch.hops.iter().map(|h| Claims::<T>::get(h.segment, id)).collect();
+		let receipt = claims.iter().flatten().map(|c| c.receipt).max().unwrap_or(0);
 		let now = Self::current_epoch();
-		let (bytes, waiting) = Self::payable(id, ch, hop, &claim, now);
-		claim.waiting_since = waiting;
-		let due = Self::owed(terms.price_per_gib, bytes).saturating_sub(claim.paid);
-		// The channel's deposit changes as hops are paid: read it afresh.
-		let remaining = T::Escrow::channel(id).map(|c| c.remaining()).unwrap_or_default();
-		let gross = due.min(remaining);
-		if !gross.is_zero() {
-			let fee = T::SettlementFee::get().mul_floor(gross);
-			let amount = gross.saturating_sub(fee);
-			T::Escrow::pay(id, hop as u8, amount, fee)?;
-			claim.paid = claim.paid.saturating_add(gross);
-			Earned::<T>::mutate(segment, |e| *e = e.saturating_add(amount));
-			Self::deposit_event(Event::RelayPaid {
-				channel: id,
-				segment,
-				hop: hop as u8,
-				bytes,
-				amount,
-				fee,
-			});
+		let mut remaining = ch.remaining();
+		let mut payments = 0;
+		for (hop, terms) in ch.hops.iter().enumerate() {
+			let downstream = claims.get(hop + 1).cloned().flatten();
+			let Some(claim) = claims[hop].as_mut() else { continue };
+			if !T::Registry::is_active(terms.segment) {
+				continue;
+			}
+			let before = claim.clone();
+			let last = hop + 1 == ch.hops.len();
+			let bytes = Self::payable(claim, downstream.as_ref(), last, receipt, now, ending);
+			let gross =
+				Self::owed(terms.price_per_gib, bytes).saturating_sub(claim.paid).min(remaining);
+			if !gross.is_zero() {
+				let fee = T::SettlementFee::get().mul_floor(gross);
+				let amount = gross.saturating_sub(fee);
+				T::Escrow::pay(id, hop as u8, amount, fee)?;
+				remaining = remaining.saturating_sub(gross);
+				claim.paid = claim.paid.saturating_add(gross);
+				payments += 1;
+				Earned::<T>::mutate(terms.segment, |e| *e = e.saturating_add(amount));
+				Self::deposit_event(Event::RelayPaid {
+					channel: id,
+					segment: terms.segment,
+					hop: hop as u8,
+					bytes,
+					amount,
+					fee,
+				});
+			}
+			claim.settled_bytes = claim.settled_bytes.max(bytes);
+			if *claim != before {
+				Claims::<T>::insert(terms.segment, id, &*claim);
+			}
 		}
-		claim.settled_bytes = claim.settled_bytes.max(bytes);
-		Claims::<T>::insert(segment, id, claim);
-		Ok(())
+		Ok(Settled { hops: ch.hops.len() as u32, payments })
 	}
 
 	// ---- read paths (runtime API) ----
@@ -615,9 +678,15 @@ impl<T: Config> Pallet<T> {
 		Claims::<T>::get(segment, channel)
 	}
 
-	/// The largest receipt seen for a channel.
+	/// The largest receipt any hop reported for a channel that still settles.
 	pub fn receipt_view(channel: ChannelId) -> u64 {
-		HighestReceipt::<T>::get(channel)
+		let Some(ch) = T::Escrow::channel(channel) else { return 0 };
+		ch.hops
+			.iter()
+			.filter_map(|h| Claims::<T>::get(h.segment, channel))
+			.map(|c| c.receipt)
+			.max()
+			.unwrap_or(0)
 	}
 
 	/// The segment's last accepted ticket: the counters its next ticket must not go below.
@@ -631,47 +700,65 @@ impl<T: Config> Pallet<T> {
 		for (id, claim) in Claims::<T>::iter_prefix(segment) {
 			let Some(ch) = T::Escrow::channel(id) else { continue };
 			let Some(terms) = ch.hops.get(claim.hop as usize) else { continue };
-			let proven = claim.bytes_out.min(HighestReceipt::<T>::get(id));
+			let proven = claim.bytes_out.min(Self::receipt_view(id));
 			let owed = Self::owed(terms.price_per_gib, proven).saturating_sub(claim.paid);
 			pending = pending.saturating_add(owed);
 		}
 		RelayView { earned: Earned::<T>::get(segment), pending }
 	}
 
-	/// Whether the state is consistent: claims sit at the hop of their channel's path, their
-	/// counters are ordered, no claim was paid more than its price × settled bytes, and nothing
-	/// was paid beyond the receipt.
+	/// Whether the state is consistent: claims belong to channels that still settle and sit at
+	/// their hop of its path, their counters are ordered, nothing was settled beyond what was
+	/// forwarded and acknowledged, and no claim was paid more than its price × settled bytes.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		for (segment, id, claim) in Claims::<T>::iter() {
 			ensure!(claim.bytes_out <= claim.bytes_in, "claim forwards more than it received");
+			let ch = T::Escrow::channel(id).ok_or("claim on a channel that ended")?;
+			let terms = ch.hops.get(claim.hop as usize).ok_or("claim beyond the path")?;
+			ensure!(terms.segment == segment, "claim at another segment's hop");
 			ensure!(
-				claim.settled_bytes <= claim.bytes_out.min(HighestReceipt::<T>::get(id)),
+				claim.settled_bytes <= claim.bytes_out.min(Self::receipt_view(id)),
 				"settled beyond what was forwarded and acknowledged"
 			);
-			if let Some(ch) = T::Escrow::channel(id) {
-				let terms = ch.hops.get(claim.hop as usize).ok_or("claim beyond the path")?;
-				ensure!(terms.segment == segment, "claim at another segment's hop");
-				ensure!(
-					claim.paid <= Self::owed(terms.price_per_gib, claim.settled_bytes),
-					"claim paid beyond price x settled bytes"
-				);
-			}
+			ensure!(
+				claim.paid <= Self::owed(terms.price_per_gib, claim.settled_bytes),
+				"claim paid beyond price x settled bytes"
+			);
 		}
-		for (segment, mark) in LastTicket::<T>::iter() {
+		for mark in LastTicket::<T>::iter_values() {
 			ensure!(mark.epoch <= Self::current_epoch(), "ticket from the future");
-			let _ = segment;
 		}
 		Ok(())
 	}
 }
 
-/// A channel that ended has nothing left to settle: its claims and its receipt go.
+/// What [`Pallet::do_settle`] did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Settled {
+	/// The hops of the channel's path.
+	pub hops: u32,
+	/// How many of them were paid.
+	pub payments: u32,
+}
+
+/// A channel that ends is settled a last time, then its claims go.
 impl<T: Config> pallet_escrow::OnChannelEnded for Pallet<T> {
+	fn on_channel_ending(id: ChannelId) -> Weight {
+		// All of it or nothing: a payment that fails leaves no half-settled channel.
+		let settled = frame_support::storage::with_storage_layer(|| Self::do_settle(id, true));
+		match settled {
+			Ok(s) => T::WeightInfo::settle(s.hops),
+			Err(e) => {
+				log::error!(target: LOG_TARGET, "channel {id}: final settlement failed: {e:?}");
+				T::WeightInfo::settle(MAX_HOPS)
+			},
+		}
+	}
+
 	fn on_channel_ended(id: ChannelId, path: &[SegmentId]) {
 		for segment in path {
 			Claims::<T>::remove(segment, id);
 		}
-		HighestReceipt::<T>::remove(id);
 	}
 }

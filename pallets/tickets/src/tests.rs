@@ -161,6 +161,20 @@ fn paid(segment: SegmentId, channel: ChannelId) -> Balance {
 	Claims::<Test>::get(segment, channel).map_or(0, |c| c.paid)
 }
 
+/// Settle `channel` as anyone may: free, since it pays someone.
+fn settle(channel: ChannelId) {
+	let info = Tickets::settle(RuntimeOrigin::signed(CONSUMER), channel).expect("pays someone");
+	assert_eq!(info.pays_fee, Pays::No);
+}
+
+/// Settling `channel` now pays nobody: an error, and nothing changes.
+fn nothing_to_settle(channel: ChannelId) {
+	assert_noop!(
+		Tickets::settle(RuntimeOrigin::signed(CONSUMER), channel),
+		Error::<Test>::NothingToSettle
+	);
+}
+
 mod happy_path {
 	use super::*;
 
@@ -176,13 +190,16 @@ mod happy_path {
 			let issuance = Balances::total_issuance();
 
 			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 10_240, 10_240, Some(r.clone()))]));
-			// A waits for B's ticket.
-			assert_eq!(paid(A, ch), 0);
+			// Intake records; A waits for B's ticket, so there is nothing to pay yet.
 			assert_eq!(Claims::<Test>::get(A, ch).unwrap().waiting_since, Some(0));
 			assert_eq!(Tickets::relay_view(A), RelayView { earned: 0, pending: 10_240 });
+			nothing_to_settle(ch);
+			assert_eq!(paid(A, ch), 0);
 
 			accept(OP_B, ticket(B, 0, vec![usage(ch, 1, 9_600, 9_600, Some(r.clone()))]));
-			// B's ticket settles A on what B received.
+			assert_eq!(paid(A, ch), 0);
+			// With B's ticket in, A settles on what B received.
+			settle(ch);
 			assert_eq!(paid(A, ch), 9_600);
 			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 8_640);
 			System::assert_has_event(
@@ -199,6 +216,7 @@ mod happy_path {
 			assert_eq!(paid(B, ch), 0);
 
 			accept(OP_C, ticket(C, 0, vec![usage(ch, 2, 9_600, 9_600, Some(r))]));
+			settle(ch);
 			assert_eq!(paid(C, ch), 4_800);
 			assert_eq!(paid(B, ch), 19_200);
 			assert_eq!(Balances::free_balance(OP_B), ENDOWMENT + 17_280);
@@ -245,8 +263,72 @@ mod happy_path {
 			for segment in PATH {
 				assert_eq!(Claims::<Test>::get(segment, ch), None);
 			}
-			assert!(!HighestReceipt::<Test>::contains_key(ch));
 			assert_eq!(Tickets::relay_view(A), RelayView { earned: 8_640, pending: 0 });
+		});
+	}
+
+	/// The same path and tickets, and nobody asks for settlement: the channel's end settles
+	/// every hop, to the unit, before the rest returns.
+	#[test]
+	fn a_channel_that_ends_is_settled_without_being_asked() {
+		build_and_execute(|| {
+			let ch = setup();
+			let r = receipt(ch, &PATH, 10_240);
+			let issuance = Balances::total_issuance();
+			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 10_240, 10_240, Some(r.clone()))]));
+			accept(OP_B, ticket(B, 0, vec![usage(ch, 1, 9_600, 9_600, Some(r.clone()))]));
+			accept(OP_C, ticket(C, 0, vec![usage(ch, 2, 9_600, 9_600, Some(r))]));
+			assert_eq!(held(CONSUMER), DEPOSIT);
+
+			run_to_block(EXPIRES + ESCROW_GRACE + 1);
+			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 8_640);
+			assert_eq!(Balances::free_balance(OP_B), ENDOWMENT + 17_280);
+			assert_eq!(Balances::free_balance(OP_C), ENDOWMENT + 4_320);
+			assert_eq!(Balances::free_balance(VALIDATOR_POT), 1 + 240 + 480 + 120);
+			assert_eq!(Balances::free_balance(DIVIDEND_POT), 1 + 720 + 1_440 + 360);
+			assert_eq!(held(CONSUMER), 0);
+			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT - 33_600);
+			System::assert_has_event(
+				pallet_escrow::Event::ChannelRefunded {
+					channel: ch,
+					consumer: CONSUMER,
+					refunded: DEPOSIT - 33_600,
+				}
+				.into(),
+			);
+			assert_eq!(Tickets::relay_view(B), RelayView { earned: 17_280, pending: 0 });
+			assert_eq!(Balances::total_issuance(), issuance);
+		});
+	}
+
+	/// A keeps forwarding more every epoch. While B reports, A waits only for what B has not
+	/// reported yet and is never paid beyond B's figure; when B stops reporting, A is paid on
+	/// the receipt once its wait passes the grace.
+	#[test]
+	fn a_relay_that_keeps_forwarding_waits_only_for_what_is_unreported() {
+		build_and_execute(|| {
+			let ch = setup();
+			let r = |bytes| Some(receipt(ch, &PATH, bytes));
+			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 1_000, 1_000, r(1_000))]));
+			// 10% lost between A and B.
+			accept(OP_B, ticket(B, 0, vec![usage(ch, 1, 900, 900, r(900))]));
+			run_to_block(EPOCH);
+			accept(OP_A, ticket(A, 1, vec![usage(ch, 0, 2_000, 2_000, r(2_000))]));
+			run_to_block(2 * EPOCH);
+			accept(OP_B, ticket(B, 2, vec![usage(ch, 1, 1_800, 1_800, r(1_800))]));
+			settle(ch);
+			assert_eq!(paid(A, ch), 1_800);
+			run_to_block(3 * EPOCH);
+			accept(OP_A, ticket(A, 3, vec![usage(ch, 0, 3_000, 3_000, r(3_000))]));
+			// B has not reported on epoch 3: A's new bytes wait, the old figure stands.
+			nothing_to_settle(ch);
+			assert_eq!(Claims::<Test>::get(A, ch).unwrap().waiting_since, Some(3));
+			run_to_block(4 * EPOCH);
+			nothing_to_settle(ch);
+			// B never reports again: after the grace A is paid what the receipt proves.
+			run_to_block((3 + WAIT as u64) * EPOCH);
+			settle(ch);
+			assert_eq!(paid(A, ch), 3_000);
 		});
 	}
 
@@ -257,11 +339,15 @@ mod happy_path {
 			let r = receipt(ch, &PATH, 50_000);
 			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 20_000, 20_000, Some(r.clone()))]));
 			accept(OP_B, ticket(B, 0, vec![usage(ch, 1, 9_000, 9_000, None)]));
+			settle(ch);
 			assert_eq!(paid(A, ch), 9_000);
-			// Claiming the same again later changes nothing: B's figure stands.
+			// Claiming the same again later changes nothing: B's figure stands. (B itself,
+			// whose downstream never reported, is paid on the receipt after the grace.)
 			run_to_block(4 * EPOCH);
 			accept(OP_A, ticket(A, 4, vec![usage(ch, 0, 20_000, 20_000, Some(r))]));
+			settle(ch);
 			assert_eq!(paid(A, ch), 9_000);
+			assert_eq!(paid(B, ch), 18_000);
 			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 8_100);
 		});
 	}
@@ -274,9 +360,9 @@ mod happy_path {
 			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 10_000, 10_000, Some(r.clone()))]));
 			run_to_block(EPOCH);
 			accept(OP_A, ticket(A, 1, vec![usage(ch, 0, 10_000, 10_000, None)]));
-			assert_eq!(paid(A, ch), 0);
+			nothing_to_settle(ch);
 			run_to_block(WAIT as u64 * EPOCH);
-			accept(OP_A, ticket(A, WAIT, vec![usage(ch, 0, 10_000, 10_000, None)]));
+			settle(ch);
 			// Proven by the receipt: 8 000 of the 10 000 forwarded.
 			assert_eq!(paid(A, ch), 8_000);
 		});
@@ -288,16 +374,19 @@ mod happy_path {
 			let ch = setup();
 			let r = receipt(ch, &[A, B, C], 1_000);
 			accept(OP_C, ticket(C, 0, vec![usage(ch, 2, 5_000, 5_000, Some(r.clone()))]));
+			settle(ch);
 			assert_eq!(paid(C, ch), 500);
 			run_to_block(EPOCH);
 			// The same receipt again.
 			accept(OP_C, ticket(C, 1, vec![usage(ch, 2, 5_000, 5_000, Some(r))]));
+			nothing_to_settle(ch);
 			assert_eq!(paid(C, ch), 500);
 			run_to_block(2 * EPOCH);
 			accept(
 				OP_C,
 				ticket(C, 2, vec![usage(ch, 2, 5_000, 5_000, Some(receipt(ch, &PATH, 3_000)))]),
 			);
+			settle(ch);
 			assert_eq!(paid(C, ch), 1_500);
 			run_to_block(3 * EPOCH);
 			// An older, smaller receipt is ignored, not an error.
@@ -305,7 +394,9 @@ mod happy_path {
 				OP_C,
 				ticket(C, 3, vec![usage(ch, 2, 5_000, 5_000, Some(receipt(ch, &PATH, 2_000)))]),
 			);
-			assert_eq!(HighestReceipt::<Test>::get(ch), 3_000);
+			assert_eq!(Claims::<Test>::get(C, ch).unwrap().receipt, 3_000);
+			assert_eq!(Tickets::receipt_view(ch), 3_000);
+			nothing_to_settle(ch);
 			assert_eq!(paid(C, ch), 1_500);
 			assert_eq!(Balances::free_balance(OP_C), ENDOWMENT + 1_350);
 		});
@@ -335,6 +426,7 @@ mod happy_path {
 				receipt: Some(r.clone()),
 			};
 			accept(OP_A, ticket(A, 0, vec![single(9_600)]));
+			settle(ch);
 			// Owed 9 600, but only 5 000 is held: 4 500 to A, 500 in fees.
 			assert_eq!(paid(A, ch), 5_000);
 			assert_eq!(held(CONSUMER), 0);
@@ -344,9 +436,9 @@ mod happy_path {
 				<Escrow as pallet_escrow::ChannelEscrow<_, _>>::pay(ch, 0, 1, 0),
 				pallet_escrow::Error::<Test>::InsufficientDeposit
 			);
+			nothing_to_settle(ch);
 			assert_ok!(Escrow::top_up(RuntimeOrigin::signed(CONSUMER), ch, 10_000));
-			run_to_block(EPOCH);
-			accept(OP_A, ticket(A, 1, vec![single(9_600)]));
+			settle(ch);
 			assert_eq!(paid(A, ch), 9_600);
 			assert_eq!(held(CONSUMER), 10_000 - 4_600);
 		});
@@ -529,6 +621,7 @@ mod refused {
 			let t =
 				ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, Some(receipt(ch, &PATH, 10_000)))]);
 			accept(OP_C, t.clone());
+			settle(ch);
 			assert_eq!(paid(C, ch), 5_000);
 			refuse(OP_C, t.clone(), Error::<Test>::ReplayedTicket);
 			run_to_block(EPOCH);
@@ -570,6 +663,7 @@ mod refused {
 			assert_ok!(Escrow::close(RuntimeOrigin::signed(CONSUMER), ch));
 			let t = ticket(C, 0, vec![usage(ch, 2, 2_000, 2_000, Some(receipt(ch, &PATH, 2_000)))]);
 			accept(OP_C, t);
+			settle(ch);
 			assert_eq!(paid(C, ch), 1_000);
 			run_to_block(1 + ESCROW_GRACE + 1);
 			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT - 1_000);
@@ -606,12 +700,30 @@ mod refused {
 	fn a_quarantined_relay_is_not_paid() {
 		build_and_execute(|| {
 			let ch = setup();
+			let t = ticket(C, 0, vec![usage(ch, 2, 2_000, 2_000, Some(receipt(ch, &PATH, 2_000)))]);
+			accept(OP_C, t);
 			quarantine(C);
 			refuse(
 				OP_C,
 				ticket(C, 0, vec![usage(ch, 2, 1, 1, None)]),
 				Error::<Test>::SegmentQuarantined,
 			);
+			// Neither on request nor when the channel ends: the consumer gets it all back.
+			nothing_to_settle(ch);
+			run_to_block(EXPIRES + ESCROW_GRACE + 1);
+			assert_eq!(Balances::free_balance(OP_C), ENDOWMENT);
+			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT);
+		});
+	}
+
+	#[test]
+	fn settling_an_unknown_or_ended_channel() {
+		build_and_execute(|| {
+			let ch = setup();
+			let settle = |id| Tickets::settle(RuntimeOrigin::signed(CONSUMER), id);
+			assert_noop!(settle(ch + 1), Error::<Test>::UnknownChannel);
+			run_to_block(EXPIRES + ESCROW_GRACE + 1);
+			assert_noop!(settle(ch), Error::<Test>::ChannelExpired);
 		});
 	}
 

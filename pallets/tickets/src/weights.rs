@@ -2,7 +2,7 @@
 //!
 //! Measured by `scripts/bench-weights.sh` (frame-omni-bencher, benchmarking CLI 64.0.0)
 //! running the benchmarks in `benchmarking.rs` in the wasm runtime.
-//! DATE: 2026-11-21, STEPS: `20`, REPEAT: `10`, HOST: `Intel(R) Xeon(R) Processor`
+//! DATE: 2026-11-22, STEPS: `20`, REPEAT: `10`, HOST: `Intel(R) Xeon(R) Processor`
 //! (2 cores, shared: the figures carry the noise of this machine).
 
 // Executed Command:
@@ -36,6 +36,7 @@ use core::marker::PhantomData;
 /// Weight functions needed for `pallet_tickets`.
 pub trait WeightInfo {
 	fn submit_ticket(c: u32, p: u32, ) -> Weight;
+	fn settle(h: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_tickets` with the runtime's database weights.
@@ -47,50 +48,78 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tickets::LastTicket` (`max_values`: None, `max_size`: Some(2602), added: 5077, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::Channels` (r:64 w:64)
+	/// Storage: `Escrow::Channels` (r:64 w:0)
 	/// Proof: `Escrow::Channels` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
-	/// Storage: `Tickets::Claims` (r:128 w:128)
-	/// Proof: `Tickets::Claims` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
-	/// Storage: `Tickets::HighestReceipt` (r:64 w:64)
-	/// Proof: `Tickets::HighestReceipt` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:68 w:68)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Rewards::Ledgers` (r:2 w:2)
-	/// Proof: `Rewards::Ledgers` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Tickets::Earned` (r:65 w:65)
-	/// Proof: `Tickets::Earned` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// Storage: `Tickets::Claims` (r:128 w:64)
+	/// Proof: `Tickets::Claims` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[0, 64]`.
 	/// The range of component `p` is `[0, 128]`.
 	fn submit_ticket(c: u32, p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1853 + c * (464 ±0) + p * (20 ±0)`
-		//  Estimated: `11402 + c * (5114 ±0)`
-		// Minimum execution time: 45_726_000 picoseconds.
-		Weight::from_parts(198_985_987, 11402)
-			// Standard Error: 3_517_018
-			.saturating_add(Weight::from_parts(298_920_512, 0).saturating_mul(c.into()))
-			// Standard Error: 1_764_259
-			.saturating_add(Weight::from_parts(5_259_805, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(c.into())))
+		//  Measured:  `965 + c * (425 ±0) + p * (20 ±0)`
+		//  Estimated: `6067 + c * (5130 ±0)`
+		// Minimum execution time: 52_706_000 picoseconds.
+		Weight::from_parts(53_875_000, 6067)
+			// Standard Error: 995_601
+			.saturating_add(Weight::from_parts(96_140_023, 0).saturating_mul(c.into()))
+			// Standard Error: 497_082
+			.saturating_add(Weight::from_parts(883_453, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
+			.saturating_add(Weight::from_parts(0, 5130).saturating_mul(c.into()))
+	}
+	/// Storage: `Escrow::Channels` (r:1 w:1)
+	/// Proof: `Escrow::Channels` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
+	/// Storage: `Tickets::Claims` (r:8 w:8)
+	/// Proof: `Tickets::Claims` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
+	/// Storage: `Ditex::Segments` (r:8 w:0)
+	/// Proof: `Ditex::Segments` (`max_values`: None, `max_size`: Some(174), added: 2649, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:11 w:11)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Ledgers` (r:2 w:2)
+	/// Proof: `Rewards::Ledgers` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Tickets::Earned` (r:8 w:8)
+	/// Proof: `Tickets::Earned` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
+	/// The range of component `h` is `[1, 8]`.
+	fn settle(h: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1221 + h * (417 ±0)`
+		//  Estimated: `8799 + h * (2649 ±0)`
+		// Minimum execution time: 191_154_000 picoseconds.
+		Weight::from_parts(83_063_628, 8799)
+			// Standard Error: 343_307
+			.saturating_add(Weight::from_parts(152_729_541, 0).saturating_mul(h.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(c.into())))
-			.saturating_add(Weight::from_parts(0, 5114).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(h.into())))
+			.saturating_add(Weight::from_parts(0, 2649).saturating_mul(h.into()))
 	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
 impl WeightInfo for () {
 	fn submit_ticket(c: u32, p: u32, ) -> Weight {
-		Weight::from_parts(198_985_987, 11402)
-			.saturating_add(Weight::from_parts(298_920_512, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(5_259_805, 0).saturating_mul(p.into()))
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(c.into())))
+		Weight::from_parts(53_875_000, 6067)
+			.saturating_add(Weight::from_parts(96_140_023, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(883_453, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(c.into())))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(c.into())))
+			.saturating_add(Weight::from_parts(0, 5130).saturating_mul(c.into()))
+	}
+	fn settle(h: u32, ) -> Weight {
+		Weight::from_parts(83_063_628, 8799)
+			.saturating_add(Weight::from_parts(152_729_541, 0).saturating_mul(h.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
-			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(c.into())))
-			.saturating_add(Weight::from_parts(0, 5114).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(h.into())))
+			.saturating_add(Weight::from_parts(0, 2649).saturating_mul(h.into()))
 	}
 }
