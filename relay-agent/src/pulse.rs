@@ -225,14 +225,26 @@ pub struct PulseStats {
 	pub triggered: u64,
 }
 
+/// Send times kept per peer, for the status.
+pub const RECENT_SENDS: usize = 4;
+
+/// What this agent sends one peer.
+#[derive(Clone, Debug, Default)]
+struct Outbound {
+	next_seq: u32,
+	/// Where the next summary starts.
+	cursor: usize,
+	/// Send times of the latest pulses, oldest first.
+	sent_us: VecDeque<u64>,
+}
+
 /// The pulse bookkeeping of one agent.
 pub struct Pulses {
 	me: SegmentId,
 	boot_id: u32,
 	cfg: PulseConfig,
 	inbound: HashMap<SegmentId, Inbound>,
-	/// Next sequence number and summary cursor per receiver.
-	outbound: HashMap<SegmentId, (u32, usize)>,
+	outbound: HashMap<SegmentId, Outbound>,
 	learned: HashMap<(SegmentId, SegmentId), Learned>,
 	/// Peers owed an immediate pulse, with the time the last triggered one went out.
 	urgent: Vec<SegmentId>,
@@ -298,6 +310,12 @@ impl Pulses {
 			let mut p = self.build(now_us, clock_us, peer, peers);
 			p.mac = keys.pulse_mac(&p, peer);
 			if let Ok(n) = p.write(&mut buf) {
+				if let Some(o) = self.outbound.get_mut(&peer) {
+					if o.sent_us.len() == RECENT_SENDS {
+						o.sent_us.pop_front();
+					}
+					o.sent_us.push_back(p.send_time_us);
+				}
 				self.stats.sent += 1;
 				self.stats.bytes_sent += n as u64;
 				emit(to, &buf[..n]);
@@ -307,10 +325,9 @@ impl Pulses {
 
 	fn build(&mut self, now_us: u64, clock_us: u64, to: SegmentId, peers: &[SegmentId]) -> Pulse {
 		let (seq, cursor) = {
-			let o = self.outbound.entry(to).or_insert((0, 0));
-			let s = *o;
-			o.0 = o.0.wrapping_add(1);
-			s
+			let o = self.outbound.entry(to).or_default();
+			o.next_seq = o.next_seq.wrapping_add(1);
+			(o.next_seq.wrapping_sub(1), o.cursor)
 		};
 		let mut p = Pulse::new(self.me, seq, clock_us, self.boot_id);
 		if let Some(i) = self.inbound.get(&to) {
@@ -332,7 +349,7 @@ impl Pulses {
 			}
 		}
 		if let Some(o) = self.outbound.get_mut(&to) {
-			o.1 = if n == 0 { 0 } else { (cursor + k) % n };
+			o.cursor = if n == 0 { 0 } else { (cursor + k) % n };
 		}
 		p
 	}
@@ -432,6 +449,19 @@ impl Pulses {
 			return Some(LinkMetrics { loss_ppm: LOSS_DOWN, ..l.metrics });
 		}
 		(age <= self.cfg.remote_ttl_us).then_some(l.metrics)
+	}
+
+	/// Per peer, the send times (as stamped) of the latest [`RECENT_SENDS`] pulses, oldest
+	/// first: regular and triggered alike, so a status written each round shows the extra ones.
+	pub fn recent_sends(&self) -> Vec<(SegmentId, Vec<u64>)> {
+		let mut v: Vec<_> = self
+			.outbound
+			.iter()
+			.filter(|(_, o)| !o.sent_us.is_empty())
+			.map(|(peer, o)| (*peer, o.sent_us.iter().copied().collect()))
+			.collect();
+		v.sort_unstable();
+		v
 	}
 
 	/// Whether the peer's clock looks skewed against ours.
@@ -553,6 +583,19 @@ mod tests {
 		);
 		// Then nothing for 10 s: nearly everything expected was lost.
 		assert!(b.link(1, 2, 16_000_000).unwrap().loss_ppm > 500_000);
+	}
+
+	#[test]
+	fn keeps_the_send_times_of_the_latest_pulses_to_each_peer() {
+		let ra = reg(1);
+		let mut a = Pulses::new(1, 7, PulseConfig::default());
+		assert_eq!(a.recent_sends(), vec![]);
+		// The send time is the clock stamped in the pulse, not the caller's `now_us`.
+		for k in 0..6u64 {
+			a.poll_transmit(k * 1_000_000, 5_000 + k * 1_000_000, &ra, &[2, 3], true, |_, _| {});
+		}
+		let times: Vec<u64> = (2..6).map(|k| 5_000 + k * 1_000_000).collect();
+		assert_eq!(a.recent_sends(), vec![(2, times.clone()), (3, times)]);
 	}
 
 	#[test]

@@ -87,6 +87,8 @@ pub struct Route {
 	last_round_us: Option<u64>,
 	/// Switches made.
 	pub switches: u64,
+	/// When the latest switch was made (`now_us` of that evaluation).
+	pub switched_us: Option<u64>,
 }
 
 /// A switch the router made.
@@ -224,6 +226,7 @@ impl Router {
 				wins: 0,
 				last_round_us: None,
 				switches: 0,
+				switched_us: None,
 			})
 			.path
 			.clone();
@@ -280,6 +283,7 @@ impl Router {
 		route.candidate = None;
 		route.wins = 0;
 		route.switches += 1;
+		route.switched_us = Some(now_us);
 		tracing::info!(dst, from = ?sw.from, to = ?sw.to, from_cost = sw.from_cost, to_cost = sw.to_cost, "route switched");
 		Some(sw)
 	}

@@ -1,7 +1,7 @@
 //! Five hosts in network namespaces, each running the real `ditex-relay`. Traffic from host 1
 //! to host 5 goes direct until that link is congested (a `tbf` qdisc flooded past its rate:
 //! this kernel has no netem), moves to a detour through hosts 2–4 within three pulse
-//! intervals, and comes back when the link recovers — with no datagram delivered twice or
+//! intervals of the first pulse to meet the congestion, and comes back when the link recovers — with no datagram delivered twice or
 //! corrupted. Run as root; elsewhere the tests print why they skip.
 
 mod common;
@@ -17,6 +17,7 @@ use std::{
 };
 
 use common::*;
+use ditex_relay::shell::status::Status;
 
 const INTERVAL_MS: u64 = 1000;
 
@@ -36,8 +37,14 @@ fn relayed(lab: &Lab) -> u64 {
 	(2..=4).filter_map(|i| lab.status(i)).map(|s| s.forwarded).sum()
 }
 
+/// Send times (µs) of the latest pulses a status reports sent to `to`, oldest first.
+fn pulses_to(s: &Status, to: u32) -> Vec<u64> {
+	s.recent_pulses.iter().find(|p| p.to == to).map(|p| p.sent_us.clone()).unwrap_or_default()
+}
+
 /// Congest host 1's link to host 5: a 100 kbit/s token bucket, flooded at ~400 kbit/s.
-fn degrade(lab: &Lab, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
+/// Returns the flood and the wall-clock µs from which the link is congested.
+fn degrade(lab: &Lab, stop: Arc<AtomicBool>) -> (std::thread::JoinHandle<u64>, u64) {
 	sh(&[
 		"tc",
 		"-n",
@@ -55,10 +62,17 @@ fn degrade(lab: &Lab, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
 		"latency",
 		"300ms",
 	]);
-	lab.in_host(1, move || {
+	let (started_tx, started) = std::sync::mpsc::channel();
+	let flood = lab.in_host(1, move || {
 		let s = UdpSocket::bind("10.77.0.1:0").expect("flood socket");
 		let junk = [0u8; 1200];
-		let mut sent = 0;
+		// First a burst past the bucket's queue (300 ms at 100 kbit/s plus the burst, ~5.3 kB):
+		// full from the start, so the link is congested from the time reported.
+		for _ in 0..8 {
+			let _ = s.send_to(&junk, "10.77.0.5:9");
+		}
+		let _ = started_tx.send(wall_us());
+		let mut sent = 8;
 		// Bounded: stops on the flag, and after two minutes whatever happens.
 		let start = Instant::now();
 		while !stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(120) {
@@ -67,7 +81,8 @@ fn degrade(lab: &Lab, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
 			std::thread::sleep(Duration::from_millis(24));
 		}
 		sent
-	})
+	});
+	(flood, started.recv().expect("the flood started"))
 }
 
 #[test]
@@ -163,22 +178,46 @@ fn udp_forward_moves_to_a_detour_and_back() {
 
 	// Degrade the direct path.
 	let stop_flood = Arc::new(AtomicBool::new(false));
-	let flood = degrade(&lab, stop_flood.clone());
-	let took =
-		lab.wait_for(Duration::from_secs(30), |l| route_to(l, 1, 5).is_some_and(|p| p.len() > 2));
-	let took = took.expect("traffic never left the degraded path");
+	let (flood, congested_us) = degrade(&lab, stop_flood.clone());
+	// Watch host 1's status (rewritten each pulse round and on a switch) for pulses to host 5
+	// sent since the congestion began, and for the switch.
+	let mut sends = None;
+	let mut switched = None;
+	let watched = lab.wait_for(Duration::from_secs(30), |l| {
+		let Some(s) = l.status(1) else { return false };
+		let v = pulses_to(&s, 5);
+		if sends.is_none() && v.last().is_some_and(|t| *t >= congested_us) {
+			sends = Some(v);
+		}
+		let route = s.routes.iter().find(|r| r.dst == 5 && r.path.len() > 2);
+		switched = route.and_then(|r| r.switched_us);
+		sends.is_some() && switched.is_some()
+	});
+	assert!(watched.is_some(), "traffic never left the degraded path");
+	let (sends, switched_us) = (sends.unwrap(), switched.unwrap());
+	assert!(switched_us >= congested_us, "switched before the congestion");
+	// With a pulse from before the congestion still listed, every later one is too, so the
+	// first after it is the first to meet the congestion. Otherwise count from the start,
+	// which only makes the bound stricter.
+	let first_us = sends.iter().copied().find(|t| *t >= congested_us).unwrap();
+	let exact = sends[0] < congested_us;
+	let from_us = if exact { first_us } else { congested_us };
+	let took_us = switched_us.saturating_sub(from_us);
+	let intervals = |us: u64| us as f64 / (1000 * INTERVAL_MS) as f64;
 	println!(
-		"reroute after {} ms ({:.2} pulse intervals), path {:?}",
-		took.as_millis(),
-		took.as_secs_f64() * 1000.0 / INTERVAL_MS as f64,
-		route_to(&lab, 1, 5)
+		"first pulse to host 5 in the congestion left {:.2} intervals after it began{}; reroute \
+		 to {:?} {:.2} intervals after the congestion began, {:.2} after that pulse",
+		intervals(first_us - congested_us),
+		if exact { "" } else { " (earlier ones untimed: counted from the start)" },
+		route_to(&lab, 1, 5),
+		intervals(switched_us - congested_us),
+		intervals(took_us),
 	);
-	// The congestion starts at a random phase of the pulse cycle, so the first pulse to meet it
-	// leaves up to one interval later; from that pulse on the agent has three intervals. The
-	// exact three-interval bound is checked on virtual time by the routing simulation tests.
+	// Both are the agent's own stamps on the wall clock: no polling slack to allow for.
 	assert!(
-		took <= Duration::from_millis(4 * INTERVAL_MS),
-		"reroute took {took:?}: over three pulse intervals after the first degraded pulse"
+		took_us <= 3 * 1000 * INTERVAL_MS,
+		"reroute took {:.2} pulse intervals after the first pulse to meet the congestion",
+		intervals(took_us)
 	);
 	let before = relayed(&lab);
 	std::thread::sleep(Duration::from_millis(3 * INTERVAL_MS));

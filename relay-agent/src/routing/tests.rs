@@ -74,10 +74,13 @@ fn switches_after_rounds_and_returns_when_the_default_recovers() {
 	assert_eq!(r.evaluate(100_000, 4, &t, &rel), None);
 	let sw = r.evaluate(1_000_000, 4, &t, &rel).unwrap();
 	assert_eq!(sw.to, vec![1, 2, 4]);
+	let switched = |r: &Router| r.routes().find(|(d, _)| **d == 4).and_then(|(_, r)| r.switched_us);
+	assert_eq!(switched(&r), Some(1_000_000));
 	// Default recovers: back after two rounds.
 	t.set(1, 4, 20_000, 0);
 	assert_eq!(r.evaluate(2_000_000, 4, &t, &rel), None);
 	assert_eq!(r.evaluate(3_000_000, 4, &t, &rel).unwrap().to, vec![1, 4]);
+	assert_eq!(switched(&r), Some(3_000_000));
 }
 
 #[test]

@@ -32,6 +32,18 @@ pub struct RouteStatus {
 	pub path: Vec<u32>,
 	/// Switches so far.
 	pub switches: u64,
+	/// Wall-clock µs of the latest switch.
+	#[serde(default)]
+	pub switched_us: Option<u64>,
+}
+
+/// The latest pulses sent to one peer.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PulsesSent {
+	/// Receiver.
+	pub to: u32,
+	/// Their send times (wall-clock µs, as stamped in the pulses), oldest first.
+	pub sent_us: Vec<u64>,
 }
 
 /// One counter set.
@@ -68,6 +80,9 @@ pub struct Status {
 	pub pulses_received: u64,
 	/// Pulse bytes accepted.
 	pub pulse_bytes_received: u64,
+	/// The latest few pulses sent to each peer.
+	#[serde(default)]
+	pub recent_pulses: Vec<PulsesSent>,
 	/// Peers whose clocks look skewed.
 	pub skewed: Vec<u32>,
 	/// Known links.
@@ -107,6 +122,11 @@ impl Status {
 			pulse_bytes_sent: pulses.stats.bytes_sent,
 			pulses_received: pulses.stats.received,
 			pulse_bytes_received: pulses.stats.bytes_received,
+			recent_pulses: pulses
+				.recent_sends()
+				.into_iter()
+				.map(|(to, sent_us)| PulsesSent { to, sent_us })
+				.collect(),
 			skewed,
 			links: links
 				.into_iter()
@@ -121,7 +141,12 @@ impl Status {
 				.collect(),
 			routes: router
 				.routes()
-				.map(|(d, r)| RouteStatus { dst: *d, path: r.path.clone(), switches: r.switches })
+				.map(|(d, r)| RouteStatus {
+					dst: *d,
+					path: r.path.clone(),
+					switches: r.switches,
+					switched_us: r.switched_us,
+				})
 				.collect(),
 			peers: dp
 				.accounting
@@ -144,5 +169,48 @@ impl Status {
 		let bytes = std::fs::read(path)
 			.map_err(|e| anyhow::anyhow!("reading status file {}: {e}", path.display()))?;
 		Ok(serde_json::from_slice(&bytes)?)
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn reads_files_from_agents_without_the_pulse_and_switch_times() {
+		let s = Status {
+			id: 1,
+			uptime_s: 5,
+			forwarded: 0,
+			delivered: 0,
+			sent: 0,
+			drops: Default::default(),
+			pulses_sent: 4,
+			pulse_bytes_sent: 400,
+			pulses_received: 4,
+			pulse_bytes_received: 400,
+			recent_pulses: vec![PulsesSent { to: 2, sent_us: vec![3, 7] }],
+			skewed: vec![],
+			links: vec![],
+			routes: vec![RouteStatus {
+				dst: 2,
+				path: vec![1, 3, 2],
+				switches: 1,
+				switched_us: Some(6),
+			}],
+			peers: vec![],
+			flows: 0,
+			exit_flows: 0,
+		};
+		let mut v = serde_json::to_value(&s).unwrap();
+		let back: Status = serde_json::from_value(v.clone()).unwrap();
+		assert_eq!(
+			(&back.recent_pulses[0].sent_us[..], back.routes[0].switched_us),
+			(&[3, 7][..], Some(6))
+		);
+		v.as_object_mut().unwrap().remove("recent_pulses");
+		v["routes"][0].as_object_mut().unwrap().remove("switched_us");
+		let old: Status = serde_json::from_value(v).unwrap();
+		assert!(old.recent_pulses.is_empty() && old.routes[0].switched_us.is_none());
 	}
 }
