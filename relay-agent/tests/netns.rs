@@ -1,8 +1,9 @@
 //! Five hosts in network namespaces, each running the real `ditex-relay`. Traffic from host 1
 //! to host 5 goes direct until that link is congested (a `tbf` qdisc flooded past its rate:
 //! this kernel has no netem), moves to a detour through hosts 2–4 within three pulse
-//! intervals of the first pulse to meet the congestion, and comes back when the link recovers — with no datagram delivered twice or
-//! corrupted. Run as root; elsewhere the tests print why they skip.
+//! intervals of the first pulse to meet the congestion, and comes back when the link
+//! recovers — with no datagram delivered twice or corrupted. Run as root; elsewhere the tests
+//! print why they skip.
 
 mod common;
 
