@@ -2,7 +2,7 @@
 //!
 //! Measured by `scripts/bench-weights.sh` (frame-omni-bencher, benchmarking CLI 64.0.0)
 //! running the benchmarks in `benchmarking.rs` in the wasm runtime.
-//! DATE: 2026-11-21, STEPS: `20`, REPEAT: `10`, HOST: `Intel(R) Xeon(R) Processor`
+//! DATE: 2026-11-22, STEPS: `20`, REPEAT: `10`, HOST: `Intel(R) Xeon(R) Processor`
 //! (2 cores, shared: the figures carry the noise of this machine).
 
 // Executed Command:
@@ -67,10 +67,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1303 + h * (187 ±0)`
 		//  Estimated: `44894 + h * (2649 ±0)`
-		// Minimum execution time: 165_060_000 picoseconds.
-		Weight::from_parts(183_739_007, 44894)
-			// Standard Error: 105_462
-			.saturating_add(Weight::from_parts(11_714_550, 0).saturating_mul(h.into()))
+		// Minimum execution time: 253_163_000 picoseconds.
+		Weight::from_parts(358_315_149, 44894)
+			// Standard Error: 233_149
+			.saturating_add(Weight::from_parts(28_265_743, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
@@ -86,8 +86,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `566`
 		//  Estimated: `4075`
-		// Minimum execution time: 69_574_000 picoseconds.
-		Weight::from_parts(81_637_000, 4075)
+		// Minimum execution time: 104_235_000 picoseconds.
+		Weight::from_parts(172_268_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -99,8 +99,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `708`
 		//  Estimated: `6478`
-		// Minimum execution time: 29_491_000 picoseconds.
-		Weight::from_parts(32_457_000, 6478)
+		// Minimum execution time: 38_909_000 picoseconds.
+		Weight::from_parts(96_270_000, 6478)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -122,8 +122,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `525`
 		//  Estimated: `3734`
-		// Minimum execution time: 78_953_000 picoseconds.
-		Weight::from_parts(87_845_000, 3734)
+		// Minimum execution time: 101_258_000 picoseconds.
+		Weight::from_parts(162_089_000, 3734)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -139,8 +139,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `621`
 		//  Estimated: `6196`
-		// Minimum execution time: 75_948_000 picoseconds.
-		Weight::from_parts(84_245_000, 6196)
+		// Minimum execution time: 92_676_000 picoseconds.
+		Weight::from_parts(178_841_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -156,8 +156,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `447`
 		//  Estimated: `3734`
-		// Minimum execution time: 63_394_000 picoseconds.
-		Weight::from_parts(69_320_000, 3734)
+		// Minimum execution time: 95_768_000 picoseconds.
+		Weight::from_parts(153_633_000, 3734)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -165,27 +165,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Escrow::RefundSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Channels` (r:32 w:32)
 	/// Proof: `Escrow::Channels` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
+	/// Storage: `Tickets::Claims` (r:32 w:32)
+	/// Proof: `Tickets::Claims` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:32 w:32)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:32 w:32)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// Storage: `Tickets::HighestReceipt` (r:0 w:32)
-	/// Proof: `Tickets::HighestReceipt` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
-	/// Storage: `Tickets::Claims` (r:0 w:32)
-	/// Proof: `Tickets::Claims` (`max_values`: None, `max_size`: Some(82), added: 2557, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn refund_channels(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `136 + n * (417 ±0)`
+		//  Measured:  `142 + n * (417 ±0)`
 		//  Estimated: `3734 + n * (3085 ±0)`
-		// Minimum execution time: 4_709_000 picoseconds.
-		Weight::from_parts(12_761_397, 3734)
-			// Standard Error: 22_906
-			.saturating_add(Weight::from_parts(53_008_663, 0).saturating_mul(n.into()))
+		// Minimum execution time: 6_255_000 picoseconds.
+		Weight::from_parts(46_656_122, 3734)
+			// Standard Error: 629_059
+			.saturating_add(Weight::from_parts(133_475_316, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3085).saturating_mul(n.into()))
 	}
 	/// Storage: `Escrow::OrderSchedule` (r:1 w:1)
@@ -201,10 +199,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `144 + n * (287 ±0)`
 		//  Estimated: `3734 + n * (2614 ±0)`
-		// Minimum execution time: 4_584_000 picoseconds.
-		Weight::from_parts(14_463_425, 3734)
-			// Standard Error: 39_098
-			.saturating_add(Weight::from_parts(49_166_027, 0).saturating_mul(n.into()))
+		// Minimum execution time: 6_615_000 picoseconds.
+		Weight::from_parts(5_964_801, 3734)
+			// Standard Error: 1_112_936
+			.saturating_add(Weight::from_parts(96_362_680, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -216,50 +214,50 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
 impl WeightInfo for () {
 	fn open_channel(h: u32, ) -> Weight {
-		Weight::from_parts(183_739_007, 44894)
-			.saturating_add(Weight::from_parts(11_714_550, 0).saturating_mul(h.into()))
+		Weight::from_parts(358_315_149, 44894)
+			.saturating_add(Weight::from_parts(28_265_743, 0).saturating_mul(h.into()))
 			.saturating_add(ParityDbWeight::get().reads(20_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(ParityDbWeight::get().writes(20_u64))
 			.saturating_add(Weight::from_parts(0, 2649).saturating_mul(h.into()))
 	}
 	fn top_up() -> Weight {
-		Weight::from_parts(81_637_000, 4075)
+		Weight::from_parts(172_268_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn close() -> Weight {
-		Weight::from_parts(32_457_000, 6478)
+		Weight::from_parts(96_270_000, 6478)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn order_qos() -> Weight {
-		Weight::from_parts(87_845_000, 3734)
+		Weight::from_parts(162_089_000, 3734)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn confirm_qos() -> Weight {
-		Weight::from_parts(84_245_000, 6196)
+		Weight::from_parts(178_841_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn reject_qos() -> Weight {
-		Weight::from_parts(69_320_000, 3734)
+		Weight::from_parts(153_633_000, 3734)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn refund_channels(n: u32, ) -> Weight {
-		Weight::from_parts(12_761_397, 3734)
-			.saturating_add(Weight::from_parts(53_008_663, 0).saturating_mul(n.into()))
+		Weight::from_parts(46_656_122, 3734)
+			.saturating_add(Weight::from_parts(133_475_316, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3085).saturating_mul(n.into()))
 	}
 	fn expire_orders(n: u32, ) -> Weight {
-		Weight::from_parts(14_463_425, 3734)
-			.saturating_add(Weight::from_parts(49_166_027, 0).saturating_mul(n.into()))
+		Weight::from_parts(5_964_801, 3734)
+			.saturating_add(Weight::from_parts(96_362_680, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))

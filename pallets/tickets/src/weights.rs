@@ -58,12 +58,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `965 + c * (425 ±0) + p * (20 ±0)`
 		//  Estimated: `6067 + c * (5130 ±0)`
-		// Minimum execution time: 52_706_000 picoseconds.
-		Weight::from_parts(53_875_000, 6067)
-			// Standard Error: 995_601
-			.saturating_add(Weight::from_parts(96_140_023, 0).saturating_mul(c.into()))
-			// Standard Error: 497_082
-			.saturating_add(Weight::from_parts(883_453, 0).saturating_mul(p.into()))
+		// Minimum execution time: 135_290_000 picoseconds.
+		Weight::from_parts(141_630_000, 6067)
+			// Standard Error: 1_618_046
+			.saturating_add(Weight::from_parts(112_019_828, 0).saturating_mul(c.into()))
+			// Standard Error: 807_856
+			.saturating_add(Weight::from_parts(2_476_619, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -89,10 +89,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1221 + h * (417 ±0)`
 		//  Estimated: `8799 + h * (2649 ±0)`
-		// Minimum execution time: 191_154_000 picoseconds.
-		Weight::from_parts(83_063_628, 8799)
-			// Standard Error: 343_307
-			.saturating_add(Weight::from_parts(152_729_541, 0).saturating_mul(h.into()))
+		// Minimum execution time: 298_639_000 picoseconds.
+		Weight::from_parts(182_004_842, 8799)
+			// Standard Error: 685_570
+			.saturating_add(Weight::from_parts(288_276_528, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -104,9 +104,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
 impl WeightInfo for () {
 	fn submit_ticket(c: u32, p: u32, ) -> Weight {
-		Weight::from_parts(53_875_000, 6067)
-			.saturating_add(Weight::from_parts(96_140_023, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(883_453, 0).saturating_mul(p.into()))
+		Weight::from_parts(141_630_000, 6067)
+			.saturating_add(Weight::from_parts(112_019_828, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(2_476_619, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
@@ -114,8 +114,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5130).saturating_mul(c.into()))
 	}
 	fn settle(h: u32, ) -> Weight {
-		Weight::from_parts(83_063_628, 8799)
-			.saturating_add(Weight::from_parts(152_729_541, 0).saturating_mul(h.into()))
+		Weight::from_parts(182_004_842, 8799)
+			.saturating_add(Weight::from_parts(288_276_528, 0).saturating_mul(h.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
