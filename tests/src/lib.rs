@@ -78,6 +78,8 @@ pub struct NodeConfig {
 	pub p2p_port: u16,
 	pub rpc_port: u16,
 	pub prometheus_port: u16,
+	/// More command-line arguments, after the others.
+	pub extra_args: Vec<String>,
 }
 
 impl NodeConfig {
@@ -101,6 +103,7 @@ impl NodeConfig {
 			p2p_port: free_port(),
 			rpc_port: free_port(),
 			prometheus_port: free_port(),
+			extra_args: vec![],
 		}
 	}
 }
@@ -139,6 +142,7 @@ impl Node {
 		for b in &config.bootnodes {
 			cmd.args(["--bootnodes", b]);
 		}
+		cmd.args(&config.extra_args);
 		cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
 		let mut child = cmd.spawn().context("spawning ditex-node")?;
 
