@@ -178,6 +178,32 @@ fn nothing_to_settle(channel: ChannelId) {
 mod happy_path {
 	use super::*;
 
+	/// After the A → B → C channel's end: each relay holds exactly its pay, the pools their
+	/// 25/75 of the fees, the consumer got the rest back, and no unit was created or lost.
+	fn paid_out_and_refunded(ch: ChannelId, issuance: Balance) {
+		assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 8_640);
+		assert_eq!(Balances::free_balance(OP_B), ENDOWMENT + 17_280);
+		assert_eq!(Balances::free_balance(OP_C), ENDOWMENT + 4_320);
+		// Fees: 960 + 1 920 + 480 = 3 360, split 25/75 per payment.
+		assert_eq!(Balances::free_balance(VALIDATOR_POT), 1 + 240 + 480 + 120);
+		assert_eq!(Balances::free_balance(DIVIDEND_POT), 1 + 720 + 1_440 + 360);
+		assert_eq!(held(CONSUMER), 0);
+		assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT - 33_600);
+		System::assert_has_event(
+			pallet_escrow::Event::ChannelRefunded {
+				channel: ch,
+				consumer: CONSUMER,
+				refunded: DEPOSIT - 33_600,
+			}
+			.into(),
+		);
+		assert_eq!(Balances::total_issuance(), issuance);
+		// Nothing is kept of the ended channel.
+		for segment in PATH {
+			assert_eq!(Claims::<Test>::get(segment, ch), None);
+		}
+	}
+
 	/// A → B → C; 640 bytes are lost between A and B. The consumer acknowledges 10 240.
 	/// A forwarded 10 240 but B received 9 600: A is paid for 9 600 at 1/byte; B for 9 600 at
 	/// 2/byte; C, the last hop, for 9 600 at ½/byte. 10% of each payment goes to the fee
@@ -248,21 +274,7 @@ mod happy_path {
 			run_to_block(EXPIRES + ESCROW_GRACE);
 			assert_eq!(held(CONSUMER), DEPOSIT - 33_600);
 			run_to_block(EXPIRES + ESCROW_GRACE + 1);
-			assert_eq!(held(CONSUMER), 0);
-			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT - 33_600);
-			System::assert_has_event(
-				pallet_escrow::Event::ChannelRefunded {
-					channel: ch,
-					consumer: CONSUMER,
-					refunded: DEPOSIT - 33_600,
-				}
-				.into(),
-			);
-			assert_eq!(Balances::total_issuance(), issuance);
-			// Nothing is kept of the ended channel.
-			for segment in PATH {
-				assert_eq!(Claims::<Test>::get(segment, ch), None);
-			}
+			paid_out_and_refunded(ch, issuance);
 			assert_eq!(Tickets::relay_view(A), RelayView { earned: 8_640, pending: 0 });
 		});
 	}
@@ -281,23 +293,8 @@ mod happy_path {
 			assert_eq!(held(CONSUMER), DEPOSIT);
 
 			run_to_block(EXPIRES + ESCROW_GRACE + 1);
-			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 8_640);
-			assert_eq!(Balances::free_balance(OP_B), ENDOWMENT + 17_280);
-			assert_eq!(Balances::free_balance(OP_C), ENDOWMENT + 4_320);
-			assert_eq!(Balances::free_balance(VALIDATOR_POT), 1 + 240 + 480 + 120);
-			assert_eq!(Balances::free_balance(DIVIDEND_POT), 1 + 720 + 1_440 + 360);
-			assert_eq!(held(CONSUMER), 0);
-			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT - 33_600);
-			System::assert_has_event(
-				pallet_escrow::Event::ChannelRefunded {
-					channel: ch,
-					consumer: CONSUMER,
-					refunded: DEPOSIT - 33_600,
-				}
-				.into(),
-			);
+			paid_out_and_refunded(ch, issuance);
 			assert_eq!(Tickets::relay_view(B), RelayView { earned: 17_280, pending: 0 });
-			assert_eq!(Balances::total_issuance(), issuance);
 		});
 	}
 

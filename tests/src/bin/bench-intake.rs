@@ -141,8 +141,14 @@ impl Bench {
 		}
 	}
 
-	/// Events `pallet.name` in blocks `from..=to`, with their field bytes.
-	async fn events(&self, from: u32, to: u32, pallet: &str, name: &str) -> Result<Vec<Vec<u8>>> {
+	/// Submit `txs`, wait until all are in blocks and return the field bytes of the events
+	/// `pallet.name` those blocks emitted.
+	async fn include(&self, txs: Vec<Signed>, pallet: &str, name: &str) -> Result<Vec<Vec<u8>>> {
+		let (from, _) = self.node.best().await?;
+		let (refused, why) = self.submit(txs).await?;
+		ensure!(refused == 0, "{pallet}.{name}: {refused} refused: {why:?}");
+		self.drain(name).await?;
+		let (to, _) = self.node.best().await?;
 		let mut out = Vec::new();
 		for n in from..=to {
 			let hash = self.node.block_hash(n).await?.ok_or_else(|| anyhow!("no block {n}"))?;
@@ -293,17 +299,12 @@ async fn main() -> Result<()> {
 	eprintln!("funded {} accounts in {:?}", operators as usize + transfers, t0.elapsed());
 
 	// Register a segment router for every operator.
-	let (from, _) = bench.node.best().await?;
 	let mut txs = Vec::new();
 	for (i, op) in ops.iter().enumerate() {
 		txs.push(sig.sign("Ditex", "register", &spec(i as u32).encode(), op, 0)?);
 	}
-	let (refused, why) = bench.submit(txs).await?;
-	ensure!(refused == 0, "registration: {refused} refused: {why:?}");
-	bench.drain("registration").await?;
-	let (to, _) = bench.node.best().await?;
 	let mut segment_of = std::collections::HashMap::new();
-	for fields in bench.events(from, to, "Ditex", "SegmentRegistered").await? {
+	for fields in bench.include(txs, "Ditex", "SegmentRegistered").await? {
 		let (segment, operator): (SegmentId, [u8; 32]) = Decode::decode(&mut &fields[..])?;
 		segment_of.insert(operator, segment);
 	}
@@ -316,7 +317,6 @@ async fn main() -> Result<()> {
 
 	// One channel over each of the last `with_channel` routers, opened by Alice.
 	let consumer = ed25519::Pair::from_seed(&[7; 32]);
-	let (from, _) = bench.node.best().await?;
 	let mut txs = Vec::new();
 	for (i, &segment) in segments[idle..].iter().enumerate() {
 		let path = Path::try_from(vec![segment]).expect("one hop");
@@ -327,12 +327,8 @@ async fn main() -> Result<()> {
 		txs.push(sig.sign("Escrow", "open_channel", &args.encode(), &alice, nonce)?);
 		nonce += 1;
 	}
-	let (refused, why) = bench.submit(txs).await?;
-	ensure!(refused == 0, "channels: {refused} refused: {why:?}");
-	bench.drain("channels").await?;
-	let (to, _) = bench.node.best().await?;
 	let mut channel_of = std::collections::HashMap::new();
-	for fields in bench.events(from, to, "Escrow", "ChannelOpened").await? {
+	for fields in bench.include(txs, "Escrow", "ChannelOpened").await? {
 		let (channel, _consumer, path): (ChannelId, [u8; 32], Vec<SegmentId>) =
 			Decode::decode(&mut &fields[..])?;
 		channel_of.insert(path[0], channel);
