@@ -680,10 +680,14 @@ impl<T: Config> Pallet<T> {
 
 	/// The largest receipt any hop reported for a channel that still settles.
 	pub fn receipt_view(channel: ChannelId) -> u64 {
-		let Some(ch) = T::Escrow::channel(channel) else { return 0 };
+		T::Escrow::channel(channel).map_or(0, |ch| Self::receipt_of(channel, &ch))
+	}
+
+	/// The largest receipt any hop of channel `id` (which is `ch`) reported.
+	fn receipt_of(id: ChannelId, ch: &ChannelOf<T>) -> u64 {
 		ch.hops
 			.iter()
-			.filter_map(|h| Claims::<T>::get(h.segment, channel))
+			.filter_map(|h| Claims::<T>::get(h.segment, id))
 			.map(|c| c.receipt)
 			.max()
 			.unwrap_or(0)
@@ -700,7 +704,7 @@ impl<T: Config> Pallet<T> {
 		for (id, claim) in Claims::<T>::iter_prefix(segment) {
 			let Some(ch) = T::Escrow::channel(id) else { continue };
 			let Some(terms) = ch.hops.get(claim.hop as usize) else { continue };
-			let proven = claim.bytes_out.min(Self::receipt_view(id));
+			let proven = claim.bytes_out.min(Self::receipt_of(id, &ch));
 			let owed = Self::owed(terms.price_per_gib, proven).saturating_sub(claim.paid);
 			pending = pending.saturating_add(owed);
 		}
@@ -718,7 +722,7 @@ impl<T: Config> Pallet<T> {
 			let terms = ch.hops.get(claim.hop as usize).ok_or("claim beyond the path")?;
 			ensure!(terms.segment == segment, "claim at another segment's hop");
 			ensure!(
-				claim.settled_bytes <= claim.bytes_out.min(Self::receipt_view(id)),
+				claim.settled_bytes <= claim.bytes_out.min(Self::receipt_of(id, &ch)),
 				"settled beyond what was forwarded and acknowledged"
 			);
 			ensure!(
