@@ -10,6 +10,7 @@
 
 use anyhow::{anyhow, Context, Result};
 use subxt::{
+	client::OnlineClientAtBlock,
 	rpcs::{rpc_params, RpcClient},
 	transactions::Payload,
 	OnlineClient, PolkadotConfig,
@@ -70,17 +71,7 @@ impl Chain {
 		signer: &Keypair,
 	) -> Result<Vec<String>> {
 		let at = self.api.at_current_block().await?;
-		let p = at
-			.metadata_ref()
-			.pallet_by_name(pallet)
-			.ok_or_else(|| anyhow!("the runtime has no {pallet} pallet"))?;
-		let index = p
-			.call_variant_by_name(call)
-			.ok_or_else(|| anyhow!("{pallet} has no call {call}"))?
-			.index;
-		let mut data = vec![p.call_index(), index];
-		data.extend_from_slice(args);
-		let payload = at.transactions().from_call_data_bytes(&data)?;
+		let payload = encoded_call(&at, pallet, call, args)?;
 		self.submit(&payload, signer).await
 	}
 
@@ -100,6 +91,25 @@ impl Chain {
 		let number = header["number"].as_str().ok_or_else(|| anyhow!("header without number"))?;
 		Ok(u32::from_str_radix(number.trim_start_matches("0x"), 16)?)
 	}
+}
+
+/// `pallet.call` with arguments already SCALE-encoded, as a payload checked against the
+/// metadata of the block `at` is at.
+pub fn encoded_call(
+	at: &OnlineClientAtBlock<PolkadotConfig>,
+	pallet: &str,
+	call: &str,
+	args: &[u8],
+) -> Result<impl Payload> {
+	let p = at
+		.metadata_ref()
+		.pallet_by_name(pallet)
+		.ok_or_else(|| anyhow!("the runtime has no {pallet} pallet"))?;
+	let index =
+		p.call_variant_by_name(call).ok_or_else(|| anyhow!("{pallet} has no call {call}"))?.index;
+	let mut data = vec![p.call_index(), index];
+	data.extend_from_slice(args);
+	Ok(at.transactions().from_call_data_bytes(&data)?)
 }
 
 /// A signer from a secret URI: a dev name (`//Eve`), a mnemonic or a hex seed, with optional

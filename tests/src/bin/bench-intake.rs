@@ -56,18 +56,9 @@ impl Signer {
 		who: &Keypair,
 		nonce: u64,
 	) -> Result<Signed> {
-		let p = self
-			.0
-			.metadata_ref()
-			.pallet_by_name(pallet)
-			.ok_or_else(|| anyhow!("no pallet {pallet}"))?;
-		let index = p.call_variant_by_name(call).ok_or_else(|| anyhow!("no call {call}"))?.index;
-		let mut data = vec![p.call_index(), index];
-		data.extend_from_slice(args);
-		let txs = self.0.transactions();
-		let payload = txs.from_call_data_bytes(&data)?;
+		let payload = ditex_ctl::encoded_call(&self.0, pallet, call, args)?;
 		let params = Params::<PolkadotConfig>::new().nonce(nonce).build();
-		let tx = txs.create_signable_offline(&payload, params)?.sign(who)?;
+		let tx = self.0.transactions().create_signable_offline(&payload, params)?.sign(who)?;
 		Ok(Signed { bytes: tx.into_encoded() })
 	}
 }
@@ -85,14 +76,13 @@ impl Bench {
 	/// Submit all of `txs` to the pool, `IN_FLIGHT` at a time; returns how many the pool
 	/// refused, with the first reason.
 	async fn submit(&self, txs: Vec<Signed>) -> Result<(usize, Option<String>)> {
-		let rpc = self.node.rpc().await?;
 		let mut refused = 0;
 		let mut first = None;
 		let mut txs = txs.into_iter();
 		loop {
 			let mut set = tokio::task::JoinSet::new();
 			for tx in txs.by_ref().take(IN_FLIGHT) {
-				let rpc = rpc.clone();
+				let rpc = self.chain.rpc.clone();
 				set.spawn(async move {
 					let hex = format!("0x{}", hex::encode(&tx.bytes));
 					rpc.request::<H256>("author_submitExtrinsic", rpc_params![hex]).await
@@ -112,8 +102,8 @@ impl Bench {
 	}
 
 	async fn pending(&self) -> Result<usize> {
-		let rpc = self.node.rpc().await?;
-		let v: Vec<String> = rpc.request("author_pendingExtrinsics", rpc_params![]).await?;
+		let v: Vec<String> =
+			self.chain.rpc.request("author_pendingExtrinsics", rpc_params![]).await?;
 		Ok(v.len())
 	}
 
@@ -141,14 +131,23 @@ impl Bench {
 		}
 	}
 
-	/// Submit `txs`, wait until all are in blocks and return the field bytes of the events
-	/// `pallet.name` those blocks emitted.
-	async fn include(&self, txs: Vec<Signed>, pallet: &str, name: &str) -> Result<Vec<Vec<u8>>> {
+	/// Submit `txs` (`what` they are, for messages) and wait until all are in blocks; returns
+	/// the best block before and after.
+	async fn land(&self, txs: Vec<Signed>, what: &str) -> Result<(u32, u32)> {
 		let (from, _) = self.node.best().await?;
+		let (count, start) = (txs.len(), Instant::now());
 		let (refused, why) = self.submit(txs).await?;
-		ensure!(refused == 0, "{pallet}.{name}: {refused} refused: {why:?}");
-		self.drain(name).await?;
+		ensure!(refused == 0, "{what}: {refused} of {count} refused: {why:?}");
+		eprintln!("{what}: {count} submitted in {:?}", start.elapsed());
+		self.drain(what).await?;
 		let (to, _) = self.node.best().await?;
+		Ok((from, to))
+	}
+
+	/// [`Self::land`] `txs`, then return the field bytes of the events `pallet.name` their
+	/// blocks emitted.
+	async fn include(&self, txs: Vec<Signed>, pallet: &str, name: &str) -> Result<Vec<Vec<u8>>> {
+		let (from, to) = self.land(txs, name).await?;
 		let mut out = Vec::new();
 		for n in from..=to {
 			let hash = self.node.block_hash(n).await?.ok_or_else(|| anyhow!("no block {n}"))?;
@@ -167,9 +166,11 @@ impl Bench {
 	async fn normal_weight(&self, hash: H256) -> Result<u64> {
 		// twox128("System") ++ twox128("BlockWeight").
 		let key = "26aa394eea5630e07c48ae0c9558cef734abf5cb34d6244378cddbf18e849d96";
-		let rpc = self.node.rpc().await?;
-		let raw: Option<String> =
-			rpc.request("state_getStorage", rpc_params![format!("0x{key}"), hash]).await?;
+		let raw: Option<String> = self
+			.chain
+			.rpc
+			.request("state_getStorage", rpc_params![format!("0x{key}"), hash])
+			.await?;
 		let raw = hex::decode(raw.unwrap_or_default().trim_start_matches("0x"))?;
 		// PerDispatchClass<Weight>: normal first, each weight two compact u64s.
 		let (Compact(normal), _): (Compact<u64>, Compact<u64>) = Decode::decode(&mut &raw[..])?;
@@ -232,6 +233,11 @@ fn spec(i: u32) -> SegmentSpec<u128> {
 	}
 }
 
+/// The arguments of `Balances.transfer_keep_alive(to, amount)`.
+fn transfer(to: subxt::utils::AccountId32, amount: u128) -> Vec<u8> {
+	(subxt::utils::MultiAddress::<_, ()>::Id(to), Compact(amount)).encode()
+}
+
 fn keypair(role: &str, i: u32) -> Result<Keypair> {
 	ditex_ctl::signer(&format!("//bench//{role}//{i}"))
 }
@@ -286,16 +292,11 @@ async fn main() -> Result<()> {
 	for (who, amount) in
 		ops.iter().map(|k| (k, 20 * DTX)).chain(payers.iter().map(|k| (k, 10 * DTX)))
 	{
-		let dest = subxt::utils::MultiAddress::<subxt::utils::AccountId32, ()>::Id(
-			who.public_key().to_account_id(),
-		);
-		let args = (dest, Compact(amount)).encode();
+		let args = transfer(who.public_key().to_account_id(), amount);
 		txs.push(sig.sign("Balances", "transfer_keep_alive", &args, &alice, nonce)?);
 		nonce += 1;
 	}
-	let (refused, why) = bench.submit(txs).await?;
-	ensure!(refused == 0, "funding: {refused} refused: {why:?}");
-	bench.drain("funding").await?;
+	bench.land(txs, "funding").await?;
 	eprintln!("funded {} accounts in {:?}", operators as usize + transfers, t0.elapsed());
 
 	// Register a segment router for every operator.
@@ -341,7 +342,6 @@ async fn main() -> Result<()> {
 	let bob = dev::bob().public_key().to_account_id();
 	let mut rounds = Vec::new();
 	for (round, name) in [(0usize, "idle tickets"), (1, "one-channel tickets")] {
-		let (best, _) = bench.node.best().await?;
 		let epoch: u32 = bench.node.state_call("SettlementApi_current_epoch", (), None).await?;
 		let range = if round == 0 { 0..idle } else { idle..idle + with_channel };
 		let mut tickets = Vec::new();
@@ -367,8 +367,7 @@ async fn main() -> Result<()> {
 			let t = ticket(segment, epoch, channels);
 			tickets.push(sig.sign("Tickets", "submit_ticket", &t.encode(), &ops[i], 1)?);
 		}
-		let dest = subxt::utils::MultiAddress::<subxt::utils::AccountId32, ()>::Id(bob.clone());
-		let args = (dest, Compact(DTX / 100)).encode();
+		let args = transfer(bob, DTX / 100);
 		let mut others = Vec::new();
 		for payer in &payers {
 			let n = round as u64;
@@ -385,13 +384,7 @@ async fn main() -> Result<()> {
 			}
 		}
 		all.extend(others);
-		let count = all.len();
-		let start = Instant::now();
-		let (refused, why) = bench.submit(all).await?;
-		ensure!(refused == 0, "{name}: {refused} refused: {why:?}");
-		eprintln!("{name}: {count} submitted in {:?}", start.elapsed());
-		bench.drain(name).await?;
-		let (last, _) = bench.node.best().await?;
+		let (best, last) = bench.land(all, name).await?;
 		let mut blocks = Vec::new();
 		let mut accepted = 0;
 		let mut charged = [0u64; 2];
