@@ -63,9 +63,10 @@ fn validators<T: Config>(n: u32) -> ValidatorsOf<T> {
 mod benchmarks {
 	use super::*;
 
-	/// Joining a list of `c` candidates with the lowest bond.
+	/// Joining a list of `c` candidates at the top, every other candidate moving down; a full
+	/// list (`c = MaxCandidates`) displaces its lowest.
 	#[benchmark]
-	fn bond(c: Linear<0, { T::MaxCandidates::get() - 1 }>) {
+	fn bond(c: Linear<0, { T::MaxCandidates::get() }>) {
 		reset::<T>();
 		for i in 0..c {
 			add_candidate::<T>(i, bond_of::<T>(1_000), true);
@@ -73,8 +74,15 @@ mod benchmarks {
 		let who = funded::<T>("caller", 0);
 		T::BenchmarkHelper::register_keys(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), T::MasterNodeBond::get());
-		assert_eq!(Candidates::<T>::get().last().map(|c| c.who.clone()), Some(who));
+		_(RawOrigin::Signed(who.clone()), bond_of::<T>(2_000));
+		assert_eq!(Candidates::<T>::get().first().map(|c| c.who.clone()), Some(who));
+		if c == T::MaxCandidates::get() {
+			assert!(Unbonding::<T>::contains_key(account::<T::AccountId>(
+				"candidate",
+				c - 1,
+				SEED
+			)));
+		}
 	}
 
 	/// The last of `c` candidates moves to the top.

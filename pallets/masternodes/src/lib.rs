@@ -15,7 +15,9 @@
 //!   SCALE-encoded account). Bonding without keys fails with [`Error::NoSessionKeys`]; a
 //!   candidate that purges its keys later is simply skipped when the set is chosen. A candidate
 //!   may add to its bond with [`Pallet::bond_extra`]. At most [`Config::MaxCandidates`] accounts
-//!   are candidates.
+//!   are candidates; when the list is full, a bond above the lowest one **displaces** that
+//!   candidate (the latest to reach the lowest bond), whose bond unbonds as if it had left
+//!   ([`Event::Displaced`]), so the list cannot be filled with minimum bonds and closed.
 //! - **Selection.** At every session change, pallet-session asks for the set of the session after
 //!   the next one: the top [`Config::MaxValidators`] candidates by bond that have session keys
 //!   and are not marked offline. Equal bonds rank by who reached that bond first. Should fewer
@@ -339,6 +341,18 @@ pub mod pallet {
 			/// The first session in which it may be withdrawn.
 			unlock_at: SessionIndex,
 		},
+		/// A higher bond took the place of the lowest candidate of a full list; the displaced
+		/// bond unbonds as if it had left.
+		Displaced {
+			/// The former candidate.
+			who: T::AccountId,
+			/// Its bond, still held.
+			bond: BalanceOf<T>,
+			/// The candidate that took its place.
+			by: T::AccountId,
+			/// The first session in which it may be withdrawn.
+			unlock_at: SessionIndex,
+		},
 		/// An unbonded bond was released.
 		Withdrawn {
 			/// The former candidate.
@@ -391,7 +405,7 @@ pub mod pallet {
 		AlreadyLeaving,
 		/// The account has no session keys: call `session.set_keys` first.
 		NoSessionKeys,
-		/// The candidate list is full.
+		/// The candidate list is full and the bond is not above its lowest.
 		TooManyCandidates,
 		/// Leaving would leave fewer than `MinValidators` eligible candidates.
 		TooFewCandidates,
@@ -453,7 +467,8 @@ pub mod pallet {
 		/// Become a candidate, holding `amount` (at least [`Config::MasterNodeBond`]) from the
 		/// caller, which must have set its session keys. Bonding in session `n` makes it a
 		/// validator from session `n + 2` if its bond ranks in the top
-		/// [`Config::MaxValidators`].
+		/// [`Config::MaxValidators`]. On a full list the bond must exceed the lowest, whose
+		/// candidate it displaces.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::bond(T::MaxCandidates::get()))]
 		pub fn bond(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResultWithPostInfo {
@@ -557,15 +572,40 @@ impl<T: Config> Pallet<T> {
 		ensure!(!Unbonding::<T>::contains_key(&who), Error::<T>::StillUnbonding);
 		ensure!(T::ValidatorRegistration::is_registered(&who), Error::<T>::NoSessionKeys);
 		let len = list.len() as u32;
-		ensure!(len < T::MaxCandidates::get(), Error::<T>::TooManyCandidates);
+		// A full list makes room for a higher bond by displacing its lowest candidate;
+		// otherwise minimum bonds could fill it once and close it to everyone after.
+		let displaced = if len < T::MaxCandidates::get() {
+			None
+		} else {
+			let lowest = list.last().map(|c| c.bond);
+			ensure!(lowest.is_some_and(|b| amount > b), Error::<T>::TooManyCandidates);
+			list.pop()
+		};
 		T::Currency::hold(&HoldReason::MasterNode.into(), &who, amount)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let at = Self::position_for(&list, amount);
 		list.try_insert(at, CandidateInfo { who: who.clone(), bond: amount, offline: None })
 			.map_err(|_| Error::<T>::TooManyCandidates)?;
 		Candidates::<T>::put(list);
-		Self::deposit_event(Event::Bonded { who, bond: amount });
+		Self::deposit_event(Event::Bonded { who: who.clone(), bond: amount });
+		if let Some(out) = displaced {
+			let unlock_at = Self::unbond(&out.who, out.bond);
+			Self::deposit_event(Event::Displaced {
+				who: out.who,
+				bond: out.bond,
+				by: who,
+				unlock_at,
+			});
+		}
 		Ok(Some(T::WeightInfo::bond(len)).into())
+	}
+
+	/// Start unbonding `bond` of a former candidate; returns the first session in which it may
+	/// be withdrawn.
+	fn unbond(who: &T::AccountId, bond: BalanceOf<T>) -> SessionIndex {
+		let unlock_at = CurrentSession::<T>::get().saturating_add(T::UnbondingSessions::get());
+		Unbonding::<T>::insert(who, UnbondingInfo { amount: bond, unlock_at });
+		unlock_at
 	}
 
 	/// Hold `amount` more for a candidate and move it up the list.
@@ -600,8 +640,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(Self::above_minimum(&list), Error::<T>::TooFewCandidates);
 		}
 		let c = list.remove(i);
-		let unlock_at = CurrentSession::<T>::get().saturating_add(T::UnbondingSessions::get());
-		Unbonding::<T>::insert(&who, UnbondingInfo { amount: c.bond, unlock_at });
+		let unlock_at = Self::unbond(&who, c.bond);
 		Candidates::<T>::put(list);
 		Self::deposit_event(Event::Leaving { who, bond: c.bond, unlock_at });
 		Ok(Some(T::WeightInfo::leave(len)).into())

@@ -167,8 +167,39 @@ mod bond {
 			assert_eq!(Candidates::<Test>::get().len(), MAX_CANDIDATES as usize);
 			assert_ok!(set_keys(20, 20));
 			assert_noop!(
-				MasterNodes::bond(RuntimeOrigin::signed(20), 10 * BOND),
+				MasterNodes::bond(RuntimeOrigin::signed(20), BOND),
 				Error::<Test>::TooManyCandidates
+			);
+		});
+	}
+
+	#[test]
+	fn a_higher_bond_displaces_the_lowest_of_a_full_list() {
+		build_and_execute(|| {
+			let last = 4 + MAX_CANDIDATES as u64 - 4;
+			for a in 4..=last {
+				join(a, BOND);
+			}
+			assert_ok!(set_keys(20, 20));
+			assert_ok!(MasterNodes::bond(RuntimeOrigin::signed(20), BOND + 1));
+			// Everyone bonded BOND; the latest to reach it makes room.
+			let list = candidates();
+			assert_eq!(list.len(), MAX_CANDIDATES as usize);
+			assert_eq!(list[0], (20, BOND + 1));
+			assert!(!list.iter().any(|&(a, _)| a == last));
+			let unlock_at = CurrentSession::<Test>::get() + UNBONDING;
+			assert_eq!(
+				Unbonding::<Test>::get(last),
+				Some(UnbondingInfo { amount: BOND, unlock_at })
+			);
+			assert_eq!(held(last), BOND);
+			System::assert_has_event(Event::Bonded { who: 20, bond: BOND + 1 }.into());
+			System::assert_last_event(
+				Event::Displaced { who: last, bond: BOND, by: 20, unlock_at }.into(),
+			);
+			assert_noop!(
+				MasterNodes::leave(RuntimeOrigin::signed(last)),
+				Error::<Test>::AlreadyLeaving
 			);
 		});
 	}
