@@ -238,12 +238,20 @@ pub trait OnChannelEnded {
 	/// [`ChannelEscrow::pay`]. Returns the weight it used.
 	fn on_channel_ending(id: ChannelId) -> Weight;
 
+	/// The most [`OnChannelEnded::on_channel_ending`] may use, so the escrow can check that
+	/// a block of refunds fits.
+	fn max_ending_weight() -> Weight;
+
 	/// Channel `id`, whose path was `path`, has ended.
 	fn on_channel_ended(id: ChannelId, path: &[SegmentId]);
 }
 
 impl OnChannelEnded for () {
 	fn on_channel_ending(_: ChannelId) -> Weight {
+		Weight::zero()
+	}
+
+	fn max_ending_weight() -> Weight {
 		Weight::zero()
 	}
 
@@ -529,8 +537,12 @@ pub mod pallet {
 			assert!(!T::MaxChannelLifetime::get().is_zero(), "channels must be able to open");
 			assert!(!T::MaxQosDeadline::get().is_zero(), "orders must be answerable");
 			let max = <T as frame_system::Config>::BlockWeights::get().max_block;
+			let refunds = T::MaxRefundsPerBlock::get();
 			let worst = [
-				T::WeightInfo::refund_channels(T::MaxRefundsPerBlock::get())
+				T::WeightInfo::refund_channels(refunds)
+					.saturating_add(
+						T::OnChannelEnded::max_ending_weight().saturating_mul(refunds.into()),
+					)
 					.saturating_add(T::WeightInfo::expire_orders(T::MaxOrdersPerBlock::get())),
 				T::WeightInfo::open_channel(MAX_HOPS),
 				T::WeightInfo::close(),

@@ -352,7 +352,10 @@ pub mod pallet {
 			let worst = T::WeightInfo::submit_ticket(MAX_TICKET_CHANNELS, MAX_TICKET_PEERS);
 			assert!(worst.all_lte(max), "the largest ticket exceeds an extrinsic: {worst:?}");
 			let worst = T::WeightInfo::settle(MAX_HOPS);
-			assert!(worst.all_lte(max), "settling the longest path exceeds an extrinsic: {worst:?}");
+			assert!(
+				worst.all_lte(max),
+				"settling the longest path exceeds an extrinsic: {worst:?}"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -758,6 +761,10 @@ impl<T: Config> pallet_escrow::OnChannelEnded for Pallet<T> {
 				T::WeightInfo::settle(MAX_HOPS)
 			},
 		}
+	}
+
+	fn max_ending_weight() -> Weight {
+		T::WeightInfo::settle(MAX_HOPS)
 	}
 
 	fn on_channel_ended(id: ChannelId, path: &[SegmentId]) {
