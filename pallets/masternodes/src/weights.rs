@@ -2,7 +2,7 @@
 //!
 //! Measured by `scripts/bench-weights.sh` (frame-omni-bencher, benchmarking CLI 64.0.0)
 //! running the benchmarks in `benchmarking.rs` in the wasm runtime.
-//! DATE: 2026-11-21, STEPS: `20`, REPEAT: `10`, HOST: `Intel(R) Xeon(R) Processor`
+//! DATE: 2026-11-22, STEPS: `20`, REPEAT: `10`, HOST: `Intel(R) Xeon(R) Processor`
 //! (2 cores, shared: the figures carry the noise of this machine).
 
 // Executed Command:
@@ -51,7 +51,7 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `MasterNodes::Candidates` (r:1 w:1)
 	/// Proof: `MasterNodes::Candidates` (`max_values`: Some(1), `max_size`: Some(5302), added: 5797, mode: `MaxEncodedLen`)
-	/// Storage: `MasterNodes::Unbonding` (r:1 w:0)
+	/// Storage: `MasterNodes::Unbonding` (r:1 w:1)
 	/// Proof: `MasterNodes::Unbonding` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Session::NextKeys` (r:1 w:0)
 	/// Proof: `Session::NextKeys` (`max_values`: None, `max_size`: None, mode: `Measured`)
@@ -59,15 +59,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
-	/// The range of component `c` is `[0, 99]`.
+	/// Storage: `MasterNodes::CurrentSession` (r:1 w:0)
+	/// Proof: `MasterNodes::CurrentSession` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[0, 100]`.
 	fn bond(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1049 + c * (57 ±0)`
+		//  Measured:  `1092 + c * (57 ±0)`
 		//  Estimated: `6787 + c * (60 ±0)`
-		// Minimum execution time: 71_247_000 picoseconds.
-		Weight::from_parts(83_218_992, 6787)
-			// Standard Error: 4_393
-			.saturating_add(Weight::from_parts(404_531, 0).saturating_mul(c.into()))
+		// Minimum execution time: 97_995_000 picoseconds.
+		Weight::from_parts(159_023_848, 6787)
+			// Standard Error: 39_468
+			.saturating_add(Weight::from_parts(617_807, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 60).saturating_mul(c.into()))
@@ -83,10 +85,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `529 + c * (55 ±0)`
 		//  Estimated: `6787`
-		// Minimum execution time: 65_640_000 picoseconds.
-		Weight::from_parts(79_189_621, 6787)
-			// Standard Error: 6_364
-			.saturating_add(Weight::from_parts(381_593, 0).saturating_mul(c.into()))
+		// Minimum execution time: 79_444_000 picoseconds.
+		Weight::from_parts(137_475_655, 6787)
+			// Standard Error: 36_166
+			.saturating_add(Weight::from_parts(563_702, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -103,10 +105,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `534 + c * (49 ±0)`
 		//  Estimated: `6787 + c * (2524 ±0)`
-		// Minimum execution time: 32_927_000 picoseconds.
-		Weight::from_parts(34_140_507, 6787)
-			// Standard Error: 4_855
-			.saturating_add(Weight::from_parts(2_459_806, 0).saturating_mul(c.into()))
+		// Minimum execution time: 45_539_000 picoseconds.
+		Weight::from_parts(53_872_721, 6787)
+			// Standard Error: 48_708
+			.saturating_add(Weight::from_parts(5_323_944, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -128,8 +130,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `965`
 		//  Estimated: `3604`
-		// Minimum execution time: 71_022_000 picoseconds.
-		Weight::from_parts(77_583_000, 3604)
+		// Minimum execution time: 104_589_000 picoseconds.
+		Weight::from_parts(161_664_000, 3604)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -142,10 +144,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `598 + c * (54 ±0)`
 		//  Estimated: `6787 + c * (55 ±0)`
-		// Minimum execution time: 22_572_000 picoseconds.
-		Weight::from_parts(26_325_969, 6787)
-			// Standard Error: 2_169
-			.saturating_add(Weight::from_parts(296_891, 0).saturating_mul(c.into()))
+		// Minimum execution time: 48_939_000 picoseconds.
+		Weight::from_parts(59_331_445, 6787)
+			// Standard Error: 5_596
+			.saturating_add(Weight::from_parts(546_152, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 55).saturating_mul(c.into()))
@@ -156,8 +158,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_611_000 picoseconds.
-		Weight::from_parts(6_722_000, 0)
+		// Minimum execution time: 6_777_000 picoseconds.
+		Weight::from_parts(13_366_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `MasterNodes::CurrentSession` (r:1 w:0)
@@ -168,8 +170,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `230`
 		//  Estimated: `3529`
-		// Minimum execution time: 11_881_000 picoseconds.
-		Weight::from_parts(13_371_000, 3529)
+		// Minimum execution time: 14_294_000 picoseconds.
+		Weight::from_parts(27_643_000, 3529)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -186,10 +188,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1403 + c * (49 ±0)`
 		//  Estimated: `6787 + c * (2526 ±0)`
-		// Minimum execution time: 16_866_000 picoseconds.
-		Weight::from_parts(45_867_118, 6787)
-			// Standard Error: 11_370
-			.saturating_add(Weight::from_parts(2_802_832, 0).saturating_mul(c.into()))
+		// Minimum execution time: 38_433_000 picoseconds.
+		Weight::from_parts(91_018_218, 6787)
+			// Standard Error: 27_132
+			.saturating_add(Weight::from_parts(5_734_789, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -214,10 +216,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `681 + c * (161 ±0)`
 		//  Estimated: `20369 + c * (2638 ±0)`
-		// Minimum execution time: 47_107_000 picoseconds.
-		Weight::from_parts(92_757_591, 20369)
-			// Standard Error: 20_563
-			.saturating_add(Weight::from_parts(5_371_495, 0).saturating_mul(c.into()))
+		// Minimum execution time: 87_928_000 picoseconds.
+		Weight::from_parts(217_278_239, 20369)
+			// Standard Error: 56_133
+			.saturating_add(Weight::from_parts(11_578_197, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -228,58 +230,58 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
 impl WeightInfo for () {
 	fn bond(c: u32, ) -> Weight {
-		Weight::from_parts(83_218_992, 6787)
-			.saturating_add(Weight::from_parts(404_531, 0).saturating_mul(c.into()))
+		Weight::from_parts(159_023_848, 6787)
+			.saturating_add(Weight::from_parts(617_807, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 60).saturating_mul(c.into()))
 	}
 	fn bond_extra(c: u32, ) -> Weight {
-		Weight::from_parts(79_189_621, 6787)
-			.saturating_add(Weight::from_parts(381_593, 0).saturating_mul(c.into()))
+		Weight::from_parts(137_475_655, 6787)
+			.saturating_add(Weight::from_parts(563_702, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn leave(c: u32, ) -> Weight {
-		Weight::from_parts(34_140_507, 6787)
-			.saturating_add(Weight::from_parts(2_459_806, 0).saturating_mul(c.into()))
+		Weight::from_parts(53_872_721, 6787)
+			.saturating_add(Weight::from_parts(5_323_944, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 2524).saturating_mul(c.into()))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(77_583_000, 3604)
+		Weight::from_parts(161_664_000, 3604)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rejoin(c: u32, ) -> Weight {
-		Weight::from_parts(26_325_969, 6787)
-			.saturating_add(Weight::from_parts(296_891, 0).saturating_mul(c.into()))
+		Weight::from_parts(59_331_445, 6787)
+			.saturating_add(Weight::from_parts(546_152, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 55).saturating_mul(c.into()))
 	}
 	fn set_session_length() -> Weight {
-		Weight::from_parts(6_722_000, 0)
+		Weight::from_parts(13_366_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn note_author() -> Weight {
-		Weight::from_parts(13_371_000, 3529)
+		Weight::from_parts(27_643_000, 3529)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn new_session(c: u32, ) -> Weight {
-		Weight::from_parts(45_867_118, 6787)
-			.saturating_add(Weight::from_parts(2_802_832, 0).saturating_mul(c.into()))
+		Weight::from_parts(91_018_218, 6787)
+			.saturating_add(Weight::from_parts(5_734_789, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2526).saturating_mul(c.into()))
 	}
 	fn end_session(c: u32, ) -> Weight {
-		Weight::from_parts(92_757_591, 20369)
-			.saturating_add(Weight::from_parts(5_371_495, 0).saturating_mul(c.into()))
+		Weight::from_parts(217_278_239, 20369)
+			.saturating_add(Weight::from_parts(11_578_197, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
