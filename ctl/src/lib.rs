@@ -2,8 +2,8 @@
 //!
 //! What an operator does on the ditex chain from a shell, as a library the command line and the
 //! end-to-end tests share: connect to a node, submit signed extrinsics and wait until they are
-//! finalized, and the master-node flow (session keys from the node itself, bond, leave,
-//! withdraw).
+//! finalized, the master-node flow (session keys from the node itself, bond, leave,
+//! withdraw) and settling a channel.
 //!
 //! Calls go through the node's metadata (pallet and call indices, argument types), so there is
 //! no generated code to keep in step with the runtime.
@@ -18,6 +18,7 @@ use subxt::{
 use subxt_signer::sr25519::Keypair;
 
 pub mod masternode;
+pub mod settlement;
 
 /// The chain's client configuration: the Polkadot defaults fit (sr25519 multi-signatures,
 /// 32-byte account ids, `u32` block numbers, BlakeTwo256).

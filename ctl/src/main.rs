@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use ditex_ctl::{masternode, signer, Chain};
+use ditex_ctl::{masternode, settlement, signer, Chain};
 use subxt::utils::AccountId32;
 
 #[derive(Parser)]
@@ -20,6 +20,16 @@ enum Command {
 	/// Master nodes (validators).
 	#[command(subcommand)]
 	Masternode(Masternode),
+	/// Pay a channel's relays what their tickets so far make payable (free when it pays
+	/// someone; channels are settled when they end anyway).
+	Settle {
+		/// The account that submits it (secret URI).
+		#[arg(long)]
+		suri: String,
+		/// The channel.
+		#[arg(long)]
+		channel: u64,
+	},
 }
 
 #[derive(Subcommand)]
@@ -70,6 +80,9 @@ async fn main() -> Result<()> {
 		},
 		Command::Masternode(Masternode::Withdraw { suri }) => {
 			masternode::withdraw(&chain, &signer(&suri)?).await?
+		},
+		Command::Settle { suri, channel } => {
+			settlement::settle(&chain, &signer(&suri)?, channel).await?
 		},
 		Command::Masternode(Masternode::Validators) => {
 			let (index, set) = masternode::validators(&chain).await?;

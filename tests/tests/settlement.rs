@@ -1,0 +1,167 @@
+//! Relays are paid on a real node: two operators' tickets for a channel over their two segment
+//! routers, each a signed extrinsic built from the shared primitives, are free when they
+//! validate; `ditex-ctl`'s settle pays each hop for what arrived downstream, free for the
+//! caller; settling again fails with `NothingToSettle` and costs its fee; a ticket with a
+//! forged receipt is rejected, struck in the registry and pays its fee.
+
+use anyhow::{anyhow, ensure, Result};
+use codec::Encode;
+use ditex_ctl::{settlement, Chain};
+use ditex_e2e::{account, Node, NodeConfig};
+use ditex_primitives::{
+	registry::{
+		DataPlaneKey, Endpoint, IpAddress, Region, SegmentId, SegmentSpec, SegmentView, Windows,
+		GIB,
+	},
+	settlement::{ChannelId, ChannelUsage, Path, Receipt, ReceiptKey, SignedReceipt, Ticket},
+};
+use pallet_tickets::RelayView;
+use sp_core::{ed25519, Pair, H256};
+use subxt::utils::AccountId32;
+use subxt_signer::sr25519::{dev, Keypair};
+
+const DTX: u128 = 1_000_000_000_000;
+/// Every hop's price: a milli-DTX per GiB.
+const PRICE: u128 = DTX / 1_000;
+const MIB: u64 = 1 << 20;
+
+fn spec(n: u8) -> SegmentSpec<u128> {
+	SegmentSpec {
+		endpoint: Endpoint { ip: IpAddress::V4([127, 0, 0, n]), port: 40_000 + n as u16 },
+		key: DataPlaneKey([n; 32]),
+		region: Region::new(*b"DE", b"BE").expect("short"),
+		asn: 3320,
+		price_per_gib: Some(PRICE),
+		capacity_mbps: 1_000,
+		windows: Windows::default(),
+		anonymous: false,
+	}
+}
+
+/// Free balance of `who` at the finalized head.
+async fn free(node: &Node, chain: &Chain, who: &Keypair) -> Result<u128> {
+	let (_, at) = node.finalized().await?;
+	Ok(account(&chain.api, at, who.public_key().0).await?.data.free)
+}
+
+/// Register a segment router for `operator`; returns its id.
+async fn register(node: &Node, chain: &Chain, operator: &Keypair, n: u8) -> Result<SegmentId> {
+	let events = chain.submit_encoded("Ditex", "register", &spec(n).encode(), operator).await?;
+	ensure!(events.iter().any(|e| e == "Ditex.SegmentRegistered"), "events: {events:?}");
+	let mut ids: Vec<SegmentView<AccountId32, u128, u32>> = node
+		.state_call("DitexApi_segments", (Some(spec(n).region), Option::<u32>::None, 100u32), None)
+		.await?;
+	ids.retain(|v| v.operator == Some(operator.public_key().to_account_id()));
+	ids.first().map(|v| v.id).ok_or_else(|| anyhow!("segment of operator {n} not listed"))
+}
+
+/// A hop's ticket for `epoch` reporting one channel.
+fn ticket(segment: SegmentId, epoch: u32, usage: ChannelUsage) -> Ticket {
+	Ticket {
+		segment,
+		epoch,
+		boot_time: 1_700_000_000,
+		total_in: usage.bytes_in,
+		total_out: usage.bytes_out,
+		peers: Default::default(),
+		channels: vec![usage].try_into().expect("one channel fits"),
+	}
+}
+
+async fn submit_ticket(chain: &Chain, operator: &Keypair, t: &Ticket) -> Result<Vec<String>> {
+	chain.submit_encoded("Tickets", "submit_ticket", &t.encode(), operator).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn relays_are_paid_for_what_arrived() -> Result<()> {
+	let dir = tempfile::tempdir()?;
+	let node = Node::start(NodeConfig::new("dev", "dev", dir.path())).await?;
+	node.wait_finalized(1).await?;
+	let chain = Chain::connect(&node.ws_url()).await?;
+	let (alice, bob, charlie, dave) = (dev::alice(), dev::bob(), dev::charlie(), dev::dave());
+
+	let a = register(&node, &chain, &bob, 1).await?;
+	let b = register(&node, &chain, &charlie, 2).await?;
+	let consumer = ed25519::Pair::from_seed(&[7; 32]);
+	let path = Path::try_from(vec![a, b]).expect("two hops");
+	let open = (
+		path.clone(),
+		DTX,
+		PRICE,
+		10_000u32,
+		DataPlaneKey([9; 32]),
+		ReceiptKey(consumer.public().0),
+	);
+	let events = chain.submit_encoded("Escrow", "open_channel", &open.encode(), &alice).await?;
+	ensure!(events.iter().any(|e| e == "Escrow.ChannelOpened"), "events: {events:?}");
+	let channel: ChannelId = 0;
+	ensure!(
+		node.state_call::<Option<pallet_escrow::Channel<AccountId32, u128, u32>>>(
+			"SettlementApi_channel",
+			channel,
+			None
+		)
+		.await?
+		.is_some_and(|c| c.path() == path),
+		"channel {channel} is not the one opened"
+	);
+
+	// The ingress forwarded 3 MiB, of which 2.5 MiB reached the egress and the consumer.
+	let genesis: H256 = node.block_hash(0).await?.ok_or_else(|| anyhow!("no genesis"))?;
+	let receipt = Receipt { genesis, channel, path: path.clone(), cumulative_bytes: 5 * MIB / 2 };
+	let signed = |key: &ed25519::Pair| SignedReceipt {
+		receipt: receipt.clone(),
+		signature: key.sign(&receipt.signing_payload()).0,
+	};
+	let usage = |hop, prev, next, bytes_in, bytes_out, key| ChannelUsage {
+		channel,
+		hop,
+		prev,
+		next,
+		bytes_in,
+		bytes_out,
+		receipt: Some(signed(key)),
+	};
+	let epoch: u32 = node.state_call("SettlementApi_current_epoch", (), None).await?;
+	let ingress = ticket(a, epoch, usage(0, None, Some(b), 3 * MIB, 3 * MIB, &consumer));
+	let egress = ticket(b, epoch, usage(1, Some(a), None, 5 * MIB / 2, 5 * MIB / 2, &consumer));
+
+	// A receipt the consumer never signed: rejected, struck, and the operator pays.
+	let forger = ed25519::Pair::from_seed(&[8; 32]);
+	let forged = ticket(b, epoch, usage(1, Some(a), None, 5 * MIB / 2, 5 * MIB / 2, &forger));
+	let before = free(&node, &chain, &charlie).await?;
+	let events = submit_ticket(&chain, &charlie, &forged).await?;
+	ensure!(events.iter().any(|e| e == "Tickets.TicketRejected"), "events: {events:?}");
+	ensure!(free(&node, &chain, &charlie).await? < before, "a rejected ticket pays its fee");
+	let view: Option<SegmentView<AccountId32, u128, u32>> =
+		node.state_call("DitexApi_segment", b, None).await?;
+	assert_eq!(view.map(|v| v.strikes), Some(1));
+
+	// Valid tickets are free.
+	for (operator, t) in [(&bob, &ingress), (&charlie, &egress)] {
+		let before = free(&node, &chain, operator).await?;
+		let events = submit_ticket(&chain, operator, t).await?;
+		ensure!(events.iter().any(|e| e == "Tickets.TicketAccepted"), "events: {events:?}");
+		assert_eq!(free(&node, &chain, operator).await?, before, "a valid ticket is free");
+	}
+
+	// Anyone may settle; paying someone, it is free.
+	let before = free(&node, &chain, &dave).await?;
+	let events = settlement::settle(&chain, &dave, channel).await?;
+	let paid = events.iter().filter(|e| *e == "Tickets.RelayPaid").count();
+	ensure!(paid == 2, "both hops are paid: {events:?}");
+	assert_eq!(free(&node, &chain, &dave).await?, before, "a settlement that pays is free");
+	// Both hops are paid for the 2.5 MiB that arrived, not the ingress's 3 MiB.
+	let gross = PRICE * (5 * MIB / 2) as u128 / GIB as u128;
+	let earned = gross - gross * 5 / 100;
+	for segment in [a, b] {
+		let view: RelayView<u128> = node.state_call("SettlementApi_relay", segment, None).await?;
+		assert_eq!((view.earned, view.pending), (earned, 0), "segment {segment}");
+	}
+
+	// Nothing more is owed: the second settlement fails and its caller pays.
+	let err = settlement::settle(&chain, &dave, channel).await.expect_err("nothing to settle");
+	ensure!(err.to_string().contains("NothingToSettle"), "unclear error: {err}");
+	ensure!(free(&node, &chain, &dave).await? < before, "a settlement that pays nobody costs");
+	Ok(())
+}
