@@ -18,7 +18,7 @@ use std::{
 };
 
 use common::*;
-use ditex_relay::shell::status::Status;
+use ditex_relay::shell::{status::Status, wall_us};
 
 const INTERVAL_MS: u64 = 1000;
 

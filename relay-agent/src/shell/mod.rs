@@ -58,8 +58,9 @@ pub struct Options {
 	pub run_for: Option<Duration>,
 }
 
-/// Wall-clock microseconds: pulses stamp and compare it (relative latency needs no sync).
-fn wall_us() -> u64 {
+/// Wall-clock microseconds: pulses stamp and compare it (relative latency needs no sync), and
+/// the status reports switches in it.
+pub fn wall_us() -> u64 {
 	SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
 }
 

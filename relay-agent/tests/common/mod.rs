@@ -253,13 +253,6 @@ impl Drop for Lab {
 	}
 }
 
-/// Wall-clock microseconds, the clock the agents stamp pulses and switches with.
-pub fn wall_us() -> u64 {
-	std::time::SystemTime::now()
-		.duration_since(std::time::UNIX_EPOCH)
-		.map_or(0, |d| d.as_micros() as u64)
-}
-
 /// FNV-1a, to checksum test payloads.
 pub fn fnv(data: &[u8]) -> u64 {
 	data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x100_0000_01b3))
