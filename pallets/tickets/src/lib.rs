@@ -758,7 +758,8 @@ impl<T: Config> pallet_escrow::OnChannelEnded for Pallet<T> {
 			Ok(s) => T::WeightInfo::settle(s.hops),
 			Err(e) => {
 				log::error!(target: LOG_TARGET, "channel {id}: final settlement failed: {e:?}");
-				T::WeightInfo::settle(MAX_HOPS)
+				// How far it got before rolling back is unknown: count the worst.
+				Self::max_ending_weight()
 			},
 		}
 	}
