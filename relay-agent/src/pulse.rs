@@ -76,7 +76,7 @@ impl PulseConfig {
 /// What is known of one directed link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LinkMetrics {
-	/// Relative one-way latency in µs (of the latest pulse).
+	/// Relative one-way latency in µs: the lower of the latest two pulses'.
 	pub latency_us: i64,
 	/// The windowed minimum of the latency: offset + propagation, without queueing.
 	pub baseline_us: i64,
@@ -134,6 +134,8 @@ struct Inbound {
 	received: u64,
 	nsamples: u64,
 	last_latency: i64,
+	/// The sample before `last_latency`, once there is one.
+	prev_latency: Option<i64>,
 	jitter_us: f64,
 	last_rx_us: u64,
 	baseline: Baseline,
@@ -149,6 +151,7 @@ impl Inbound {
 			received: 0,
 			nsamples: 0,
 			last_latency: 0,
+			prev_latency: None,
 			jitter_us: 0.0,
 			last_rx_us: 0,
 			baseline: Baseline::default(),
@@ -174,10 +177,12 @@ impl Inbound {
 		true
 	}
 
-	/// The latest sample: routing reacts to the first degraded pulse and leaves spike
-	/// rejection to its own hysteresis (rounds and margins).
+	/// The lower of the latest two samples. One late pulse (a stalled host, a scheduler
+	/// hiccup: tens to hundreds of ms on a busy machine) says nothing about the link, and
+	/// routing's rounds cannot tell it from a slow link while it stays the latest sample; two
+	/// late in a row can. A link that speeds up shows at once.
 	fn latency(&self) -> i64 {
-		self.last_latency
+		self.prev_latency.map_or(self.last_latency, |p| p.min(self.last_latency))
 	}
 
 	fn loss_ppm(&self, now_us: u64, cfg: &PulseConfig) -> u32 {
@@ -378,6 +383,9 @@ impl Pulses {
 			// The peer restarted: its sequence starts over.
 			*inb = Inbound::new(&p);
 		}
+		// A pulse overtaken by a later one still counts as arrived, but its summary is older
+		// than what the later one said and must not overwrite it.
+		let newest = inb.received == 0 || p.seq > inb.highest_seq;
 		if !inb.mark(p.seq) {
 			return Err(DropReason::StalePulse);
 		}
@@ -389,6 +397,7 @@ impl Pulses {
 			inb.jitter_us += (d - inb.jitter_us) / 16.0;
 		}
 		inb.nsamples += 1;
+		inb.prev_latency = had.then_some(inb.last_latency);
 		inb.last_latency = latency;
 		inb.last_rx_us = now_us;
 		inb.baseline.add(now_us, latency, &cfg);
@@ -408,7 +417,7 @@ impl Pulses {
 				self.urgent.push(sender);
 			}
 		}
-		for e in p.entries() {
+		for e in p.entries().iter().filter(|_| newest) {
 			let key = if e.peer == self.me { (self.me, sender) } else { (sender, e.peer) };
 			let m = LinkMetrics {
 				latency_us: e.latency_us as i64,
@@ -556,6 +565,58 @@ mod tests {
 		// a learned its outbound link 1 → 2 from b's echo (sent after the last sample).
 		let echo = a.link(1, 2, 4_600_000).unwrap();
 		assert_eq!(echo.latency_us, m.latency_us);
+	}
+
+	#[test]
+	fn one_late_pulse_is_not_a_slower_link_and_two_are() {
+		let (ra, rb) = (reg(1), reg(2));
+		let cfg = PulseConfig::default();
+		let (mut a, mut b) = (Pulses::new(1, 7, cfg.clone()), Pulses::new(2, 8, cfg));
+		let delays = [2_000, 2_100, 300_000, 2_050, 2_000, 90_000, 80_000, 2_200];
+		let mut seen = vec![];
+		for (k, delay) in delays.into_iter().enumerate() {
+			let t = k as u64 * 1_000_000;
+			round(&mut a, &ra, &mut b, &rb, t, delay, 0);
+			seen.push(b.link(1, 2, t + delay).unwrap().latency_us);
+			// Whether b owes a an immediate echo: only when the link itself changed.
+			let urgent = !b.urgent.is_empty();
+			b.poll_transmit(t + delay, t + delay, &rb, &[1], false, |_, _| {});
+			seen.push(i64::from(urgent));
+		}
+		assert_eq!(
+			seen,
+			[
+				2_000, 0, 2_000, 0, // steady
+				2_100, 0, // one pulse 300 ms late: a stalled host, not the link
+				2_050, 0, 2_000, 0, // steady again
+				2_000, 0, // late once…
+				80_000, 1, // …and again: the link is slower, and a learns at once
+				2_200, 1, // one fast pulse shows the recovery at once
+			]
+		);
+	}
+
+	#[test]
+	fn an_overtaken_pulse_does_not_overwrite_the_newer_summary() {
+		let (ra, rb) = (reg(1), reg(2));
+		let cfg = PulseConfig::default();
+		let (mut a, mut b) = (Pulses::new(1, 7, cfg.clone()), Pulses::new(2, 8, cfg));
+		let mut from_b = |b: &mut Pulses, t: u64| {
+			let mut out = vec![];
+			b.poll_transmit(t, t, &rb, &[1], true, |_, d| out.push(d.to_vec()));
+			out.remove(0)
+		};
+		round(&mut a, &ra, &mut b, &rb, 0, 2_000, 0);
+		round(&mut a, &ra, &mut b, &rb, 1_000_000, 2_000, 0);
+		let old = from_b(&mut b, 1_500_000);
+		round(&mut a, &ra, &mut b, &rb, 2_000_000, 60_000, 0);
+		round(&mut a, &ra, &mut b, &rb, 3_000_000, 60_000, 0);
+		let new = from_b(&mut b, 3_500_000);
+		// The older pulse, held up on the way, arrives after the newer one.
+		a.handle_pulse(3_501_000, addr(2), &new, &ra, true).unwrap();
+		a.handle_pulse(3_502_000, addr(2), &old, &ra, true).unwrap();
+		assert_eq!(a.link(1, 2, 3_502_000).unwrap().latency_us, 60_000);
+		assert_eq!(a.link(2, 1, 3_502_000).unwrap().loss_ppm, 0, "it still counts as arrived");
 	}
 
 	#[test]
