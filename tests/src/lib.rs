@@ -29,21 +29,28 @@ pub const WAIT: Duration = Duration::from_secs(180);
 
 /// Path of the `ditex-node` binary under test.
 pub fn node_binary() -> Result<PathBuf> {
-	if let Ok(p) = std::env::var("DITEX_NODE") {
+	built_binary("ditex-node", "DITEX_NODE")
+}
+
+/// Path of the `ditex-relay` binary under test.
+pub fn relay_binary() -> Result<PathBuf> {
+	built_binary("ditex-relay", "DITEX_RELAY")
+}
+
+/// The workspace binary `name`, built beside the test executable, or the path in `env`.
+fn built_binary(name: &str, env: &str) -> Result<PathBuf> {
+	if let Ok(p) = std::env::var(env) {
 		return Ok(PathBuf::from(p));
 	}
-	// target/<profile>/deps/<test-exe> -> target/<profile>/ditex-node
+	// target/<profile>/deps/<test-exe> -> target/<profile>/<name>
 	let exe = std::env::current_exe()?;
 	let profile_dir = exe
 		.parent()
 		.and_then(Path::parent)
 		.ok_or_else(|| anyhow!("unexpected test executable location {}", exe.display()))?;
-	let bin = profile_dir.join("ditex-node");
+	let bin = profile_dir.join(name);
 	if !bin.exists() {
-		bail!(
-			"{} not found: build it first (`cargo build -p ditex-node`) or set DITEX_NODE",
-			bin.display()
-		);
+		bail!("{} not found: build it first (`cargo build -p {name}`) or set {env}", bin.display());
 	}
 	Ok(bin)
 }
@@ -172,7 +179,8 @@ impl Node {
 
 	/// The node's multiaddress with its peer id, for `--bootnodes`.
 	pub async fn multiaddr(&self) -> Result<String> {
-		let peer_id: String = self.rpc().await?.request("system_localPeerId", rpc_params![]).await?;
+		let peer_id: String =
+			self.rpc().await?.request("system_localPeerId", rpc_params![]).await?;
 		Ok(format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer_id}", self.config.p2p_port))
 	}
 
@@ -379,4 +387,35 @@ pub async fn transfer(
 		.await?;
 	let events = in_block.wait_for_success().await?;
 	Ok((in_block.block_hash(), events))
+}
+
+/// Register the segment router `spec` for `operator` and wait until it is finalized; returns
+/// its id, read back through `DitexApi_segments` (the newest of the operator's listings in
+/// the region).
+pub async fn register_segment(
+	node: &Node,
+	chain: &ditex_ctl::Chain,
+	operator: &subxt_signer::sr25519::Keypair,
+	spec: &ditex_primitives::registry::SegmentSpec<u128>,
+) -> Result<ditex_primitives::registry::SegmentId> {
+	use codec::Encode;
+	let events = chain.submit_encoded("Ditex", "register", &spec.encode(), operator).await?;
+	if !events.iter().any(|e| e == "Ditex.SegmentRegistered") {
+		bail!("registering a segment emitted {events:?}");
+	}
+	let mut listed: Vec<
+		ditex_primitives::registry::SegmentView<subxt::utils::AccountId32, u128, u32>,
+	> = node
+		.state_call(
+			"DitexApi_segments",
+			(Some(spec.region.clone()), Option::<u32>::None, 1000u32),
+			None,
+		)
+		.await?;
+	listed.retain(|v| v.operator == Some(operator.public_key().to_account_id()));
+	listed
+		.iter()
+		.map(|v| v.id)
+		.max()
+		.ok_or_else(|| anyhow!("the operator's segment is not listed after registering"))
 }

@@ -7,7 +7,7 @@
 use anyhow::{anyhow, ensure, Result};
 use codec::Encode;
 use ditex_ctl::{settlement, Chain};
-use ditex_e2e::{account, Node, NodeConfig};
+use ditex_e2e::{account, register_segment, Node, NodeConfig};
 use ditex_primitives::{
 	registry::{
 		DataPlaneKey, Endpoint, IpAddress, Region, SegmentId, SegmentSpec, SegmentView, Windows,
@@ -44,15 +44,9 @@ async fn free(node: &Node, chain: &Chain, who: &Keypair) -> Result<u128> {
 	Ok(account(&chain.api, at, who.public_key().0).await?.data.free)
 }
 
-/// Register a segment router for `operator`; returns its id.
+/// Register segment router `n` for `operator`; returns its id.
 async fn register(node: &Node, chain: &Chain, operator: &Keypair, n: u8) -> Result<SegmentId> {
-	let events = chain.submit_encoded("Ditex", "register", &spec(n).encode(), operator).await?;
-	ensure!(events.iter().any(|e| e == "Ditex.SegmentRegistered"), "events: {events:?}");
-	let mut ids: Vec<SegmentView<AccountId32, u128, u32>> = node
-		.state_call("DitexApi_segments", (Some(spec(n).region), Option::<u32>::None, 100u32), None)
-		.await?;
-	ids.retain(|v| v.operator == Some(operator.public_key().to_account_id()));
-	ids.first().map(|v| v.id).ok_or_else(|| anyhow!("segment of operator {n} not listed"))
+	register_segment(node, chain, operator, &spec(n)).await
 }
 
 /// A hop's ticket for `epoch` reporting one channel.
@@ -152,7 +146,7 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 	ensure!(paid == 2, "both hops are paid: {events:?}");
 	assert_eq!(free(&node, &chain, &dave).await?, before, "a settlement that pays is free");
 	// Both hops are paid for the 2.5 MiB that arrived, not the ingress's 3 MiB.
-	let gross = PRICE * (5 * MIB / 2) as u128 / GIB as u128;
+	let gross = PRICE * (5 * MIB / 2) as u128 / GIB;
 	let earned = gross - gross * 5 / 100;
 	for segment in [a, b] {
 		let view: RelayView<u128> = node.state_call("SettlementApi_relay", segment, None).await?;
