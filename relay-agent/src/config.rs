@@ -2,8 +2,9 @@
 //!
 //! Every field but `agent.id`, `agent.secret_key` and the peer list has a default, written in
 //! its doc comment and in `ditex-relay.example.toml`. Unknown keys are errors, so a typo is
-//! reported rather than silently ignored. The `[[peers]]` entries have exactly the shape of
-//! the chain's `ditex_segments` answers ([`PeerEntry`]).
+//! reported rather than silently ignored. With a `[chain]` the registry view comes from the
+//! node; without, from the `[[peers]]` entries, which have exactly the shape of the chain's
+//! `ditex_segments` answers ([`PeerEntry`]).
 
 use std::{
 	net::{IpAddr, SocketAddr},
@@ -40,8 +41,8 @@ pub enum ConfigError {
 	/// A peer entry is invalid.
 	#[error(transparent)]
 	Peer(#[from] EntryError),
-	/// This agent is not among the peers.
-	#[error("agent.id {0} has no [[peers]] entry")]
+	/// This agent is not among the peers, and there is no chain to learn it from.
+	#[error("agent.id {0} has no [[peers]] entry (and there is no [chain] to learn it from)")]
 	SelfMissing(SegmentId),
 	/// This agent's peer entry carries another key than its secret's.
 	#[error("the [[peers]] entry of agent.id {0} does not carry this agent's public key {1}")]
@@ -66,9 +67,28 @@ pub struct Config {
 	/// The TUN ingress/egress; absent: no TUN device.
 	#[serde(default)]
 	pub tun: Option<TunConfig>,
-	/// The registry view (the chain's `ditex_segments` answer), this agent included.
+	/// The node to follow the registry on; absent: the `[[peers]]` below are the whole view.
+	#[serde(default)]
+	pub chain: Option<ChainConfig>,
+	/// The registry view (the chain's `ditex_segments` answer), this agent included. With a
+	/// `[chain]`, the view to start from until the node first answers (usually none).
 	#[serde(default)]
 	pub peers: Vec<PeerEntry>,
+}
+
+/// `[chain]`: the node the agent reads the registry from.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainConfig {
+	/// JSON-RPC endpoint of a ditex node, `ws://` or `wss://`. Required.
+	pub url: String,
+	/// How often to read the registry, in milliseconds. Default 6000 (a block).
+	#[serde(default = "default_poll")]
+	pub poll_ms: u64,
+}
+
+fn default_poll() -> u64 {
+	6_000
 }
 
 /// `[agent]`.
@@ -251,12 +271,26 @@ impl Config {
 		}
 		self.max_price()?;
 		self.exit_networks()?;
+		if let Some(c) = &self.chain {
+			if !(c.url.starts_with("ws://") || c.url.starts_with("wss://")) {
+				return Err(ConfigError::Invalid(format!(
+					"chain.url {:?} must start with ws:// or wss://",
+					c.url
+				)));
+			}
+			if c.poll_ms == 0 {
+				return Err(ConfigError::Invalid("chain.poll_ms must be positive".into()));
+			}
+		}
 		let public = PublicKey::from(&self.secret()?);
 		let me = self.peers.iter().find(|p| p.id == self.agent.id);
-		let me = me.ok_or(ConfigError::SelfMissing(self.agent.id))?;
-		let hex_key = format!("0x{}", hex::encode(public.as_bytes()));
-		if parse_key(&me.key) != Some(*public.as_bytes()) {
-			return Err(ConfigError::KeyMismatch(self.agent.id, hex_key));
+		if let Some(me) = me {
+			let hex_key = format!("0x{}", hex::encode(public.as_bytes()));
+			if parse_key(&me.key) != Some(*public.as_bytes()) {
+				return Err(ConfigError::KeyMismatch(self.agent.id, hex_key));
+			}
+		} else if self.chain.is_none() {
+			return Err(ConfigError::SelfMissing(self.agent.id));
 		}
 		self.registry().map(|_| ())
 	}
@@ -353,6 +387,19 @@ mod tests {
 		assert!(matches!(
 			Config::parse(&t.replacen("id = 1\n", "id = 7\n", 1)),
 			Err(ConfigError::SelfMissing(7))
+		));
+		// With a chain to learn it from, no [[peers]] entry is needed.
+		let head = &t[..t.find("\n\n").unwrap()];
+		let chain = format!("{head}\n\n[chain]\nurl = \"ws://127.0.0.1:9944\"\n");
+		let c = Config::parse(&chain).unwrap();
+		assert_eq!(
+			c.chain.as_ref().map(|c| (c.url.as_str(), c.poll_ms)),
+			Some(("ws://127.0.0.1:9944", 6000))
+		);
+		assert!(c.peers.is_empty());
+		assert!(matches!(
+			Config::parse(&chain.replace("ws://", "http://")),
+			Err(ConfigError::Invalid(m)) if m.contains("chain.url")
 		));
 		let wrong = format!("[agent]\nid = 1\nsecret_key = \"0x{}\"\n", hex::encode([7u8; 32]));
 		let t2 = t.replacen(&t[..t.find("\n\n").unwrap()], wrong.trim_end(), 1);

@@ -601,7 +601,7 @@ mod tests {
 		let (ra, rb) = (reg(1), reg(2));
 		let cfg = PulseConfig::default();
 		let (mut a, mut b) = (Pulses::new(1, 7, cfg.clone()), Pulses::new(2, 8, cfg));
-		let mut from_b = |b: &mut Pulses, t: u64| {
+		let from_b = |b: &mut Pulses, t: u64| {
 			let mut out = vec![];
 			b.poll_transmit(t, t, &rb, &[1], true, |_, d| out.push(d.to_vec()));
 			out.remove(0)

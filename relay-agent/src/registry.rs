@@ -4,9 +4,10 @@
 //! Next hops are resolved only through this view, never from an address found in a packet,
 //! so a relay cannot be used to reflect or amplify traffic towards an arbitrary host.
 //!
-//! Until the chain client exists the view is loaded from the config file, whose `[[peers]]`
-//! entries have exactly the shape of the chain's `ditex_segments` JSON-RPC answers
-//! ([`PeerEntry`], camelCase fields).
+//! The view comes from the chain's `ditex_segment` / `ditex_group` JSON-RPC answers
+//! ([`PeerEntry`], camelCase fields), which the chain client fetches every block or so and
+//! hands to [`Registry::update`]; without a chain it is loaded once from the config file's
+//! `[[peers]]` entries, which have exactly the same shape.
 
 use std::{collections::HashMap, net::SocketAddr};
 
@@ -69,7 +70,12 @@ fn default_status() -> String {
 impl PeerEntry {
 	/// An active listing for sale at `price_per_gib` in group 1 of `DE-BE`, AS 64512: the
 	/// peer that tests, benchmarks and fuzz targets need.
-	pub fn active(id: SegmentId, endpoint: SocketAddr, key: &PublicKey, price_per_gib: u128) -> Self {
+	pub fn active(
+		id: SegmentId,
+		endpoint: SocketAddr,
+		key: &PublicKey,
+		price_per_gib: u128,
+	) -> Self {
 		PeerEntry {
 			id,
 			operator: None,
@@ -116,6 +122,29 @@ pub enum EntryError {
 	/// The id appears twice.
 	#[error("segment {0} listed twice")]
 	Duplicate(SegmentId),
+	/// This agent's own segment is registered with a key other than its secret's.
+	#[error("segment {0} is this agent's, but registered with another data-plane key")]
+	NotOurKey(SegmentId),
+}
+
+/// What [`Registry::update`] changed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Update {
+	/// Segments new to the view.
+	pub added: Vec<SegmentId>,
+	/// Segments gone from it (deregistered, or no longer in this agent's group).
+	pub removed: Vec<SegmentId>,
+	/// Segments whose listing changed (endpoint, key, price, group, standing…).
+	pub changed: Vec<SegmentId>,
+	/// Entries refused, each on its own; the rest were applied.
+	pub refused: Vec<EntryError>,
+}
+
+impl Update {
+	/// Whether the view changed.
+	pub fn changed_view(&self) -> bool {
+		!(self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty())
+	}
 }
 
 /// A segment router's standing.
@@ -128,7 +157,7 @@ pub enum Status {
 }
 
 /// A validated segment router.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Segment {
 	/// Its id.
 	pub id: SegmentId,
@@ -260,6 +289,58 @@ impl Registry {
 		Ok(r)
 	}
 
+	/// Replace the view with `entries`, the chain's latest answer. Unlike [`Registry::new`] a
+	/// bad entry does not spoil the others: it is refused on its own (and so is a second entry
+	/// for one id, and this agent's own entry if it carries another key), and the rest apply.
+	/// Keys already derived for an unchanged segment are kept.
+	pub fn update(&mut self, entries: &[PeerEntry]) -> Update {
+		let mut u = Update::default();
+		let mut segments = HashMap::with_capacity(entries.len());
+		let mut keys = HashMap::with_capacity(entries.len());
+		let me = self.me;
+		let ours = self.public_key();
+		for e in entries {
+			let s = match Segment::try_from(e) {
+				Ok(s) if segments.contains_key(&s.id) => Err(EntryError::Duplicate(s.id)),
+				Ok(s) if s.id == me && s.key != ours => Err(EntryError::NotOurKey(me)),
+				other => other,
+			};
+			let s = match s {
+				Ok(s) => s,
+				Err(err) => {
+					u.refused.push(err);
+					continue;
+				},
+			};
+			let old = self.segments.get(&s.id);
+			if s.id != me {
+				let kept = old.filter(|o| o.key == s.key).and_then(|_| self.keys.remove(&s.id));
+				match kept.map_or_else(|| PeerKeys::derive(&self.secret, &s.key), Ok) {
+					Ok(k) => {
+						keys.insert(s.id, k);
+					},
+					Err(_) => {
+						u.refused.push(EntryError::Key(s.id));
+						continue;
+					},
+				}
+			}
+			match old {
+				None => u.added.push(s.id),
+				Some(o) if *o != s => u.changed.push(s.id),
+				Some(_) => {},
+			}
+			segments.insert(s.id, s);
+		}
+		u.removed = self.segments.keys().filter(|id| !segments.contains_key(id)).copied().collect();
+		for v in [&mut u.added, &mut u.removed, &mut u.changed] {
+			v.sort_unstable();
+		}
+		self.segments = segments;
+		self.keys = keys;
+		u
+	}
+
 	/// This agent's segment id.
 	pub fn me(&self) -> SegmentId {
 		self.me
@@ -268,6 +349,16 @@ impl Registry {
 	/// This agent's public key.
 	pub fn public_key(&self) -> PublicKey {
 		PublicKey::from(&self.secret)
+	}
+
+	/// Segments in the view, this agent included if listed.
+	pub fn len(&self) -> usize {
+		self.segments.len()
+	}
+
+	/// Whether the view is empty.
+	pub fn is_empty(&self) -> bool {
+		self.segments.is_empty()
 	}
 
 	/// A segment by id.
@@ -299,8 +390,9 @@ impl Registry {
 	}
 
 	/// The active members of this agent's group, this agent excluded, in id order.
+	/// Nobody while this agent itself is not in the view (not yet, or no longer, registered).
 	pub fn group_peers(&self) -> Vec<SegmentId> {
-		let group = self.segments.get(&self.me).and_then(|s| s.group);
+		let Some(group) = self.segments.get(&self.me).map(|s| s.group) else { return Vec::new() };
 		let mut v: Vec<SegmentId> = self
 			.peers()
 			.filter(|s| s.status == Status::Active && (group.is_none() || s.group == group))
@@ -355,6 +447,53 @@ pub(crate) mod tests {
 		assert_eq!(s.status, Status::Quarantined);
 		assert_eq!(s.price_per_gib, None);
 		assert!(!s.relays_at(23));
+	}
+
+	#[test]
+	fn updates_from_the_chain_refuse_bad_entries_one_by_one() {
+		let mut r = Registry::new(1, secret(1), &[entry(1), entry(2)]).unwrap();
+		let mut moved = entry(2);
+		moved.endpoint = "127.0.0.9:4000".into();
+		let mut bad = entry(4);
+		bad.region = "Berlin".into();
+		let mut not_ours = entry(1);
+		not_ours.key = entry(5).key;
+		// Segment 3 joins, 2 moves, 4 is malformed, 3 is listed twice, and the chain says 1
+		// (this agent) has someone else's key: each bad entry is refused on its own.
+		let u = r.update(&[entry(3), moved, bad, entry(3), not_ours]);
+		assert_eq!(u.added, vec![3]);
+		assert_eq!(u.changed, vec![2]);
+		assert_eq!(u.removed, vec![1]);
+		assert_eq!(
+			u.refused,
+			vec![
+				EntryError::Region(4, "Berlin".into()),
+				EntryError::Duplicate(3),
+				EntryError::NotOurKey(1)
+			]
+		);
+		assert!(u.changed_view());
+		assert_eq!(r.endpoint(2).unwrap(), "127.0.0.9:4000".parse().unwrap());
+		assert!(r.keys(2).is_ok() && r.keys(3).is_ok());
+		assert_eq!(r.get(4).map(|s| s.id), None);
+		// The same answer again changes nothing.
+		let again = r.update(&[entry(3), r_entry(&r, 2)]);
+		assert!(!again.changed_view(), "{again:?}");
+		// Quarantined by the chain: still listed, never a hop.
+		let mut q = entry(3);
+		q.status = "quarantined".into();
+		let u = r.update(&[entry(1), q, r_entry(&r, 2)]);
+		assert_eq!((u.added, u.changed), (vec![1], vec![3]));
+		assert_eq!(r.endpoint(3), Err(LookupError::Quarantined(3)));
+		assert_eq!(r.group_peers(), vec![2]);
+	}
+
+	/// The entry a chain would list for the segment `id` as `r` holds it.
+	fn r_entry(r: &Registry, id: SegmentId) -> PeerEntry {
+		let s = r.get(id).unwrap();
+		let mut e = entry(id);
+		e.endpoint = s.endpoint.to_string();
+		e
 	}
 
 	#[test]

@@ -4,6 +4,7 @@
 //! Everything stateful that matters lives in the core; the shell only moves bytes, keeps the
 //! address maps of the ingress and egress modes, and writes the status file.
 
+pub mod chain;
 pub mod status;
 pub mod tun;
 pub mod udp;
@@ -28,9 +29,12 @@ use crate::{
 	config::{Cidr, Config},
 	dataplane::{Action, Dataplane, DropReason, HEADROOM, TAILROOM},
 	pulse::{PulseView, Pulses},
+	registry::Update,
 	routing::{Relay, Router},
 	wire::Inner,
 };
+use chain::ChainEvent;
+use status::ChainStatus;
 use udp::{recv_batch, send_batch, RecvMeta, MAX_DATAGRAM};
 
 /// Most port-forward clients and egress flows kept at once.
@@ -108,6 +112,8 @@ struct Agent {
 	tun: Option<TunState>,
 	/// Datagrams built this round, sent in one batch.
 	out: Vec<(SocketAddr, Vec<u8>)>,
+	/// Following the chain's registry, when there is a `[chain]`.
+	chain: Option<ChainStatus>,
 }
 
 /// Run the agent until Ctrl-C, SIGTERM or `opts.run_for`.
@@ -117,6 +123,19 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	let accounting = Accounting::load(&cfg.agent.state_file)?;
 	let mut dp = Dataplane::new(registry, accounting);
 	dp.check_source = cfg.agent.check_source;
+	let mut dests: BTreeSet<SegmentId> = cfg.routing.destinations.iter().copied().collect();
+	dests.extend(opts.forward.as_ref().map(|f| f.egress));
+	dests.extend(cfg.tun.as_ref().and_then(|t| t.egress));
+	// With a chain, read the registry once before starting, so a node that is up gives the
+	// agent its view at once; one that is not is retried every poll.
+	let mut chain_status = None;
+	let mut first_view = None;
+	let mut rpc = None;
+	if let Some(c) = &cfg.chain {
+		let extra: Vec<SegmentId> = dests.iter().copied().collect();
+		first_view = Some(chain::poll_once(&c.url, &mut rpc, me, &extra).await);
+		chain_status = Some(ChainStatus { url: c.url.clone(), ..Default::default() });
+	}
 	let sock = UdpSocket::bind(cfg.agent.listen)
 		.await
 		.with_context(|| format!("binding {}", cfg.agent.listen))?;
@@ -125,13 +144,14 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	let pulses = Pulses::new(me, boot_id, cfg.pulse());
 	let router = Router::new(me, cfg.prefs()?);
 	let peers = dp.registry.group_peers();
-	let mut dests: BTreeSet<SegmentId> = cfg.routing.destinations.iter().copied().collect();
 	let local = match &opts.forward {
 		Some(spec) => {
-			dp.registry
-				.endpoint(spec.egress)
-				.map_err(|e| anyhow::anyhow!("egress {} does not resolve: {e:?}", spec.egress))?;
-			dests.insert(spec.egress);
+			// Without a chain the registry never changes: an egress it lacks is a mistake.
+			if cfg.chain.is_none() {
+				dp.registry.endpoint(spec.egress).map_err(|e| {
+					anyhow::anyhow!("egress {} does not resolve: {e:?}", spec.egress)
+				})?;
+			}
 			let sock = UdpSocket::bind(spec.local)
 				.await
 				.with_context(|| format!("binding {}", spec.local))?;
@@ -147,9 +167,6 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	let tun = match &cfg.tun {
 		Some(t) => {
 			let dev = tun::Tun::open(&t.name).with_context(|| format!("opening TUN {}", t.name))?;
-			if let Some(e) = t.egress {
-				dests.insert(e);
-			}
 			Some(TunState {
 				dev,
 				egress: t.egress,
@@ -160,6 +177,11 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		None => None,
 	};
 	let (exit_tx, mut exit_rx) = mpsc::channel(1024);
+	let (chain_tx, mut chain_rx) = mpsc::channel(4);
+	let chain_task = cfg
+		.chain
+		.clone()
+		.map(|c| chain::spawn(c, me, dests.iter().copied().collect(), rpc.take(), chain_tx));
 	tracing::info!(
 		id = me,
 		listen = %sock.local_addr()?,
@@ -184,7 +206,11 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		exit_tx,
 		tun,
 		out: Vec::new(),
+		chain: chain_status,
 	};
+	if let Some(ev) = first_view {
+		agent.on_chain(ev);
+	}
 	let mut rx_bufs = vec![vec![0u8; MAX_DATAGRAM]; batch];
 	let mut meta = vec![RecvMeta::default(); batch];
 	let mut local_buf = vec![0u8; MAX_DATAGRAM + HEADROOM + TAILROOM];
@@ -218,6 +244,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 				agent.on_local(&mut local_buf).await;
 			},
 			Some(reply) = exit_rx.recv() => agent.on_exit_reply(reply).await,
+			Some(ev) = chain_rx.recv() => agent.on_chain(ev),
 			r = async {
 				match &agent.tun {
 					Some(t) => t.dev.readable().await,
@@ -231,6 +258,9 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 			_ = tokio::signal::ctrl_c() => break,
 			_ = term.recv() => break,
 		}
+	}
+	if let Some(t) = chain_task {
+		t.abort();
 	}
 	agent.shutdown();
 	Ok(())
@@ -356,15 +386,51 @@ impl Agent {
 		self.write_status(now);
 	}
 
+	/// Apply what a poll of the chain found. A failed poll keeps the view as it was.
+	fn on_chain(&mut self, ev: ChainEvent) {
+		let Some(st) = self.chain.as_mut() else { return };
+		let entries = match ev {
+			ChainEvent::Registry(entries) => entries,
+			ChainEvent::Failed(why) => {
+				st.failures += 1;
+				tracing::warn!(url = %st.url, error = %why, failures = st.failures, "reading the registry from the chain failed; keeping the last view");
+				st.last_error = Some(why);
+				return;
+			},
+		};
+		st.syncs += 1;
+		st.last_sync_us = Some(wall_us());
+		let me = self.dp.registry.me();
+		let u: Update = self.dp.registry.update(&entries);
+		for e in &u.refused {
+			tracing::warn!(error = %e, "registry entry from the chain refused");
+		}
+		st.refused += u.refused.len() as u64;
+		if self.dp.registry.get(me).is_none() {
+			tracing::warn!(
+				id = me,
+				"this agent's segment is not active on the chain: pulsing nobody"
+			);
+		}
+		if u.changed_view() {
+			self.peers = self.dp.registry.group_peers();
+			tracing::info!(
+				added = ?u.added,
+				removed = ?u.removed,
+				changed = ?u.changed,
+				pulse_peers = ?self.peers,
+				"registry updated from the chain"
+			);
+		}
+	}
+
 	fn write_status(&self, now: u64) {
-		let s = status::Status::collect(
-			&self.dp,
-			&self.pulses,
-			&self.router,
-			now,
-			self.started_us,
-			self.exits.len(),
-		);
+		let s = status::Status {
+			exit_flows: self.exits.len(),
+			pulse_peers: self.peers.clone(),
+			chain: self.chain.clone(),
+			..status::Status::collect(&self.dp, &self.pulses, &self.router, now, self.started_us)
+		};
 		if let Err(e) = s.write(&self.cfg.agent.status_file) {
 			tracing::warn!(error = %e, file = %self.cfg.agent.status_file.display(), "writing status failed");
 		}

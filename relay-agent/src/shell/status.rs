@@ -57,6 +57,23 @@ pub struct PeerBytes {
 	pub bytes_out: u64,
 }
 
+/// How following the chain's registry goes.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ChainStatus {
+	/// The node followed.
+	pub url: String,
+	/// Polls answered.
+	pub syncs: u64,
+	/// Polls failed (node unreachable, slow or answering badly).
+	pub failures: u64,
+	/// Registry entries refused (malformed, duplicated, or this agent's own with another key).
+	pub refused: u64,
+	/// Wall-clock µs of the latest answered poll.
+	pub last_sync_us: Option<u64>,
+	/// Why the latest failed poll failed.
+	pub last_error: Option<String>,
+}
+
 /// The whole status.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Status {
@@ -95,17 +112,26 @@ pub struct Status {
 	pub flows: usize,
 	/// Port-forward exit mappings.
 	pub exit_flows: usize,
+	/// The group peers this agent pulses.
+	#[serde(default)]
+	pub pulse_peers: Vec<u32>,
+	/// Segments in the registry view, this agent included if listed.
+	#[serde(default)]
+	pub segments: usize,
+	/// The chain followed, if any.
+	#[serde(default)]
+	pub chain: Option<ChainStatus>,
 }
 
 impl Status {
-	/// Gather the status of the core.
+	/// Gather the status of the core; the shell's own parts (exit mappings, pulse peers, the
+	/// chain) are left empty for it to fill in.
 	pub fn collect(
 		dp: &Dataplane,
 		pulses: &Pulses,
 		router: &Router,
 		now_us: u64,
 		started_us: u64,
-		exit_flows: usize,
 	) -> Status {
 		let links = pulses.links(now_us);
 		let mut skewed: Vec<u32> =
@@ -154,7 +180,10 @@ impl Status {
 				.map(|(p, c)| PeerBytes { peer: *p, bytes_in: c.bytes_in, bytes_out: c.bytes_out })
 				.collect(),
 			flows: dp.flow_count(),
-			exit_flows,
+			exit_flows: 0,
+			pulse_peers: Vec::new(),
+			segments: dp.registry.len(),
+			chain: None,
 		}
 	}
 
@@ -201,6 +230,9 @@ mod tests {
 			peers: vec![],
 			flows: 0,
 			exit_flows: 0,
+			pulse_peers: vec![2],
+			segments: 2,
+			chain: None,
 		};
 		let mut v = serde_json::to_value(&s).unwrap();
 		let back: Status = serde_json::from_value(v.clone()).unwrap();

@@ -1,0 +1,130 @@
+//! The chain client: follows the registry on a ditex node through its `ditex_*` JSON-RPC
+//! methods, in a task of its own, so a slow or absent node never stalls the data plane.
+//!
+//! Each poll reads this agent's own listing (`ditex_segment`), the members of its group
+//! (`ditex_group`: the peers it pulses and the relays its detours use) and any segment it
+//! routes to from outside the group, and hands the answer to the agent loop, which applies it
+//! with [`Registry::update`](crate::registry::Registry::update). A node that cannot be reached
+//! or answers badly is reported the same way, to be logged and counted there; the agent keeps
+//! its last view, and the next poll connects afresh.
+
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use ditex_primitives::registry::SegmentId;
+use serde::Deserialize;
+use subxt::rpcs::{rpc_params, RpcClient};
+use tokio::{sync::mpsc, task::JoinHandle};
+
+use crate::{config::ChainConfig, registry::PeerEntry};
+
+/// Longest a poll may take, connection included, whatever the poll interval.
+const POLL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What one poll found.
+#[derive(Debug)]
+pub enum ChainEvent {
+	/// The registry as the node sees it now.
+	Registry(Vec<PeerEntry>),
+	/// The poll failed; why.
+	Failed(String),
+}
+
+/// A group as `ditex_group` answers it; only its members matter here.
+#[derive(Deserialize)]
+struct GroupAnswer {
+	members: Vec<PeerEntry>,
+}
+
+/// Read the registry view of segment `me` from the node behind `rpc`: its own listing, its
+/// group's members, and the segments in `extra` not among them. An agent whose segment is not
+/// (or no longer) registered gets an empty view.
+pub async fn fetch(
+	rpc: &RpcClient,
+	me: SegmentId,
+	extra: &[SegmentId],
+) -> anyhow::Result<Vec<PeerEntry>> {
+	let segment = |id: SegmentId| async move {
+		rpc.request::<Option<PeerEntry>>("ditex_segment", rpc_params![id])
+			.await
+			.with_context(|| format!("ditex_segment({id})"))
+	};
+	let Some(mine) = segment(me).await? else { return Ok(Vec::new()) };
+	let mut view = match mine.group {
+		Some(g) => {
+			let group: Option<GroupAnswer> = rpc
+				.request("ditex_group", rpc_params![g])
+				.await
+				.with_context(|| format!("ditex_group({g})"))?;
+			group.ok_or_else(|| anyhow!("group {g} of segment {me} is not on the chain"))?.members
+		},
+		None => Vec::new(),
+	};
+	if !view.iter().any(|e| e.id == me) {
+		view.push(mine);
+	}
+	for id in extra {
+		if !view.iter().any(|e| e.id == *id) {
+			view.extend(segment(*id).await?);
+		}
+	}
+	Ok(view)
+}
+
+/// One poll: connect if need be, then read. A failure drops the connection.
+async fn poll(
+	url: &str,
+	rpc: &mut Option<RpcClient>,
+	me: SegmentId,
+	extra: &[SegmentId],
+) -> anyhow::Result<Vec<PeerEntry>> {
+	let client = match rpc.take() {
+		Some(c) => c,
+		None => RpcClient::from_insecure_url(url)
+			.await
+			.with_context(|| format!("connecting to {url}"))?,
+	};
+	let view = fetch(&client, me, extra).await?;
+	*rpc = Some(client);
+	Ok(view)
+}
+
+/// Poll once, within [`POLL_TIMEOUT`].
+pub async fn poll_once(
+	url: &str,
+	rpc: &mut Option<RpcClient>,
+	me: SegmentId,
+	extra: &[SegmentId],
+) -> ChainEvent {
+	match tokio::time::timeout(POLL_TIMEOUT, poll(url, rpc, me, extra)).await {
+		Ok(Ok(view)) => ChainEvent::Registry(view),
+		Ok(Err(e)) => ChainEvent::Failed(format!("{e:#}")),
+		Err(_) => {
+			*rpc = None;
+			ChainEvent::Failed(format!("{url} did not answer within {POLL_TIMEOUT:?}"))
+		},
+	}
+}
+
+/// Poll the node every `cfg.poll_ms`, the first time after one interval, and send what each
+/// poll found to `tx`, until the receiver is gone.
+pub fn spawn(
+	cfg: ChainConfig,
+	me: SegmentId,
+	extra: Vec<SegmentId>,
+	mut rpc: Option<RpcClient>,
+	tx: mpsc::Sender<ChainEvent>,
+) -> JoinHandle<()> {
+	tokio::spawn(async move {
+		let period = Duration::from_millis(cfg.poll_ms);
+		let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+		tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+		loop {
+			tick.tick().await;
+			let ev = poll_once(&cfg.url, &mut rpc, me, &extra).await;
+			if tx.send(ev).await.is_err() {
+				return;
+			}
+		}
+	})
+}
