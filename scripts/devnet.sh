@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start a local ditex network on loopback: four validators (Alice, Bob, Charlie, Dave) of the
-# `local` chain, each with its own base path and ports, and four relay agents (segments 1-4)
-# that pulse each other and measure their group. Ctrl-C stops everything it started.
+# `local` chain, each with its own base path and ports, and four relay agents whose routers
+# Alice, Bob, Charlie and Dave register on the chain; the agents read the registry from the
+# chain, find each other in their group, pulse and measure. Ctrl-C stops everything it started.
 #
 #   scripts/devnet.sh           fresh chain (old devnet state is removed)
 #   scripts/devnet.sh --keep    keep the chain state of the previous run
@@ -21,6 +22,7 @@ if [ -z "${DITEX_NODE:-}" ]; then
 	DITEX_NODE="$CARGO_TARGET_DIR/debug/ditex-node"
 fi
 DITEX_RELAY="${DITEX_RELAY:-$(dirname "$DITEX_NODE")/ditex-relay}"
+DITEX_CTL="${DITEX_CTL:-$(dirname "$DITEX_NODE")/ditex-ctl}"
 
 [ $keep = 1 ] || rm -rf "$dir"
 mkdir -p "$dir"
@@ -57,43 +59,56 @@ for i in "${!names[@]}"; do
 		"$name" "$rpc" "$prom" "$dir/$name.log"
 done
 
-# Relay agents: one group of four on loopback. Until the chain client lands they learn each
-# other from their config, written in the shape of the chain's ditex_segments answers.
+# Relay agents: one group of four on loopback, listed on the chain by the four dev accounts
+# (each pays its router's deposit). With --keep, the routers of the previous run are reused.
 relays=4
+operators=(//Alice //Bob //Charlie //Dave)
+url=ws://127.0.0.1:9944
+for _ in $(seq 1 60); do
+	"$DITEX_CTL" --url "$url" masternode validators >/dev/null 2>&1 && break
+	sleep 1
+done
+echo "devnet: registering ${relays} segment routers (each waits for finality)"
+regs=()
+ids=()
 for r in $(seq 1 $relays); do
+	[ $keep = 1 ] && [ -s "$dir/relay$r.id" ] && continue
 	"$DITEX_RELAY" keygen >"$dir/relay$r.key"
+	key=$(sed -n 's/^key = "\(.*\)"$/\1/p' "$dir/relay$r.key")
+	"$DITEX_CTL" --url "$url" segment register --suri "${operators[$((r - 1))]}" \
+		--endpoint "127.0.0.1:$((51820 + r))" --key "$key" --region DE-BE --asn 64512 \
+		--price 1000000 >"$dir/relay$r.register" 2>&1 &
+	regs+=($!)
+done
+for p in "${regs[@]}"; do wait "$p" || true; done
+for r in $(seq 1 $relays); do
+	if [ ! -s "$dir/relay$r.id" ]; then
+		id=$(sed -n 's/^segment \([0-9]*\) registered.*/\1/p' "$dir/relay$r.register")
+		[ -n "$id" ] || { echo "devnet: registering relay$r failed:"; cat "$dir/relay$r.register"; exit 1; }
+		echo "$id" >"$dir/relay$r.id"
+	fi
+	ids[r]=$(cat "$dir/relay$r.id")
 done
 for r in $(seq 1 $relays); do
 	cfg="$dir/relay$r.toml"
 	{
 		echo "[agent]"
-		echo "id = $r"
+		echo "id = ${ids[r]}"
 		grep '^secret_key' "$dir/relay$r.key"
 		echo "listen = \"127.0.0.1:$((51820 + r))\""
 		echo "status_file = \"$dir/relay$r.status.json\""
 		echo "state_file = \"$dir/relay$r.accounting.json\""
 		echo "[routing]"
-		others=$(for p in $(seq 1 $relays); do [ "$p" = "$r" ] || printf '%s,' "$p"; done)
+		others=$(for p in $(seq 1 $relays); do [ "$p" = "$r" ] || printf '%s,' "${ids[p]}"; done)
 		echo "destinations = [${others%,}]"
-		for p in $(seq 1 $relays); do
-			echo "[[peers]]"
-			echo "id = $p"
-			echo "endpoint = \"127.0.0.1:$((51820 + p))\""
-			grep '^key' "$dir/relay$p.key"
-			echo "region = \"DE-BE\""
-			echo "asn = 64512"
-			echo "pricePerGib = \"1000000\""
-			echo "capacityMbps = 1000"
-			echo "group = 0"
-			echo "status = \"active\""
-			echo "strikes = 0"
-		done
+		echo "[chain]"
+		echo "url = \"$url\""
 	} >"$cfg"
 	"$DITEX_RELAY" run --config "$cfg" >"$dir/relay$r.log" 2>&1 &
 	pids+=($!)
 	names+=("relay$r")
-	printf 'devnet: relay%-4s udp 127.0.0.1:%s  status: %s status --config %s\n' \
-		"$r" "$((51820 + r))" "$DITEX_RELAY" "$cfg"
+	printf 'devnet: relay%-4s segment %s  udp 127.0.0.1:%s  status: %s status --config %s\n' \
+		"$r" "${ids[r]}" "$((51820 + r))" "$DITEX_RELAY" "$cfg"
 done
 
 echo "devnet: Polkadot.js apps: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A9944#/explorer"
@@ -106,5 +121,5 @@ while sleep 6; do
 	done
 	line=$(grep -h "Idle\|Syncing" "$dir/alice.log" | tail -n 1 || true)
 	[ -n "$line" ] && echo "devnet: alice: ${line#*💤 }"
-	"$DITEX_RELAY" status --config "$dir/relay1.toml" 2>/dev/null | sed 's/^/devnet: relay1: /' | head -n 14 || true
+	"$DITEX_RELAY" status --config "$dir/relay1.toml" 2>/dev/null | sed 's/^/devnet: relay1: /' | head -n 16 || true
 done

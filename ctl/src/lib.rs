@@ -3,7 +3,7 @@
 //! What an operator does on the ditex chain from a shell, as a library the command line and the
 //! end-to-end tests share: connect to a node, submit signed extrinsics and wait until they are
 //! finalized, the master-node flow (session keys from the node itself, bond, leave,
-//! withdraw) and settling a channel.
+//! withdraw), listing segment routers and settling a channel.
 //!
 //! Calls go through the node's metadata (pallet and call indices, argument types), so there is
 //! no generated code to keep in step with the runtime.
@@ -11,6 +11,7 @@
 use anyhow::{anyhow, Context, Result};
 use subxt::{
 	client::OnlineClientAtBlock,
+	extrinsics::ExtrinsicEvents,
 	rpcs::{rpc_params, RpcClient},
 	transactions::Payload,
 	OnlineClient, PolkadotConfig,
@@ -18,6 +19,7 @@ use subxt::{
 use subxt_signer::sr25519::Keypair;
 
 pub mod masternode;
+pub mod segment;
 pub mod settlement;
 
 /// The chain's client configuration: the Polkadot defaults fit (sr25519 multi-signatures,
@@ -45,15 +47,24 @@ impl Chain {
 	}
 
 	/// Sign `payload` with `signer`, submit it and wait until it is finalized. Returns the
-	/// names (`Pallet.Event`) of the events it emitted, or the dispatch error by name.
-	pub async fn submit(&self, payload: &impl Payload, signer: &Keypair) -> Result<Vec<String>> {
+	/// events it emitted, or the dispatch error by name.
+	pub async fn submit_for_events(
+		&self,
+		payload: &impl Payload,
+		signer: &Keypair,
+	) -> Result<ExtrinsicEvents<PolkadotConfig>> {
 		let at = self.api.at_current_block().await?;
-		let events = at
+		Ok(at
 			.transactions()
 			.sign_and_submit_then_watch_default(payload, signer)
 			.await?
 			.wait_for_finalized_success()
-			.await?;
+			.await?)
+	}
+
+	/// [`Self::submit_for_events`], with the events by name (`Pallet.Event`).
+	pub async fn submit(&self, payload: &impl Payload, signer: &Keypair) -> Result<Vec<String>> {
+		let events = self.submit_for_events(payload, signer).await?;
 		let mut names = Vec::new();
 		for ev in events.iter() {
 			let ev = ev?;

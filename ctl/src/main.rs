@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use ditex_ctl::{masternode, settlement, signer, Chain};
+use ditex_ctl::{masternode, segment, settlement, signer, Chain};
 use subxt::utils::AccountId32;
 
 #[derive(Parser)]
@@ -20,6 +20,9 @@ enum Command {
 	/// Master nodes (validators).
 	#[command(subcommand)]
 	Masternode(Masternode),
+	/// Segment routers (the relay agents' listings).
+	#[command(subcommand)]
+	Segment(Segment),
 	/// Pay a channel's relays what their tickets so far make payable (free when it pays
 	/// someone; channels are settled when they end anyway).
 	Settle {
@@ -29,6 +32,35 @@ enum Command {
 		/// The channel.
 		#[arg(long)]
 		channel: u64,
+	},
+}
+
+#[derive(Subcommand)]
+enum Segment {
+	/// List a relay agent's router; prints its segment id (the agent's `agent.id`).
+	Register {
+		/// The operator's account (secret URI), which pays the deposit.
+		#[arg(long)]
+		suri: String,
+		/// The agent's data-plane `ip:port` (its `agent.listen`, as reachable from outside).
+		#[arg(long)]
+		endpoint: std::net::SocketAddr,
+		/// The agent's public key, `0x` + 64 hex digits (`key` from `ditex-relay keygen`).
+		#[arg(long)]
+		key: String,
+		/// Where it is: ISO 3166-2 region, such as `DE-BE`.
+		#[arg(long)]
+		region: String,
+		/// Its autonomous system number.
+		#[arg(long)]
+		asn: u32,
+		/// Price per GiB relayed, in plancks; left out: not for sale (measures, relays for
+		/// nobody).
+		#[arg(long)]
+		price: Option<u128>,
+		/// Capacity offered, Mbit/s.
+		#[arg(long, default_value_t = 1000)]
+		capacity: u32,
 	},
 }
 
@@ -80,6 +112,27 @@ async fn main() -> Result<()> {
 		},
 		Command::Masternode(Masternode::Withdraw { suri }) => {
 			masternode::withdraw(&chain, &signer(&suri)?).await?
+		},
+		Command::Segment(Segment::Register {
+			suri,
+			endpoint,
+			key,
+			region,
+			asn,
+			price,
+			capacity,
+		}) => {
+			let spec = segment::spec(
+				endpoint,
+				segment::parse_key(&key)?,
+				segment::parse_region(&region)?,
+				asn,
+				price,
+				capacity,
+			);
+			let (id, group) = segment::register(&chain, &signer(&suri)?, &spec).await?;
+			println!("segment {id} registered in group {group}");
+			return Ok(());
 		},
 		Command::Settle { suri, channel } => {
 			settlement::settle(&chain, &signer(&suri)?, channel).await?

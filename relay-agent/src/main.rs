@@ -130,6 +130,16 @@ fn print_status(s: &Status) {
 		"pulses sent {} ({} B)  received {} ({} B)",
 		s.pulses_sent, s.pulse_bytes_sent, s.pulses_received, s.pulse_bytes_received
 	);
+	println!("registry: {} segments, pulsing {:?}", s.segments, s.pulse_peers);
+	if let Some(c) = &s.chain {
+		println!(
+			"chain {}: {} polls answered, {} failed, {} entries refused",
+			c.url, c.syncs, c.failures, c.refused
+		);
+		if let Some(e) = &c.last_error {
+			println!("chain: last failure: {e}");
+		}
+	}
 	if s.drops.is_empty() {
 		println!("drops: none");
 	} else {

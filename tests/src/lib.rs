@@ -388,34 +388,3 @@ pub async fn transfer(
 	let events = in_block.wait_for_success().await?;
 	Ok((in_block.block_hash(), events))
 }
-
-/// Register the segment router `spec` for `operator` and wait until it is finalized; returns
-/// its id, read back through `DitexApi_segments` (the newest of the operator's listings in
-/// the region).
-pub async fn register_segment(
-	node: &Node,
-	chain: &ditex_ctl::Chain,
-	operator: &subxt_signer::sr25519::Keypair,
-	spec: &ditex_primitives::registry::SegmentSpec<u128>,
-) -> Result<ditex_primitives::registry::SegmentId> {
-	use codec::Encode;
-	let events = chain.submit_encoded("Ditex", "register", &spec.encode(), operator).await?;
-	if !events.iter().any(|e| e == "Ditex.SegmentRegistered") {
-		bail!("registering a segment emitted {events:?}");
-	}
-	let mut listed: Vec<
-		ditex_primitives::registry::SegmentView<subxt::utils::AccountId32, u128, u32>,
-	> = node
-		.state_call(
-			"DitexApi_segments",
-			(Some(spec.region.clone()), Option::<u32>::None, 1000u32),
-			None,
-		)
-		.await?;
-	listed.retain(|v| v.operator == Some(operator.public_key().to_account_id()));
-	listed
-		.iter()
-		.map(|v| v.id)
-		.max()
-		.ok_or_else(|| anyhow!("the operator's segment is not listed after registering"))
-}

@@ -12,13 +12,11 @@ use std::{
 };
 
 use anyhow::{anyhow, bail, Context, Result};
-use ditex_ctl::Chain;
-use ditex_e2e::{register_segment, relay_binary, Node, NodeConfig};
-use ditex_primitives::registry::{
-	DataPlaneKey, Endpoint, IpAddress, Region, SegmentId, SegmentSpec, Windows,
-};
+use ditex_ctl::{segment, Chain};
+use ditex_e2e::{relay_binary, Node, NodeConfig};
+use ditex_primitives::registry::{SegmentId, SegmentSpec};
 use serde_json::Value;
-use subxt_signer::sr25519::dev;
+use subxt_signer::sr25519::{dev, Keypair};
 
 /// A key pair from `ditex-relay keygen`: (secret, public), both `0x`-hex.
 fn keygen() -> Result<(String, String)> {
@@ -38,19 +36,20 @@ fn free_udp_port() -> u16 {
 	UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr()).map(|a| a.port()).unwrap()
 }
 
+/// The listing of an agent at `127.0.0.1:port` with public key `public`, as
+/// `ditex-ctl segment register` builds it.
 fn spec(port: u16, public: &str) -> Result<SegmentSpec<u128>> {
-	let mut key = [0u8; 32];
-	hex::decode_to_slice(public.trim_start_matches("0x"), &mut key)?;
-	Ok(SegmentSpec {
-		endpoint: Endpoint { ip: IpAddress::V4([127, 0, 0, 1]), port },
-		key: DataPlaneKey(key),
-		region: Region::new(*b"DE", b"BE").expect("short"),
-		asn: 3320,
-		price_per_gib: Some(1_000_000_000),
-		capacity_mbps: 1_000,
-		windows: Windows::default(),
-		anonymous: false,
-	})
+	let endpoint = ([127, 0, 0, 1], port).into();
+	let region = segment::parse_region("DE-BE")?;
+	Ok(segment::spec(endpoint, segment::parse_key(public)?, region, 3320, Some(1_000_000), 1000))
+}
+
+async fn register(
+	chain: &Chain,
+	operator: &Keypair,
+	spec: &SegmentSpec<u128>,
+) -> Result<SegmentId> {
+	Ok(segment::register(chain, operator, spec).await?.0)
 }
 
 /// A running `ditex-relay`; killed when dropped.
@@ -153,8 +152,8 @@ async fn agents_follow_the_registry_on_the_chain() -> Result<()> {
 	// Bob and Charlie register the routers their agents run, with the agents' own keys.
 	let keys = [keygen()?, keygen()?, keygen()?];
 	let ports = [free_udp_port(), free_udp_port(), free_udp_port()];
-	let a = register_segment(&node, &chain, &dev::bob(), &spec(ports[0], &keys[0].1)?).await?;
-	let b = register_segment(&node, &chain, &dev::charlie(), &spec(ports[1], &keys[1].1)?).await?;
+	let a = register(&chain, &dev::bob(), &spec(ports[0], &keys[0].1)?).await?;
+	let b = register(&chain, &dev::charlie(), &spec(ports[1], &keys[1].1)?).await?;
 	let agent_a = Agent::start(dir.path(), a, &keys[0].0, ports[0], &url)?;
 	let agent_b = Agent::start(dir.path(), b, &keys[1].0, ports[1], &url)?;
 	let both = [&agent_a, &agent_b];
@@ -174,7 +173,7 @@ async fn agents_follow_the_registry_on_the_chain() -> Result<()> {
 
 	// Dave registers a third router while they run, with the third key; its agent runs with
 	// another secret: the operator pasted the wrong key.
-	let c = register_segment(&node, &chain, &dev::dave(), &spec(ports[2], &keys[2].1)?).await?;
+	let c = register(&chain, &dev::dave(), &spec(ports[2], &keys[2].1)?).await?;
 	until(
 		"the new segment joins the running agents' group",
 		Duration::from_secs(15),

@@ -6,8 +6,8 @@
 
 use anyhow::{anyhow, ensure, Result};
 use codec::Encode;
-use ditex_ctl::{settlement, Chain};
-use ditex_e2e::{account, register_segment, Node, NodeConfig};
+use ditex_ctl::{segment, settlement, Chain};
+use ditex_e2e::{account, Node, NodeConfig};
 use ditex_primitives::{
 	registry::{
 		DataPlaneKey, Endpoint, IpAddress, Region, SegmentId, SegmentSpec, SegmentView, Windows,
@@ -45,8 +45,8 @@ async fn free(node: &Node, chain: &Chain, who: &Keypair) -> Result<u128> {
 }
 
 /// Register segment router `n` for `operator`; returns its id.
-async fn register(node: &Node, chain: &Chain, operator: &Keypair, n: u8) -> Result<SegmentId> {
-	register_segment(node, chain, operator, &spec(n)).await
+async fn register(chain: &Chain, operator: &Keypair, n: u8) -> Result<SegmentId> {
+	Ok(segment::register(chain, operator, &spec(n)).await?.0)
 }
 
 /// A hop's ticket for `epoch` reporting one channel.
@@ -74,8 +74,8 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 	let chain = Chain::connect(&node.ws_url()).await?;
 	let (alice, bob, charlie, dave) = (dev::alice(), dev::bob(), dev::charlie(), dev::dave());
 
-	let a = register(&node, &chain, &bob, 1).await?;
-	let b = register(&node, &chain, &charlie, 2).await?;
+	let a = register(&chain, &bob, 1).await?;
+	let b = register(&chain, &charlie, 2).await?;
 	let consumer = ed25519::Pair::from_seed(&[7; 32]);
 	let path = Path::try_from(vec![a, b]).expect("two hops");
 	let open = (
