@@ -29,7 +29,6 @@ use crate::{
 	config::{Cidr, Config},
 	dataplane::{Action, Dataplane, DropReason, HEADROOM, TAILROOM},
 	pulse::{PulseView, Pulses},
-	registry::Update,
 	routing::{Relay, Router},
 	wire::Inner,
 };
@@ -393,7 +392,11 @@ impl Agent {
 			ChainEvent::Registry(entries) => entries,
 			ChainEvent::Failed(why) => {
 				st.failures += 1;
-				tracing::warn!(url = %st.url, error = %why, failures = st.failures, "reading the registry from the chain failed; keeping the last view");
+				// A node down for hours fails every poll: log the 1st, 2nd, 4th, 8th... failure;
+				// the status counts them all.
+				if st.failures.is_power_of_two() {
+					tracing::warn!(url = %st.url, error = %why, failures = st.failures, "reading the registry from the chain failed; keeping the last view");
+				}
 				st.last_error = Some(why);
 				return;
 			},
@@ -401,15 +404,15 @@ impl Agent {
 		st.syncs += 1;
 		st.last_sync_us = Some(wall_us());
 		let me = self.dp.registry.me();
-		let u: Update = self.dp.registry.update(&entries);
+		let u = self.dp.registry.update(&entries);
 		for e in &u.refused {
 			tracing::warn!(error = %e, "registry entry from the chain refused");
 		}
 		st.refused += u.refused.len() as u64;
-		if self.dp.registry.get(me).is_none() {
+		if self.dp.registry.get(me).is_none() && (u.changed_view() || st.syncs == 1) {
 			tracing::warn!(
 				id = me,
-				"this agent's segment is not active on the chain: pulsing nobody"
+				"this agent's segment is not on the chain, or its listing was refused: pulsing nobody"
 			);
 		}
 		if u.changed_view() {
