@@ -92,11 +92,16 @@ pub struct LinkMetrics {
 #[derive(Clone, Debug, Default)]
 struct Baseline {
 	buckets: VecDeque<(u64, i64)>,
+	/// The bucket the first sample fell in, if it fell after that bucket's start.
+	partial: Option<u64>,
 }
 
 impl Baseline {
 	fn add(&mut self, now_us: u64, v: i64, cfg: &PulseConfig) {
 		let idx = now_us / cfg.bucket_us.max(1);
+		if self.buckets.is_empty() && !now_us.is_multiple_of(cfg.bucket_us.max(1)) {
+			self.partial = Some(idx);
+		}
 		match self.buckets.back_mut() {
 			Some((i, m)) if *i == idx => *m = (*m).min(v),
 			_ => self.buckets.push_back((idx, v)),
@@ -110,13 +115,22 @@ impl Baseline {
 		self.buckets.iter().map(|(_, m)| *m).min()
 	}
 
-	/// Whether every full window of buckets moved the same way, by at least the threshold.
+	/// Whether every complete bucket of a full window moved the same way, by at least the
+	/// threshold.
 	fn skewed(&self, cfg: &PulseConfig) -> bool {
-		if self.buckets.len() < cfg.buckets || cfg.buckets < 3 {
+		// The last bucket is still filling, and the first one may have started late: a
+		// minimum over part of a bucket reads high, and an agent started beside busy
+		// processes sees its first minutes slow, which would pass for a falling clock.
+		let v: Vec<i64> = self
+			.buckets
+			.iter()
+			.take(self.buckets.len().saturating_sub(1))
+			.filter(|(i, _)| Some(*i) != self.partial)
+			.map(|b| b.1)
+			.collect();
+		if v.len() + 1 < cfg.buckets || cfg.buckets < 3 {
 			return false;
 		}
-		// The last bucket is still filling; judge the complete ones.
-		let v: Vec<i64> = self.buckets.iter().take(self.buckets.len() - 1).map(|b| b.1).collect();
 		let up = v.windows(2).all(|w| w[1] > w[0]);
 		let down = v.windows(2).all(|w| w[1] < w[0]);
 		let change = (v[v.len() - 1] - v[0]).abs();
@@ -702,5 +716,30 @@ mod tests {
 			}
 			assert_eq!(b.skewed(1), expect, "drift {drift_ppm} ppm");
 		}
+	}
+
+	#[test]
+	fn a_slow_start_is_not_skew() {
+		let (ra, rb) = (reg(1), reg(2));
+		let cfg = PulseConfig::default();
+		let (mut a, mut b) = (Pulses::new(1, 7, cfg.clone()), Pulses::new(2, 8, cfg.clone()));
+		// The agent starts 7 s into a bucket beside busy processes: its first few pulses are
+		// 3 ms slow. After that the link is steady but for noise, whose minima happen to fall
+		// a little (40 µs a bucket); the clocks do not drift.
+		let mut flagged = vec![];
+		for k in 0..100u64 {
+			let t = 7_000_000 + k * 1_000_000;
+			let bucket = t / cfg.bucket_us;
+			let extra = if k < 3 { 3_000 } else { 200u64.saturating_sub(40 * bucket) };
+			let mut out = vec![];
+			a.poll_transmit(t, t, &ra, &[2], true, |_, d| out.push(d.to_vec()));
+			for d in out {
+				b.handle_pulse(t + 1_000 + extra + (k % 3) * 50, addr(1), &d, &rb, true).unwrap();
+			}
+			if b.skewed(1) {
+				flagged.push(k);
+			}
+		}
+		assert_eq!(flagged, Vec::<u64>::new());
 	}
 }
