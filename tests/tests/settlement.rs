@@ -9,10 +9,7 @@ use codec::Encode;
 use ditex_ctl::{segment, settlement, Chain};
 use ditex_e2e::{account, Node, NodeConfig};
 use ditex_primitives::{
-	registry::{
-		DataPlaneKey, Endpoint, IpAddress, Region, SegmentId, SegmentSpec, SegmentView, Windows,
-		GIB,
-	},
+	registry::{DataPlaneKey, SegmentId, SegmentSpec, SegmentView, GIB},
 	settlement::{ChannelId, ChannelUsage, Path, Receipt, ReceiptKey, SignedReceipt, Ticket},
 };
 use pallet_tickets::RelayView;
@@ -25,17 +22,12 @@ const DTX: u128 = 1_000_000_000_000;
 const PRICE: u128 = DTX / 1_000;
 const MIB: u64 = 1 << 20;
 
-fn spec(n: u8) -> SegmentSpec<u128> {
-	SegmentSpec {
-		endpoint: Endpoint { ip: IpAddress::V4([127, 0, 0, n]), port: 40_000 + n as u16 },
-		key: DataPlaneKey([n; 32]),
-		region: Region::new(*b"DE", b"BE").expect("short"),
-		asn: 3320,
-		price_per_gib: Some(PRICE),
-		capacity_mbps: 1_000,
-		windows: Windows::default(),
-		anonymous: false,
-	}
+/// Router `n`: at `127.0.0.n:(40000 + n)` with key `[n; 32]`, as `ditex-ctl segment register`
+/// lists one.
+fn spec(n: u8) -> Result<SegmentSpec<u128>> {
+	let endpoint = ([127, 0, 0, n], 40_000 + n as u16).into();
+	let region = segment::parse_region("DE-BE")?;
+	Ok(segment::spec(endpoint, DataPlaneKey([n; 32]), region, 3320, Some(PRICE), 1_000))
 }
 
 /// Free balance of `who` at the finalized head.
@@ -46,7 +38,7 @@ async fn free(node: &Node, chain: &Chain, who: &Keypair) -> Result<u128> {
 
 /// Register segment router `n` for `operator`; returns its id.
 async fn register(chain: &Chain, operator: &Keypair, n: u8) -> Result<SegmentId> {
-	Ok(segment::register(chain, operator, &spec(n)).await?.0)
+	Ok(segment::register(chain, operator, &spec(n)?).await?.0)
 }
 
 /// A hop's ticket for `epoch` reporting one channel.
