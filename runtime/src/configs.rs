@@ -146,7 +146,8 @@ impl pallet_balances::Config for Runtime {
 	type ReserveIdentifier = [u8; 8];
 	type Balance = Balance;
 	type RuntimeEvent = RuntimeEvent;
-	type DustRemoval = ();
+	/// Dust of reaped accounts goes to the fee pools: issuance moves only by the subsidy.
+	type DustRemoval = pallet_rewards::FeeSplit<Runtime>;
 	type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
 	type AccountStore = System;
 	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
@@ -214,8 +215,13 @@ impl pallet_ditex::Config for Runtime {
 parameter_types! {
 	/// Relays submit one ticket per epoch.
 	pub const TicketEpoch: BlockNumber = 10 * MINUTES;
-	/// The smallest deposit a channel can be opened with.
-	pub const ChannelMinDeposit: Balance = DTX;
+	/// The smallest deposit a channel can be opened with. Filling the refund schedule for
+	/// the 16 blocks a refund may be pushed by (32 a block) holds 5 120 DTX.
+	pub const ChannelMinDeposit: Balance = 10 * DTX;
+	/// The smallest QoS payment; likewise 5 120 DTX to fill the order schedule's window.
+	pub const MinQosPayment: Balance = 10 * DTX;
+	/// How far past the chain's clock a ticket's boot time may be.
+	pub const MaxClockSkew: u64 = 3_600;
 	/// A channel is open for at most thirty days.
 	pub const MaxChannelLifetime: BlockNumber = 30 * DAYS;
 	/// A closed or expired channel keeps its deposit until every ticket that may still name it
@@ -239,8 +245,10 @@ impl pallet_escrow::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Registry = Ditex;
 	type FeeSink = pallet_rewards::FeeSplit<Runtime>;
+	type Freezes = VoteFreezes;
 	type OnChannelEnded = Tickets;
 	type MinDeposit = ChannelMinDeposit;
+	type MinQosPayment = MinQosPayment;
 	type MaxChannelLifetime = MaxChannelLifetime;
 	type SettlementGrace = ChannelSettlementGrace;
 	type MaxRefundsPerBlock = ConstU32<32>;
@@ -251,10 +259,29 @@ impl pallet_escrow::Config for Runtime {
 	type BenchmarkHelper = bench_helpers::Settlement;
 }
 
+/// Votes as the escrow sees them: an account's frozen balance (only votes freeze coins here),
+/// shrunk by the rewards pallet when escrowed coins leave the account.
+pub struct VoteFreezes;
+impl pallet_escrow::FrozenCoins<AccountId, Balance> for VoteFreezes {
+	fn frozen(who: &AccountId) -> Balance {
+		System::account(who).data.frozen
+	}
+
+	fn shrink_to(who: &AccountId, max: Balance) {
+		Rewards::do_shrink_votes(who, max)
+	}
+
+	fn shrink_weight() -> Weight {
+		Rewards::shrink_votes_weight()
+	}
+}
+
 impl pallet_tickets::Config for Runtime {
 	type Escrow = Escrow;
 	type Registry = Ditex;
 	type Strikes = Ditex;
+	type UnixTime = Timestamp;
+	type MaxClockSkew = MaxClockSkew;
 	type EpochLength = TicketEpoch;
 	type MaxTicketAge = ConstU32<MAX_TICKET_AGE>;
 	type SettlementGrace = ConstU32<TICKET_SETTLEMENT_GRACE>;

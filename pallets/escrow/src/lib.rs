@@ -220,6 +220,10 @@ pub trait ChannelEscrow<AccountId, BlockNumber> {
 	/// Whether `id` was a channel that has ended and been refunded.
 	fn ended(id: ChannelId) -> bool;
 
+	/// The most one channel's payments may add for shrinking its consumer's freezes (see
+	/// [`FrozenCoins`]): once per channel, since after it the freeze fits what stays.
+	fn freeze_shrink_weight() -> Weight;
+
 	/// Pay hop `hop`'s payee `amount` and the fee pools `fee` from the channel's held deposit.
 	/// Fails, changing nothing, if the channel does not hold `amount + fee`.
 	fn pay(
@@ -228,6 +232,36 @@ pub trait ChannelEscrow<AccountId, BlockNumber> {
 		amount: Self::Balance,
 		fee: Self::Balance,
 	) -> Result<(), DispatchError>;
+}
+
+/// The freezes on an account's coins (the rewards pallet's votes), which escrow must respect.
+///
+/// pallet-balances applies a freeze to an account's *total* balance, held coins included: once
+/// coins are on hold, free coins may leave the account down to `frozen − held`, and the freeze
+/// is then backed by held coins. So the escrow holds only coins free of freezes, and before
+/// held coins leave an account for good (a payment) it has the freeze shrunk to what the
+/// account keeps: votes follow the coins, and no coin is escrowed and voted with at once.
+pub trait FrozenCoins<AccountId, Balance> {
+	/// All of `who`'s frozen balance, whatever froze it.
+	fn frozen(who: &AccountId) -> Balance;
+
+	/// Shrink what freezes `who`'s coins so that at most `max` stays frozen.
+	fn shrink_to(who: &AccountId, max: Balance);
+
+	/// The most [`FrozenCoins::shrink_to`] may weigh.
+	fn shrink_weight() -> Weight;
+}
+
+impl<AccountId, Balance: Zero> FrozenCoins<AccountId, Balance> for () {
+	fn frozen(_: &AccountId) -> Balance {
+		Zero::zero()
+	}
+
+	fn shrink_to(_: &AccountId, _: Balance) {}
+
+	fn shrink_weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 /// Told when a channel ends: first to pay what it still owes while its deposit is held, then,
@@ -294,12 +328,21 @@ pub mod pallet {
 		/// Where settlement fees go (the rewards pallet's fee pools).
 		type FeeSink: OnUnbalanced<CreditOf<Self>>;
 
+		/// The freezes on consumers' coins: escrow takes only unfrozen coins.
+		type Freezes: FrozenCoins<Self::AccountId, BalanceOf<Self>>;
+
 		/// Told when a channel ends, to drop what other pallets keep for it.
 		type OnChannelEnded: OnChannelEnded;
 
-		/// The smallest deposit a channel opens with.
+		/// The smallest deposit a channel opens with. With [`Config::MaxRefundsPerBlock`] it
+		/// prices filling the refund schedule: [`SCHEDULE_PROBE`] full blocks hold
+		/// `SCHEDULE_PROBE × MaxRefundsPerBlock × MinDeposit`.
 		#[pallet::constant]
 		type MinDeposit: Get<BalanceOf<Self>>;
+
+		/// The smallest QoS payment, which likewise prices filling the order schedule.
+		#[pallet::constant]
+		type MinQosPayment: Get<BalanceOf<Self>>;
 
 		/// The longest a channel may stay open, in blocks from its opening.
 		#[pallet::constant]
@@ -485,7 +528,7 @@ pub mod pallet {
 		SegmentQuarantined,
 		/// A segment router of the path is outside its availability windows now.
 		SegmentUnavailable,
-		/// A hop is priced above the channel's maximum price per GiB.
+		/// The path's prices add up to more than the channel's maximum price per GiB.
 		PriceAboveMax,
 		/// The deposit is below the minimum, or the top-up is zero.
 		DepositTooLow,
@@ -493,6 +536,8 @@ pub mod pallet {
 		InvalidExpiry,
 		/// The balance is too low to hold the amount.
 		InsufficientBalance,
+		/// The amount exceeds the caller's coins free of freezes (votes) and holds.
+		FundsFrozen,
 		/// No channel has this id (or it has ended).
 		UnknownChannel,
 		/// The caller is not the channel's consumer.
@@ -509,7 +554,7 @@ pub mod pallet {
 		NotProvider,
 		/// The deadline is not in the future or too far ahead.
 		InvalidDeadline,
-		/// A QoS order needs a payment and a duration.
+		/// A QoS order needs a duration and a payment of at least the minimum.
 		InvalidQos,
 		/// Channel or order ids are exhausted.
 		IdsExhausted,
@@ -536,6 +581,8 @@ pub mod pallet {
 			assert!(T::MaxOrdersPerBlock::get() > 0, "orders must be schedulable");
 			assert!(!T::MaxChannelLifetime::get().is_zero(), "channels must be able to open");
 			assert!(!T::MaxQosDeadline::get().is_zero(), "orders must be answerable");
+			assert!(!T::MinDeposit::get().is_zero(), "dust channels could fill the refund schedule");
+			assert!(!T::MinQosPayment::get().is_zero(), "dust orders could fill the order schedule");
 			let max = <T as frame_system::Config>::BlockWeights::get().max_block;
 			let refunds = T::MaxRefundsPerBlock::get();
 			let worst = [
@@ -548,7 +595,7 @@ pub mod pallet {
 				T::WeightInfo::close(),
 				T::WeightInfo::top_up(),
 				T::WeightInfo::order_qos(),
-				T::WeightInfo::confirm_qos(),
+				T::WeightInfo::confirm_qos().saturating_add(T::Freezes::shrink_weight()),
 				T::WeightInfo::reject_qos(),
 			];
 			for w in worst {
@@ -631,7 +678,7 @@ pub mod pallet {
 		/// Confirm, as the provider, that the ordered treatment is applied; releases the payment
 		/// to the provider.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::confirm_qos())]
+		#[pallet::weight(T::WeightInfo::confirm_qos().saturating_add(T::Freezes::shrink_weight()))]
 		pub fn confirm_qos(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_confirm_qos(who, order)
@@ -659,19 +706,45 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Put channel `id` in the first refund slot from `at` with room.
+	/// Put channel `id` in the first refund slot from `at` with room, but never at or past
+	/// `before`: a channel moved to an earlier refund must not land in the slot it leaves.
 	fn schedule_refund(
 		id: ChannelId,
 		at: BlockNumberFor<T>,
+		before: Option<BlockNumberFor<T>>,
 	) -> Result<BlockNumberFor<T>, Error<T>> {
 		let mut b = at;
 		for _ in 0..SCHEDULE_PROBE {
+			if before.is_some_and(|limit| b >= limit) {
+				break;
+			}
 			if RefundSchedule::<T>::mutate(b, |v| v.try_push(id).is_ok()) {
 				return Ok(b);
 			}
 			b = b.saturating_add(One::one());
 		}
 		Err(Error::<T>::ScheduleFull)
+	}
+
+	/// Hold `amount` of `who`'s coins for `reason`, taking only coins free of freezes and of
+	/// other holds (see [`FrozenCoins`]).
+	fn hold_unfrozen(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		let free = T::Currency::balance(who);
+		let unfrozen = free.saturating_sub(T::Freezes::frozen(who));
+		ensure!(amount <= free, Error::<T>::InsufficientBalance);
+		ensure!(amount <= unfrozen, Error::<T>::FundsFrozen);
+		T::Currency::hold(&reason.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Ok(())
+	}
+
+	/// Before `leaving` held coins leave `who` for good, shrink its freezes to what it keeps,
+	/// so that the payment out of the hold succeeds without forcing past a freeze.
+	fn make_room(who: &T::AccountId, leaving: BalanceOf<T>) {
+		let keeps = T::Currency::total_balance(who).saturating_sub(leaving);
+		if T::Freezes::frozen(who) > keeps {
+			T::Freezes::shrink_to(who, keeps);
+		}
 	}
 
 	/// Put order `id` in the first expiry slot from `at` with room.
@@ -699,11 +772,14 @@ impl<T: Config> Pallet<T> {
 		ensure!(!path.is_empty(), Error::<T>::InvalidPath);
 		let mut hops =
 			BoundedVec::<HopTerms<T::AccountId, BalanceOf<T>>, ConstU32<MAX_HOPS>>::new();
+		// The maximum is for the whole path: what a GiB carried end to end may cost.
+		let mut path_price = BalanceOf::<T>::zero();
 		for (i, &segment) in path.iter().enumerate() {
 			ensure!(!path[..i].contains(&segment), Error::<T>::PathLoop);
 			let (payee, price_per_gib) =
 				T::Registry::sellable(segment).map_err(Self::path_error)?;
-			ensure!(price_per_gib <= max_price_per_gib, Error::<T>::PriceAboveMax);
+			path_price = path_price.saturating_add(price_per_gib);
+			ensure!(path_price <= max_price_per_gib, Error::<T>::PriceAboveMax);
 			hops.try_push(HopTerms { segment, payee, price_per_gib })
 				.map_err(|_| Error::<T>::InvalidPath)?;
 		}
@@ -715,11 +791,11 @@ impl<T: Config> Pallet<T> {
 		);
 		let id = NextChannelId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
-		T::Currency::hold(&HoldReason::ChannelDeposit.into(), &who, deposit)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Self::hold_unfrozen(HoldReason::ChannelDeposit, &who, deposit)?;
 		let refund_at = Self::schedule_refund(
 			id,
 			expires_at.saturating_add(T::SettlementGrace::get()).saturating_add(One::one()),
+			None,
 		)?;
 		NextChannelId::<T>::put(next);
 		Channels::<T>::insert(
@@ -765,8 +841,7 @@ impl<T: Config> Pallet<T> {
 	pub fn do_top_up(who: T::AccountId, id: ChannelId, amount: BalanceOf<T>) -> DispatchResult {
 		let mut ch = Self::open_channel_of(&who, id)?;
 		ensure!(!amount.is_zero(), Error::<T>::DepositTooLow);
-		T::Currency::hold(&HoldReason::ChannelDeposit.into(), &who, amount)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Self::hold_unfrozen(HoldReason::ChannelDeposit, &who, amount)?;
 		ch.deposit = ch.deposit.saturating_add(amount);
 		let deposit = ch.deposit;
 		Channels::<T>::insert(id, ch);
@@ -780,17 +855,20 @@ impl<T: Config> Pallet<T> {
 		let mut ch = Self::open_channel_of(&who, id)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let wanted = now.saturating_add(T::SettlementGrace::get()).saturating_add(One::one());
+		// Moved only to a slot strictly before the current one; with every such slot full the
+		// refund stays where it was, at the expiry's.
 		if wanted < ch.refund_at {
-			let at = Self::schedule_refund(id, wanted)?;
-			RefundSchedule::<T>::mutate_exists(ch.refund_at, |v| {
-				if let Some(list) = v {
-					list.retain(|c| *c != id);
-					if list.is_empty() {
-						*v = None;
+			if let Ok(at) = Self::schedule_refund(id, wanted, Some(ch.refund_at)) {
+				RefundSchedule::<T>::mutate_exists(ch.refund_at, |v| {
+					if let Some(list) = v {
+						list.retain(|c| *c != id);
+						if list.is_empty() {
+							*v = None;
+						}
 					}
-				}
-			});
-			ch.refund_at = at;
+				});
+				ch.refund_at = at;
+			}
 		}
 		ch.status = ChannelStatus::Closed { at: now };
 		let refund_at = ch.refund_at;
@@ -843,6 +921,7 @@ impl<T: Config> Pallet<T> {
 		let total = amount.saturating_add(fee);
 		ensure!(total <= ch.remaining(), Error::<T>::InsufficientDeposit);
 		let reason = HoldReason::ChannelDeposit.into();
+		Self::make_room(&ch.consumer, total);
 		if !amount.is_zero() {
 			T::Currency::transfer_on_hold(
 				&reason,
@@ -851,7 +930,7 @@ impl<T: Config> Pallet<T> {
 				amount,
 				Precision::Exact,
 				Restriction::Free,
-				Fortitude::Force,
+				Fortitude::Polite,
 			)?;
 		}
 		if !fee.is_zero() {
@@ -882,7 +961,10 @@ impl<T: Config> Pallet<T> {
 		deadline: BlockNumberFor<T>,
 	) -> Result<OrderId, DispatchError> {
 		let (provider, _price) = T::Registry::sellable(segment).map_err(Self::path_error)?;
-		ensure!(!payment.is_zero() && !duration.is_zero(), Error::<T>::InvalidQos);
+		ensure!(
+			payment >= T::MinQosPayment::get() && !payment.is_zero() && !duration.is_zero(),
+			Error::<T>::InvalidQos
+		);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(
 			deadline >= now && deadline <= now.saturating_add(T::MaxQosDeadline::get()),
@@ -890,8 +972,7 @@ impl<T: Config> Pallet<T> {
 		);
 		let id = NextOrderId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
-		T::Currency::hold(&HoldReason::QosPayment.into(), &who, payment)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Self::hold_unfrozen(HoldReason::QosPayment, &who, payment)?;
 		let expire_at = Self::schedule_order(id, deadline.saturating_add(One::one()))?;
 		NextOrderId::<T>::put(next);
 		Orders::<T>::insert(
@@ -940,6 +1021,9 @@ impl<T: Config> Pallet<T> {
 	/// The provider confirms; the payment moves to it.
 	pub fn do_confirm_qos(who: T::AccountId, id: OrderId) -> DispatchResult {
 		let order = Self::take_provided(&who, id)?;
+		// Quarantined or gone since the order: not paid. The consumer may order again.
+		ensure!(T::Registry::is_active(order.segment), Error::<T>::SegmentQuarantined);
+		Self::make_room(&order.consumer, order.payment);
 		let paid = T::Currency::transfer_on_hold(
 			&HoldReason::QosPayment.into(),
 			&order.consumer,
@@ -947,7 +1031,7 @@ impl<T: Config> Pallet<T> {
 			order.payment,
 			Precision::Exact,
 			Restriction::Free,
-			Fortitude::Force,
+			Fortitude::Polite,
 		)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		Self::deposit_event(Event::QosConfirmed {
@@ -1016,8 +1100,8 @@ impl<T: Config> Pallet<T> {
 			ensure!(ch.paid.saturating_add(ch.refunded) <= ch.deposit, "channel paid out too much");
 			ensure!(ch.refunded.is_zero(), "a live channel was refunded");
 			ensure!(
-				RefundSchedule::<T>::get(ch.refund_at).contains(&id),
-				"channel not scheduled for its refund"
+				RefundSchedule::<T>::get(ch.refund_at).iter().filter(|c| **c == id).count() == 1,
+				"channel not scheduled exactly once in its refund slot"
 			);
 			ensure!(!ch.hops.is_empty(), "channel without path");
 			let h = channel_holds.entry(ch.consumer.clone()).or_insert_with(Zero::zero);
@@ -1056,6 +1140,10 @@ impl<T: Config> ChannelEscrow<T::AccountId, BlockNumberFor<T>> for Pallet<T> {
 
 	fn ended(id: ChannelId) -> bool {
 		id < NextChannelId::<T>::get() && !Channels::<T>::contains_key(id)
+	}
+
+	fn freeze_shrink_weight() -> Weight {
+		T::Freezes::shrink_weight()
 	}
 
 	fn pay(id: ChannelId, hop: u8, amount: BalanceOf<T>, fee: BalanceOf<T>) -> DispatchResult {

@@ -10,6 +10,15 @@ use frame_support::{
 		ConstU128, ConstU32, ConstU64, Hooks, Imbalance, OnUnbalanced,
 	},
 };
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	traits::{
+		fungible::{InspectFreeze, MutateFreeze},
+		VariantCount,
+	},
+	weights::Weight,
+};
+use scale_info::TypeInfo;
 use sp_runtime::BuildStorage;
 
 pub type AccountId = u64;
@@ -53,6 +62,44 @@ impl pallet_balances::Config for Test {
 	type ExistentialDeposit = ConstU128<1>;
 	type AccountStore = System;
 	type RuntimeHoldReason = RuntimeHoldReason;
+	type FreezeIdentifier = Votes;
+	type MaxFreezes = ConstU32<1>;
+}
+
+/// The freeze the rewards pallet puts on voted coins, here set directly by the tests.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct Votes;
+impl VariantCount for Votes {
+	const VARIANT_COUNT: u32 = 1;
+}
+
+/// Votes as the rewards pallet keeps them: a freeze that shrinks when held coins leave.
+pub struct MockFreezes;
+impl crate::FrozenCoins<AccountId, Balance> for MockFreezes {
+	fn frozen(who: &AccountId) -> Balance {
+		System::account(who).data.frozen
+	}
+
+	fn shrink_to(who: &AccountId, max: Balance) {
+		if Balances::balance_frozen(&Votes, who) > max {
+			assert!(Balances::set_freeze(&Votes, who, max).is_ok());
+		}
+	}
+
+	fn shrink_weight() -> Weight {
+		Weight::from_parts(1_000_000, 0)
+	}
 }
 
 pub use pallet_ditex::testing::{add_segment, set_state, SegState, TestRegistry as MockRegistry};
@@ -98,8 +145,11 @@ pub const FUNDED: u64 = 50;
 /// Account 999 has nothing.
 pub const PAUPER: AccountId = 999;
 
+pub const MIN_QOS: Balance = 5;
+
 parameter_types! {
 	pub const MinDeposit: Balance = MIN_DEPOSIT;
+	pub const MinQosPayment: Balance = MIN_QOS;
 }
 
 impl pallet_escrow::Config for Test {
@@ -108,7 +158,9 @@ impl pallet_escrow::Config for Test {
 	type Registry = MockRegistry;
 	type OnChannelEnded = ();
 	type FeeSink = SplitFees;
+	type Freezes = MockFreezes;
 	type MinDeposit = MinDeposit;
+	type MinQosPayment = MinQosPayment;
 	type MaxChannelLifetime = ConstU64<LIFETIME>;
 	type SettlementGrace = ConstU64<GRACE>;
 	type MaxRefundsPerBlock = ConstU32<MAX_REFUNDS>;

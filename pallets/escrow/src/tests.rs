@@ -396,3 +396,190 @@ mod qos {
 		});
 	}
 }
+
+/// Regression tests for the findings of the chain review at 1f273ac, named after them.
+mod review {
+	use super::*;
+	use frame_support::traits::{
+		fungible::{InspectFreeze, Mutate as _, MutateFreeze},
+		tokens::Preservation,
+	};
+
+	fn frozen(who: AccountId) -> Balance {
+		Balances::balance_frozen(&Votes, &who)
+	}
+
+	/// Every account owns at least what is frozen on it: no vote is backed by coins gone.
+	fn assert_votes_backed(who: AccountId) {
+		assert!(
+			frozen(who) <= Balances::total_balance(&who),
+			"{who}: frozen {} > owned {}",
+			frozen(who),
+			Balances::total_balance(&who)
+		);
+	}
+
+	#[test]
+	fn c1_vote_inflation_loop_fails_at_its_first_step() {
+		build_and_execute(|| {
+			segments();
+			// A votes all but 1 000 of its coins, then orders QoS with the voted coins.
+			assert_ok!(Balances::set_freeze(&Votes, &CONSUMER, ENDOWMENT - 1_000));
+			let order = |payment| {
+				Escrow::order_qos(
+					RuntimeOrigin::signed(CONSUMER),
+					10,
+					QosClass::Priority,
+					payment,
+					5,
+					5,
+				)
+			};
+			assert_noop!(order(990_000), Error::<Test>::FundsFrozen);
+			assert_noop!(order(1_001), Error::<Test>::FundsFrozen);
+			assert_noop!(open(CONSUMER, &[10], 1_001, 10), Error::<Test>::FundsFrozen);
+			// The unfrozen 1 000 can be escrowed, and not one unit more, top-ups included.
+			assert_ok!(open(CONSUMER, &[10], 600, 10));
+			assert_noop!(
+				Escrow::top_up(RuntimeOrigin::signed(CONSUMER), 0, 401),
+				Error::<Test>::FundsFrozen
+			);
+			assert_ok!(order(400));
+			assert_eq!(held(CONSUMER) + qos_held(CONSUMER), 1_000);
+			assert_eq!(Balances::balance(&CONSUMER), ENDOWMENT - 1_000);
+			assert_eq!(frozen(CONSUMER), ENDOWMENT - 1_000);
+			// The provider is paid from unfrozen coins: the votes stay backed.
+			assert_ok!(Escrow::confirm_qos(RuntimeOrigin::signed(OP_A), 0));
+			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 400);
+			assert_eq!(frozen(CONSUMER), ENDOWMENT - 1_000);
+			assert_votes_backed(CONSUMER);
+		});
+	}
+
+	#[test]
+	fn c1_held_coins_leaving_take_their_votes_with_them() {
+		build_and_execute(|| {
+			segments();
+			// Escrow 1 000 of unfrozen coins, then vote everything else.
+			assert_ok!(open(CONSUMER, &[10], 1_000, 10));
+			assert_ok!(Balances::set_freeze(&Votes, &CONSUMER, ENDOWMENT - 1_000));
+			// pallet-balances counts held coins toward a freeze, so free coins may now leave
+			// down to `frozen - held`: the votes end up backed by the escrowed coins.
+			assert_ok!(Balances::transfer(&CONSUMER, &OTHER, 1_000, Preservation::Preserve));
+			assert_eq!(Balances::total_balance(&CONSUMER), ENDOWMENT - 1_000);
+			let issuance = Balances::total_issuance();
+			// Paying 600 out of the hold shrinks the votes to what the consumer keeps, and the
+			// relay is paid in full.
+			assert_ok!(Escrow::do_pay(0, 0, 570, 30));
+			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 570);
+			assert_eq!(Balances::free_balance(VALIDATOR_POT) + Balances::free_balance(DIVIDEND_POT), 2 + 30);
+			assert_eq!(held(CONSUMER), 400);
+			assert_eq!(Balances::total_balance(&CONSUMER), ENDOWMENT - 1_600);
+			assert_eq!(frozen(CONSUMER), ENDOWMENT - 1_600);
+			assert_votes_backed(CONSUMER);
+			assert_eq!(Balances::total_issuance(), issuance);
+			// The rest returns at the refund, still backing what is left of the votes.
+			run_to_block(10 + GRACE + 1);
+			assert_eq!(held(CONSUMER), 0);
+			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT - 1_600);
+			assert_votes_backed(CONSUMER);
+		});
+	}
+
+	#[test]
+	fn h1_close_with_full_slots_keeps_the_refund_scheduled() {
+		build_and_execute(|| {
+			segments();
+			// The victim's channel expires at 10: its refund is at R = 10 + GRACE + 1.
+			const VICTIM: AccountId = 40;
+			assert_ok!(open(VICTIM, &[10], 5_000, 10));
+			let r = 10 + GRACE + 1;
+			assert_eq!(Escrow::channel_view(0).unwrap().refund_at, r);
+			// The attacker fills the three slots before R.
+			for (i, expiry) in [7u64, 8, 9].iter().flat_map(|e| [*e; MAX_REFUNDS as usize]).enumerate()
+			{
+				assert_ok!(open(1 + i as u64 % 10, &[10], 100, expiry));
+			}
+			for b in r - 3..r {
+				assert_eq!(RefundSchedule::<Test>::get(b).len() as u32, MAX_REFUNDS);
+			}
+			// Closing three blocks before expiry wants slot R - 3; R - 3 .. R are full.
+			run_to_block(7);
+			assert_ok!(Escrow::close(RuntimeOrigin::signed(VICTIM), 0));
+			let ch = Escrow::channel_view(0).unwrap();
+			assert_eq!(ch.refund_at, r);
+			assert_eq!(RefundSchedule::<Test>::get(r).iter().filter(|c| **c == 0).count(), 1);
+			System::assert_last_event(Event::ChannelClosed { channel: 0, refund_at: r }.into());
+			Escrow::do_try_state().unwrap();
+			// The deposit comes back at R, to the unit.
+			run_to_block(r);
+			assert_eq!(held(VICTIM), 0);
+			assert_eq!(Balances::free_balance(VICTIM), ENDOWMENT);
+			assert!(Escrow::channel_view(0).is_none());
+		});
+	}
+
+	#[test]
+	fn l5_dust_orders_cannot_fill_the_order_schedule() {
+		build_and_execute(|| {
+			segments();
+			let o = |payment| {
+				Escrow::order_qos(RuntimeOrigin::signed(CONSUMER), 10, QosClass::Priority, payment, 5, 5)
+			};
+			assert_noop!(o(1), Error::<Test>::InvalidQos);
+			assert_noop!(o(MIN_QOS - 1), Error::<Test>::InvalidQos);
+			assert_ok!(o(MIN_QOS));
+			assert_eq!(qos_held(CONSUMER), MIN_QOS);
+			// And a dust channel is below the minimum deposit.
+			assert_noop!(open(CONSUMER, &[10], MIN_DEPOSIT - 1, 10), Error::<Test>::DepositTooLow);
+		});
+	}
+
+	#[test]
+	fn l8_the_max_price_is_for_the_whole_path() {
+		build_and_execute(|| {
+			segments();
+			let open_at = |max| {
+				Escrow::open_channel(
+					RuntimeOrigin::signed(CONSUMER),
+					path(&[10, 11, 12]),
+					1_000,
+					max,
+					10,
+					data_key(),
+					receipt_key(),
+				)
+			};
+			// Every hop is within 2 × PRICE, but the path costs 4 × PRICE per GiB.
+			assert_noop!(open_at(2 * PRICE), Error::<Test>::PriceAboveMax);
+			assert_noop!(open_at(4 * PRICE - 1), Error::<Test>::PriceAboveMax);
+			assert_ok!(open_at(4 * PRICE));
+			assert_eq!(held(CONSUMER), 1_000);
+		});
+	}
+
+	#[test]
+	fn l11_a_quarantined_provider_is_not_paid_for_qos() {
+		build_and_execute(|| {
+			segments();
+			assert_ok!(Escrow::order_qos(
+				RuntimeOrigin::signed(CONSUMER),
+				10,
+				QosClass::Priority,
+				500,
+				5,
+				5
+			));
+			set_state(10, SegState::Quarantined);
+			assert_noop!(
+				Escrow::confirm_qos(RuntimeOrigin::signed(OP_A), 0),
+				Error::<Test>::SegmentQuarantined
+			);
+			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT);
+			// Unanswered, the order is refunded at its deadline.
+			run_to_block(6);
+			assert_eq!(qos_held(CONSUMER), 0);
+			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT);
+		});
+	}
+}

@@ -440,6 +440,11 @@ pub mod pallet {
 	pub type Standings<T: Config> =
 		StorageValue<_, BoundedVec<(T::AccountId, BalanceOf<T>), T::MaxStandings>, ValueQuery>;
 
+	/// The total issuance there should be: the genesis issuance plus every subsidy minted.
+	/// Nothing else creates or destroys a unit; `try_state` checks the currency against it.
+	#[pallet::storage]
+	pub type Issuance<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -451,6 +456,7 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			Pallet::<T>::seed_pots();
+			Issuance::<T>::put(T::Currency::total_issuance());
 		}
 	}
 
@@ -566,6 +572,14 @@ pub mod pallet {
 		StandingLeft {
 			/// The wallet.
 			wallet: T::AccountId,
+		},
+		/// A voter's coins left its account from an escrow hold: its votes shrank so that they
+		/// stay backed by what it owns.
+		VotesShrunk {
+			/// The voter.
+			voter: T::AccountId,
+			/// How much less is frozen.
+			amount: BalanceOf<T>,
 		},
 		/// A wallet's backing fell to zero; rounding dust its voters could not earn returned
 		/// to the dividend pool.
@@ -796,6 +810,7 @@ impl<T: Config> Pallet<T> {
 	/// Mint `amount` into the pools.
 	pub fn do_mint_subsidy(amount: BalanceOf<T>) {
 		let (validator, dividend) = Self::deposit_split(T::Currency::issue(amount));
+		Issuance::<T>::mutate(|i| *i = i.saturating_add(amount));
 		Self::deposit_event(Event::SubsidyMinted { amount, validator, dividend });
 	}
 
@@ -1063,6 +1078,66 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Shrink `who`'s votes so that at most `max` stays frozen: what is unlocking goes first,
+	/// then votes, the latest first, each settled before it shrinks; a vote cut below
+	/// [`Config::MinVote`] goes whole. The escrow calls it before held coins leave an account
+	/// for good: pallet-balances lets a freeze rest on held coins, and votes must follow the
+	/// coins, or the same coins would vote here and be spent there.
+	pub fn do_shrink_votes(who: &T::AccountId, max: BalanceOf<T>) {
+		let Some(mut voter) = Voters::<T>::get(who) else { return };
+		let before = voter.frozen();
+		if before <= max {
+			return;
+		}
+		let mut excess = before - max;
+		let cut = excess.min(voter.unlocking);
+		voter.unlocking -= cut;
+		excess -= cut;
+		while !excess.is_zero() {
+			let Some(mut vote) = voter.votes.pop() else { break };
+			let wallet = vote.wallet.clone();
+			let mut info = Wallets::<T>::get(&wallet).unwrap_or_default();
+			Self::settle(&mut vote, &mut info, &mut voter.pending);
+			let cut = excess.min(vote.amount);
+			excess -= cut;
+			let left = vote.amount - cut;
+			let kept = if left >= T::MinVote::get() { left } else { Zero::zero() };
+			info.backing = info.backing.saturating_sub(vote.amount).saturating_add(kept);
+			let backing = info.backing;
+			if kept.is_zero() {
+				Self::deposit_event(Event::Unvoted {
+					voter: who.clone(),
+					wallet: wallet.clone(),
+					amount: vote.amount,
+					backing,
+				});
+			} else {
+				vote.amount = kept;
+				// It was just popped, so there is room.
+				let _ = voter.votes.try_push(vote);
+				Self::deposit_event(Event::Voted {
+					voter: who.clone(),
+					wallet: wallet.clone(),
+					amount: kept,
+					backing,
+				});
+			}
+			Self::put_wallet(&wallet, info);
+		}
+		let shrunk = before.saturating_sub(voter.frozen());
+		if let Err(e) = Self::put_voter(who, voter) {
+			// Lowering a freeze cannot fail in pallet-balances; say so loudly if it did.
+			log::error!(target: LOG_TARGET, "shrinking the votes of {who:?} failed: {e:?}");
+		}
+		Self::deposit_event(Event::VotesShrunk { voter: who.clone(), amount: shrunk });
+	}
+
+	/// The most [`Pallet::do_shrink_votes`] may weigh: an unvote of each of the most votes a
+	/// voter may have.
+	pub fn shrink_votes_weight() -> Weight {
+		T::WeightInfo::unvote().saturating_mul(T::MaxVotes::get().into())
+	}
+
 	/// Thaw `who`'s unlocking amount if its unlock era has begun.
 	pub fn do_unlock(who: T::AccountId) -> DispatchResult {
 		let mut voter = Voters::<T>::get(&who).ok_or(Error::<T>::NothingToUnlock)?;
@@ -1215,19 +1290,24 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Whether the state is consistent:
+	/// - the total issuance is the genesis issuance plus the subsidy minted, to the unit;
 	/// - each pot holds at least `seed + inflow − paid` (exactly that unless someone sent it
 	///   coins by a plain transfer) and at least its existential deposit plus what it owes;
 	/// - the validator pool owes exactly the sum of the validator rewards; the dividend pool
 	///   exactly the wallets' unsettled plus the voters' pending dividends;
 	/// - no wallet owes its voters more than it holds unsettled;
-	/// - every voter's freeze is exactly its votes plus its unlocking amount, and its votes
-	///   are at least `MinVote`, one per wallet;
+	/// - every voter's freeze is exactly its votes plus its unlocking amount and at most what
+	///   the account owns, and its votes are at least `MinVote`, one per wallet;
 	/// - every wallet's backing is the sum of the votes for it (so Σ backing = Σ votes);
 	/// - the standings are sorted, hold distinct wallets with their current backing, and the
 	///   authors' block counts add up.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
+		ensure!(
+			T::Currency::total_issuance() == Issuance::<T>::get(),
+			"total issuance moved other than by the subsidy"
+		);
 		let ed = T::Currency::minimum_balance();
 		for pool in [Pool::Validator, Pool::Dividend] {
 			let l = Ledgers::<T>::get(pool);
@@ -1252,6 +1332,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(!voter.is_empty(), "an empty voter is stored");
 			let frozen = T::Currency::balance_frozen(&FreezeReason::Voting.into(), &who);
 			ensure!(frozen == voter.frozen(), "frozen != votes + unlocking");
+			ensure!(
+				frozen <= T::Currency::total_balance(&who),
+				"a voter's freeze exceeds what it owns"
+			);
 			dividend_owed = dividend_owed.saturating_add(voter.pending);
 			let mut seen = BTreeSet::new();
 			for vote in voter.votes.iter() {

@@ -60,6 +60,8 @@ impl pallet_balances::Config for Test {
 	type RuntimeFreezeReason = RuntimeFreezeReason;
 	type FreezeIdentifier = RuntimeFreezeReason;
 	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+	// As in the runtime: dust of reaped accounts goes to the pools, not out of issuance.
+	type DustRemoval = pallet_rewards::FeeSplit<Test>;
 }
 
 pub const MAX_AUTHORS: u32 = 4;

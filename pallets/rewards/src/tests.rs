@@ -734,3 +734,98 @@ mod runtime_api {
 		});
 	}
 }
+
+/// Regression tests for the findings of the chain review at 1f273ac, named after them.
+mod review {
+	use super::*;
+	use frame_support::traits::fungible::Mutate as _;
+
+	/// Coins leaving from an escrow hold take their votes with them: what is unlocking goes
+	/// first, then the latest votes; a vote cut below the minimum goes whole; the dividends
+	/// the shrunk votes earned stay the voter's.
+	#[test]
+	fn c1_votes_shrink_to_what_the_voter_keeps() {
+		build_and_execute(|| {
+			next_block(None);
+			let voter = 1;
+			assert_ok!(vote(voter, 100, 300));
+			assert_ok!(vote(voter, 101, 500));
+			assert_ok!(vote(voter, 102, 200));
+			// Lower the first vote by 100: unlocking.
+			assert_ok!(vote(voter, 100, 200));
+			assert_eq!(frozen(voter), 1_000);
+			// Keep 895 frozen: the 100 unlocking goes, then the latest vote (for 102) loses 5.
+			Rewards::do_shrink_votes(&voter, 895);
+			assert_eq!(frozen(voter), 895);
+			assert_eq!(Voters::<Test>::get(voter).unwrap().unlocking, 0);
+			assert_eq!((backing(100), backing(101), backing(102)), (200, 500, 195));
+			// Keep 392: 102 (195) goes whole, then 101 is cut to 192.
+			Rewards::do_shrink_votes(&voter, 392);
+			assert_eq!(frozen(voter), 392);
+			assert_eq!((backing(100), backing(101), backing(102)), (200, 192, 0));
+			// Keep 205: 101 would keep 5 < MIN_VOTE, so it goes whole; 200 stays frozen.
+			Rewards::do_shrink_votes(&voter, 205);
+			assert_eq!(frozen(voter), 200);
+			assert_eq!((backing(100), backing(101)), (200, 0));
+			System::assert_last_event(Event::VotesShrunk { voter, amount: 192 }.into());
+			// Nothing to do when the freeze fits already.
+			Rewards::do_shrink_votes(&voter, 10_000);
+			assert_eq!(frozen(voter), 200);
+		});
+	}
+
+	/// `try_state` catches a freeze that outgrew what the account owns, the state the vote
+	/// inflation loop left behind.
+	#[test]
+	fn c1_try_state_catches_votes_backed_by_coins_gone() {
+		new_test_ext().execute_with(|| {
+			assert_ok!(vote(1, 100, ENDOWMENT - 1_000));
+			assert_ok!(Rewards::do_try_state());
+			// Coins leave past the freeze, as `Fortitude::Force` let them.
+			assert_ok!(Balances::burn_from(
+				&1,
+				5_000,
+				Preservation::Expendable,
+				Precision::Exact,
+				Fortitude::Force
+			));
+			Issuance::<Test>::mutate(|i| *i -= 5_000);
+			assert_eq!(
+				Rewards::do_try_state(),
+				Err("a voter's freeze exceeds what it owns".into())
+			);
+		});
+	}
+
+	/// A reaped account's dust goes to the pools, and `try_state` proves issuance moved only
+	/// by the subsidy.
+	#[test]
+	fn l1_dust_goes_to_the_pools_and_issuance_is_proved() {
+		build_and_execute_with_subsidy(|| {
+			let issuance = Balances::total_issuance();
+			let (v0, d0) = pot_balances();
+			// Leave 7 (< ED = 10) behind: the account is reaped and the 7 are dust.
+			assert_ok!(Balances::transfer(&2, &3, ENDOWMENT - 7, Preservation::Expendable));
+			assert_eq!(Balances::total_balance(&2), 0);
+			assert_eq!(Balances::total_issuance(), issuance);
+			let (v1, d1) = pot_balances();
+			assert_eq!((v1 - v0) + (d1 - d0), 7);
+			next_block(None);
+			assert_eq!(Balances::total_issuance(), issuance + Rewards::subsidy_at(1));
+			assert_eq!(Issuance::<Test>::get(), Balances::total_issuance());
+			// Any other change of issuance is caught.
+			assert_ok!(Balances::mint_into(&4, 1));
+			assert_eq!(
+				Rewards::do_try_state(),
+				Err("total issuance moved other than by the subsidy".into())
+			);
+			assert_ok!(Balances::burn_from(
+				&4,
+				1,
+				Preservation::Expendable,
+				Precision::Exact,
+				Fortitude::Polite
+			));
+		});
+	}
+}
