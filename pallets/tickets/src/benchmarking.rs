@@ -29,7 +29,14 @@ mod benchmarks {
 		);
 		LastTicket::<T>::insert(
 			relay,
-			TicketMark { epoch: 0, boot_time: 1, total_in: 1, total_out: 1, peers: peers.clone() },
+			TicketMark {
+				epoch: 0,
+				included: 0,
+				boot_time: 1,
+				total_in: 1,
+				total_out: 1,
+				peers: peers.clone(),
+			},
 		);
 		frame_system::Pallet::<T>::set_block_number(T::EpochLength::get());
 		let epoch = Pallet::<T>::current_epoch();
@@ -40,7 +47,7 @@ mod benchmarks {
 			let (down, _) = T::BenchmarkHelper::segment(1 + i);
 			let path = Path::truncate_from(alloc::vec![relay, down]);
 			let channel = T::BenchmarkHelper::open_channel(path.clone(), ReceiptKey(key.0));
-			// The relay's claim so far, still waiting, and its neighbour's, which has caught up.
+			// The relay's claim so far, and its neighbour's.
 			let claim = |reported| Claim {
 				hop: 0,
 				bytes_in: BYTES,
@@ -48,7 +55,6 @@ mod benchmarks {
 				receipt: BYTES,
 				reported,
 				grew_at: 0,
-				waiting_since: Some(0),
 				settled_bytes: 0,
 				paid: Zero::zero(),
 			};
@@ -82,7 +88,7 @@ mod benchmarks {
 		assert_eq!(LastTicket::<T>::get(relay).map(|t| t.epoch), Some(epoch));
 		for id in ids {
 			let claim = Claims::<T>::get(relay, id).expect("claimed");
-			assert_eq!((claim.receipt, claim.waiting_since), (2 * BYTES, Some(epoch)));
+			assert_eq!((claim.receipt, claim.grew_at), (2 * BYTES, epoch));
 		}
 	}
 
@@ -101,7 +107,6 @@ mod benchmarks {
 				receipt: BYTES,
 				reported: 0,
 				grew_at: 0,
-				waiting_since: None,
 				settled_bytes: 0,
 				paid: Zero::zero(),
 			};

@@ -12,56 +12,66 @@
 //! - the segment exists, the caller is its operator and it is active (not quarantined);
 //! - the epoch is the current one or at most [`Config::MaxTicketAge`] epochs old, and strictly
 //!   later than the segment's last accepted ticket (a replayed ticket is refused);
-//! - totals and per-peer counters do not go backwards within one boot; only a later
-//!   `boot_time` resets them;
-//! - per channel: the channel still settles (open, or closed/expired within the escrow's
-//!   settlement grace), the relay is on its path at the hop it claims and its neighbours are
-//!   the path's, its cumulative counters do not go backwards and it did not forward more than
-//!   it received; the receipt, if any, is for this chain (genesis hash) and this channel and
-//!   path, and carries a valid ed25519 signature of the channel's receipt key. A receipt
-//!   smaller than one already seen is ignored: receipts only grow.
+//! - totals and per-peer counters do not go backwards within one boot; any other
+//!   `boot_time` is a new boot and resets them;
+//! - the boot time is not later than the chain's clock plus [`Config::MaxClockSkew`];
+//! - per channel: the relay is on its path at the hop it claims and its neighbours are the
+//!   path's, and it did not forward more than it received. Cumulative counters keep their
+//!   maximum (an agent that lost them claims nothing new). A channel that has ended or never
+//!   existed is skipped ([`Event::ChannelSkipped`]) and the rest of the ticket applies. The
+//!   receipt, if any, must be for this chain (genesis hash), this channel and path, and carry
+//!   a valid ed25519 signature of the channel's receipt key; one that does not is dropped
+//!   ([`Event::ReceiptIgnored`]). A receipt smaller than one already seen is ignored:
+//!   receipts only grow.
 //!
 //! ## Intake and settlement
 //!
 //! Tickets arrive from every relay every epoch, so taking one in does the least that must be
 //! done at once: check it and record each hop's claim — its cumulative counters and the
 //! largest receipt it reported — in one storage item per relay and channel. No coins move.
+//! A claim's epochs are those the chain included its tickets in, never the relay's label.
 //!
 //! Coins move when a channel is settled, all its hops in one pass: through
-//! [`Pallet::settle`], which anyone may call (free when it pays someone), and in any case when
-//! the escrow ends the channel ([`pallet_escrow::OnChannelEnded::on_channel_ending`]), before
-//! the rest of its deposit returns to the consumer.
+//! [`Pallet::settle`], which anyone may call, and in any case when the escrow ends the channel
+//! ([`pallet_escrow::OnChannelEnded::on_channel_ending`]), before the rest of its deposit
+//! returns to the consumer.
 //!
 //! ## Pay per forward
 //!
 //! A channel's receipt is the largest any hop reported. The relay at hop `i` is payable for
-//! `min(bytes_out_i, bytes_in_{i+1}, receipt)` — what its downstream neighbour reports
+//! `min(bytes_out_i, receipt, bytes_in_{i+1})` — what its downstream neighbour reports
 //! receiving from it, capped by what the consumer acknowledged; the last hop for
-//! `min(bytes_out, receipt)`. If the downstream neighbour has not reported since the relay last
-//! forwarded more, the claim waits up to [`Config::SettlementGrace`] epochs and then settles on
-//! what is proven by the receipt alone (as it does when the channel ends). Each relay earns its
-//! own locked price: `floor(price × payable / GiB) − already paid` (cumulative rounding: no
-//! unit is lost or created across settlements), capped by what the channel still holds (a
-//! later top-up pays the rest). [`Config::SettlementFee`] of every payment goes to the fee
-//! pools through the escrow's fee sink. A quarantined relay is not paid.
+//! `min(bytes_out, receipt)`. That holds at the channel's end too. Only a downstream neighbour
+//! that is provably absent — deregistered, quarantined, or without any ticket included for
+//! [`Config::SettlementGrace`] epochs — and never reported on the channel lets the receipt
+//! alone pay its upstream; one that keeps submitting tickets but leaves the channel out does
+//! not. Each relay earns its own locked price: `floor(price × payable / GiB) − already paid`
+//! (cumulative rounding: no unit is lost or created across settlements). When the deposit
+//! cannot pay all that is owed, every hop gets the same share of what it is owed: a shortfall
+//! is shared pro rata, and a later top-up pays the rest. [`Config::SettlementFee`] of every
+//! payment goes to the fee pools through the escrow's fee sink. A quarantined relay is not
+//! paid.
 //!
 //! ## Fees and strikes
 //!
-//! A ticket that validates pays no transaction fee (`Pays::No`). A ticket that fails pays in
-//! full. Failures split in two kinds, because a failed dispatch rolls back all its storage
+//! A ticket that validates and moves a claim forward (counters or receipt grew) pays no
+//! transaction fee (`Pays::No`); one that moves nothing, and one that fails, pays in full.
+//! [`Pallet::settle`] is free when it pays someone and its caller is one of the channel's
+//! payees. Failures split in two kinds, because a failed dispatch rolls back all its storage
 //! changes, strikes included:
 //!
 //! - **Refused** — a clear `Error`, nothing changes: tickets that are not the caller's to
-//!   submit (unknown segment, not the operator, quarantined), stale or replayed epochs, unknown
-//!   or ended channels, and malformed lists (duplicates). Nobody provably misbehaved, or there
-//!   is nobody to blame (an agent retrying after a lost reply replays a ticket).
-//! - **Rejected** — evidence of a bad ticket from the segment's own operator: a forged or
-//!   misdirected receipt, a relay not on the path or with the wrong neighbours, counters that
-//!   go backwards, forwarding more than received. The dispatch *succeeds* without applying
-//!   anything of the ticket, pays the full fee (`Pays::Yes`), strikes the segment in the
-//!   registry ([`pallet_ditex::StrikeSink`]) and emits [`Event::TicketRejected`] with the
-//!   `Error`. [`Pallet::do_submit_ticket`] is the same validation returning the `Error`
-//!   itself (what the unit tests assert with `assert_noop!`).
+//!   submit (unknown segment, not the operator, quarantined), stale or replayed epochs, a boot
+//!   time in the future, and malformed lists (duplicates). Nobody provably misbehaved, or
+//!   there is nobody to blame (an agent retrying after a lost reply replays a ticket).
+//! - **Rejected** — evidence of a bad ticket in fields only the relay controls: a relay not on
+//!   the path or with the wrong neighbours, totals that go backwards within one boot,
+//!   forwarding more than received. The dispatch *succeeds* without applying anything of the
+//!   ticket, pays the full fee (`Pays::Yes`), strikes the segment in the registry
+//!   ([`pallet_ditex::StrikeSink`]) and emits [`Event::TicketRejected`] with the `Error`.
+//!   [`Pallet::do_submit_ticket`] is the same validation returning the `Error` itself (what
+//!   the unit tests assert with `assert_noop!`). Receipts are the consumer's input and are
+//!   never grounds for a strike.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -87,7 +97,7 @@ use ditex_primitives::{
 	},
 	MAX_HOPS,
 };
-use frame_support::{dispatch::PostDispatchInfo, pallet_prelude::*};
+use frame_support::{dispatch::PostDispatchInfo, pallet_prelude::*, traits::UnixTime};
 use frame_system::pallet_prelude::*;
 use pallet_ditex::{SegmentRegistry, StrikeReason, StrikeSink};
 use pallet_escrow::{Channel, ChannelEscrow};
@@ -114,8 +124,10 @@ pub type ChannelOf<T> =
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct TicketMark {
-	/// Its epoch.
+	/// Its epoch, as the relay labelled it: the next ticket must name a later one.
 	pub epoch: Epoch,
+	/// The epoch it was included in: when the relay was last heard from.
+	pub included: Epoch,
 	/// The agent's boot time.
 	pub boot_time: u64,
 	/// Octets received since boot.
@@ -139,16 +151,29 @@ pub struct Claim<Balance> {
 	pub bytes_out: u64,
 	/// The largest receipt (bytes the consumer acknowledged) the relay reported.
 	pub receipt: u64,
-	/// The epoch of the latest ticket that reported it.
+	/// The epoch the latest ticket that reported it was included in.
 	pub reported: Epoch,
-	/// The epoch of the latest ticket in which `bytes_out` grew.
+	/// The epoch the latest ticket in which `bytes_out` grew was included in.
 	pub grew_at: Epoch,
-	/// Since when some of what it forwarded waits for its downstream neighbour's ticket.
-	pub waiting_since: Option<Epoch>,
 	/// The payable bytes of the latest settlement.
 	pub settled_bytes: u64,
 	/// Paid for it so far, settlement fees included.
 	pub paid: Balance,
+}
+
+/// What validation makes of one channel entry of a ticket.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Entry<Balance> {
+	/// The entry is recorded on the relay's claim (`None`: its first report of the channel),
+	/// with its receipt's bytes if the receipt verified, or why it did not.
+	Claim {
+		/// The claim as it stands.
+		claim: Option<Claim<Balance>>,
+		/// The receipt's cumulative bytes, or why it was dropped.
+		receipt: Option<Result<u64, DispatchError>>,
+	},
+	/// The channel has ended or never existed: the entry is skipped.
+	Skipped(DispatchError),
 }
 
 /// A relay's earnings as the runtime API shows them.
@@ -197,6 +222,13 @@ pub mod pallet {
 		/// Where strikes for rejected tickets go.
 		type Strikes: StrikeSink;
 
+		/// Wall-clock time, to refuse boot times in the future.
+		type UnixTime: UnixTime;
+
+		/// How far past the chain's clock a ticket's boot time may be, in seconds.
+		#[pallet::constant]
+		type MaxClockSkew: Get<u64>;
+
 		/// Blocks per epoch; relays submit one ticket per epoch.
 		#[pallet::constant]
 		type EpochLength: Get<BlockNumberFor<Self>>;
@@ -205,9 +237,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxTicketAge: Get<Epoch>;
 
-		/// Epochs a claim waits for its downstream neighbour's ticket before it settles on the
-		/// receipt alone. The escrow's settlement grace should cover
-		/// `(SettlementGrace + MaxTicketAge + 1) × EpochLength` blocks.
+		/// Epochs without any ticket after which a downstream neighbour counts as absent, so
+		/// that its upstream is paid on the receipt alone. The escrow's settlement grace should
+		/// cover `(SettlementGrace + MaxTicketAge + 1) × EpochLength` blocks.
 		#[pallet::constant]
 		type SettlementGrace: Get<Epoch>;
 
@@ -254,6 +286,26 @@ pub mod pallet {
 			segment: SegmentId,
 			/// The ticket's epoch.
 			epoch: Epoch,
+			/// Why.
+			error: DispatchError,
+		},
+		/// A channel entry of a ticket named a channel that has ended or never existed: it was
+		/// skipped and the rest of the ticket applied.
+		ChannelSkipped {
+			/// The segment router.
+			segment: SegmentId,
+			/// The channel.
+			channel: ChannelId,
+			/// Why.
+			error: DispatchError,
+		},
+		/// A receipt in a ticket did not verify: it was dropped and the rest of the entry
+		/// applied. Receipts are the consumer's input, so the relay is not struck for it.
+		ReceiptIgnored {
+			/// The segment router.
+			segment: SegmentId,
+			/// The channel.
+			channel: ChannelId,
 			/// Why.
 			error: DispatchError,
 		},
@@ -309,8 +361,6 @@ pub mod pallet {
 		NotOnPath,
 		/// The claimed previous or next hop is not the path's.
 		HopMismatch,
-		/// A channel's cumulative counters went backwards.
-		ChannelCountersWentBack,
 		/// The relay claims to have forwarded more than it received on a channel.
 		ForwardedMoreThanReceived,
 		/// The receipt is for another chain.
@@ -321,21 +371,22 @@ pub mod pallet {
 		BadReceiptSignature,
 		/// The channel owes none of its hops anything now.
 		NothingToSettle,
+		/// The ticket's boot time is later than the chain's clock allows.
+		BootTimeInFuture,
 	}
 
 	impl<T: Config> Error<T> {
 		/// Whether the error is evidence against the segment's operator, who is struck for it.
 		pub fn strikes(&self) -> bool {
+			// Only fields the relay itself controls. A receipt is the consumer's (dropped, see
+			// `ReceiptIgnored`); a channel that ended races the ticket (skipped); a lost
+			// channel counter or a clock set wrong is an accident that earns nothing.
 			matches!(
 				self,
 				Error::CountersWentBack
 					| Error::NotOnPath
 					| Error::HopMismatch
-					| Error::ChannelCountersWentBack
 					| Error::ForwardedMoreThanReceived
-					| Error::ReceiptWrongChain
-					| Error::ReceiptWrongChannel
-					| Error::BadReceiptSignature
 			)
 		}
 	}
@@ -351,7 +402,7 @@ pub mod pallet {
 				.unwrap_or(weights.max_block);
 			let worst = T::WeightInfo::submit_ticket(MAX_TICKET_CHANNELS, MAX_TICKET_PEERS);
 			assert!(worst.all_lte(max), "the largest ticket exceeds an extrinsic: {worst:?}");
-			let worst = T::WeightInfo::settle(MAX_HOPS);
+			let worst = Pallet::<T>::settle_weight(MAX_HOPS);
 			assert!(
 				worst.all_lte(max),
 				"settling the longest path exceeds an extrinsic: {worst:?}"
@@ -376,9 +427,12 @@ pub mod pallet {
 		pub fn submit_ticket(origin: OriginFor<T>, ticket: Ticket) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			match Self::validate(&who, &ticket) {
-				Ok(claims) => {
-					Self::apply(ticket, claims)?;
-					Ok(PostDispatchInfo { actual_weight: None, pays_fee: Pays::No })
+				Ok(entries) => {
+					// Free only when it moved a claim forward: an empty or repeated ticket
+					// pays like any transaction, so free block space cannot be farmed.
+					let advanced = Self::apply(ticket, entries)?;
+					let pays_fee = if advanced { Pays::No } else { Pays::Yes };
+					Ok(PostDispatchInfo { actual_weight: None, pays_fee })
 				},
 				Err(e) if e.strikes() => {
 					log::debug!(
@@ -398,23 +452,32 @@ pub mod pallet {
 			}
 		}
 
-		/// Pay every hop of `channel` what the tickets so far make payable. Anyone may call it,
-		/// free of charge when it pays someone; a channel that ends is settled without it.
+		/// Pay every hop of `channel` what the tickets so far make payable. Anyone may call it;
+		/// it is free of charge when it pays someone and the caller is one of the channel's
+		/// payees. A channel that ends is settled without it.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::settle(MAX_HOPS))]
+		#[pallet::weight(Pallet::<T>::settle_weight(MAX_HOPS))]
 		pub fn settle(origin: OriginFor<T>, channel: ChannelId) -> DispatchResultWithPostInfo {
-			ensure_signed(origin)?;
-			let settled = Self::do_settle(channel, false)?;
+			let who = ensure_signed(origin)?;
+			let payee = T::Escrow::channel(channel)
+				.is_some_and(|ch| ch.hops.iter().any(|h| h.payee == who));
+			let settled = Self::do_settle(channel)?;
 			ensure!(settled.payments > 0, Error::<T>::NothingToSettle);
 			Ok(PostDispatchInfo {
-				actual_weight: Some(T::WeightInfo::settle(settled.hops)),
-				pays_fee: Pays::No,
+				actual_weight: Some(Self::settle_weight(settled.hops)),
+				pays_fee: if payee { Pays::No } else { Pays::Yes },
 			})
 		}
 	}
 }
 
 impl<T: Config> Pallet<T> {
+	/// What settling a channel of `hops` hops may weigh, a shrink of its consumer's votes
+	/// included.
+	pub fn settle_weight(hops: u32) -> Weight {
+		T::WeightInfo::settle(hops).saturating_add(T::Escrow::freeze_shrink_weight())
+	}
+
 	/// The current epoch.
 	pub fn current_epoch() -> Epoch {
 		let n = frame_system::Pallet::<T>::block_number() / T::EpochLength::get();
@@ -424,16 +487,15 @@ impl<T: Config> Pallet<T> {
 	/// Validate and apply a ticket, returning the validation `Error` itself on failure (no
 	/// strike: that is [`Pallet::submit_ticket`]'s business).
 	pub fn do_submit_ticket(who: T::AccountId, ticket: Ticket) -> DispatchResult {
-		let claims = Self::validate(&who, &ticket)?;
-		Self::apply(ticket, claims)
+		let entries = Self::validate(&who, &ticket)?;
+		Self::apply(ticket, entries).map(|_| ())
 	}
 
-	/// Check a ticket without changing anything; returns the relay's claims on the channels
-	/// it reports as they stand.
+	/// Check a ticket without changing anything; returns what becomes of each channel entry.
 	pub fn validate(
 		who: &T::AccountId,
 		ticket: &Ticket,
-	) -> Result<Vec<Option<Claim<BalanceOf<T>>>>, Error<T>> {
+	) -> Result<Vec<Entry<BalanceOf<T>>>, Error<T>> {
 		let segment = ticket.segment;
 		let operator = T::Registry::operator(segment).ok_or(Error::<T>::UnknownSegment)?;
 		ensure!(&operator == who, Error::<T>::NotOperator);
@@ -447,6 +509,11 @@ impl<T: Config> Pallet<T> {
 		if let Some(last) = &last {
 			ensure!(ticket.epoch > last.epoch, Error::<T>::ReplayedTicket);
 		}
+		let clock = T::UnixTime::now().as_secs();
+		ensure!(
+			ticket.boot_time <= clock.saturating_add(T::MaxClockSkew::get()),
+			Error::<T>::BootTimeInFuture
+		);
 
 		let mut peers: Vec<SegmentId> = ticket.peers.iter().map(|p| p.peer).collect();
 		peers.sort_unstable();
@@ -469,17 +536,17 @@ impl<T: Config> Pallet<T> {
 						);
 					}
 				}
-			} else {
-				ensure!(ticket.boot_time > last.boot_time, Error::<T>::CountersWentBack);
 			}
+			// Any other boot time is a new boot, earlier ones included: a box whose clock
+			// came up wrong is not struck for it, and totals that reset earn nothing.
 		}
 
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		let mut claims = Vec::with_capacity(ticket.channels.len());
+		let mut entries = Vec::with_capacity(ticket.channels.len());
 		for usage in ticket.channels.iter() {
-			claims.push(Self::validate_usage(segment, usage, genesis.as_ref())?);
+			entries.push(Self::validate_usage(segment, usage, genesis.as_ref())?);
 		}
-		Ok(claims)
+		Ok(entries)
 	}
 
 	/// A channel that still settles.
@@ -491,28 +558,24 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Check one channel entry of a ticket of `segment`; returns the relay's claim on it.
+	/// Check one channel entry of a ticket of `segment`; returns what becomes of it.
 	fn validate_usage(
 		segment: SegmentId,
 		usage: &ChannelUsage,
 		genesis: &[u8],
-	) -> Result<Option<Claim<BalanceOf<T>>>, Error<T>> {
+	) -> Result<Entry<BalanceOf<T>>, Error<T>> {
 		let id = usage.channel;
-		let ch = Self::settling_channel(id)?;
+		let ch = match Self::settling_channel(id) {
+			Ok(ch) => ch,
+			Err(e) => return Ok(Entry::Skipped(e.into())),
+		};
 		let hop = usage.hop as usize;
 		ensure!(ch.hops.get(hop).map(|h| h.segment) == Some(segment), Error::<T>::NotOnPath);
 		let prev = hop.checked_sub(1).and_then(|i| ch.hops.get(i)).map(|h| h.segment);
 		let next = ch.hops.get(hop + 1).map(|h| h.segment);
 		ensure!(usage.prev == prev && usage.next == next, Error::<T>::HopMismatch);
-		let claim = Claims::<T>::get(segment, id);
-		if let Some(old) = &claim {
-			ensure!(
-				usage.bytes_in >= old.bytes_in && usage.bytes_out >= old.bytes_out,
-				Error::<T>::ChannelCountersWentBack
-			);
-		}
 		ensure!(usage.bytes_out <= usage.bytes_in, Error::<T>::ForwardedMoreThanReceived);
-		if let Some(signed) = &usage.receipt {
+		let receipt = usage.receipt.as_ref().map(|signed| -> Result<u64, DispatchError> {
 			let r = &signed.receipt;
 			ensure!(r.genesis.as_ref() == genesis, Error::<T>::ReceiptWrongChain);
 			ensure!(r.channel == id && r.path == ch.path(), Error::<T>::ReceiptWrongChannel);
@@ -522,18 +585,22 @@ impl<T: Config> Pallet<T> {
 				&sp_core::ed25519::Public::from_raw(ch.receipt_key.0),
 			);
 			ensure!(valid, Error::<T>::BadReceiptSignature);
-		}
-		Ok(claim)
+			Ok(r.cumulative_bytes)
+		});
+		Ok(Entry::Claim { claim: Claims::<T>::get(segment, id), receipt })
 	}
 
-	/// Record a validated ticket: the relay's counters and its claim on every channel.
-	fn apply(ticket: Ticket, claims: Vec<Option<Claim<BalanceOf<T>>>>) -> DispatchResult {
+	/// Record a validated ticket: the relay's counters and its claim on every channel. Returns
+	/// whether any claim moved forward (counters or receipt grew).
+	fn apply(ticket: Ticket, entries: Vec<Entry<BalanceOf<T>>>) -> Result<bool, DispatchError> {
 		let segment = ticket.segment;
-		let epoch = ticket.epoch;
+		// Claims are ordered by when the chain took them in, never by the relay's label.
+		let now = Self::current_epoch();
 		LastTicket::<T>::insert(
 			segment,
 			TicketMark {
-				epoch,
+				epoch: ticket.epoch,
+				included: now,
 				boot_time: ticket.boot_time,
 				total_in: ticket.total_in,
 				total_out: ticket.total_out,
@@ -541,84 +608,100 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		let count = ticket.channels.len() as u32;
-		for (usage, claim) in ticket.channels.into_iter().zip(claims) {
+		let mut advanced = false;
+		for (usage, entry) in ticket.channels.into_iter().zip(entries) {
 			let id = usage.channel;
+			let (claim, receipt) = match entry {
+				Entry::Skipped(e) => {
+					Self::deposit_event(Event::ChannelSkipped {
+						segment,
+						channel: id,
+						error: e.into(),
+					});
+					continue;
+				},
+				Entry::Claim { claim, receipt } => (claim, receipt),
+			};
 			let mut claim = claim.unwrap_or_else(|| Claim {
 				hop: usage.hop,
 				bytes_in: 0,
 				bytes_out: 0,
 				receipt: 0,
-				reported: epoch,
-				grew_at: epoch,
-				waiting_since: None,
+				reported: now,
+				grew_at: now,
 				settled_bytes: 0,
 				paid: Zero::zero(),
 			});
-			if usage.bytes_out > claim.bytes_out {
-				// The new bytes wait for the downstream neighbour's ticket. The wait starts
-				// afresh only once that neighbour has reported on everything sent before, so
-				// a relay that keeps forwarding is still paid after the grace.
-				if let Some(next) = usage.next {
-					let caught_up =
-						Claims::<T>::get(next, id).is_some_and(|d| d.reported >= claim.grew_at);
-					if claim.waiting_since.is_none() || caught_up {
-						claim.waiting_since = Some(epoch);
-					}
-				}
-				claim.grew_at = epoch;
+			// Cumulative counters keep their maximum: an agent that lost its counters is not
+			// struck, and claims less than it already has.
+			if usage.bytes_in > claim.bytes_in {
+				claim.bytes_in = usage.bytes_in;
+				advanced = true;
 			}
-			claim.bytes_in = usage.bytes_in;
-			claim.bytes_out = usage.bytes_out;
-			claim.reported = epoch;
-			if let Some(signed) = usage.receipt {
-				let cumulative = signed.receipt.cumulative_bytes;
+			if usage.bytes_out > claim.bytes_out {
+				claim.bytes_out = usage.bytes_out;
+				claim.grew_at = now;
+				advanced = true;
+			}
+			claim.reported = now;
+			match receipt {
 				// Receipts only grow; an older one is ignored.
-				if cumulative > claim.receipt {
+				Some(Ok(cumulative)) if cumulative > claim.receipt => {
 					claim.receipt = cumulative;
+					advanced = true;
 					Self::deposit_event(Event::ReceiptAccepted {
 						channel: id,
 						segment,
 						cumulative_bytes: cumulative,
 					});
-				}
+				},
+				Some(Err(e)) => Self::deposit_event(Event::ReceiptIgnored {
+					segment,
+					channel: id,
+					error: e.into(),
+				}),
+				_ => {},
 			}
 			Claims::<T>::insert(segment, id, claim);
 		}
-		Self::deposit_event(Event::TicketAccepted { segment, epoch, channels: count });
-		Ok(())
+		Self::deposit_event(Event::TicketAccepted { segment, epoch: ticket.epoch, channels: count });
+		Ok(advanced)
 	}
 
-	/// The bytes `claim` may be paid for now, given its downstream neighbour's claim (`None`
-	/// for the last hop is `last`) and the channel's receipt. Updates since when it waits.
+	/// What the relay downstream of a hop proves it received from it on a channel: its own
+	/// ticket's `bytes_in`. (The downstream's signed per-hop acks, carried in the upstream's
+	/// ticket, join here as `max(ack, bytes_in)` with the ticket key.)
+	fn downstream_received(downstream: Option<&Claim<BalanceOf<T>>>) -> Option<u64> {
+		downstream.map(|d| d.bytes_in)
+	}
+
+	/// Whether segment `next` is provably absent for a claim waiting on it: deregistered or
+	/// quarantined, or no ticket of it included for [`Config::SettlementGrace`] epochs (counted
+	/// from the claim's growth when it never submitted one).
+	fn absent(next: SegmentId, claim: &Claim<BalanceOf<T>>, now: Epoch) -> bool {
+		if !T::Registry::is_active(next) {
+			return true;
+		}
+		let heard = LastTicket::<T>::get(next).map_or(claim.grew_at, |m| m.included);
+		now >= heard.saturating_add(T::SettlementGrace::get())
+	}
+
+	/// The bytes `claim` may be paid for now: what it forwarded, capped by the channel's
+	/// receipt and, but at the last hop, by what its downstream neighbour `next` reported
+	/// receiving. Without any report from the downstream, only a provably absent downstream
+	/// lets the receipt alone pay.
 	fn payable(
-		claim: &mut Claim<BalanceOf<T>>,
-		downstream: Option<&Claim<BalanceOf<T>>>,
-		last: bool,
+		claim: &Claim<BalanceOf<T>>,
+		next: Option<(SegmentId, Option<&Claim<BalanceOf<T>>>)>,
 		receipt: u64,
 		now: Epoch,
-		ending: bool,
 	) -> u64 {
 		let proven = claim.bytes_out.min(receipt);
-		if last {
-			claim.waiting_since = None;
-			return proven;
-		}
-		match downstream {
-			// The downstream neighbour reported since the relay last forwarded more: its
-			// figure stands.
-			Some(d) if d.reported >= claim.grew_at => {
-				claim.waiting_since = None;
-				proven.min(d.bytes_in)
-			},
-			_ => {
-				let since = *claim.waiting_since.get_or_insert(claim.grew_at);
-				if ending || now >= since.saturating_add(T::SettlementGrace::get()) {
-					// Waited long enough: settle on what the receipt proves.
-					proven
-				} else {
-					downstream.map_or(0, |d| d.bytes_in.min(proven))
-				}
-			},
+		let Some((next, downstream)) = next else { return proven };
+		match Self::downstream_received(downstream) {
+			Some(received) => proven.min(received),
+			None if Self::absent(next, claim, now) => proven,
+			None => 0,
 		}
 	}
 
@@ -629,31 +712,55 @@ impl<T: Config> Pallet<T> {
 		BalanceOf::<T>::unique_saturated_from(owed)
 	}
 
-	/// Pay every hop of channel `id` what it is owed now; `ending` when the channel ends and
-	/// nothing waits any longer. Pays nobody who is quarantined or no longer registered.
-	pub fn do_settle(id: ChannelId, ending: bool) -> Result<Settled, DispatchError> {
+	/// Pay every hop of channel `id` what it is owed now. Pays nobody who is quarantined or no
+	/// longer registered. When the deposit cannot pay everything owed, every hop gets the same
+	/// share of what it is owed (rounded down): a shortfall is shared pro rata, never first
+	/// come first served, and a later top-up pays the rest.
+	pub fn do_settle(id: ChannelId) -> Result<Settled, DispatchError> {
 		let ch = Self::settling_channel(id)?;
 		let mut claims: Vec<_> = ch.hops.iter().map(|h| Claims::<T>::get(h.segment, id)).collect();
 		let receipt = claims.iter().flatten().map(|c| c.receipt).max().unwrap_or(0);
 		let now = Self::current_epoch();
-		let mut remaining = ch.remaining();
+		// What each hop is payable for and owed now.
+		let mut owed: Vec<(u64, u128)> = Vec::with_capacity(ch.hops.len());
+		for (hop, terms) in ch.hops.iter().enumerate() {
+			let next = ch.hops.get(hop + 1).map(|n| (n.segment, claims[hop + 1].as_ref()));
+			let due = match &claims[hop] {
+				Some(claim) if T::Registry::is_active(terms.segment) => {
+					let bytes = Self::payable(claim, next, receipt, now);
+					let gross =
+						Self::owed(terms.price_per_gib, bytes).saturating_sub(claim.paid);
+					(bytes, gross.unique_saturated_into())
+				},
+				_ => (0, 0),
+			};
+			owed.push(due);
+		}
+		let total: u128 = owed.iter().map(|(_, g)| *g).fold(0u128, |a, g| a.saturating_add(g));
+		let remaining: u128 = ch.remaining().unique_saturated_into();
 		let mut payments = 0;
 		for (hop, terms) in ch.hops.iter().enumerate() {
-			let downstream = claims.get(hop + 1).cloned().flatten();
 			let Some(claim) = claims[hop].as_mut() else { continue };
-			if !T::Registry::is_active(terms.segment) {
-				continue;
-			}
+			let (bytes, due) = owed[hop];
+			let share = if total > remaining {
+				// due × remaining / total without overflow: both are at most 2^128 − 1, and
+				// due ≤ total, so the quotient fits.
+				sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
+					due,
+					remaining,
+					total,
+					sp_runtime::Rounding::Down,
+				)
+				.unwrap_or(0)
+			} else {
+				due
+			};
+			let gross = BalanceOf::<T>::unique_saturated_from(share);
 			let before = claim.clone();
-			let last = hop + 1 == ch.hops.len();
-			let bytes = Self::payable(claim, downstream.as_ref(), last, receipt, now, ending);
-			let gross =
-				Self::owed(terms.price_per_gib, bytes).saturating_sub(claim.paid).min(remaining);
 			if !gross.is_zero() {
 				let fee = T::SettlementFee::get().mul_floor(gross);
 				let amount = gross.saturating_sub(fee);
 				T::Escrow::pay(id, hop as u8, amount, fee)?;
-				remaining = remaining.saturating_sub(gross);
 				claim.paid = claim.paid.saturating_add(gross);
 				payments += 1;
 				Earned::<T>::mutate(terms.segment, |e| *e = e.saturating_add(amount));
@@ -753,9 +860,9 @@ pub struct Settled {
 impl<T: Config> pallet_escrow::OnChannelEnded for Pallet<T> {
 	fn on_channel_ending(id: ChannelId) -> Weight {
 		// All of it or nothing: a payment that fails leaves no half-settled channel.
-		let settled = frame_support::storage::with_storage_layer(|| Self::do_settle(id, true));
+		let settled = frame_support::storage::with_storage_layer(|| Self::do_settle(id));
 		match settled {
-			Ok(s) => T::WeightInfo::settle(s.hops),
+			Ok(s) => Self::settle_weight(s.hops),
 			Err(e) => {
 				log::error!(target: LOG_TARGET, "channel {id}: final settlement failed: {e:?}");
 				// How far it got before rolling back is unknown: count the worst.
@@ -765,7 +872,7 @@ impl<T: Config> pallet_escrow::OnChannelEnded for Pallet<T> {
 	}
 
 	fn max_ending_weight() -> Weight {
-		T::WeightInfo::settle(MAX_HOPS)
+		Self::settle_weight(MAX_HOPS)
 	}
 
 	fn on_channel_ended(id: ChannelId, path: &[SegmentId]) {

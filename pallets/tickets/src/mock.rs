@@ -83,6 +83,19 @@ impl OnUnbalanced<Credit<AccountId, Balances>> for SplitFees {
 	}
 }
 
+/// The chain's clock in the tests: Unix seconds.
+pub const NOW: u64 = 1_700_000_000;
+/// How far past it a boot time may be.
+pub const MAX_SKEW: u64 = 3_600;
+
+/// A chain clock that stands at [`NOW`].
+pub struct MockTime;
+impl frame_support::traits::UnixTime for MockTime {
+	fn now() -> core::time::Duration {
+		core::time::Duration::from_secs(NOW)
+	}
+}
+
 pub const EPOCH: u64 = 10;
 pub const MAX_AGE: u32 = 2;
 pub const WAIT: u32 = 2;
@@ -112,8 +125,10 @@ impl pallet_escrow::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Registry = MockRegistry;
 	type FeeSink = SplitFees;
+	type Freezes = ();
 	type OnChannelEnded = Tickets;
 	type MinDeposit = MinDeposit;
+	type MinQosPayment = MinDeposit;
 	type MaxChannelLifetime = ConstU64<10_000>;
 	type SettlementGrace = ConstU64<ESCROW_GRACE>;
 	type MaxRefundsPerBlock = ConstU32<8>;
@@ -160,6 +175,8 @@ impl pallet_tickets::Config for Test {
 	type Escrow = Escrow;
 	type Registry = MockRegistry;
 	type Strikes = MockRegistry;
+	type UnixTime = MockTime;
+	type MaxClockSkew = ConstU64<MAX_SKEW>;
 	type EpochLength = ConstU64<EPOCH>;
 	type MaxTicketAge = ConstU32<MAX_AGE>;
 	type SettlementGrace = ConstU32<WAIT>;

@@ -46,7 +46,7 @@ fn open(path: &[SegmentId], deposit: Balance, expires_at: u64) -> ChannelId {
 		RuntimeOrigin::signed(CONSUMER),
 		Path::try_from(path.to_vec()).unwrap(),
 		deposit,
-		PRICE_B,
+		PRICE_A + PRICE_B + PRICE_C,
 		expires_at,
 		DataPlaneKey([9; 32]),
 		ReceiptKey(consumer_key().public().0),
@@ -119,12 +119,13 @@ fn submit(who: AccountId, t: Ticket) -> DispatchResultWithPostInfo {
 	Tickets::submit_ticket(RuntimeOrigin::signed(who), t)
 }
 
-/// A ticket that validates is applied and pays no fee.
-fn accept(who: AccountId, t: Ticket) {
+/// A ticket that validates is applied; returns whether it paid its fee (only a ticket that
+/// moves no claim forward does).
+fn accept(who: AccountId, t: Ticket) -> Pays {
 	let (segment, epoch, channels) = (t.segment, t.epoch, t.channels.len() as u32);
 	let info = submit(who, t).expect("the ticket validates");
-	assert_eq!(info.pays_fee, Pays::No);
 	System::assert_has_event(Event::TicketAccepted { segment, epoch, channels }.into());
+	info.pays_fee
 }
 
 /// A ticket of the segment's own operator that fails validation: the validation returns
@@ -161,9 +162,10 @@ fn paid(segment: SegmentId, channel: ChannelId) -> Balance {
 	Claims::<Test>::get(segment, channel).map_or(0, |c| c.paid)
 }
 
-/// Settle `channel` as anyone may: free, since it pays someone.
+/// Settle `channel` as A's operator, a payee of every test channel: free, since it pays
+/// someone.
 fn settle(channel: ChannelId) {
-	let info = Tickets::settle(RuntimeOrigin::signed(CONSUMER), channel).expect("pays someone");
+	let info = Tickets::settle(RuntimeOrigin::signed(OP_A), channel).expect("pays someone");
 	assert_eq!(info.pays_fee, Pays::No);
 }
 
@@ -217,7 +219,6 @@ mod happy_path {
 
 			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 10_240, 10_240, Some(r.clone()))]));
 			// Intake records; A waits for B's ticket, so there is nothing to pay yet.
-			assert_eq!(Claims::<Test>::get(A, ch).unwrap().waiting_since, Some(0));
 			assert_eq!(Tickets::relay_view(A), RelayView { earned: 0, pending: 10_240 });
 			nothing_to_settle(ch);
 			assert_eq!(paid(A, ch), 0);
@@ -298,11 +299,10 @@ mod happy_path {
 		});
 	}
 
-	/// A keeps forwarding more every epoch. While B reports, A waits only for what B has not
-	/// reported yet and is never paid beyond B's figure; when B stops reporting, A is paid on
-	/// the receipt once its wait passes the grace.
+	/// A keeps forwarding more every epoch. It is paid as B's reports come in and never beyond
+	/// B's figure, also when B stops reporting and when the channel ends.
 	#[test]
-	fn a_relay_that_keeps_forwarding_waits_only_for_what_is_unreported() {
+	fn h2_an_upstream_is_never_paid_past_what_its_downstream_reported() {
 		build_and_execute(|| {
 			let ch = setup();
 			let r = |bytes| Some(receipt(ch, &PATH, bytes));
@@ -319,13 +319,16 @@ mod happy_path {
 			accept(OP_A, ticket(A, 3, vec![usage(ch, 0, 3_000, 3_000, r(3_000))]));
 			// B has not reported on epoch 3: A's new bytes wait, the old figure stands.
 			nothing_to_settle(ch);
-			assert_eq!(Claims::<Test>::get(A, ch).unwrap().waiting_since, Some(3));
-			run_to_block(4 * EPOCH);
-			nothing_to_settle(ch);
-			// B never reports again: after the grace A is paid what the receipt proves.
-			run_to_block((3 + WAIT as u64) * EPOCH);
+			// B never reports again: the grace passing does not pay A beyond B's figure (B
+			// itself, whose downstream C never reported at all, is paid on the receipt)...
+			run_to_block((3 + WAIT as u64 + 1) * EPOCH);
 			settle(ch);
-			assert_eq!(paid(A, ch), 3_000);
+			assert_eq!(paid(A, ch), 1_800);
+			assert_eq!(paid(B, ch), 2 * 1_800);
+			// ...and neither does the channel's end.
+			run_to_block(EXPIRES + ESCROW_GRACE + 1);
+			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 1_620);
+			assert_eq!(held(CONSUMER), 0);
 		});
 	}
 
@@ -464,31 +467,55 @@ mod happy_path {
 mod rejected {
 	use super::*;
 
+	/// A receipt that does not verify is the consumer's (or an upstream's) doing: the ticket
+	/// is applied without it, with no strike and no fee, and the event says why.
+	fn ignored(who: AccountId, t: Ticket, err: Error<Test>) {
+		let segment = t.segment;
+		let ch = t.channels[0].channel;
+		let bytes_out = t.channels[0].bytes_out;
+		let receipt_before = Claims::<Test>::get(segment, ch).map_or(0, |c| c.receipt);
+		assert_eq!(accept(who, t), Pays::No);
+		assert_eq!(strikes(segment), 0);
+		let claim = Claims::<Test>::get(segment, ch).unwrap();
+		assert_eq!((claim.bytes_out, claim.receipt), (bytes_out, receipt_before));
+		System::assert_has_event(
+			Event::ReceiptIgnored { segment, channel: ch, error: err.into() }.into(),
+		);
+	}
+
 	#[test]
-	fn forged_receipt_signature() {
+	fn m4_a_forged_receipt_is_dropped_not_struck() {
 		build_and_execute(|| {
 			let ch = setup();
 			let mut r = receipt(ch, &PATH, 10_000);
 			r.receipt.cumulative_bytes = 1_000_000;
-			reject(
+			ignored(
 				OP_C,
 				ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, Some(r))]),
 				Error::<Test>::BadReceiptSignature,
 			);
 			// Signed by someone else.
+			run_to_block(EPOCH);
 			let other = ed25519::Pair::from_seed(&[2; 32]);
 			let r = sign(receipt(ch, &PATH, 10_000).receipt, &other);
-			reject(
+			ignored(
 				OP_C,
-				ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, Some(r))]),
+				ticket(C, 1, vec![usage(ch, 2, 11_000, 11_000, Some(r))]),
 				Error::<Test>::BadReceiptSignature,
 			);
-			assert_eq!(strikes(C), 2);
+			// Nothing proves delivery, so nothing is paid; a good receipt later pays.
+			nothing_to_settle(ch);
+			run_to_block(2 * EPOCH);
+			let good = receipt(ch, &PATH, 11_000);
+			accept(OP_C, ticket(C, 2, vec![usage(ch, 2, 11_000, 11_000, Some(good))]));
+			settle(ch);
+			assert_eq!(paid(C, ch), 5_500);
+			assert_eq!(strikes(C), 0);
 		});
 	}
 
 	#[test]
-	fn receipt_for_another_chain() {
+	fn m4_a_receipt_for_another_chain_is_dropped_not_struck() {
 		build_and_execute(|| {
 			let ch = setup();
 			let r = sign(
@@ -500,7 +527,7 @@ mod rejected {
 				},
 				&consumer_key(),
 			);
-			reject(
+			ignored(
 				OP_C,
 				ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, Some(r))]),
 				Error::<Test>::ReceiptWrongChain,
@@ -509,21 +536,22 @@ mod rejected {
 	}
 
 	#[test]
-	fn receipt_for_another_channel_or_path() {
+	fn m4_a_receipt_for_another_channel_or_path_is_dropped_not_struck() {
 		build_and_execute(|| {
 			let ch = setup();
 			let other = open(&[A, B, C], DEPOSIT, EXPIRES);
 			// A valid receipt of the consumer's other channel.
 			let r = receipt(other, &PATH, 10_000);
-			reject(
+			ignored(
 				OP_C,
 				ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, Some(r))]),
 				Error::<Test>::ReceiptWrongChannel,
 			);
+			run_to_block(EPOCH);
 			let r = receipt(ch, &[A, C], 10_000);
-			reject(
+			ignored(
 				OP_C,
-				ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, Some(r))]),
+				ticket(C, 1, vec![usage(ch, 2, 11_000, 11_000, Some(r))]),
 				Error::<Test>::ReceiptWrongChannel,
 			);
 		});
@@ -572,26 +600,47 @@ mod rejected {
 			let mut back = t.clone();
 			back.peers[0].octets_out = 19;
 			reject(OP_A, back, Error::<Test>::CountersWentBack);
-			// An earlier boot is not a new boot.
-			let mut back = t.clone();
-			back.boot_time -= 1;
-			back.total_in = 0;
-			reject(OP_A, back, Error::<Test>::CountersWentBack);
 			accept(OP_A, t);
 		});
 	}
 
+	/// A box whose clock came up at 1970 reports an earlier boot time: a new boot, not a
+	/// strike. A boot time past the chain's clock is refused, not struck.
 	#[test]
-	fn channel_counters_going_back() {
+	fn l7_a_wrong_clock_does_not_quarantine_an_honest_box() {
+		build_and_execute(|| {
+			segments();
+			let mut t = ticket(A, 0, vec![]);
+			t.total_in = 500;
+			accept(OP_A, t.clone());
+			run_to_block(EPOCH);
+			t.epoch = 1;
+			t.boot_time = 5;
+			t.total_in = 0;
+			accept(OP_A, t.clone());
+			assert_eq!(LastTicket::<Test>::get(A).unwrap().boot_time, 5);
+			run_to_block(2 * EPOCH);
+			t.epoch = 2;
+			t.boot_time = NOW + MAX_SKEW + 1;
+			refuse(OP_A, t.clone(), Error::<Test>::BootTimeInFuture);
+			t.boot_time = NOW + MAX_SKEW;
+			accept(OP_A, t);
+			assert_eq!(strikes(A), 0);
+		});
+	}
+
+	/// An agent that lost its channel counters reports less than before: the claim keeps its
+	/// maximum, and the box is not struck.
+	#[test]
+	fn l7_lost_channel_counters_keep_the_old_maximum() {
 		build_and_execute(|| {
 			let ch = setup();
 			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 1_000, 1_000, None)]));
 			run_to_block(EPOCH);
-			reject(
-				OP_A,
-				ticket(A, 1, vec![usage(ch, 0, 999, 999, None)]),
-				Error::<Test>::ChannelCountersWentBack,
-			);
+			assert_eq!(accept(OP_A, ticket(A, 1, vec![usage(ch, 0, 999, 10, None)])), Pays::Yes);
+			let claim = Claims::<Test>::get(A, ch).unwrap();
+			assert_eq!((claim.bytes_in, claim.bytes_out), (1_000, 1_000));
+			assert_eq!(strikes(A), 0);
 		});
 	}
 
@@ -629,27 +678,48 @@ mod refused {
 		});
 	}
 
+	/// A channel that ended (its refund raced the ticket) or never existed is skipped; the
+	/// rest of the ticket applies.
 	#[test]
-	fn expired_channel() {
+	fn l6_an_ended_channel_does_not_void_the_whole_ticket() {
 		build_and_execute(|| {
 			let ch = setup();
+			run_to_block(EXPIRES - 1);
+			let live = open(&[A, B, C], DEPOSIT, EXPIRES + 1_000);
 			run_to_block(EXPIRES + ESCROW_GRACE + 1);
 			assert!(Escrow::channel_view(ch).is_none());
 			let epoch = Tickets::current_epoch();
-			refuse(
-				OP_C,
-				ticket(
-					C,
-					epoch,
-					vec![usage(ch, 2, 10_000, 10_000, Some(receipt(ch, &PATH, 10_000)))],
-				),
-				Error::<Test>::ChannelExpired,
+			let t = ticket(
+				C,
+				epoch,
+				vec![
+					usage(ch, 2, 10_000, 10_000, Some(receipt(ch, &PATH, 10_000))),
+					usage(ch + 7, 2, 1, 1, None),
+					usage(live, 2, 2_000, 2_000, Some(receipt(live, &PATH, 2_000))),
+				],
 			);
-			refuse(
-				OP_C,
-				ticket(C, epoch, vec![usage(ch + 1, 2, 1, 1, None)]),
-				Error::<Test>::UnknownChannel,
+			assert_eq!(accept(OP_C, t), Pays::No);
+			System::assert_has_event(
+				Event::ChannelSkipped {
+					segment: C,
+					channel: ch,
+					error: Error::<Test>::ChannelExpired.into(),
+				}
+				.into(),
 			);
+			System::assert_has_event(
+				Event::ChannelSkipped {
+					segment: C,
+					channel: ch + 7,
+					error: Error::<Test>::UnknownChannel.into(),
+				}
+				.into(),
+			);
+			assert_eq!(Claims::<Test>::get(C, ch), None);
+			assert_eq!(Claims::<Test>::get(C, live).unwrap().bytes_out, 2_000);
+			assert_eq!(strikes(C), 0);
+			settle(live);
+			assert_eq!(paid(C, live), 1_000);
 		});
 	}
 
@@ -665,11 +735,8 @@ mod refused {
 			run_to_block(1 + ESCROW_GRACE + 1);
 			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT - 1_000);
 			let epoch = Tickets::current_epoch();
-			refuse(
-				OP_C,
-				ticket(C, epoch, vec![usage(ch, 2, 2_000, 2_000, None)]),
-				Error::<Test>::ChannelExpired,
-			);
+			assert_eq!(accept(OP_C, ticket(C, epoch, vec![usage(ch, 2, 2_000, 2_000, None)])), Pays::Yes);
+			assert_eq!(Claims::<Test>::get(C, ch), None);
 		});
 	}
 
@@ -764,4 +831,130 @@ fn integrity() {
 	new_test_ext().execute_with(|| {
 		<Tickets as frame_support::traits::Hooks<u64>>::integrity_test();
 	});
+}
+
+/// Regression tests for the findings of the chain review at 1f273ac, named after them.
+mod review {
+	use super::*;
+
+	/// Both relays report every epoch; B labels each ticket with the epoch it closes, A with
+	/// the current one, submitted first, with ever more forwarded. A is paid for what B
+	/// received, never more, epoch after epoch.
+	#[test]
+	fn h2_label_skew_does_not_pay_past_the_downstream() {
+		build_and_execute(|| {
+			let ch = setup();
+			let r = |bytes| Some(receipt(ch, &PATH, bytes));
+			for k in 1..=6u32 {
+				run_to_block(k as u64 * EPOCH);
+				let sent = 1_000 * k as u64;
+				accept(OP_A, ticket(A, k, vec![usage(ch, 0, sent, sent, r(sent))]));
+				let received = 500 * k as u64;
+				accept(OP_B, ticket(B, k - 1, vec![usage(ch, 1, received, received, None)]));
+				let _ = Tickets::settle(RuntimeOrigin::signed(OP_A), ch);
+				assert_eq!(paid(A, ch), received as Balance, "epoch {k}");
+			}
+		});
+	}
+
+	/// In the refund epoch A reports forwarding the whole receipt before B's ticket: the
+	/// final settlement still pays A only what B received.
+	#[test]
+	fn h2_the_last_word_at_channel_end_pays_nothing_extra() {
+		build_and_execute(|| {
+			let ch = setup();
+			let r = |bytes| Some(receipt(ch, &PATH, bytes));
+			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 1_000, 1_000, r(1_000))]));
+			accept(OP_B, ticket(B, 0, vec![usage(ch, 1, 900, 900, None)]));
+			run_to_block(EXPIRES + ESCROW_GRACE);
+			let epoch = Tickets::current_epoch();
+			accept(OP_A, ticket(A, epoch, vec![usage(ch, 0, 50_000, 50_000, r(50_000))]));
+			run_to_block(EXPIRES + ESCROW_GRACE + 1);
+			// A: 900 at 1/byte less 10%. B, whose downstream C never reported: the receipt
+			// alone pays it its 900 at 2/byte.
+			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 810);
+			assert_eq!(Balances::free_balance(OP_B), ENDOWMENT + 1_620);
+			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT - 900 - 1_800);
+		});
+	}
+
+	/// A downstream that keeps submitting tickets but leaves the channel out is not absent:
+	/// the upstream is not paid on the receipt, neither after the grace nor at the end.
+	#[test]
+	fn h2_a_downstream_that_omits_the_channel_is_not_absent() {
+		build_and_execute(|| {
+			let ch = setup();
+			let r = |bytes| Some(receipt(ch, &PATH, bytes));
+			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 5_000, 5_000, r(5_000))]));
+			for k in 0..(EXPIRES + ESCROW_GRACE) / EPOCH {
+				run_to_block(k * EPOCH + 1);
+				let mut t = ticket(B, k as Epoch, vec![]);
+				t.total_in = k;
+				accept(OP_B, t);
+				nothing_to_settle(ch);
+			}
+			run_to_block(EXPIRES + ESCROW_GRACE + 1);
+			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT);
+			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT);
+		});
+	}
+
+	/// A downstream that is provably absent lets the receipt pay: quarantined (or gone) at
+	/// once, silent for the grace otherwise.
+	#[test]
+	fn h2_a_provably_absent_downstream_lets_the_receipt_pay() {
+		build_and_execute(|| {
+			let ch = setup();
+			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 5_000, 5_000, Some(receipt(ch, &PATH, 4_000)))]));
+			nothing_to_settle(ch);
+			quarantine(B);
+			settle(ch);
+			assert_eq!(paid(A, ch), 4_000);
+		});
+	}
+
+	/// The consumer's own high-price hop cannot drain a short deposit before the others: a
+	/// shortfall is shared pro rata by what each hop is owed, and a top-up pays the rest.
+	#[test]
+	fn m1_a_shortfall_is_shared_pro_rata() {
+		build_and_execute(|| {
+			segments();
+			let ch = open(&PATH, 16_800, EXPIRES);
+			let r = Some(receipt(ch, &PATH, 9_600));
+			accept(OP_A, ticket(A, 0, vec![usage(ch, 0, 9_600, 9_600, r.clone())]));
+			accept(OP_B, ticket(B, 0, vec![usage(ch, 1, 9_600, 9_600, r.clone())]));
+			accept(OP_C, ticket(C, 0, vec![usage(ch, 2, 9_600, 9_600, r)]));
+			// Owed 9 600 + 19 200 + 4 800 = 33 600; held 16 800: everyone gets half.
+			settle(ch);
+			assert_eq!((paid(A, ch), paid(B, ch), paid(C, ch)), (4_800, 9_600, 2_400));
+			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 4_320);
+			assert_eq!(Balances::free_balance(OP_B), ENDOWMENT + 8_640);
+			assert_eq!(Balances::free_balance(OP_C), ENDOWMENT + 2_160);
+			assert_eq!(held(CONSUMER), 0);
+			assert_ok!(Escrow::top_up(RuntimeOrigin::signed(CONSUMER), ch, 20_000));
+			settle(ch);
+			assert_eq!((paid(A, ch), paid(B, ch), paid(C, ch)), (9_600, 19_200, 4_800));
+			assert_eq!(held(CONSUMER), 20_000 - 16_800);
+		});
+	}
+
+	/// Free only when it moves a claim forward (tickets) or a payee asks (settle).
+	#[test]
+	fn m3_free_calls_cannot_be_farmed() {
+		build_and_execute(|| {
+			let ch = setup();
+			assert_eq!(accept(OP_X, ticket(X, 0, vec![])), Pays::Yes);
+			let r = Some(receipt(ch, &PATH, 1_000));
+			let t = |e, bytes| ticket(C, e, vec![usage(ch, 2, bytes, bytes, r.clone())]);
+			assert_eq!(accept(OP_C, t(0, 1_000)), Pays::No);
+			run_to_block(EPOCH);
+			assert_eq!(accept(OP_C, t(1, 1_000)), Pays::Yes);
+			run_to_block(2 * EPOCH);
+			assert_eq!(accept(OP_C, t(2, 1_001)), Pays::No);
+			// Settlement that pays, asked by someone who is not a payee, costs its fee.
+			let info = Tickets::settle(RuntimeOrigin::signed(CONSUMER), ch).unwrap();
+			assert_eq!(info.pays_fee, Pays::Yes);
+			assert_eq!(paid(C, ch), 500);
+		});
+	}
 }
