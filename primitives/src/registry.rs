@@ -71,6 +71,71 @@ impl Endpoint {
 	}
 }
 
+impl Endpoint {
+	/// Whether the address is reachable on the public Internet: not loopback, private
+	/// (RFC 1918, IPv6 ULA), link-local, shared (CGNAT), reserved, benchmarking or
+	/// documentation space, and not an IPv4-mapped or -compatible form of one. Only such
+	/// endpoints may be registered outside test chains: others would aim every group
+	/// member's traffic at its own host or LAN.
+	pub fn is_public(&self) -> bool {
+		match self.ip {
+			IpAddress::V4(a) => self.is_routable() && v4_is_public(a),
+			IpAddress::V6(a) => {
+				let mapped = a[..10] == [0; 10] && a[10..12] == [0xff, 0xff];
+				let compatible = a[..12] == [0; 12];
+				if mapped || compatible {
+					return v4_is_public([a[12], a[13], a[14], a[15]]);
+				}
+				let loopback = a == {
+					let mut l = [0; 16];
+					l[15] = 1;
+					l
+				};
+				let unique_local = a[0] & 0xfe == 0xfc;
+				let link_local = a[0] == 0xfe && a[1] & 0xc0 == 0x80;
+				let site_local = a[0] == 0xfe && a[1] & 0xc0 == 0xc0;
+				let documentation = a[..4] == [0x20, 0x01, 0x0d, 0xb8];
+				// NAT64 and 6to4 embed IPv4 addresses; the Teredo, ORCHID and benchmarking
+				// ranges of 2001::/23 are not endpoints either.
+				let nat64 = a[..12] == [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0];
+				let six_to_four = a[..2] == [0x20, 0x02];
+				let ietf = a[0] == 0x20 && a[1] == 0x01 && a[2] < 0x02;
+				self.is_routable() &&
+					!(loopback ||
+						unique_local || link_local || site_local ||
+						documentation || nat64 || six_to_four ||
+						ietf)
+			},
+		}
+	}
+}
+
+/// Whether an IPv4 address is public unicast (see [`Endpoint::is_public`]).
+fn v4_is_public(a: [u8; 4]) -> bool {
+	let in_net = |net: [u8; 4], bits: u32| {
+		let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+		u32::from_be_bytes(a) & mask == u32::from_be_bytes(net) & mask
+	};
+	let special = [
+		([0, 0, 0, 0], 8),        // this network
+		([10, 0, 0, 0], 8),       // private
+		([100, 64, 0, 0], 10),    // shared address space (CGNAT)
+		([127, 0, 0, 0], 8),      // loopback
+		([169, 254, 0, 0], 16),   // link-local
+		([172, 16, 0, 0], 12),    // private
+		([192, 0, 0, 0], 24),     // IETF protocol assignments
+		([192, 0, 2, 0], 24),     // documentation (TEST-NET-1)
+		([192, 88, 99, 0], 24),   // deprecated 6to4 relay anycast
+		([192, 168, 0, 0], 16),   // private
+		([198, 18, 0, 0], 15),    // benchmarking
+		([198, 51, 100, 0], 24),  // documentation (TEST-NET-2)
+		([203, 0, 113, 0], 24),   // documentation (TEST-NET-3)
+		([224, 0, 0, 0], 4),      // multicast
+		([240, 0, 0, 0], 4),      // reserved, broadcast
+	];
+	!special.iter().any(|&(net, bits)| in_net(net, bits))
+}
+
 #[cfg(feature = "std")]
 impl From<std::net::SocketAddr> for Endpoint {
 	fn from(s: std::net::SocketAddr) -> Self {
@@ -353,4 +418,62 @@ pub fn path_cost(prices: &[u128], bytes: u64) -> Option<u128> {
 		let hop = p.checked_mul(bytes as u128)?.div_ceil(GIB);
 		acc.checked_add(hop)
 	})
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+	use super::*;
+
+	fn v4(a: [u8; 4]) -> Endpoint {
+		Endpoint { ip: IpAddress::V4(a), port: 51820 }
+	}
+
+	fn v6(s: &str) -> Endpoint {
+		let ip: std::net::Ipv6Addr = s.parse().unwrap();
+		Endpoint { ip: IpAddress::V6(ip.octets()), port: 51820 }
+	}
+
+	#[test]
+	fn l9_only_public_addresses_are_public() {
+		for a in [[1, 1, 1, 1], [8, 8, 8, 8], [11, 0, 0, 1], [100, 63, 255, 255], [172, 32, 0, 1]] {
+			assert!(v4(a).is_public(), "{a:?}");
+		}
+		for a in [
+			[127, 0, 0, 1],
+			[10, 1, 2, 3],
+			[172, 16, 0, 1],
+			[172, 31, 255, 255],
+			[192, 168, 1, 1],
+			[169, 254, 0, 1],
+			[100, 64, 0, 1],
+			[100, 127, 255, 254],
+			[192, 0, 2, 7],
+			[198, 51, 100, 7],
+			[203, 0, 113, 7],
+			[198, 18, 0, 1],
+			[0, 1, 2, 3],
+			[224, 0, 0, 1],
+			[255, 255, 255, 255],
+		] {
+			assert!(!v4(a).is_public(), "{a:?}");
+		}
+		assert!(v6("2a00:1450:4001::1").is_public());
+		for s in [
+			"::1",
+			"::",
+			"fe80::1",
+			"fd00::1",
+			"fc00::1",
+			"2001:db8::1",
+			"::ffff:127.0.0.1",
+			"::ffff:10.0.0.1",
+			"64:ff9b::a00:1",
+			"2002:a00:1::1",
+			"ff02::1",
+		] {
+			assert!(!v6(s).is_public(), "{s}");
+		}
+		assert!(v6("::ffff:8.8.8.8").is_public());
+		assert!(!Endpoint { ip: IpAddress::V4([8, 8, 8, 8]), port: 0 }.is_public());
+	}
 }

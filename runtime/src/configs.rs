@@ -192,6 +192,10 @@ parameter_types! {
 	pub const QuarantineCooldown: BlockNumber = DAYS;
 	/// Reporters of the registry's groups change every era.
 	pub const RegistryEra: BlockNumber = HOURS;
+	/// Held per dispute of a performance report; forfeited when the dispute fails.
+	pub const DisputeBond: Balance = 5 * DTX;
+	/// A router disputes only after a day in the registry.
+	pub const MinDisputerAge: BlockNumber = DAYS;
 }
 
 impl pallet_ditex::Config for Runtime {
@@ -209,6 +213,10 @@ impl pallet_ditex::Config for Runtime {
 	type DisputeQuorum = ConstU32<3>;
 	type DisputeToleranceMicros = ConstU32<5_000>;
 	type DisputeTolerancePercent = ConstU32<20>;
+	type DisputeBond = DisputeBond;
+	type MinDisputerAge = MinDisputerAge;
+	type Forfeits = pallet_rewards::FeeSplit<Runtime>;
+	type OnSegmentRemoved = Tickets;
 	type WeightInfo = pallet_ditex::weights::SubstrateWeight<Runtime>;
 }
 
@@ -309,7 +317,7 @@ mod bench_helpers {
 		let mut key = [7u8; 32];
 		key[..4].copy_from_slice(&b);
 		SegmentSpec {
-			endpoint: Endpoint { ip: IpAddress::V4([10, b[1], b[2], b[3]]), port: 4000 },
+			endpoint: Endpoint { ip: IpAddress::V4([11, b[1], b[2], b[3]]), port: 4000 },
 			key: DataPlaneKey(key),
 			region: Region::new(*b"DE", b"BE").expect("a valid region"),
 			asn: 64_600,
@@ -349,7 +357,7 @@ mod bench_helpers {
 				consumer,
 				path,
 				1_000 * ChannelMinDeposit::get(),
-				ditex_primitives::registry::GIB,
+				ditex_primitives::registry::GIB * ditex_primitives::MAX_HOPS as Balance,
 				System::block_number() + MaxChannelLifetime::get() / 2,
 				DataPlaneKey([1; 32]),
 				receipt_key,

@@ -6,7 +6,7 @@
 //! presets use one-minute sessions, so a joining master node validates within minutes.
 
 use crate::{
-	AccountId, BalancesConfig, MasterNodesConfig, RuntimeGenesisConfig, SessionConfig,
+	AccountId, BalancesConfig, DitexConfig, MasterNodesConfig, RuntimeGenesisConfig, SessionConfig,
 	SessionKeys, SudoConfig, DTX,
 };
 use alloc::{vec, vec::Vec};
@@ -24,10 +24,12 @@ pub const GENESIS_BOND: crate::Balance = 10_000 * DTX;
 /// Blocks per session on the dev and local chains: one minute.
 pub const TESTNET_SESSION_LENGTH: crate::BlockNumber = 10;
 
+/// A test chain: dev accounts endowed, routers allowed on loopback and private addresses (one
+/// machine or one LAN), and `root` as sudo where given. No other preset keeps sudo.
 fn testnet_genesis(
 	initial_authorities: Vec<(AccountId, AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
-	root: AccountId,
+	root: Option<AccountId>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -52,7 +54,8 @@ fn testnet_genesis(
 				})
 				.collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		ditex: DitexConfig { private_endpoints: true },
+		sudo: SudoConfig { key: root },
 	})
 }
 
@@ -67,7 +70,7 @@ pub fn development_config_genesis() -> Value {
 	testnet_genesis(
 		vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		Sr25519Keyring::iter().map(|k| k.to_account_id()).collect(),
-		Sr25519Keyring::Alice.to_account_id(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
 	)
 }
 
@@ -81,7 +84,7 @@ pub fn local_config_genesis() -> Value {
 			authority(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
 		Sr25519Keyring::iter().map(|k| k.to_account_id()).collect(),
-		Sr25519Keyring::Alice.to_account_id(),
+		None,
 	)
 }
 

@@ -17,7 +17,7 @@ fn bench_spec<T: Config>(n: u32) -> SegmentSpec<BalanceOf<T>> {
 	let mut key = [9u8; 32];
 	key[..4].copy_from_slice(&b);
 	SegmentSpec {
-		endpoint: Endpoint { ip: IpAddress::V4([10, b[1], b[2], b[3]]), port: 4000 },
+		endpoint: Endpoint { ip: IpAddress::V4([11, b[1], b[2], b[3]]), port: 4000 },
 		key: DataPlaneKey(key),
 		region: region(),
 		asn: 64_600,
@@ -87,7 +87,7 @@ mod benchmarks {
 	fn update() {
 		let id = register_range::<T>(0, 1)[0];
 		let who = Segments::<T>::get(id).expect("registered").operator;
-		let endpoint = Endpoint { ip: IpAddress::V4([10, 200, 0, 1]), port: 5000 };
+		let endpoint = Endpoint { ip: IpAddress::V4([11, 200, 0, 1]), port: 5000 };
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(who),
@@ -116,27 +116,43 @@ mod benchmarks {
 		assert!(Segments::<T>::get(leaver).is_none());
 	}
 
-	/// A report of `n` distinct pairs.
+	/// A report of `n` distinct pairs in a full group, replacing the last era's report that
+	/// every other member disputed in vain: all their bonds are forfeited.
 	#[benchmark]
 	fn report_performance(n: Linear<1, { T::MaxReportEntries::get() }>) {
-		let members = register_range::<T>(0, members_for_pairs(n));
+		let members = register_range::<T>(0, T::MaxGroupSize::get().max(members_for_pairs(n)));
+		let mut disputes = BoundedVec::new();
+		for &m in &members[1..T::MaxGroupSize::get() as usize] {
+			let operator = Segments::<T>::get(m).expect("registered").operator;
+			let bond = T::DisputeBond::get();
+			T::Currency::hold(&HoldReason::DisputeBond.into(), &operator, bond).expect("funded");
+			disputes.try_push(Dispute { member: m, operator, bond }).expect("within a group");
+		}
+		let at = frame_system::Pallet::<T>::block_number();
+		LatestReport::<T>::insert(0, ReportInfo { reporter: members[0], at, disputes, struck: false });
+		frame_system::Pallet::<T>::set_block_number(at + T::EraLength::get());
 		let group = Groups::<T>::get(0).expect("group 0 exists");
 		let reporter = Pallet::<T>::reporter_of(0, &group.members).expect("members");
 		let who = Segments::<T>::get(reporter).expect("registered").operator;
 		let entries = BoundedVec::try_from(full_report::<T>(&members, n)).expect("within bound");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), reporter, entries);
-		assert_eq!(LatestReport::<T>::get(0).map(|r| r.reporter), Some(reporter));
+		let report = LatestReport::<T>::get(0).expect("reported");
+		assert_eq!((report.reporter, report.disputes.len()), (reporter, 0));
 	}
 
-	/// The dispute that reaches quorum and quarantines the reporter out of a full group.
+	/// The dispute that reaches the quorum of a full group of distinct operators: every bond
+	/// released, the reporter quarantined out of the group.
 	#[benchmark]
 	fn dispute_report() {
 		let members = register_range::<T>(0, T::MaxGroupSize::get());
 		let group = Groups::<T>::get(0).expect("group 0 exists");
+		frame_system::Pallet::<T>::set_block_number(
+			frame_system::Pallet::<T>::block_number() + T::MinDisputerAge::get(),
+		);
 		let reporter = Pallet::<T>::reporter_of(0, &group.members).expect("members");
 		let others: Vec<_> = members.iter().copied().filter(|&m| m != reporter).collect();
-		let quorum = T::DisputeQuorum::get() as usize;
+		let quorum = Pallet::<T>::dispute_quorum(&group.members) as usize;
 		let report: Vec<_> = others[..quorum]
 			.iter()
 			.map(|&to| PerfEntry {

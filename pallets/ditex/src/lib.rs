@@ -18,12 +18,23 @@
 //! - The reporter submits the group's measured **performance**: per ordered pair one-way
 //!   latency, jitter and loss. The registry keeps the latest sample of each pair with the
 //!   block it was reported in.
-//! - **Strikes**: other pallets hand out strikes through [`StrikeSink`] (failed ticket
-//!   validation), and so do contradicted reports: when [`Config::DisputeQuorum`] members of a
-//!   group dispute the latest report about pairs they measured themselves, its reporter is
-//!   struck. At [`Config::MaxStrikes`] a router is **quarantined**: out of its group, not
-//!   listable, not payable. Its operator may ask to be reinstated after
-//!   [`Config::QuarantineCooldown`] blocks.
+//! - **Strikes**: other pallets hand out strikes through [`StrikeSink`] (tickets failing
+//!   validation on fields their relay controls), and so do contradicted reports. A reporter
+//!   reports at most once per era. A member registered for at least
+//!   [`Config::MinDisputerAge`] blocks may dispute the latest report about a pair it measured
+//!   itself, holding [`Config::DisputeBond`]. When the disputes come from enough distinct
+//!   *operators* — [`Config::DisputeQuorum`], and at least a third of the group's operators —
+//!   the reporter is struck and the bonds are released; a report replaced without reaching
+//!   the quorum forfeits its disputers' bonds to [`Config::Forfeits`]. So one account's many
+//!   segments are one voice, and a failed Sybil dispute costs its bonds. (Disputes on evidence
+//!   the reporter signed — its own pulse summaries — come with the routers' ticket keys.)
+//!   At [`Config::MaxStrikes`] a router is **quarantined**: out of its group, not listable,
+//!   not payable. Its operator may ask to be reinstated after [`Config::QuarantineCooldown`]
+//!   blocks.
+//! - **Endpoints** must be public unicast addresses, except on test chains whose genesis sets
+//!   [`PrivateEndpointsAllowed`].
+//! - Deregistration tells [`Config::OnSegmentRemoved`], so that per-segment state elsewhere
+//!   goes with the deposit that paid for it.
 //!
 //! Read paths for agents and UIs are in [`Pallet`]'s `*_view` functions, which the runtime
 //! exposes as the `DitexApi` runtime API.
@@ -54,9 +65,9 @@ use ditex_primitives::registry::{
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
-		fungible::{Inspect, InspectHold, Mutate, MutateHold},
+		fungible::{BalancedHold, Credit, Inspect, InspectHold, Mutate, MutateHold},
 		tokens::Precision,
-		UnixTime,
+		Imbalance, OnUnbalanced, UnixTime,
 	},
 };
 use frame_system::pallet_prelude::*;
@@ -116,6 +127,19 @@ pub struct Group<T: Config> {
 	pub members: BoundedVec<SegmentId, T::MaxGroupSize>,
 }
 
+/// A member's dispute of a report: who disputed, and whose bond is held for it.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Dispute<AccountId, Balance> {
+	/// The disputing member.
+	pub member: SegmentId,
+	/// Its operator, who holds the bond.
+	pub operator: AccountId,
+	/// The bond held.
+	pub bond: Balance,
+}
+
 /// The latest performance report of a group and the disputes against it.
 #[derive(
 	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
@@ -127,8 +151,9 @@ pub struct ReportInfo<T: Config> {
 	pub reporter: SegmentId,
 	/// When.
 	pub at: BlockNumberFor<T>,
-	/// Members that disputed it.
-	pub disputed_by: BoundedVec<SegmentId, T::MaxGroupSize>,
+	/// The disputes against it, each with its bond held until the report is struck (bonds
+	/// released) or replaced without being struck (bonds forfeited).
+	pub disputes: BoundedVec<Dispute<T::AccountId, BalanceOf<T>>, T::MaxGroupSize>,
 	/// Whether its reporter was already struck for it.
 	pub struck: bool,
 }
@@ -154,6 +179,17 @@ pub trait StrikeSink {
 
 impl StrikeSink for () {
 	fn strike(_: SegmentId, _: StrikeReason) {}
+}
+
+/// Told when a segment router is deregistered, so that other pallets drop what they keep for
+/// it and no state outlives the deposit that paid for it.
+pub trait OnSegmentRemoved {
+	/// Segment `segment` was deregistered.
+	fn on_segment_removed(segment: SegmentId);
+}
+
+impl OnSegmentRemoved for () {
+	fn on_segment_removed(_: SegmentId) {}
 }
 
 /// What other pallets (escrow, tickets) need to know about registered segments.
@@ -183,7 +219,8 @@ pub mod pallet {
 		/// The currency registration deposits are held in.
 		type Currency: Mutate<Self::AccountId>
 			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
-			+ InspectHold<Self::AccountId>;
+			+ InspectHold<Self::AccountId>
+			+ BalancedHold<Self::AccountId>;
 
 		/// The overarching hold reason.
 		type RuntimeHoldReason: From<HoldReason>;
@@ -223,9 +260,26 @@ pub mod pallet {
 		#[pallet::constant]
 		type EraLength: Get<BlockNumberFor<Self>>;
 
-		/// Members that must dispute a report before its reporter is struck.
+		/// Distinct operators that must dispute a report before its reporter is struck; at
+		/// least a third of the operators of the group's members in any case.
 		#[pallet::constant]
 		type DisputeQuorum: Get<u32>;
+
+		/// Held from a disputer's operator per dispute: released when the report is struck,
+		/// forfeited to [`Config::Forfeits`] when it is replaced without reaching the quorum.
+		#[pallet::constant]
+		type DisputeBond: Get<BalanceOf<Self>>;
+
+		/// Blocks a segment router must have been registered before it may dispute, so that
+		/// routers registered for the purpose cannot dispute at once.
+		#[pallet::constant]
+		type MinDisputerAge: Get<BlockNumberFor<Self>>;
+
+		/// Where forfeited dispute bonds go (the fee pools).
+		type Forfeits: OnUnbalanced<Credit<Self::AccountId, Self::Currency>>;
+
+		/// Told when a segment router is deregistered.
+		type OnSegmentRemoved: OnSegmentRemoved;
 
 		/// A reported latency disputed by more than this many µs (and by more than
 		/// [`Config::DisputeTolerancePercent`]) contradicts the disputer's measurement.
@@ -245,6 +299,8 @@ pub mod pallet {
 	pub enum HoldReason {
 		/// The deposit of a registered segment router.
 		SegmentDeposit,
+		/// The bond of a dispute of a performance report.
+		DisputeBond,
 	}
 
 	/// The id the next registered segment router gets.
@@ -316,6 +372,29 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LatestReport<T: Config> = StorageMap<_, Twox64Concat, GroupId, ReportInfo<T>>;
 
+	/// Whether endpoints on loopback, private, link-local, shared or documentation addresses
+	/// may be registered: only on test chains (the `development` and `local_testnet` presets),
+	/// where every router runs on one machine or one LAN. Elsewhere such an endpoint would aim
+	/// every group member's pulses at its own localhost or at a third party's LAN.
+	#[pallet::storage]
+	pub type PrivateEndpointsAllowed<T> = StorageValue<_, bool, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// See [`PrivateEndpointsAllowed`].
+		pub private_endpoints: bool,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			PrivateEndpointsAllowed::<T>::put(self.private_endpoints);
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -380,8 +459,27 @@ pub mod pallet {
 			group: GroupId,
 			/// The disputing member.
 			by: SegmentId,
-			/// Disputes against the report so far.
+			/// Distinct operators disputing the report so far.
+			operators: u32,
+			/// Distinct operators needed to strike its reporter.
+			quorum: u32,
+		},
+		/// A report was struck: its disputers' bonds were released.
+		DisputeUpheld {
+			/// The group.
+			group: GroupId,
+			/// The struck reporter.
+			reporter: SegmentId,
+		},
+		/// A report was replaced without reaching the quorum: its disputers' bonds went to the
+		/// fee pools.
+		DisputesForfeited {
+			/// The group.
+			group: GroupId,
+			/// How many disputes.
 			disputes: u32,
+			/// The bonds forfeited.
+			amount: BalanceOf<T>,
 		},
 		/// A segment router was struck.
 		Struck {
@@ -412,6 +510,9 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// The endpoint is not a routable unicast address with a port.
 		InvalidEndpoint,
+		/// The endpoint is loopback, private, link-local, shared or for documentation, which
+		/// only test chains allow.
+		PrivateEndpoint,
 		/// The data-plane key is the null key.
 		InvalidKey,
 		/// The country is not an ISO 3166-1 code or the subdivision is malformed.
@@ -460,6 +561,12 @@ pub mod pallet {
 		NotMeasuredByDisputer,
 		/// The report agrees with the disputer's measurement within tolerance.
 		NoContradiction,
+		/// The segment router has not been registered long enough to dispute.
+		DisputerTooNew,
+		/// The group's reporter already reported this era.
+		AlreadyReported,
+		/// The report was struck already.
+		ReportStruck,
 		/// The balance is too low to hold the deposit.
 		InsufficientBalance,
 		/// Segment or group ids are exhausted.
@@ -475,6 +582,10 @@ pub mod pallet {
 			assert!(
 				T::DisputeQuorum::get() > 0 && T::DisputeQuorum::get() < T::MaxGroupSize::get(),
 				"the dispute quorum must be reachable by members other than the reporter"
+			);
+			assert!(
+				T::MaxReportEntries::get() >= T::MaxGroupSize::get().div_ceil(3),
+				"a report must be able to cover as many disputers as a full group's quorum"
 			);
 			// The largest report and the largest membership change must fit in a block.
 			let max = <T as frame_system::Config>::BlockWeights::get().max_block;
@@ -587,6 +698,10 @@ impl<T: Config> Pallet<T> {
 
 	fn validate_spec(spec: &SegmentSpec<BalanceOf<T>>) -> DispatchResult {
 		ensure!(spec.endpoint.is_routable(), Error::<T>::InvalidEndpoint);
+		ensure!(
+			spec.endpoint.is_public() || PrivateEndpointsAllowed::<T>::get(),
+			Error::<T>::PrivateEndpoint
+		);
 		ensure!(!spec.key.is_null(), Error::<T>::InvalidKey);
 		ensure!(spec.region.is_valid(), Error::<T>::InvalidRegion);
 		ensure!(ditex_primitives::registry::asn_is_valid(spec.asn), Error::<T>::InvalidAsn);
@@ -715,6 +830,7 @@ impl<T: Config> Pallet<T> {
 		SegmentByEndpoint::<T>::remove(record.spec.endpoint);
 		SegmentByKey::<T>::remove(record.spec.key);
 		Segments::<T>::remove(segment);
+		T::OnSegmentRemoved::on_segment_removed(segment);
 		Self::deposit_event(Event::SegmentDeregistered { segment, operator: who, released });
 		Ok(())
 	}
@@ -723,11 +839,10 @@ impl<T: Config> Pallet<T> {
 	fn join_group(segment: SegmentId, region: &Region) -> Result<GroupId, DispatchError> {
 		let mut groups = RegionGroups::<T>::get(region);
 		for &g in groups.iter() {
-			let joined = Groups::<T>::mutate(g, |group| match group {
-				Some(group) => group.members.try_push(segment).is_ok(),
-				None => false,
-			});
-			if joined {
+			// Read every group, write only the one joined.
+			let Some(mut group) = Groups::<T>::get(g) else { continue };
+			if group.members.try_push(segment).is_ok() {
+				Groups::<T>::insert(g, group);
 				Self::deposit_event(Event::JoinedGroup { segment, group: g });
 				return Ok(g);
 			}
@@ -756,7 +871,9 @@ impl<T: Config> Pallet<T> {
 		}
 		if g.members.is_empty() {
 			Groups::<T>::remove(group);
-			LatestReport::<T>::remove(group);
+			if let Some(report) = LatestReport::<T>::take(group) {
+				Self::close_report(group, report);
+			}
 			RegionGroups::<T>::mutate_exists(&g.region, |groups| {
 				if let Some(list) = groups {
 					list.retain(|x| *x != group);
@@ -802,12 +919,20 @@ impl<T: Config> Pallet<T> {
 		ensure!(pairs.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicatePair);
 
 		let now = frame_system::Pallet::<T>::block_number();
+		let previous = LatestReport::<T>::get(group_id);
+		// One report per era: reporting again would wipe the disputes against the last one.
+		if let Some(p) = &previous {
+			ensure!(Self::era_of(p.at) < Self::current_era(), Error::<T>::AlreadyReported);
+		}
 		for e in entries.iter() {
 			Performance::<T>::insert(e.from, e.to, PerfRecord { sample: e.sample, measured_at: now });
 		}
+		if let Some(p) = previous {
+			Self::close_report(group_id, p);
+		}
 		LatestReport::<T>::insert(
 			group_id,
-			ReportInfo { reporter, at: now, disputed_by: BoundedVec::new(), struck: false },
+			ReportInfo { reporter, at: now, disputes: BoundedVec::new(), struck: false },
 		);
 		Self::deposit_event(Event::PerformanceReported {
 			group: group_id,
@@ -833,7 +958,9 @@ impl<T: Config> Pallet<T> {
 		latency_off || loss_off
 	}
 
-	/// Record a member's dispute of its group's latest report; strikes the reporter at quorum.
+	/// Record a member's dispute of its group's latest report, holding the dispute bond from
+	/// its operator; strikes the reporter when the disputes' distinct operators reach the
+	/// quorum (see [`Pallet::dispute_quorum`]), and then releases every bond.
 	pub fn do_dispute(
 		who: T::AccountId,
 		member: SegmentId,
@@ -842,29 +969,97 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let record = Self::operated_by(&who, member)?;
 		Self::ensure_active(&record)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			now >= record.registered_at.saturating_add(T::MinDisputerAge::get()),
+			Error::<T>::DisputerTooNew
+		);
 		let group_id = record.group.ok_or(Error::<T>::Quarantined)?;
 		let mut report = LatestReport::<T>::get(group_id).ok_or(Error::<T>::NoReport)?;
 		ensure!(report.reporter != member, Error::<T>::OwnReport);
-		ensure!(!report.disputed_by.contains(&member), Error::<T>::AlreadyDisputed);
+		ensure!(!report.struck, Error::<T>::ReportStruck);
+		ensure!(report.disputes.iter().all(|d| d.member != member), Error::<T>::AlreadyDisputed);
 		let reported = Performance::<T>::get(from, member)
 			.filter(|r| r.measured_at == report.at)
 			.ok_or(Error::<T>::NotMeasuredByDisputer)?;
 		ensure!(own.is_valid(), Error::<T>::InvalidSample);
 		ensure!(Self::contradicts(&reported.sample, &own), Error::<T>::NoContradiction);
 
-		report.disputed_by.try_push(member).map_err(|_| Error::<T>::AlreadyDisputed)?;
-		let disputes = report.disputed_by.len() as u32;
-		let strike_now = !report.struck && disputes >= T::DisputeQuorum::get();
-		if strike_now {
+		let bond = T::DisputeBond::get();
+		T::Currency::hold(&HoldReason::DisputeBond.into(), &who, bond)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		report
+			.disputes
+			.try_push(Dispute { member, operator: who, bond })
+			.map_err(|_| Error::<T>::AlreadyDisputed)?;
+		let mut operators: Vec<&T::AccountId> = report.disputes.iter().map(|d| &d.operator).collect();
+		operators.sort_unstable();
+		operators.dedup();
+		let operators = operators.len() as u32;
+		let group = Groups::<T>::get(group_id).ok_or(Error::<T>::Quarantined)?;
+		let quorum = Self::dispute_quorum(&group.members);
+		Self::deposit_event(Event::ReportDisputed { group: group_id, by: member, operators, quorum });
+		if operators >= quorum {
 			report.struck = true;
-		}
-		let reporter = report.reporter;
-		LatestReport::<T>::insert(group_id, report);
-		Self::deposit_event(Event::ReportDisputed { group: group_id, by: member, disputes });
-		if strike_now {
+			let reporter = report.reporter;
+			for d in report.disputes.iter() {
+				Self::release_bond(d);
+			}
+			report.disputes = BoundedVec::new();
+			LatestReport::<T>::insert(group_id, report);
+			Self::deposit_event(Event::DisputeUpheld { group: group_id, reporter });
 			Self::do_strike(reporter, StrikeReason::ContradictedReport);
+		} else {
+			LatestReport::<T>::insert(group_id, report);
 		}
 		Ok(())
+	}
+
+	/// Distinct operators whose disputes strike a report of a group with `members`:
+	/// [`Config::DisputeQuorum`], and at least a third of the members' distinct operators.
+	/// Counting operators, not segments, keeps one account's many segments at one voice.
+	pub fn dispute_quorum(members: &[SegmentId]) -> u32 {
+		let mut operators: Vec<T::AccountId> =
+			members.iter().filter_map(|m| Segments::<T>::get(m).map(|r| r.operator)).collect();
+		operators.sort_unstable();
+		operators.dedup();
+		T::DisputeQuorum::get().max((operators.len() as u32).div_ceil(3))
+	}
+
+	/// The era block `n` is in.
+	fn era_of(n: BlockNumberFor<T>) -> u64 {
+		let n: u64 = n.unique_saturated_into();
+		let len: u64 = T::EraLength::get().unique_saturated_into();
+		n / len.max(1)
+	}
+
+	/// Release a dispute's bond to its operator.
+	fn release_bond(d: &Dispute<T::AccountId, BalanceOf<T>>) {
+		let reason = HoldReason::DisputeBond.into();
+		if let Err(e) = T::Currency::release(&reason, &d.operator, d.bond, Precision::BestEffort) {
+			log::error!(target: LOG_TARGET, "releasing the bond of {:?} failed: {e:?}", d.member);
+		}
+	}
+
+	/// A report is replaced or its group closed: disputes that did not strike it were
+	/// unfounded, and their bonds go to [`Config::Forfeits`].
+	fn close_report(group: GroupId, report: ReportInfo<T>) {
+		if report.disputes.is_empty() {
+			return;
+		}
+		let reason = HoldReason::DisputeBond.into();
+		let mut amount = BalanceOf::<T>::zero();
+		for d in report.disputes.iter() {
+			let (credit, _missing) =
+				<T::Currency as BalancedHold<T::AccountId>>::slash(&reason, &d.operator, d.bond);
+			amount = amount.saturating_add(credit.peek());
+			T::Forfeits::on_unbalanced(credit);
+		}
+		Self::deposit_event(Event::DisputesForfeited {
+			group,
+			disputes: report.disputes.len() as u32,
+			amount,
+		});
 	}
 
 	/// Add a strike; quarantine at [`Config::MaxStrikes`].
@@ -1054,6 +1249,19 @@ impl<T: Config> Pallet<T> {
 		for (who, expected) in deposits {
 			let held = T::Currency::balance_on_hold(&HoldReason::SegmentDeposit.into(), &who);
 			ensure!(held == expected, "held deposit does not match registrations");
+		}
+		let mut bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (g, report) in LatestReport::<T>::iter() {
+			ensure!(Groups::<T>::contains_key(g), "a report of a closed group");
+			ensure!(!report.struck || report.disputes.is_empty(), "a struck report keeps bonds");
+			for d in report.disputes.iter() {
+				let b = bonds.entry(d.operator.clone()).or_insert_with(Zero::zero);
+				*b = b.saturating_add(d.bond);
+			}
+		}
+		for (who, expected) in bonds {
+			let held = T::Currency::balance_on_hold(&HoldReason::DisputeBond.into(), &who);
+			ensure!(held == expected, "held dispute bonds do not match open disputes");
 		}
 		Ok(())
 	}

@@ -4,9 +4,13 @@ use crate as pallet_ditex;
 use ditex_primitives::registry::{
 	DataPlaneKey, Endpoint, HourWindow, IpAddress, Region, SegmentSpec, Windows,
 };
+use ditex_primitives::registry::SegmentId;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU128, ConstU32, ConstU64, Hooks},
+	traits::{
+		fungible::{Balanced, Credit},
+		ConstU128, ConstU32, ConstU64, Hooks, OnUnbalanced,
+	},
 };
 use sp_runtime::BuildStorage;
 
@@ -62,15 +66,46 @@ pub const DEPOSIT: Balance = 100;
 pub const ERA: u64 = 10;
 pub const COOLDOWN: u64 = 20;
 pub const MAX_STRIKES: u32 = 3;
-pub const MAX_REPORT: u32 = 16;
+pub const MAX_REPORT: u32 = 40;
 /// Accounts 1..=FUNDED start with this much.
 pub const ENDOWMENT: Balance = 10_000;
 pub const FUNDED: u64 = 250;
 /// Account 999 has nothing.
 pub const PAUPER: AccountId = 999;
 
+pub const BOND: Balance = 50;
+pub const MIN_DISPUTER_AGE: u64 = 5;
+/// Receives forfeited dispute bonds.
+pub const FORFEIT_POT: AccountId = 900;
+
 parameter_types! {
 	pub const SegmentDeposit: Balance = DEPOSIT;
+	pub const DisputeBond: Balance = BOND;
+}
+
+/// Sends forfeited bonds to [`FORFEIT_POT`], as the runtime sends them to the fee pools.
+pub struct ToPot;
+impl OnUnbalanced<Credit<AccountId, Balances>> for ToPot {
+	fn on_nonzero_unbalanced(credit: Credit<AccountId, Balances>) {
+		assert!(Balances::resolve(&FORFEIT_POT, credit).is_ok());
+	}
+}
+
+thread_local! {
+	static REMOVED: core::cell::RefCell<Vec<SegmentId>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records the segments the registry said were removed.
+pub struct RecordRemoved;
+impl crate::OnSegmentRemoved for RecordRemoved {
+	fn on_segment_removed(segment: SegmentId) {
+		REMOVED.with(|r| r.borrow_mut().push(segment));
+	}
+}
+
+/// The segments removed so far in this test.
+pub fn removed() -> Vec<SegmentId> {
+	REMOVED.with(|r| r.borrow().clone())
 }
 
 impl pallet_ditex::Config for Test {
@@ -86,6 +121,10 @@ impl pallet_ditex::Config for Test {
 	type QuarantineCooldown = ConstU64<COOLDOWN>;
 	type EraLength = ConstU64<ERA>;
 	type DisputeQuorum = ConstU32<2>;
+	type DisputeBond = DisputeBond;
+	type MinDisputerAge = ConstU64<MIN_DISPUTER_AGE>;
+	type Forfeits = ToPot;
+	type OnSegmentRemoved = RecordRemoved;
 	type DisputeToleranceMicros = ConstU32<5_000>;
 	type DisputeTolerancePercent = ConstU32<20>;
 	type WeightInfo = ();
@@ -107,7 +146,7 @@ pub fn spec(n: u32) -> SegmentSpec<Balance> {
 	let mut key = [7u8; 32];
 	key[..4].copy_from_slice(&b);
 	SegmentSpec {
-		endpoint: Endpoint { ip: IpAddress::V4([10, b[1], b[2], b[3]]), port: 4000 },
+		endpoint: Endpoint { ip: IpAddress::V4([11, b[1], b[2], b[3]]), port: 4000 },
 		key: DataPlaneKey(key),
 		region: berlin(),
 		asn: 64_600,
@@ -148,6 +187,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut t)
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(t);
+	REMOVED.with(|r| r.borrow_mut().clear());
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		set_utc_hour(12);

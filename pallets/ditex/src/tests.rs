@@ -337,7 +337,7 @@ mod update {
 	fn changes_price_endpoint_windows_capacity() {
 		build_and_execute(|| {
 			let id = register(1, 1);
-			let new_ep = Endpoint { ip: IpAddress::V6([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]), port: 5 };
+			let new_ep = Endpoint { ip: IpAddress::V6([0x2a, 0, 0x14, 0x50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]), port: 5 };
 			assert_ok!(Ditex::update(
 				RuntimeOrigin::signed(1),
 				id,
@@ -588,9 +588,10 @@ mod performance {
 mod disputes {
 	use super::*;
 
-	/// Four members; the reporter reports every pair into member `ids[3]` as 1 ms.
+	/// Four members, old enough to dispute; the reporter reports every pair as 1 ms.
 	fn setup() -> (Vec<SegmentId>, SegmentId) {
 		let ids = register_many(4);
+		run_to_block(1 + MIN_DISPUTER_AGE);
 		let r = current_reporter(0);
 		let pairs: Vec<_> = ids
 			.iter()
@@ -610,7 +611,7 @@ mod disputes {
 			let others: Vec<_> = ids.iter().copied().filter(|&s| s != r).collect();
 			let from = |m: SegmentId| *ids.iter().find(|&&s| s != m).unwrap();
 			// Each measured 30 ms where the report says 1 ms.
-			for (i, &m) in others.iter().enumerate() {
+			for (i, &m) in others[..2].iter().enumerate() {
 				assert_ok!(Ditex::dispute_report(
 					RuntimeOrigin::signed(operator_of(m)),
 					m,
@@ -618,10 +619,16 @@ mod disputes {
 					sample(30_000)
 				));
 				System::assert_has_event(
-					Event::ReportDisputed { group: 0, by: m, disputes: i as u32 + 1 }.into(),
+					Event::ReportDisputed { group: 0, by: m, operators: i as u32 + 1, quorum: 2 }
+						.into(),
 				);
 			}
-			// Quorum is two; the third dispute does not strike again.
+			// Quorum is two; a third dispute cannot strike again.
+			let m = others[2];
+			assert_noop!(
+				Ditex::dispute_report(RuntimeOrigin::signed(operator_of(m)), m, from(m), sample(30_000)),
+				Error::<Test>::ReportStruck
+			);
 			assert_eq!(Segments::<Test>::get(r).unwrap().strikes, 1);
 			System::assert_has_event(
 				Event::Struck { segment: r, reason: StrikeReason::ContradictedReport, strikes: 1 }
@@ -634,6 +641,7 @@ mod disputes {
 	fn rejects_bad_disputes() {
 		build_and_execute(|| {
 			let ids = register_many(3);
+			run_to_block(1 + MIN_DISPUTER_AGE);
 			let r = current_reporter(0);
 			let m = *ids.iter().find(|&&s| s != r).unwrap();
 			let who = RuntimeOrigin::signed(operator_of(m));
@@ -675,15 +683,18 @@ mod disputes {
 				Ditex::dispute_report(who, m, r, sample(50_000)),
 				Error::<Test>::AlreadyDisputed
 			);
-			// Heavy loss where the report says none also contradicts it.
+			// Heavy loss where the report says none also contradicts it (next era's report).
+			run_to_block(ERA);
+			let r = current_reporter(0);
+			let other = *ids.iter().find(|&&s| s != r).unwrap();
 			assert_ok!(Ditex::report_performance(
 				RuntimeOrigin::signed(operator_of(r)),
 				r,
-				entries(&[(r, third, sample(1_000))]),
+				entries(&[(r, other, sample(1_000))]),
 			));
 			assert_ok!(Ditex::dispute_report(
-				RuntimeOrigin::signed(operator_of(third)),
-				third,
+				RuntimeOrigin::signed(operator_of(other)),
+				other,
 				r,
 				PerfSample { latency_us: 1_000, jitter_us: 0, loss_ppm: 300_000 }
 			));
@@ -834,6 +845,227 @@ mod views {
 			assert!(Ditex::sellable(0).is_ok());
 			set_utc_hour(6);
 			assert!(Ditex::sellable(0).is_err());
+		});
+	}
+}
+
+/// Regression tests for the findings of the chain review at 1f273ac, named after them.
+mod review {
+	use super::*;
+	use frame_support::traits::fungible::InspectHold;
+
+	const ATTACKER: AccountId = 100;
+
+	fn bonds(who: AccountId) -> Balance {
+		Balances::balance_on_hold(&HoldReason::DisputeBond.into(), &who)
+	}
+
+	/// `n` honest members (accounts 1..=n) and three segments of one attacker account, all
+	/// old enough to dispute; the reporter (an honest member) reports every pair into the
+	/// attacker's segments as 1 ms. Returns (honest, sybils, reporter).
+	fn group_with_sybils(n: u32) -> (Vec<SegmentId>, Vec<SegmentId>, SegmentId) {
+		let honest = register_many(n);
+		let sybils: Vec<_> = (0..3).map(|i| register(ATTACKER, 50 + i)).collect();
+		run_to_block(1 + MIN_DISPUTER_AGE);
+		let mut r = current_reporter(0);
+		while sybils.contains(&r) {
+			run_to_block(System::block_number() + ERA);
+			r = current_reporter(0);
+		}
+		let pairs: Vec<_> = sybils.iter().map(|&s| (r, s, sample(1_000))).collect();
+		assert_ok!(Ditex::report_performance(RuntimeOrigin::signed(operator_of(r)), r, entries(&pairs)));
+		(honest, sybils, r)
+	}
+
+	fn dispute(m: SegmentId, from: SegmentId) -> DispatchResult {
+		Ditex::dispute_report(RuntimeOrigin::signed(operator_of(m)), m, from, sample(90_000))
+	}
+
+	/// Three Sybil segments of one account are one voice: they cannot strike an honest
+	/// reporter, and lose their bonds when the report is replaced.
+	#[test]
+	fn h3_sybil_segments_cannot_strike_an_honest_reporter() {
+		build_and_execute(|| {
+			let (_, sybils, r) = group_with_sybils(3);
+			// Four operators: the quorum is the configured two.
+			assert_eq!(Ditex::dispute_quorum(&Groups::<Test>::get(0).unwrap().members), 2);
+			for &s in &sybils {
+				assert_ok!(dispute(s, r));
+			}
+			System::assert_last_event(
+				Event::ReportDisputed { group: 0, by: sybils[2], operators: 1, quorum: 2 }.into(),
+			);
+			assert_eq!(Segments::<Test>::get(r).unwrap().strikes, 0);
+			assert_eq!(bonds(ATTACKER), 3 * BOND);
+			assert_eq!(Balances::free_balance(ATTACKER), ENDOWMENT - 3 * DEPOSIT - 3 * BOND);
+			// The next era's report closes this one: the unfounded disputes' bonds are gone.
+			let start = (System::block_number() / ERA + 1) * ERA;
+			run_to_block(start);
+			let mut next = current_reporter(0);
+			while sybils.contains(&next) {
+				run_to_block(System::block_number() + ERA);
+				next = current_reporter(0);
+			}
+			let other = *Groups::<Test>::get(0).unwrap().members.iter().find(|&&m| m != next).unwrap();
+			assert_ok!(Ditex::report_performance(
+				RuntimeOrigin::signed(operator_of(next)),
+				next,
+				entries(&[(next, other, sample(1_000))])
+			));
+			System::assert_has_event(
+				Event::DisputesForfeited { group: 0, disputes: 3, amount: 3 * BOND }.into(),
+			);
+			assert_eq!(bonds(ATTACKER), 0);
+			assert_eq!(Balances::free_balance(ATTACKER), ENDOWMENT - 3 * DEPOSIT - 3 * BOND);
+			assert_eq!(Balances::free_balance(FORFEIT_POT), 3 * BOND);
+		});
+	}
+
+	/// The quorum grows with the group: at least a third of its distinct operators.
+	#[test]
+	fn h3_the_quorum_is_a_third_of_the_operators() {
+		build_and_execute(|| {
+			let (honest, sybils, _) = group_with_sybils(8);
+			// Nine operators: three must dispute.
+			assert_eq!(Ditex::dispute_quorum(&Groups::<Test>::get(0).unwrap().members), 3);
+			// Next era, a report that also covers two honest witnesses.
+			run_to_block((System::block_number() / ERA + 1) * ERA);
+			let mut r = current_reporter(0);
+			while sybils.contains(&r) {
+				run_to_block(System::block_number() + ERA);
+				r = current_reporter(0);
+			}
+			let witnesses: Vec<_> = honest.iter().copied().filter(|&m| m != r).take(2).collect();
+			let pairs: Vec<_> = sybils
+				.iter()
+				.chain(&witnesses)
+				.map(|&m| (r, m, sample(1_000)))
+				.collect();
+			assert_ok!(Ditex::report_performance(RuntimeOrigin::signed(operator_of(r)), r, entries(&pairs)));
+			for &s in &sybils {
+				assert_ok!(dispute(s, r));
+			}
+			assert_ok!(dispute(witnesses[0], r));
+			System::assert_last_event(
+				Event::ReportDisputed { group: 0, by: witnesses[0], operators: 2, quorum: 3 }
+					.into(),
+			);
+			assert_eq!(Segments::<Test>::get(r).unwrap().strikes, 0);
+			assert_ok!(dispute(witnesses[1], r));
+			assert_eq!(Segments::<Test>::get(r).unwrap().strikes, 1);
+			// Upheld: everyone's bonds are back, the attacker's included.
+			assert_eq!(bonds(ATTACKER), 0);
+		});
+	}
+
+	/// Disputes that reach the quorum strike the reporter once and get their bonds back.
+	#[test]
+	fn h3_upheld_disputes_get_their_bonds_back() {
+		build_and_execute(|| {
+			let ids = register_many(4);
+			run_to_block(1 + MIN_DISPUTER_AGE);
+			let r = current_reporter(0);
+			let others: Vec<_> = ids.iter().copied().filter(|&m| m != r).collect();
+			let pairs: Vec<_> = others.iter().map(|&m| (r, m, sample(1_000))).collect();
+			assert_ok!(Ditex::report_performance(RuntimeOrigin::signed(operator_of(r)), r, entries(&pairs)));
+			assert_ok!(dispute(others[0], r));
+			assert_eq!(bonds(operator_of(others[0])), BOND);
+			assert_ok!(dispute(others[1], r));
+			System::assert_has_event(Event::DisputeUpheld { group: 0, reporter: r }.into());
+			assert_eq!(Segments::<Test>::get(r).unwrap().strikes, 1);
+			for &m in &others[..2] {
+				assert_eq!(bonds(operator_of(m)), 0);
+				assert_eq!(Balances::free_balance(operator_of(m)), ENDOWMENT - DEPOSIT);
+			}
+			assert_eq!(Balances::free_balance(FORFEIT_POT), 0);
+		});
+	}
+
+	/// A segment registered for the purpose cannot dispute at once.
+	#[test]
+	fn h3_new_segments_cannot_dispute_at_once() {
+		build_and_execute(|| {
+			let ids = register_many(3);
+			let r = current_reporter(0);
+			let m = *ids.iter().find(|&&s| s != r).unwrap();
+			assert_ok!(Ditex::report_performance(
+				RuntimeOrigin::signed(operator_of(r)),
+				r,
+				entries(&[(r, m, sample(1_000))])
+			));
+			assert_noop!(dispute(m, r), Error::<Test>::DisputerTooNew);
+			run_to_block(1 + MIN_DISPUTER_AGE);
+			assert_ok!(dispute(m, r));
+		});
+	}
+
+	/// A reporter cannot report again in its era to wipe the disputes against its report.
+	#[test]
+	fn l4_a_reporter_cannot_wipe_disputes_by_reporting_again() {
+		build_and_execute(|| {
+			let ids = register_many(3);
+			run_to_block(1 + MIN_DISPUTER_AGE);
+			let r = current_reporter(0);
+			let m = *ids.iter().find(|&&s| s != r).unwrap();
+			let report = || {
+				Ditex::report_performance(
+					RuntimeOrigin::signed(operator_of(r)),
+					r,
+					entries(&[(r, m, sample(1_000))]),
+				)
+			};
+			assert_ok!(report());
+			assert_ok!(dispute(m, r));
+			assert_noop!(report(), Error::<Test>::AlreadyReported);
+			assert_eq!(LatestReport::<Test>::get(0).unwrap().disputes.len(), 1);
+		});
+	}
+
+	/// Deregistration tells the pallets that keep per-segment state (tickets) to drop it.
+	#[test]
+	fn l2_deregistration_tells_other_pallets() {
+		build_and_execute(|| {
+			let ids = register_many(2);
+			assert_ok!(Ditex::deregister(RuntimeOrigin::signed(operator_of(ids[1])), ids[1]));
+			assert_eq!(removed(), vec![ids[1]]);
+		});
+	}
+
+	/// Loopback, private and other non-public endpoints only on test chains.
+	#[test]
+	fn l9_private_endpoints_only_on_test_chains() {
+		build_and_execute(|| {
+			for ip in [
+				IpAddress::V4([127, 0, 0, 1]),
+				IpAddress::V4([10, 0, 0, 1]),
+				IpAddress::V4([192, 168, 1, 1]),
+				IpAddress::V4([169, 254, 1, 1]),
+				IpAddress::V4([100, 64, 0, 1]),
+				IpAddress::V4([192, 0, 2, 1]),
+			] {
+				let mut s = spec(1);
+				s.endpoint = Endpoint { ip, port: 4000 };
+				assert_noop!(
+					Ditex::register(RuntimeOrigin::signed(1), s),
+					Error::<Test>::PrivateEndpoint
+				);
+			}
+			let id = register(1, 1);
+			assert_noop!(
+				Ditex::update(
+					RuntimeOrigin::signed(1),
+					id,
+					None,
+					Some(Endpoint { ip: IpAddress::V4([127, 0, 0, 1]), port: 9 }),
+					None,
+					None
+				),
+				Error::<Test>::PrivateEndpoint
+			);
+			PrivateEndpointsAllowed::<Test>::put(true);
+			let mut s = spec(2);
+			s.endpoint = Endpoint { ip: IpAddress::V4([127, 0, 0, 1]), port: 4000 };
+			assert_ok!(Ditex::register(RuntimeOrigin::signed(2), s));
 		});
 	}
 }

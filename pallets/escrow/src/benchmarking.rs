@@ -27,8 +27,16 @@ fn path_of<T: Config>(h: u32) -> Path {
 	Path::try_from(ids).expect("at most MAX_HOPS")
 }
 
+/// A maximum price per GiB that any benchmark path is within: the price of every hop.
+fn max_price<T: Config>() -> BalanceOf<T> {
+	price::<T>().saturating_mul(MAX_HOPS.into())
+}
+
 fn deposit<T: Config>() -> BalanceOf<T> {
-	T::MinDeposit::get().saturating_mul(100u32.into()).max(1_000u32.into())
+	T::MinDeposit::get()
+		.max(T::MinQosPayment::get())
+		.saturating_mul(100u32.into())
+		.max(1_000u32.into())
 }
 
 fn open<T: Config>(who: &T::AccountId, path: Path, expires_at: BlockNumberFor<T>) -> ChannelId {
@@ -36,7 +44,7 @@ fn open<T: Config>(who: &T::AccountId, path: Path, expires_at: BlockNumberFor<T>
 		who.clone(),
 		path,
 		deposit::<T>(),
-		price::<T>(),
+		max_price::<T>(),
 		expires_at,
 		DataPlaneKey([1; 32]),
 		ReceiptKey([2; 32]),
@@ -87,7 +95,7 @@ mod benchmarks {
 			RawOrigin::Signed(who),
 			path,
 			deposit::<T>(),
-			price::<T>(),
+			max_price::<T>(),
 			expires_at,
 			DataPlaneKey([1; 32]),
 			ReceiptKey([2; 32]),
@@ -110,17 +118,40 @@ mod benchmarks {
 		assert_eq!(Channels::<T>::get(id).expect("open").deposit, deposit::<T>() + deposit::<T>());
 	}
 
-	/// Closing moves the refund to an earlier block.
+	/// Closing moves the refund to an earlier block: every slot probed is full but the last,
+	/// and the slot it leaves is full.
 	#[benchmark]
 	fn close() {
 		let who = funded::<T>("consumer", 0);
 		let id = open::<T>(&who, path_of::<T>(MAX_HOPS), now::<T>() + T::MaxChannelLifetime::get());
+		let old = Channels::<T>::get(id).expect("open").refund_at;
+		let filler = |with: Option<ChannelId>| {
+			let max = T::MaxRefundsPerBlock::get() as u64;
+			let fill = (0..max).map(|i| u64::MAX - i);
+			BoundedVec::<ChannelId, T::MaxRefundsPerBlock>::truncate_from(match with {
+				Some(id) => fill.take(max as usize - 1).chain([id]).collect(),
+				None => fill.collect(),
+			})
+		};
+		RefundSchedule::<T>::insert(old, filler(Some(id)));
+		let wanted = now::<T>() + T::SettlementGrace::get() + One::one();
+		let mut b = wanted;
+		for _ in 0..SCHEDULE_PROBE - 1 {
+			RefundSchedule::<T>::insert(b, filler(None));
+			b += One::one();
+		}
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), id);
-		assert!(matches!(
-			Channels::<T>::get(id).expect("kept").status,
-			ChannelStatus::Closed { .. }
-		));
+		let ch = Channels::<T>::get(id).expect("kept");
+		assert!(matches!(ch.status, ChannelStatus::Closed { .. }));
+		assert_eq!(ch.refund_at, b);
+		// The filler is not made of real channels; drop it again.
+		RefundSchedule::<T>::remove(old);
+		let mut b = wanted;
+		for _ in 0..SCHEDULE_PROBE - 1 {
+			RefundSchedule::<T>::remove(b);
+			b += One::one();
+		}
 	}
 
 	#[benchmark]

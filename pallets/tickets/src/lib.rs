@@ -881,3 +881,12 @@ impl<T: Config> pallet_escrow::OnChannelEnded for Pallet<T> {
 		}
 	}
 }
+
+/// A deregistered segment router's tickets are forgotten: its last ticket and earnings view.
+/// Its claims on channels that still settle stay until those channels end.
+impl<T: Config> pallet_ditex::OnSegmentRemoved for Pallet<T> {
+	fn on_segment_removed(segment: SegmentId) {
+		LastTicket::<T>::remove(segment);
+		Earned::<T>::remove(segment);
+	}
+}

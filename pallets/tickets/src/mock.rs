@@ -162,7 +162,7 @@ impl crate::BenchmarkHelper<AccountId> for TicketsBench {
 			consumer,
 			path,
 			1 << 33,
-			1 << 30,
+			(1 << 30) * ditex_primitives::MAX_HOPS as Balance,
 			System::block_number() + 1_000,
 			ditex_primitives::registry::DataPlaneKey([1; 32]),
 			receipt_key,

@@ -938,6 +938,21 @@ mod review {
 		});
 	}
 
+	/// A deregistered segment leaves no ticket state behind.
+	#[test]
+	fn l2_a_deregistered_segment_leaves_no_ticket_state() {
+		build_and_execute(|| {
+			let ch = setup();
+			accept(OP_C, ticket(C, 0, vec![usage(ch, 2, 2_000, 2_000, Some(receipt(ch, &PATH, 2_000)))]));
+			settle(ch);
+			assert!(LastTicket::<Test>::contains_key(C));
+			assert_eq!(Earned::<Test>::get(C), 900);
+			<Tickets as pallet_ditex::OnSegmentRemoved>::on_segment_removed(C);
+			assert!(!LastTicket::<Test>::contains_key(C));
+			assert!(!Earned::<Test>::contains_key(C));
+		});
+	}
+
 	/// Free only when it moves a claim forward (tickets) or a payee asks (settle).
 	#[test]
 	fn m3_free_calls_cannot_be_farmed() {
