@@ -60,7 +60,7 @@ pub fn spec(
 		price_per_gib,
 		capacity_mbps,
 		windows: Windows::default(),
-		anonymous: false,
+		hide_operator: false,
 	}
 }
 

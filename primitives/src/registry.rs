@@ -294,8 +294,10 @@ pub struct SegmentSpec<Balance> {
 	pub capacity_mbps: u32,
 	/// UTC hours in which the listing is for sale; empty: always.
 	pub windows: Windows,
-	/// Whether the operator's account is hidden in listings.
-	pub anonymous: bool,
+	/// Whether the registry's views (runtime API, RPC) leave the operator's account out. Not
+	/// anonymity: the operator is still in the `Segments` storage, in `SegmentRegistered`,
+	/// and as a channel's payee in every `ChannelPaid`.
+	pub hide_operator: bool,
 }
 
 /// Where a segment router stands.
@@ -367,7 +369,7 @@ pub struct PerfRecord<BlockNumber> {
 pub struct SegmentView<AccountId, Balance, BlockNumber> {
 	/// Its id.
 	pub id: SegmentId,
-	/// Its operator, unless the listing is anonymous.
+	/// Its operator, unless the listing hides it.
 	pub operator: Option<AccountId>,
 	/// The registered details.
 	pub spec: SegmentSpec<Balance>,

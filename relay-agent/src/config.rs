@@ -359,7 +359,7 @@ mod tests {
 		);
 		for p in [entry(1), entry(2)] {
 			s += &format!(
-				"[[peers]]\nid = {}\nendpoint = \"{}\"\nkey = \"{}\"\nregion = \"DE-BE\"\nasn = 64512\npricePerGib = \"10\"\ncapacityMbps = 100\nwindows = [[22, 6]]\nanonymous = false\ngroup = 1\nstatus = \"active\"\nstrikes = 0\n\n",
+				"[[peers]]\nid = {}\nendpoint = \"{}\"\nkey = \"{}\"\nregion = \"DE-BE\"\nasn = 64512\npricePerGib = \"10\"\ncapacityMbps = 100\nwindows = [[22, 6]]\nhideOperator = false\ngroup = 1\nstatus = \"active\"\nstrikes = 0\n\n",
 				p.id, p.endpoint, p.key
 			);
 		}

@@ -26,7 +26,7 @@ use crate::wire::{CryptoError, PeerKeys};
 pub struct PeerEntry {
 	/// Segment id.
 	pub id: SegmentId,
-	/// Operator account (SS58), absent when listed anonymously.
+	/// Operator account (SS58), absent when the listing hides it.
 	#[serde(default)]
 	pub operator: Option<String>,
 	/// Data-plane endpoint, `"ip:port"`.
@@ -46,9 +46,9 @@ pub struct PeerEntry {
 	/// UTC hour windows `[start, end)` in which the listing is for sale; empty: always.
 	#[serde(default)]
 	pub windows: Vec<[u8; 2]>,
-	/// Whether the operator is hidden.
+	/// Whether the listing hides its operator from the registry's views.
 	#[serde(default)]
-	pub anonymous: bool,
+	pub hide_operator: bool,
 	/// The group it measures with, while active.
 	#[serde(default)]
 	pub group: Option<GroupId>,
@@ -86,7 +86,7 @@ impl PeerEntry {
 			price_per_gib: Some(price_per_gib.to_string()),
 			capacity_mbps: 1000,
 			windows: vec![],
-			anonymous: false,
+			hide_operator: false,
 			group: Some(1),
 			status: default_status(),
 			quarantined_since: None,
@@ -440,7 +440,7 @@ pub(crate) mod tests {
 		let json = r#"{"id":3,"operator":null,"endpoint":"10.0.0.3:51820",
 			"key":"0x0900000000000000000000000000000000000000000000000000000000000000",
 			"region":"DE-BE","asn":64512,"pricePerGib":null,"capacityMbps":100,
-			"windows":[[22,6]],"anonymous":true,"group":1,"status":"quarantined",
+			"windows":[[22,6]],"hideOperator":true,"group":1,"status":"quarantined",
 			"quarantinedSince":12,"strikes":3}"#;
 		let e: PeerEntry = serde_json::from_str(json).unwrap();
 		let s = Segment::try_from(&e).unwrap();

@@ -324,7 +324,7 @@ mod bench_helpers {
 			price_per_gib: Some(price),
 			capacity_mbps: 1_000,
 			windows: Windows::default(),
-			anonymous: false,
+			hide_operator: false,
 		}
 	}
 

@@ -23,7 +23,7 @@ fn spec() -> SegmentSpec<u128> {
 		price_per_gib: Some(2_000_000_000),
 		capacity_mbps: 1_000,
 		windows: Windows::default(),
-		anonymous: false,
+		hide_operator: false,
 	}
 }
 

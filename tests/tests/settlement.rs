@@ -1,8 +1,10 @@
 //! Relays are paid on a real node: two operators' tickets for a channel over their two segment
 //! routers, each a signed extrinsic built from the shared primitives, are free when they
-//! validate; `ditex-ctl`'s settle pays each hop for what arrived downstream, free for the
-//! caller; settling again fails with `NothingToSettle` and costs its fee; a ticket with a
-//! forged receipt is rejected, struck in the registry and pays its fee.
+//! validate; `ditex-ctl`'s settle pays each hop for what arrived downstream, free for a payee;
+//! settling again fails with `NothingToSettle` and costs its fee; a ticket with a forged
+//! receipt is applied without it, unstruck; a ticket claiming another hop is rejected, struck
+//! in the registry and pays its fee. On the same node, the review's vote-inflation loop (C1)
+//! fails at its first step: voted coins cannot be escrowed.
 
 use anyhow::{anyhow, ensure, Result};
 use codec::Encode;
@@ -72,8 +74,8 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 	let path = Path::try_from(vec![a, b]).expect("two hops");
 	let open = (
 		path.clone(),
-		DTX,
-		PRICE,
+		10 * DTX,
+		2 * PRICE,
 		10_000u32,
 		DataPlaneKey([9; 32]),
 		ReceiptKey(consumer.public().0),
@@ -110,36 +112,41 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 	};
 	let epoch: u32 = node.state_call("SettlementApi_current_epoch", (), None).await?;
 	let ingress = ticket(a, epoch, usage(0, None, Some(b), 3 * MIB, 3 * MIB, &consumer));
-	let egress = ticket(b, epoch, usage(1, Some(a), None, 5 * MIB / 2, 5 * MIB / 2, &consumer));
 
-	// A receipt the consumer never signed: rejected, struck, and the operator pays.
+	// A ticket claiming another hop of the path: rejected, struck, and the operator pays.
+	let wrong_hop = ticket(b, epoch, usage(0, None, Some(b), 5 * MIB / 2, 5 * MIB / 2, &consumer));
+	let before = free(&node, &chain, &charlie).await?;
+	let events = submit_ticket(&chain, &charlie, &wrong_hop).await?;
+	ensure!(events.iter().any(|e| e == "Tickets.TicketRejected"), "events: {events:?}");
+	ensure!(free(&node, &chain, &charlie).await? < before, "a rejected ticket pays its fee");
+	let strikes = |view: Option<SegmentView<AccountId32, u128, u32>>| view.map(|v| v.strikes);
+	assert_eq!(strikes(node.state_call("DitexApi_segment", b, None).await?), Some(1));
+
+	// A receipt the consumer never signed is the consumer's input: dropped, no strike, and
+	// the rest of the ticket counts (the ingress's receipt pays the egress).
 	let forger = ed25519::Pair::from_seed(&[8; 32]);
 	let forged = ticket(b, epoch, usage(1, Some(a), None, 5 * MIB / 2, 5 * MIB / 2, &forger));
 	let before = free(&node, &chain, &charlie).await?;
 	let events = submit_ticket(&chain, &charlie, &forged).await?;
-	ensure!(events.iter().any(|e| e == "Tickets.TicketRejected"), "events: {events:?}");
-	ensure!(free(&node, &chain, &charlie).await? < before, "a rejected ticket pays its fee");
-	let view: Option<SegmentView<AccountId32, u128, u32>> =
-		node.state_call("DitexApi_segment", b, None).await?;
-	assert_eq!(view.map(|v| v.strikes), Some(1));
+	ensure!(events.iter().any(|e| e == "Tickets.ReceiptIgnored"), "events: {events:?}");
+	assert_eq!(free(&node, &chain, &charlie).await?, before, "it moved a claim: free");
+	assert_eq!(strikes(node.state_call("DitexApi_segment", b, None).await?), Some(1));
 
-	// Valid tickets are free.
-	for (operator, t) in [(&bob, &ingress), (&charlie, &egress)] {
-		let before = free(&node, &chain, operator).await?;
-		let events = submit_ticket(&chain, operator, t).await?;
-		ensure!(events.iter().any(|e| e == "Tickets.TicketAccepted"), "events: {events:?}");
-		assert_eq!(free(&node, &chain, operator).await?, before, "a valid ticket is free");
-	}
+	// A valid ticket is free.
+	let before = free(&node, &chain, &bob).await?;
+	let events = submit_ticket(&chain, &bob, &ingress).await?;
+	ensure!(events.iter().any(|e| e == "Tickets.TicketAccepted"), "events: {events:?}");
+	assert_eq!(free(&node, &chain, &bob).await?, before, "a valid ticket is free");
 
-	// Anyone may settle; paying someone, it is free.
-	let before = free(&node, &chain, &dave).await?;
-	let events = settlement::settle(&chain, &dave, channel).await?;
+	// A payee may settle; paying someone, it is free.
+	let before = free(&node, &chain, &bob).await?;
+	let events = settlement::settle(&chain, &bob, channel).await?;
 	let paid = events.iter().filter(|e| *e == "Tickets.RelayPaid").count();
 	ensure!(paid == 2, "both hops are paid: {events:?}");
-	assert_eq!(free(&node, &chain, &dave).await?, before, "a settlement that pays is free");
-	// Both hops are paid for the 2.5 MiB that arrived, not the ingress's 3 MiB.
 	let gross = PRICE * (5 * MIB / 2) as u128 / GIB;
 	let earned = gross - gross * 5 / 100;
+	assert_eq!(free(&node, &chain, &bob).await?, before + earned, "a payee's settlement is free");
+	// Both hops are paid for the 2.5 MiB that arrived, not the ingress's 3 MiB.
 	for segment in [a, b] {
 		let view: RelayView<u128> = node.state_call("SettlementApi_relay", segment, None).await?;
 		assert_eq!((view.earned, view.pending), (earned, 0), "segment {segment}");
@@ -148,6 +155,50 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 	// Nothing more is owed: the second settlement fails and its caller pays.
 	let err = settlement::settle(&chain, &dave, channel).await.expect_err("nothing to settle");
 	ensure!(err.to_string().contains("NothingToSettle"), "unclear error: {err}");
+	let before = free(&node, &chain, &dave).await?;
+	let err = settlement::settle(&chain, &dave, channel).await.expect_err("nothing to settle");
+	ensure!(err.to_string().contains("NothingToSettle"), "unclear error: {err}");
 	ensure!(free(&node, &chain, &dave).await? < before, "a settlement that pays nobody costs");
+
+	vote_inflation_fails_at_its_first_step(&node, &chain, a).await
+}
+
+/// The review's C1 loop on the real runtime: Eve votes all but 1 000 DTX, then orders QoS
+/// (and opens a channel) with the voted coins. Both are refused with `FundsFrozen`; the vote
+/// and the coins stay where they were.
+async fn vote_inflation_fails_at_its_first_step(
+	node: &Node,
+	chain: &Chain,
+	segment: SegmentId,
+) -> Result<()> {
+	let (eve, ferdie) = (dev::eve(), dev::ferdie());
+	let wallet = AccountId32(ferdie.public_key().0);
+	let owned = free(node, chain, &eve).await?;
+	let voted = owned - 1_000 * DTX;
+	let events = chain.submit_encoded("Rewards", "vote", &(wallet, voted).encode(), &eve).await?;
+	ensure!(events.iter().any(|e| e == "Rewards.Voted"), "events: {events:?}");
+	let (_, at) = node.finalized().await?;
+	let before = account(&chain.api, at, eve.public_key().0).await?.data;
+	ensure!(before.frozen == voted, "the vote froze {} of {voted}", before.frozen);
+
+	let (now, _) = node.best().await?;
+	let order = (segment, pallet_escrow::QosClass::Priority, 990_000 * DTX, 10u32, now + 20);
+	let err = chain
+		.submit_encoded("Escrow", "order_qos", &order.encode(), &eve)
+		.await
+		.expect_err("voted coins cannot pay for QoS");
+	ensure!(err.to_string().contains("FundsFrozen"), "unclear error: {err}");
+	let path = Path::try_from(vec![segment]).expect("one hop");
+	let open = (path, 2_000 * DTX, PRICE, 10_000u32, DataPlaneKey([9; 32]), ReceiptKey([5; 32]));
+	let err = chain
+		.submit_encoded("Escrow", "open_channel", &open.encode(), &eve)
+		.await
+		.expect_err("voted coins cannot be escrowed");
+	ensure!(err.to_string().contains("FundsFrozen"), "unclear error: {err}");
+
+	let (_, at) = node.finalized().await?;
+	let after = account(&chain.api, at, eve.public_key().0).await?.data;
+	ensure!(after.frozen == voted && after.reserved == before.reserved, "{after:?} vs {before:?}");
+	ensure!(before.free - after.free < DTX / 10, "only fees left the account: {after:?}");
 	Ok(())
 }

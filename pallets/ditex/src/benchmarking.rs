@@ -24,7 +24,7 @@ fn bench_spec<T: Config>(n: u32) -> SegmentSpec<BalanceOf<T>> {
 		price_per_gib: Some(1_000u32.into()),
 		capacity_mbps: 1_000,
 		windows: Windows::default(),
-		anonymous: false,
+		hide_operator: false,
 	}
 }
 

@@ -9,7 +9,8 @@
 //! - An operator **registers** a segment router with its data-plane endpoint and X25519 key,
 //!   its region (ISO 3166-1 country + ISO 3166-2 subdivision) and ASN, a price per GiB
 //!   (`None`: not for sale, the enterprise mode), its capacity, optional availability windows
-//!   in UTC hours, and whether the listing is anonymous. [`Config::SegmentDeposit`] is held
+//!   in UTC hours, and whether the views hide the operator (`hide_operator`; the operator
+//!   stays in storage and events: it is not anonymity). [`Config::SegmentDeposit`] is held
 //!   for as long as the registration lasts.
 //! - Every active router is a member of one **group** of at most [`Config::MaxGroupSize`]
 //!   routers of its region; a new group opens when the region's groups are full. One member
@@ -1109,7 +1110,7 @@ impl<T: Config> Pallet<T> {
 	fn view(id: SegmentId, r: SegmentOf<T>) -> SegmentViewOf<T> {
 		SegmentView {
 			id,
-			operator: if r.spec.anonymous { None } else { Some(r.operator) },
+			operator: if r.spec.hide_operator { None } else { Some(r.operator) },
 			spec: r.spec,
 			group: r.group,
 			status: r.status,

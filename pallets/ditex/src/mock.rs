@@ -153,7 +153,7 @@ pub fn spec(n: u32) -> SegmentSpec<Balance> {
 		price_per_gib: Some(1_000),
 		capacity_mbps: 1_000,
 		windows: Windows::default(),
-		anonymous: false,
+		hide_operator: false,
 	}
 }
 

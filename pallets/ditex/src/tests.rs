@@ -780,11 +780,11 @@ mod views {
 	use super::*;
 
 	#[test]
-	fn segments_by_region_and_asn_hide_anonymous_operators() {
+	fn l10_segments_by_region_and_asn_leave_hidden_operators_out() {
 		build_and_execute(|| {
 			register(1, 1);
 			let mut anon = spec(2);
-			anon.anonymous = true;
+			anon.hide_operator = true;
 			anon.asn = 3320;
 			assert_ok!(Ditex::register(RuntimeOrigin::signed(2), anon));
 			let mut us = spec(3);
@@ -794,7 +794,7 @@ mod views {
 			let berlin_list = Ditex::segments_view(Some(berlin()), None, 10);
 			assert_eq!(berlin_list.iter().map(|v| v.id).collect::<Vec<_>>(), vec![0, 1]);
 			assert_eq!(berlin_list[0].operator, Some(1));
-			assert_eq!(berlin_list[1].operator, None, "anonymous listing hides its operator");
+			assert_eq!(berlin_list[1].operator, None, "the listing hides its operator");
 
 			let by_asn = Ditex::segments_view(None, Some(3320), 10);
 			assert_eq!(by_asn.iter().map(|v| v.id).collect::<Vec<_>>(), vec![1]);

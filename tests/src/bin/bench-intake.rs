@@ -229,7 +229,7 @@ fn spec(i: u32) -> SegmentSpec<u128> {
 		price_per_gib: Some(DTX / 1000),
 		capacity_mbps: 1_000,
 		windows: Windows::default(),
-		anonymous: false,
+		hide_operator: false,
 	}
 }
 
@@ -324,7 +324,7 @@ async fn main() -> Result<()> {
 		// Spread over blocks: the escrow refunds a bounded number of channels per block.
 		let expires = 100_000 + i as u32;
 		let args =
-			(path, DTX, DTX, expires, DataPlaneKey([9; 32]), ReceiptKey(consumer.public().0));
+			(path, 10 * DTX, DTX, expires, DataPlaneKey([9; 32]), ReceiptKey(consumer.public().0));
 		txs.push(sig.sign("Escrow", "open_channel", &args.encode(), &alice, nonce)?);
 		nonce += 1;
 	}

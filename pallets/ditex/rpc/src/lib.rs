@@ -33,7 +33,7 @@ pub const MAX_LIMIT: u32 = 1_000;
 pub struct SegmentJson {
 	/// Its id.
 	pub id: SegmentId,
-	/// Its operator (SS58), unless the listing is anonymous.
+	/// Its operator (SS58), unless the listing hides it.
 	pub operator: Option<String>,
 	/// `ip:port` of its data plane.
 	pub endpoint: String,
@@ -49,8 +49,8 @@ pub struct SegmentJson {
 	pub capacity_mbps: u32,
 	/// Availability windows `[start, end)` in UTC hours; empty: always.
 	pub windows: Vec<[u8; 2]>,
-	/// Whether the operator is hidden.
-	pub anonymous: bool,
+	/// Whether the views leave the operator out (it is still in storage and events).
+	pub hide_operator: bool,
 	/// Its group while active.
 	pub group: Option<GroupId>,
 	/// `active` or `quarantined`.
@@ -135,7 +135,7 @@ impl SegmentJson {
 			price_per_gib: v.spec.price_per_gib.map(|p| p.to_string()),
 			capacity_mbps: v.spec.capacity_mbps,
 			windows: v.spec.windows.iter().map(|w| [w.start, w.end]).collect(),
-			anonymous: v.spec.anonymous,
+			hide_operator: v.spec.hide_operator,
 			group: v.group,
 			status: status.into(),
 			quarantined_since: since,
@@ -340,7 +340,7 @@ mod tests {
 				price_per_gib: Some(u128::MAX),
 				capacity_mbps: 100,
 				windows: Windows::try_from(vec![HourWindow { start: 22, end: 6 }]).unwrap(),
-				anonymous: false,
+				hide_operator: false,
 			},
 			group: None,
 			status: SegmentStatus::Quarantined { since: 7 },
