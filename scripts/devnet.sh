@@ -75,8 +75,10 @@ for r in $(seq 1 $relays); do
 	[ $keep = 1 ] && [ -s "$dir/relay$r.id" ] && continue
 	"$DITEX_RELAY" keygen >"$dir/relay$r.key"
 	key=$(sed -n 's/^key = "\(.*\)"$/\1/p' "$dir/relay$r.key")
+	ticket_key=$(sed -n 's/^ticket_key = "\(.*\)"$/\1/p' "$dir/relay$r.key")
 	"$DITEX_CTL" --url "$url" segment register --suri "${operators[$((r - 1))]}" \
-		--endpoint "127.0.0.1:$((51820 + r))" --key "$key" --region DE-BE --asn 64512 \
+		--endpoint "127.0.0.1:$((51820 + r))" --key "$key" --ticket-key "$ticket_key" \
+		--region DE-BE --asn 64512 \
 		--price 1000000 >"$dir/relay$r.register" 2>&1 &
 	regs+=($!)
 done

@@ -48,6 +48,10 @@ enum Segment {
 		/// The agent's public key, `0x` + 64 hex digits (`key` from `ditex-relay keygen`).
 		#[arg(long)]
 		key: String,
+		/// The agent's ticket key, `0x` + 64 hex digits (`ticket_key` from
+		/// `ditex-relay keygen`): it signs tickets, so the host needs no account key.
+		#[arg(long)]
+		ticket_key: String,
 		/// Where it is: ISO 3166-2 region, such as `DE-BE`.
 		#[arg(long)]
 		region: String,
@@ -117,6 +121,7 @@ async fn main() -> Result<()> {
 			suri,
 			endpoint,
 			key,
+			ticket_key,
 			region,
 			asn,
 			price,
@@ -125,6 +130,7 @@ async fn main() -> Result<()> {
 			let spec = segment::spec(
 				endpoint,
 				segment::parse_key(&key)?,
+				segment::parse_ticket_key(&ticket_key)?,
 				segment::parse_region(&region)?,
 				asn,
 				price,

@@ -1,7 +1,7 @@
 //! Segment routers: list the router an operator's relay agent runs.
 //!
-//! The listing carries the agent's data-plane endpoint and public key (`ditex-relay keygen`
-//! prints both halves), where it is (region and AS) and its price. The chain holds a deposit
+//! The listing carries the agent's data-plane endpoint, its X25519 public key and its ed25519
+//! ticket key (`ditex-relay keygen` prints both pairs), where it is (region and AS) and its price. The chain holds a deposit
 //! for it and puts it in a group of its region; the agent, started with its segment id and a
 //! `[chain]`, reads the rest from the chain.
 
@@ -9,7 +9,9 @@ use std::net::SocketAddr;
 
 use anyhow::{anyhow, Context, Result};
 use codec::Encode;
-use ditex_primitives::registry::{DataPlaneKey, GroupId, Region, SegmentId, SegmentSpec, Windows};
+use ditex_primitives::registry::{
+	DataPlaneKey, GroupId, Region, SegmentId, SegmentSpec, TicketKey, Windows,
+};
 use subxt::utils::AccountId32;
 use subxt_signer::sr25519::Keypair;
 
@@ -35,18 +37,29 @@ pub fn parse_region(s: &str) -> Result<Region> {
 		.ok_or_else(|| anyhow!("region {s:?} is not CC-SUB (ISO 3166-2, such as DE-BE)"))
 }
 
-/// `"0x"` and 64 hex digits as a data-plane key.
-pub fn parse_key(s: &str) -> Result<DataPlaneKey> {
+/// `"0x"` and 64 hex digits as 32 bytes.
+fn parse_hex32(s: &str) -> Result<[u8; 32]> {
 	let mut key = [0u8; 32];
 	hex::decode_to_slice(s.strip_prefix("0x").unwrap_or(s), &mut key)
 		.with_context(|| format!("key {s:?} is not 0x and 64 hex digits"))?;
-	Ok(DataPlaneKey(key))
+	Ok(key)
+}
+
+/// `"0x"` and 64 hex digits as a data-plane key.
+pub fn parse_key(s: &str) -> Result<DataPlaneKey> {
+	parse_hex32(s).map(DataPlaneKey)
+}
+
+/// `"0x"` and 64 hex digits as a ticket key.
+pub fn parse_ticket_key(s: &str) -> Result<TicketKey> {
+	parse_hex32(s).map(TicketKey)
 }
 
 /// A listing for sale at `price_per_gib`, always available, under the operator's name.
 pub fn spec(
 	endpoint: SocketAddr,
 	key: DataPlaneKey,
+	ticket_key: TicketKey,
 	region: Region,
 	asn: u32,
 	price_per_gib: Option<u128>,
@@ -55,6 +68,7 @@ pub fn spec(
 	SegmentSpec {
 		endpoint: endpoint.into(),
 		key,
+		ticket_key,
 		region,
 		asn,
 		price_per_gib,
@@ -97,6 +111,7 @@ mod tests {
 		}
 		let hex64 = format!("0x{}", "ab".repeat(32));
 		assert_eq!(parse_key(&hex64).unwrap(), DataPlaneKey([0xab; 32]));
+		assert_eq!(parse_ticket_key(&hex64).unwrap(), TicketKey([0xab; 32]));
 		for bad in ["0x00", "0xzz", ""] {
 			let e = parse_key(bad).unwrap_err().to_string();
 			assert!(e.contains("is not 0x and 64 hex digits"), "{bad}: {e}");

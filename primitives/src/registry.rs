@@ -173,6 +173,21 @@ impl DataPlaneKey {
 	}
 }
 
+/// A segment router's ed25519 ticket key: it signs the router's tickets, its per-hop acks
+/// and its group reports, so that the relay host never holds the operator's account key.
+#[derive(
+	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
+	MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct TicketKey(pub [u8; 32]);
+
+impl TicketKey {
+	/// The all-zero key, which no one holds the secret of. Never a valid key.
+	pub fn is_null(&self) -> bool {
+		self.0 == [0; 32]
+	}
+}
+
 /// An ISO 3166-1 alpha-2 country code, upper case (`b"DE"`).
 #[derive(
 	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
@@ -294,6 +309,9 @@ pub struct SegmentSpec<Balance> {
 	pub capacity_mbps: u32,
 	/// UTC hours in which the listing is for sale; empty: always.
 	pub windows: Windows,
+	/// The ed25519 key the router signs tickets, acks and reports with; its operator may
+	/// rotate it (`set_ticket_key`).
+	pub ticket_key: TicketKey,
 	/// Whether the registry's views (runtime API, RPC) leave the operator's account out. Not
 	/// anonymity: the operator is still in the `Segments` storage, in `SegmentRegistered`,
 	/// and as a channel's payee in every `ChannelPaid`.

@@ -10,13 +10,21 @@
 //! receipt only ever grows, so a lost or replayed one is harmless: the chain pays only the
 //! delta over what it has already paid.
 //!
+//! # Acks
+//!
+//! Each hop signs cumulative [`Ack`]s — (genesis hash, channel, its hop index, cumulative
+//! bytes received from its upstream neighbour) — with its segment router's ed25519 ticket key
+//! and sends them upstream in-band. The upstream relay's ticket carries the latest one it got,
+//! and is paid for what it proves arrived. The signed bytes are [`Ack::signing_payload`].
+//!
 //! # Tickets
 //!
-//! A relay submits one [`Ticket`] per epoch per segment router through a signed extrinsic of
-//! the segment's operator; the extrinsic signature authenticates it. Totals and per-peer
-//! counters are cumulative within one boot of the agent (a new `boot_time` resets them); the
-//! per-channel counters of a [`ChannelUsage`] are cumulative since the channel opened (the
-//! agent persists them across restarts).
+//! A relay submits one [`Ticket`] per epoch per segment router, signed with the router's ticket
+//! key ([`SignedTicket`], over [`Ticket::signing_payload`]) as an authorized transaction: no
+//! account key on the relay's host. Totals and per-peer counters are cumulative within one
+//! boot of the agent (a new `boot_time` resets them); the per-channel counters of a
+//! [`ChannelUsage`] are cumulative since the channel opened (the agent persists them across
+//! restarts).
 
 use crate::{registry::SegmentId, MAX_HOPS};
 use alloc::vec::Vec;
@@ -34,6 +42,10 @@ pub type Epoch = u32;
 
 /// The domain tag that prefixes every signed receipt.
 pub const RECEIPT_DOMAIN: [u8; 16] = *b"ditex/receipt/v1";
+/// The domain tag that prefixes every signed ticket.
+pub const TICKET_DOMAIN: [u8; 16] = *b"ditex/tickets/v1";
+/// The domain tag that prefixes every signed per-hop ack.
+pub const ACK_DOMAIN: [u8; 16] = *b"ditex/hop-ack/v1";
 /// Most per-peer counters in one ticket (a group of 100 plus some peers outside it).
 pub const MAX_TICKET_PEERS: u32 = 128;
 /// Most channels one ticket reports.
@@ -92,6 +104,39 @@ pub struct SignedReceipt {
 	pub signature: [u8; 64],
 }
 
+/// A hop's acknowledgement of the bytes it received on a channel from its upstream neighbour.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Ack {
+	/// The genesis hash of the chain the channel is on.
+	pub genesis: H256,
+	/// The channel.
+	pub channel: ChannelId,
+	/// The acknowledging hop's index in the channel's path (at least 1).
+	pub hop: u8,
+	/// Bytes received from the upstream neighbour since the channel opened.
+	pub cumulative_bytes: u64,
+}
+
+impl Ack {
+	/// The exact bytes the hop's ticket key signs: SCALE of ([`ACK_DOMAIN`], self).
+	pub fn signing_payload(&self) -> Vec<u8> {
+		(ACK_DOMAIN, self).encode()
+	}
+}
+
+/// An ack with the acknowledging router's ed25519 ticket-key signature.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct SignedAck {
+	/// What is acknowledged.
+	pub ack: Ack,
+	/// The ed25519 signature over [`Ack::signing_payload`].
+	pub signature: [u8; 64],
+}
+
 /// Octets exchanged with one peer since the agent booted.
 #[derive(
 	Clone,
@@ -133,6 +178,8 @@ pub struct ChannelUsage {
 	pub bytes_out: u64,
 	/// The latest receipt the relay saw.
 	pub receipt: Option<SignedReceipt>,
+	/// The latest ack its downstream neighbour sent it; `None` at the egress.
+	pub ack: Option<SignedAck>,
 }
 
 /// A relay's traffic ticket for one epoch.
@@ -154,6 +201,26 @@ pub struct Ticket {
 	pub peers: BoundedVec<PeerCounters, ConstU32<MAX_TICKET_PEERS>>,
 	/// Per channel carried, cumulative since the channel opened.
 	pub channels: BoundedVec<ChannelUsage, ConstU32<MAX_TICKET_CHANNELS>>,
+}
+
+impl Ticket {
+	/// The exact bytes the router's ticket key signs: SCALE of ([`TICKET_DOMAIN`], genesis
+	/// hash, segment, epoch, self). The genesis hash binds it to one chain; the segment and
+	/// epoch lead, so a signer can tell what it signs from the first bytes.
+	pub fn signing_payload(&self, genesis: &H256) -> Vec<u8> {
+		(TICKET_DOMAIN, genesis, self.segment, self.epoch, self).encode()
+	}
+}
+
+/// A ticket with its router's ed25519 ticket-key signature.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct SignedTicket {
+	/// The ticket.
+	pub ticket: Ticket,
+	/// The ed25519 signature over [`Ticket::signing_payload`].
+	pub signature: [u8; 64],
 }
 
 #[cfg(test)]
@@ -213,6 +280,47 @@ mod tests {
 
 	#[test]
 	fn ticket_fits_its_bound() {
-		assert!(Ticket::max_encoded_len() < 64 * 1024);
+		assert!(SignedTicket::max_encoded_len() < 64 * 1024);
+	}
+
+	#[test]
+	fn ack_signing_payload_is_stable() {
+		let ack = Ack {
+			genesis: H256::repeat_byte(0xab),
+			channel: 7,
+			hop: 2,
+			cumulative_bytes: 1 << 20,
+		};
+		let mut expected = b"ditex/hop-ack/v1".to_vec();
+		expected.extend_from_slice(&[0xab; 32]);
+		expected.extend_from_slice(&7u64.to_le_bytes());
+		expected.push(2);
+		expected.extend_from_slice(&(1u64 << 20).to_le_bytes());
+		assert_eq!(ack.signing_payload(), expected);
+	}
+
+	#[test]
+	fn ticket_signing_payload_is_stable() {
+		let ticket = Ticket {
+			segment: 5,
+			epoch: 9,
+			boot_time: 1_700_000_000,
+			total_in: 1,
+			total_out: 2,
+			peers: Default::default(),
+			channels: Default::default(),
+		};
+		let genesis = H256::repeat_byte(0xcd);
+		let mut expected = b"ditex/tickets/v1".to_vec();
+		expected.extend_from_slice(&[0xcd; 32]);
+		expected.extend_from_slice(&5u32.to_le_bytes());
+		expected.extend_from_slice(&9u32.to_le_bytes());
+		expected.extend_from_slice(&5u32.to_le_bytes());
+		expected.extend_from_slice(&9u32.to_le_bytes());
+		expected.extend_from_slice(&1_700_000_000u64.to_le_bytes());
+		expected.extend_from_slice(&1u64.to_le_bytes());
+		expected.extend_from_slice(&2u64.to_le_bytes());
+		expected.extend_from_slice(&[0, 0]); // no peers, no channels
+		assert_eq!(ticket.signing_payload(&genesis), expected);
 	}
 }

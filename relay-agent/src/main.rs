@@ -64,7 +64,7 @@ enum Cmd {
 		#[arg(long)]
 		json: bool,
 	},
-	/// Print a new X25519 data-plane key pair.
+	/// Print a new X25519 data-plane key pair and ed25519 ticket key pair.
 	Keygen,
 }
 
@@ -113,6 +113,13 @@ fn main() -> anyhow::Result<()> {
 			let secret = StaticSecret::random_from_rng(OsRng);
 			println!("secret_key = \"0x{}\"", hex::encode(secret.to_bytes()));
 			println!("key = \"0x{}\"", hex::encode(PublicKey::from(&secret).as_bytes()));
+			// The ticket key signs tickets, acks and reports: the operator registers its
+			// public half, and the host never needs the operator's account key.
+			let mut seed = [0u8; 32];
+			rand_core::RngCore::fill_bytes(&mut OsRng, &mut seed);
+			let ticket = ed25519_dalek::SigningKey::from_bytes(&seed);
+			println!("ticket_secret_key = \"0x{}\"", hex::encode(ticket.to_bytes()));
+			println!("ticket_key = \"0x{}\"", hex::encode(ticket.verifying_key().to_bytes()));
 			Ok(())
 		},
 	}

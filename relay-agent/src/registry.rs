@@ -33,6 +33,9 @@ pub struct PeerEntry {
 	pub endpoint: String,
 	/// X25519 data-plane key, `"0x"` and 64 hex digits.
 	pub key: String,
+	/// Ed25519 ticket key, `"0x"` and 64 hex digits (absent in hand-written `[[peers]]`).
+	#[serde(default)]
+	pub ticket_key: Option<String>,
 	/// ISO 3166-2 region, `"DE-BE"`.
 	pub region: String,
 	/// Autonomous system number.
@@ -81,6 +84,7 @@ impl PeerEntry {
 			operator: None,
 			endpoint: endpoint.to_string(),
 			key: format!("0x{}", hex::encode(key.as_bytes())),
+			ticket_key: None,
 			region: "DE-BE".into(),
 			asn: 64512,
 			price_per_gib: Some(price_per_gib.to_string()),
@@ -439,6 +443,7 @@ pub(crate) mod tests {
 	fn parses_the_rpc_json_shape() {
 		let json = r#"{"id":3,"operator":null,"endpoint":"10.0.0.3:51820",
 			"key":"0x0900000000000000000000000000000000000000000000000000000000000000",
+			"ticketKey":"0x0a00000000000000000000000000000000000000000000000000000000000000",
 			"region":"DE-BE","asn":64512,"pricePerGib":null,"capacityMbps":100,
 			"windows":[[22,6]],"hideOperator":true,"group":1,"status":"quarantined",
 			"quarantinedSince":12,"strikes":3}"#;

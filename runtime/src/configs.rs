@@ -305,7 +305,9 @@ impl pallet_tickets::Config for Runtime {
 mod bench_helpers {
 	use super::*;
 	use ditex_primitives::{
-		registry::{DataPlaneKey, Endpoint, IpAddress, Region, SegmentId, SegmentSpec, Windows},
+		registry::{
+			DataPlaneKey, Endpoint, IpAddress, Region, SegmentId, SegmentSpec, TicketKey, Windows,
+		},
 		settlement::{ChannelId, Path, ReceiptKey},
 	};
 	use frame_support::traits::fungible::Mutate;
@@ -316,9 +318,12 @@ mod bench_helpers {
 		let b = n.to_be_bytes();
 		let mut key = [7u8; 32];
 		key[..4].copy_from_slice(&b);
+		let mut ticket = key;
+		ticket[31] ^= 0xff;
 		SegmentSpec {
 			endpoint: Endpoint { ip: IpAddress::V4([11, b[1], b[2], b[3]]), port: 4000 },
 			key: DataPlaneKey(key),
+			ticket_key: TicketKey(ticket),
 			region: Region::new(*b"DE", b"BE").expect("a valid region"),
 			asn: 64_600,
 			price_per_gib: Some(price),
@@ -348,6 +353,13 @@ mod bench_helpers {
 				ditex_primitives::registry::GIB,
 			);
 			(id, operator)
+		}
+
+		fn set_ticket_key(segment: SegmentId, key: TicketKey) {
+			let operator = pallet_ditex::Segments::<Runtime>::get(segment)
+				.expect("a benchmark segment")
+				.operator;
+			Ditex::do_set_ticket_key(operator, segment, key).expect("a fresh key");
 		}
 
 		fn open_channel(path: Path, receipt_key: ReceiptKey) -> ChannelId {

@@ -14,7 +14,7 @@ use std::{
 use anyhow::{anyhow, bail, Context, Result};
 use ditex_ctl::{segment, Chain};
 use ditex_e2e::{relay_binary, Node, NodeConfig};
-use ditex_primitives::registry::{SegmentId, SegmentSpec};
+use ditex_primitives::registry::{SegmentId, SegmentSpec, TicketKey};
 use serde_json::Value;
 use subxt_signer::sr25519::{dev, Keypair};
 
@@ -41,7 +41,10 @@ fn free_udp_port() -> u16 {
 fn spec(port: u16, public: &str) -> Result<SegmentSpec<u128>> {
 	let endpoint = ([127, 0, 0, 1], port).into();
 	let region = segment::parse_region("DE-BE")?;
-	Ok(segment::spec(endpoint, segment::parse_key(public)?, region, 3320, Some(1_000_000), 1000))
+	let key = segment::parse_key(public)?;
+	// Any key no other router has; these agents submit no tickets.
+	let ticket_key = TicketKey(key.0.map(|b| !b));
+	Ok(segment::spec(endpoint, key, ticket_key, region, 3320, Some(1_000_000), 1000))
 }
 
 async fn register(

@@ -7,7 +7,8 @@ use ditex_ctl::Chain;
 use codec::Encode;
 use ditex_e2e::{Node, NodeConfig};
 use ditex_primitives::registry::{
-	DataPlaneKey, Endpoint, IpAddress, Region, SegmentSpec, SegmentStatus, SegmentView, Windows,
+	DataPlaneKey, Endpoint, IpAddress, Region, SegmentSpec, SegmentStatus, SegmentView, TicketKey,
+	Windows,
 };
 use subxt::{rpcs::rpc_params, utils::AccountId32};
 use subxt_signer::sr25519::{dev, Keypair};
@@ -18,6 +19,7 @@ fn spec() -> SegmentSpec<u128> {
 	SegmentSpec {
 		endpoint: Endpoint { ip: IpAddress::V4([127, 0, 0, 1]), port: 40_001 },
 		key: DataPlaneKey([0x42; 32]),
+		ticket_key: TicketKey([0x43; 32]),
 		region: Region::new(*b"DE", b"BE").expect("short"),
 		asn: 3320,
 		price_per_gib: Some(2_000_000_000),

@@ -11,7 +11,7 @@ use codec::Encode;
 use ditex_ctl::{segment, settlement, Chain};
 use ditex_e2e::{account, Node, NodeConfig};
 use ditex_primitives::{
-	registry::{DataPlaneKey, SegmentId, SegmentSpec, SegmentView, GIB},
+	registry::{DataPlaneKey, SegmentId, SegmentSpec, SegmentView, TicketKey, GIB},
 	settlement::{ChannelId, ChannelUsage, Path, Receipt, ReceiptKey, SignedReceipt, Ticket},
 };
 use pallet_tickets::RelayView;
@@ -29,7 +29,8 @@ const MIB: u64 = 1 << 20;
 fn spec(n: u8) -> Result<SegmentSpec<u128>> {
 	let endpoint = ([127, 0, 0, n], 40_000 + n as u16).into();
 	let region = segment::parse_region("DE-BE")?;
-	Ok(segment::spec(endpoint, DataPlaneKey([n; 32]), region, 3320, Some(PRICE), 1_000))
+	let ticket_key = TicketKey([0x80 | n; 32]);
+	Ok(segment::spec(endpoint, DataPlaneKey([n; 32]), ticket_key, region, 3320, Some(PRICE), 1_000))
 }
 
 /// Free balance of `who` at the finalized head.
@@ -109,6 +110,7 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 		bytes_in,
 		bytes_out,
 		receipt: Some(signed(key)),
+		ack: None,
 	};
 	let epoch: u32 = node.state_call("SettlementApi_current_epoch", (), None).await?;
 	let ingress = ticket(a, epoch, usage(0, None, Some(b), 3 * MIB, 3 * MIB, &consumer));

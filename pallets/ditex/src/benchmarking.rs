@@ -2,7 +2,7 @@
 
 use super::*;
 use ditex_primitives::registry::{
-	DataPlaneKey, Endpoint, IpAddress, PerfEntry, PerfSample, Region, SegmentSpec, Windows,
+	DataPlaneKey, Endpoint, TicketKey, IpAddress, PerfEntry, PerfSample, Region, SegmentSpec, Windows,
 };
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
@@ -16,9 +16,12 @@ fn bench_spec<T: Config>(n: u32) -> SegmentSpec<BalanceOf<T>> {
 	let b = n.to_be_bytes();
 	let mut key = [9u8; 32];
 	key[..4].copy_from_slice(&b);
+	let mut ticket = key;
+	ticket[31] ^= 0xff;
 	SegmentSpec {
 		endpoint: Endpoint { ip: IpAddress::V4([11, b[1], b[2], b[3]]), port: 4000 },
 		key: DataPlaneKey(key),
+		ticket_key: TicketKey(ticket),
 		region: region(),
 		asn: 64_600,
 		price_per_gib: Some(1_000u32.into()),
@@ -179,6 +182,17 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(op), last, reporter, contradicting);
 		assert!(!Pallet::<T>::is_active(reporter));
+	}
+
+	/// Rotating a ticket key.
+	#[benchmark]
+	fn set_ticket_key() {
+		let id = register_range::<T>(0, 1)[0];
+		let who = Segments::<T>::get(id).expect("registered").operator;
+		let key = TicketKey([0x5a; 32]);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id, key);
+		assert_eq!(SegmentByTicketKey::<T>::get(key), Some(id));
 	}
 
 	/// Reinstating into a region whose groups are all full but one.

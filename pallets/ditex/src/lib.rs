@@ -176,10 +176,18 @@ pub trait StrikeSink {
 	/// Strike `segment` for `reason`; quarantines it at the threshold. Unknown segments are
 	/// ignored: there is nobody to strike.
 	fn strike(segment: SegmentId, reason: StrikeReason);
+
+	/// The most [`StrikeSink::strike`] may weigh: a strike that quarantines a member of a full
+	/// group takes it out of the group with every pair it measured.
+	fn max_strike_weight() -> Weight;
 }
 
 impl StrikeSink for () {
 	fn strike(_: SegmentId, _: StrikeReason) {}
+
+	fn max_strike_weight() -> Weight {
+		Weight::zero()
+	}
 }
 
 /// Told when a segment router is deregistered, so that other pallets drop what they keep for
@@ -202,6 +210,8 @@ pub trait SegmentRegistry<AccountId, Balance> {
 	fn operator(segment: SegmentId) -> Option<AccountId>;
 	/// Whether the segment is active (not quarantined).
 	fn is_active(segment: SegmentId) -> bool;
+	/// The ticket key a segment signs its tickets, acks and reports with.
+	fn ticket_key(segment: SegmentId) -> Option<ditex_primitives::registry::TicketKey>;
 }
 
 #[frame_support::pallet]
@@ -330,6 +340,15 @@ pub mod pallet {
 		SegmentId,
 	>;
 
+	/// Which segment router signs with a ticket key; a key belongs to one router at a time.
+	#[pallet::storage]
+	pub type SegmentByTicketKey<T> = StorageMap<
+		_,
+		Blake2_128Concat,
+		ditex_primitives::registry::TicketKey,
+		SegmentId,
+	>;
+
 	/// The segment routers of each operator.
 	#[pallet::storage]
 	pub type OperatorSegments<T: Config> = StorageMap<
@@ -414,6 +433,14 @@ pub mod pallet {
 		SegmentUpdated {
 			/// The segment router.
 			segment: SegmentId,
+		},
+		/// A segment router's ticket key was set: tickets, acks and reports signed with the
+		/// previous key are refused from now on.
+		TicketKeySet {
+			/// The segment router.
+			segment: SegmentId,
+			/// Its new ticket key.
+			key: ditex_primitives::registry::TicketKey,
 		},
 		/// A segment router was deregistered and its deposit released.
 		SegmentDeregistered {
@@ -526,6 +553,10 @@ pub mod pallet {
 		EndpointInUse,
 		/// Another segment router already uses this data-plane key.
 		KeyInUse,
+		/// The ticket key is the null key.
+		InvalidTicketKey,
+		/// Another segment router already signs with this ticket key.
+		TicketKeyInUse,
 		/// The operator has registered as many segment routers as allowed.
 		TooManySegments,
 		/// All groups of the region are full and it may have no more.
@@ -676,6 +707,19 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			Self::do_reinstate(who, segment)
 		}
+
+		/// Rotate a segment router's ticket key, as its operator (also while quarantined, so a
+		/// leaked key can be replaced at once).
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::set_ticket_key())]
+		pub fn set_ticket_key(
+			origin: OriginFor<T>,
+			segment: SegmentId,
+			key: ditex_primitives::registry::TicketKey,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_ticket_key(who, segment, key)
+		}
 	}
 }
 
@@ -704,6 +748,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::PrivateEndpoint
 		);
 		ensure!(!spec.key.is_null(), Error::<T>::InvalidKey);
+		ensure!(!spec.ticket_key.is_null(), Error::<T>::InvalidTicketKey);
 		ensure!(spec.region.is_valid(), Error::<T>::InvalidRegion);
 		ensure!(ditex_primitives::registry::asn_is_valid(spec.asn), Error::<T>::InvalidAsn);
 		ensure!(spec.windows.iter().all(|w| w.is_valid()), Error::<T>::InvalidWindow);
@@ -718,6 +763,10 @@ impl<T: Config> Pallet<T> {
 		Self::validate_spec(&spec)?;
 		ensure!(!SegmentByEndpoint::<T>::contains_key(spec.endpoint), Error::<T>::EndpointInUse);
 		ensure!(!SegmentByKey::<T>::contains_key(spec.key), Error::<T>::KeyInUse);
+		ensure!(
+			!SegmentByTicketKey::<T>::contains_key(spec.ticket_key),
+			Error::<T>::TicketKeyInUse
+		);
 
 		let id = NextSegmentId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
@@ -732,6 +781,7 @@ impl<T: Config> Pallet<T> {
 		NextSegmentId::<T>::put(next);
 		SegmentByEndpoint::<T>::insert(spec.endpoint, id);
 		SegmentByKey::<T>::insert(spec.key, id);
+		SegmentByTicketKey::<T>::insert(spec.ticket_key, id);
 		Segments::<T>::insert(
 			id,
 			SegmentRecord {
@@ -830,9 +880,29 @@ impl<T: Config> Pallet<T> {
 		});
 		SegmentByEndpoint::<T>::remove(record.spec.endpoint);
 		SegmentByKey::<T>::remove(record.spec.key);
+		SegmentByTicketKey::<T>::remove(record.spec.ticket_key);
 		Segments::<T>::remove(segment);
 		T::OnSegmentRemoved::on_segment_removed(segment);
 		Self::deposit_event(Event::SegmentDeregistered { segment, operator: who, released });
+		Ok(())
+	}
+
+	/// Set a segment router's ticket key.
+	pub fn do_set_ticket_key(
+		who: T::AccountId,
+		segment: SegmentId,
+		key: ditex_primitives::registry::TicketKey,
+	) -> DispatchResult {
+		let mut record = Self::operated_by(&who, segment)?;
+		ensure!(!key.is_null(), Error::<T>::InvalidTicketKey);
+		if key != record.spec.ticket_key {
+			ensure!(!SegmentByTicketKey::<T>::contains_key(key), Error::<T>::TicketKeyInUse);
+			SegmentByTicketKey::<T>::remove(record.spec.ticket_key);
+			SegmentByTicketKey::<T>::insert(key, segment);
+			record.spec.ticket_key = key;
+			Segments::<T>::insert(segment, record);
+		}
+		Self::deposit_event(Event::TicketKeySet { segment, key });
 		Ok(())
 	}
 
@@ -1218,6 +1288,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(id < NextSegmentId::<T>::get(), "segment id beyond NextSegmentId");
 			ensure!(SegmentByEndpoint::<T>::get(r.spec.endpoint) == Some(id), "endpoint index");
 			ensure!(SegmentByKey::<T>::get(r.spec.key) == Some(id), "key index");
+			ensure!(
+				SegmentByTicketKey::<T>::get(r.spec.ticket_key) == Some(id),
+				"ticket key index"
+			);
 			ensure!(OperatorSegments::<T>::get(&r.operator).contains(&id), "operator index");
 			match (r.status, r.group) {
 				(SegmentStatus::Active, Some(g)) => {
@@ -1238,6 +1312,7 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(SegmentByEndpoint::<T>::iter().count() as u32 == count, "stale endpoint index");
 		ensure!(SegmentByKey::<T>::iter().count() as u32 == count, "stale key index");
+		ensure!(SegmentByTicketKey::<T>::iter().count() as u32 == count, "stale ticket key index");
 		for (g, group) in Groups::<T>::iter() {
 			ensure!(!group.members.is_empty(), "empty group kept");
 			ensure!(group.members.len() as u32 <= T::MaxGroupSize::get(), "group over size");
@@ -1288,10 +1363,19 @@ impl<T: Config> SegmentRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	fn is_active(segment: SegmentId) -> bool {
 		Segments::<T>::get(segment).is_some_and(|r| r.status == SegmentStatus::Active)
 	}
+
+	fn ticket_key(segment: SegmentId) -> Option<ditex_primitives::registry::TicketKey> {
+		Segments::<T>::get(segment).map(|r| r.spec.ticket_key)
+	}
 }
 
 impl<T: Config> StrikeSink for Pallet<T> {
 	fn strike(segment: SegmentId, reason: StrikeReason) {
 		Self::do_strike(segment, reason)
+	}
+
+	/// Leaving a full group with every pair measured is what `deregister` is benchmarked on.
+	fn max_strike_weight() -> Weight {
+		T::WeightInfo::deregister()
 	}
 }

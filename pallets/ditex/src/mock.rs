@@ -2,7 +2,7 @@
 
 use crate as pallet_ditex;
 use ditex_primitives::registry::{
-	DataPlaneKey, Endpoint, HourWindow, IpAddress, Region, SegmentSpec, Windows,
+	DataPlaneKey, Endpoint, TicketKey, HourWindow, IpAddress, Region, SegmentSpec, Windows,
 };
 use ditex_primitives::registry::SegmentId;
 use frame_support::{
@@ -145,9 +145,12 @@ pub fn spec(n: u32) -> SegmentSpec<Balance> {
 	let b = n.to_be_bytes();
 	let mut key = [7u8; 32];
 	key[..4].copy_from_slice(&b);
+	let mut ticket = key;
+	ticket[31] ^= 0xff;
 	SegmentSpec {
 		endpoint: Endpoint { ip: IpAddress::V4([11, b[1], b[2], b[3]]), port: 4000 },
 		key: DataPlaneKey(key),
+		ticket_key: TicketKey(ticket),
 		region: berlin(),
 		asn: 64_600,
 		price_per_gib: Some(1_000),

@@ -25,6 +25,11 @@ pub enum SegState {
 pub type TestSegments =
 	StorageMap<TestRegistry, Twox64Concat, SegmentId, (u64, Option<u128>, SegState)>;
 
+/// The ticket keys of test segment routers that have one.
+#[frame_support::storage_alias(verbatim)]
+pub type TestTicketKeys =
+	StorageMap<TestRegistry, Twox64Concat, SegmentId, ditex_primitives::registry::TicketKey>;
+
 /// Strikes the test registry received.
 #[frame_support::storage_alias(verbatim)]
 pub type TestStrikes = StorageMap<TestRegistry, Twox64Concat, SegmentId, u32>;
@@ -52,11 +57,24 @@ impl SegmentRegistry<u64, u128> for TestRegistry {
 	fn is_active(segment: SegmentId) -> bool {
 		TestSegments::get(segment).is_some_and(|s| s.2 != SegState::Quarantined)
 	}
+
+	fn ticket_key(segment: SegmentId) -> Option<ditex_primitives::registry::TicketKey> {
+		TestTicketKeys::get(segment)
+	}
+}
+
+/// Give a test segment router a ticket key.
+pub fn set_ticket_key(segment: SegmentId, key: ditex_primitives::registry::TicketKey) {
+	TestTicketKeys::insert(segment, key);
 }
 
 impl StrikeSink for TestRegistry {
 	fn strike(segment: SegmentId, _reason: StrikeReason) {
 		TestStrikes::mutate(segment, |s| *s = Some(s.unwrap_or(0) + 1));
+	}
+
+	fn max_strike_weight() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::from_parts(1_000_000, 0)
 	}
 }
 

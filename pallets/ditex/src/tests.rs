@@ -4,6 +4,7 @@ use crate::{mock::*, *};
 use codec::Encode;
 use ditex_primitives::registry::{
 	CountryCode, DataPlaneKey, Endpoint, HourWindow, IpAddress, PerfEntry, PerfSample, Region,
+	TicketKey,
 	Windows,
 };
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
@@ -1066,6 +1067,64 @@ mod review {
 			let mut s = spec(2);
 			s.endpoint = Endpoint { ip: IpAddress::V4([127, 0, 0, 1]), port: 4000 };
 			assert_ok!(Ditex::register(RuntimeOrigin::signed(2), s));
+		});
+	}
+}
+
+/// The ticket key: set at registration, rotated by the operator, one router per key.
+mod ticket_keys {
+	use super::*;
+
+	#[test]
+	fn registered_with_the_listing_and_unique() {
+		build_and_execute(|| {
+			let id = register(1, 1);
+			let key = spec(1).ticket_key;
+			assert_eq!(SegmentByTicketKey::<Test>::get(key), Some(id));
+			assert_eq!(<Ditex as SegmentRegistry<_, _>>::ticket_key(id), Some(key));
+			let mut s = spec(2);
+			s.ticket_key = key;
+			assert_noop!(Ditex::register(RuntimeOrigin::signed(2), s), Error::<Test>::TicketKeyInUse);
+			let mut s = spec(2);
+			s.ticket_key = TicketKey([0; 32]);
+			assert_noop!(
+				Ditex::register(RuntimeOrigin::signed(2), s),
+				Error::<Test>::InvalidTicketKey
+			);
+		});
+	}
+
+	#[test]
+	fn rotated_by_the_operator_only() {
+		build_and_execute(|| {
+			let a = register(1, 1);
+			let b = register(2, 2);
+			let old = spec(1).ticket_key;
+			let new = TicketKey([0x42; 32]);
+			assert_noop!(
+				Ditex::set_ticket_key(RuntimeOrigin::signed(2), a, new),
+				Error::<Test>::NotOperator
+			);
+			assert_noop!(
+				Ditex::set_ticket_key(RuntimeOrigin::signed(1), a, spec(2).ticket_key),
+				Error::<Test>::TicketKeyInUse
+			);
+			assert_noop!(
+				Ditex::set_ticket_key(RuntimeOrigin::signed(1), a, TicketKey([0; 32])),
+				Error::<Test>::InvalidTicketKey
+			);
+			assert_ok!(Ditex::set_ticket_key(RuntimeOrigin::signed(1), a, new));
+			System::assert_last_event(Event::TicketKeySet { segment: a, key: new }.into());
+			assert_eq!(<Ditex as SegmentRegistry<_, _>>::ticket_key(a), Some(new));
+			assert_eq!(SegmentByTicketKey::<Test>::get(old), None);
+			// The rotated-out key is free for another router, and a quarantined router may
+			// still rotate.
+			assert_ok!(Ditex::set_ticket_key(RuntimeOrigin::signed(2), b, old));
+			strike_to_quarantine(b);
+			assert_ok!(Ditex::set_ticket_key(RuntimeOrigin::signed(2), b, TicketKey([0x43; 32])));
+			// Deregistration frees the key.
+			assert_ok!(Ditex::deregister(RuntimeOrigin::signed(1), a));
+			assert_eq!(SegmentByTicketKey::<Test>::get(new), None);
 		});
 	}
 }

@@ -41,6 +41,7 @@ pub trait WeightInfo {
 	fn report_performance(n: u32, ) -> Weight;
 	fn dispute_report() -> Weight;
 	fn reinstate() -> Weight;
+	fn set_ticket_key() -> Weight;
 }
 
 /// Weights for `pallet_ditex` with the runtime's database weights.
@@ -168,6 +169,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
+	/// Storage: `Ditex::Segments` (r:1 w:1)
+	/// Storage: `Ditex::SegmentByTicketKey` (r:1 w:2)
+	/// Provisional: as `update` (the same reads and writes of one listing and one index),
+	/// until `scripts/bench-weights.sh` measures the `set_ticket_key` benchmark.
+	fn set_ticket_key() -> Weight {
+		Weight::from_parts(34_818_000, 3639)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
@@ -203,5 +213,10 @@ impl WeightInfo for () {
 		Weight::from_parts(120_902_000, 3889)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
+	}
+	fn set_ticket_key() -> Weight {
+		Weight::from_parts(34_818_000, 3639)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 }

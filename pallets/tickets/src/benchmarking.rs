@@ -1,10 +1,13 @@
 //! Benchmarks of ticket intake and channel settlement in their worst cases: every channel of a
-//! ticket carries a larger receipt to verify, grows the relay's claim and looks up its
-//! downstream neighbour's, and the counters are compared against a full peer list; settling
-//! pays every hop of the path.
+//! ticket carries a larger receipt and a larger downstream ack to verify (two signatures, the
+//! ack's key read from the registry) and grows the relay's claim, and the counters are
+//! compared against a full peer list; settling pays every hop of the path.
 
 use super::*;
-use ditex_primitives::settlement::{Path, Receipt, ReceiptKey, SignedReceipt};
+use ditex_primitives::{
+	registry::TicketKey,
+	settlement::{Ack, Path, Receipt, ReceiptKey, SignedAck, SignedReceipt},
+};
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
 use sp_core::H256;
@@ -45,6 +48,8 @@ mod benchmarks {
 		let mut channels = Vec::new();
 		for i in 0..c {
 			let (down, _) = T::BenchmarkHelper::segment(1 + i);
+			let router_key = sp_io::crypto::ed25519_generate(KEY_TYPE, None);
+			T::BenchmarkHelper::set_ticket_key(down, TicketKey(router_key.0));
 			let path = Path::truncate_from(alloc::vec![relay, down]);
 			let channel = T::BenchmarkHelper::open_channel(path.clone(), ReceiptKey(key.0));
 			// The relay's claim so far, and its neighbour's.
@@ -53,6 +58,7 @@ mod benchmarks {
 				bytes_in: BYTES,
 				bytes_out: BYTES,
 				receipt: BYTES,
+				acked: 0,
 				reported,
 				grew_at: 0,
 				settled_bytes: 0,
@@ -63,6 +69,10 @@ mod benchmarks {
 			let receipt = Receipt { genesis, channel, path, cumulative_bytes: 2 * BYTES };
 			let signature = sp_io::crypto::ed25519_sign(KEY_TYPE, &key, &receipt.signing_payload())
 				.expect("the key is in the keystore");
+			let ack = Ack { genesis, channel, hop: 1, cumulative_bytes: 2 * BYTES };
+			let ack_signature =
+				sp_io::crypto::ed25519_sign(KEY_TYPE, &router_key, &ack.signing_payload())
+					.expect("the key is in the keystore");
 			channels.push(ChannelUsage {
 				channel,
 				hop: 0,
@@ -71,6 +81,7 @@ mod benchmarks {
 				bytes_in: 2 * BYTES,
 				bytes_out: 2 * BYTES,
 				receipt: Some(SignedReceipt { receipt, signature: signature.0 }),
+				ack: Some(SignedAck { ack, signature: ack_signature.0 }),
 			});
 		}
 		let ids: Vec<ChannelId> = channels.iter().map(|u| u.channel).collect();
@@ -105,6 +116,7 @@ mod benchmarks {
 				bytes_in: BYTES,
 				bytes_out: BYTES,
 				receipt: BYTES,
+				acked: 0,
 				reported: 0,
 				grew_at: 0,
 				settled_bytes: 0,

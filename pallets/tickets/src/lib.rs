@@ -39,12 +39,14 @@
 //! ## Pay per forward
 //!
 //! A channel's receipt is the largest any hop reported. The relay at hop `i` is payable for
-//! `min(bytes_out_i, receipt, bytes_in_{i+1})` — what its downstream neighbour reports
-//! receiving from it, capped by what the consumer acknowledged; the last hop for
-//! `min(bytes_out, receipt)`. That holds at the channel's end too. Only a downstream neighbour
-//! that is provably absent — deregistered, quarantined, or without any ticket included for
-//! [`Config::SettlementGrace`] epochs — and never reported on the channel lets the receipt
-//! alone pay its upstream; one that keeps submitting tickets but leaves the channel out does
+//! `min(bytes_out_i, receipt, max(bytes_in_{i+1}, ack_{i+1}))` — what its downstream
+//! neighbour reports receiving from it, or signed for in the latest ack the relay's ticket
+//! carried (a [`ditex_primitives::settlement::SignedAck`] under the neighbour's ticket key),
+//! capped by what the consumer acknowledged; the last hop for `min(bytes_out, receipt)`.
+//! That holds at the channel's end too. Only a downstream neighbour that is provably absent —
+//! deregistered, quarantined, or without any ticket included for [`Config::SettlementGrace`]
+//! epochs — and that neither reported on the channel nor signed an ack lets the receipt alone
+//! pay its upstream; one that keeps submitting tickets but leaves the channel out does
 //! not. Each relay earns its own locked price: `floor(price × payable / GiB) − already paid`
 //! (cumulative rounding: no unit is lost or created across settlements). When the deposit
 //! cannot pay all that is owed, every hop gets the same share of what it is owed: a shortfall
@@ -70,8 +72,9 @@
 //!   ticket, pays the full fee (`Pays::Yes`), strikes the segment in the registry
 //!   ([`pallet_ditex::StrikeSink`]) and emits [`Event::TicketRejected`] with the `Error`.
 //!   [`Pallet::do_submit_ticket`] is the same validation returning the `Error` itself (what
-//!   the unit tests assert with `assert_noop!`). Receipts are the consumer's input and are
-//!   never grounds for a strike.
+//!   the unit tests assert with `assert_noop!`). Receipts (the consumer's input) and acks (the
+//!   downstream neighbour's) are never grounds for a strike: a bad one is dropped with
+//!   [`Event::ReceiptIgnored`] or [`Event::AckIgnored`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -151,6 +154,9 @@ pub struct Claim<Balance> {
 	pub bytes_out: u64,
 	/// The largest receipt (bytes the consumer acknowledged) the relay reported.
 	pub receipt: u64,
+	/// The largest ack of its downstream neighbour (bytes it signed for receiving from this
+	/// relay) the relay reported.
+	pub acked: u64,
 	/// The epoch the latest ticket that reported it was included in.
 	pub reported: Epoch,
 	/// The epoch the latest ticket in which `bytes_out` grew was included in.
@@ -165,12 +171,14 @@ pub struct Claim<Balance> {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Entry<Balance> {
 	/// The entry is recorded on the relay's claim (`None`: its first report of the channel),
-	/// with its receipt's bytes if the receipt verified, or why it did not.
+	/// with its receipt's and its downstream's ack's bytes if they verified, or why not.
 	Claim {
 		/// The claim as it stands.
 		claim: Option<Claim<Balance>>,
 		/// The receipt's cumulative bytes, or why it was dropped.
 		receipt: Option<Result<u64, DispatchError>>,
+		/// The downstream's ack's cumulative bytes, or why it was dropped.
+		ack: Option<Result<u64, DispatchError>>,
 	},
 	/// The channel has ended or never existed: the entry is skipped.
 	Skipped(DispatchError),
@@ -192,6 +200,8 @@ pub trait BenchmarkHelper<AccountId> {
 	/// A segment router for sale at one unit per byte (2^30 per GiB), with a funded operator
 	/// of its own, distinct for every `n`.
 	fn segment(n: u32) -> (SegmentId, AccountId);
+	/// Give segment `segment` the ticket key `key`.
+	fn set_ticket_key(segment: SegmentId, key: ditex_primitives::registry::TicketKey);
 	/// A channel over `path` with a deposit that covers at least 2^32 units, opened by a
 	/// funded consumer who signs receipts with `receipt_key`.
 	fn open_channel(
@@ -309,6 +319,16 @@ pub mod pallet {
 			/// Why.
 			error: DispatchError,
 		},
+		/// An ack in a ticket did not verify: it was dropped and the rest of the entry applied.
+		/// Acks are the downstream neighbour's input, so the relay is not struck for it.
+		AckIgnored {
+			/// The segment router.
+			segment: SegmentId,
+			/// The channel.
+			channel: ChannelId,
+			/// Why.
+			error: DispatchError,
+		},
 		/// A relay reported a larger receipt for a channel.
 		ReceiptAccepted {
 			/// The channel.
@@ -373,6 +393,10 @@ pub mod pallet {
 		NothingToSettle,
 		/// The ticket's boot time is later than the chain's clock allows.
 		BootTimeInFuture,
+		/// The ack is for another chain, channel or hop, or from the egress.
+		AckMismatch,
+		/// The ack's signature is not the downstream router's ticket key's.
+		BadAckSignature,
 	}
 
 	impl<T: Config> Error<T> {
@@ -400,7 +424,7 @@ pub mod pallet {
 				.get(frame_support::dispatch::DispatchClass::Normal)
 				.max_extrinsic
 				.unwrap_or(weights.max_block);
-			let worst = T::WeightInfo::submit_ticket(MAX_TICKET_CHANNELS, MAX_TICKET_PEERS);
+			let worst = Pallet::<T>::submit_ticket_weight(MAX_TICKET_CHANNELS, MAX_TICKET_PEERS);
 			assert!(worst.all_lte(max), "the largest ticket exceeds an extrinsic: {worst:?}");
 			let worst = Pallet::<T>::settle_weight(MAX_HOPS);
 			assert!(
@@ -417,22 +441,25 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Submit a segment router's ticket for an epoch, as its operator. Free if it validates;
-		/// see the crate docs for what a failure costs.
+		/// Submit a segment router's ticket for an epoch, as its operator. Free if it validates
+		/// and moves a claim forward; see the crate docs for what a failure costs.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit_ticket(
+		#[pallet::weight(Pallet::<T>::submit_ticket_weight(
 			ticket.channels.len() as u32,
 			ticket.peers.len() as u32,
 		))]
 		pub fn submit_ticket(origin: OriginFor<T>, ticket: Ticket) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
+			let accepted =
+				T::WeightInfo::submit_ticket(ticket.channels.len() as u32, ticket.peers.len() as u32);
 			match Self::validate(&who, &ticket) {
 				Ok(entries) => {
 					// Free only when it moved a claim forward: an empty or repeated ticket
 					// pays like any transaction, so free block space cannot be farmed.
 					let advanced = Self::apply(ticket, entries)?;
 					let pays_fee = if advanced { Pays::No } else { Pays::Yes };
-					Ok(PostDispatchInfo { actual_weight: None, pays_fee })
+					// No strike: what a quarantine would have cost is refunded.
+					Ok(PostDispatchInfo { actual_weight: Some(accepted), pays_fee })
 				},
 				Err(e) if e.strikes() => {
 					log::debug!(
@@ -476,6 +503,12 @@ impl<T: Config> Pallet<T> {
 	/// included.
 	pub fn settle_weight(hops: u32) -> Weight {
 		T::WeightInfo::settle(hops).saturating_add(T::Escrow::freeze_shrink_weight())
+	}
+
+	/// What a ticket with `channels` channels and `peers` peers may weigh: its intake, or its
+	/// rejection with a strike that quarantines the segment out of a full group.
+	pub fn submit_ticket_weight(channels: u32, peers: u32) -> Weight {
+		T::WeightInfo::submit_ticket(channels, peers).saturating_add(T::Strikes::max_strike_weight())
 	}
 
 	/// The current epoch.
@@ -587,7 +620,23 @@ impl<T: Config> Pallet<T> {
 			ensure!(valid, Error::<T>::BadReceiptSignature);
 			Ok(r.cumulative_bytes)
 		});
-		Ok(Entry::Claim { claim: Claims::<T>::get(segment, id), receipt })
+		let ack = usage.ack.as_ref().map(|signed| -> Result<u64, DispatchError> {
+			let a = &signed.ack;
+			let next = next.ok_or(Error::<T>::AckMismatch)?;
+			ensure!(
+				a.genesis.as_ref() == genesis && a.channel == id && a.hop as usize == hop + 1,
+				Error::<T>::AckMismatch
+			);
+			let key = T::Registry::ticket_key(next).ok_or(Error::<T>::BadAckSignature)?;
+			let valid = sp_io::crypto::ed25519_verify(
+				&sp_core::ed25519::Signature::from_raw(signed.signature),
+				&a.signing_payload(),
+				&sp_core::ed25519::Public::from_raw(key.0),
+			);
+			ensure!(valid, Error::<T>::BadAckSignature);
+			Ok(a.cumulative_bytes)
+		});
+		Ok(Entry::Claim { claim: Claims::<T>::get(segment, id), receipt, ack })
 	}
 
 	/// Record a validated ticket: the relay's counters and its claim on every channel. Returns
@@ -611,7 +660,7 @@ impl<T: Config> Pallet<T> {
 		let mut advanced = false;
 		for (usage, entry) in ticket.channels.into_iter().zip(entries) {
 			let id = usage.channel;
-			let (claim, receipt) = match entry {
+			let (claim, receipt, ack) = match entry {
 				Entry::Skipped(e) => {
 					Self::deposit_event(Event::ChannelSkipped {
 						segment,
@@ -620,13 +669,23 @@ impl<T: Config> Pallet<T> {
 					});
 					continue;
 				},
-				Entry::Claim { claim, receipt } => (claim, receipt),
+				Entry::Claim { claim, receipt, ack } => {
+					if let Some(Err(e)) = &ack {
+						Self::deposit_event(Event::AckIgnored {
+							segment,
+							channel: id,
+							error: *e,
+						});
+					}
+					(claim, receipt, ack)
+				},
 			};
 			let mut claim = claim.unwrap_or_else(|| Claim {
 				hop: usage.hop,
 				bytes_in: 0,
 				bytes_out: 0,
 				receipt: 0,
+				acked: 0,
 				reported: now,
 				grew_at: now,
 				settled_bytes: 0,
@@ -644,6 +703,13 @@ impl<T: Config> Pallet<T> {
 				advanced = true;
 			}
 			claim.reported = now;
+			// Acks only grow, like receipts.
+			if let Some(Ok(acked)) = ack {
+				if acked > claim.acked {
+					claim.acked = acked;
+					advanced = true;
+				}
+			}
 			match receipt {
 				// Receipts only grow; an older one is ignored.
 				Some(Ok(cumulative)) if cumulative > claim.receipt => {
@@ -668,11 +734,15 @@ impl<T: Config> Pallet<T> {
 		Ok(advanced)
 	}
 
-	/// What the relay downstream of a hop proves it received from it on a channel: its own
-	/// ticket's `bytes_in`. (The downstream's signed per-hop acks, carried in the upstream's
-	/// ticket, join here as `max(ack, bytes_in)` with the ticket key.)
-	fn downstream_received(downstream: Option<&Claim<BalanceOf<T>>>) -> Option<u64> {
-		downstream.map(|d| d.bytes_in)
+	/// What the relay downstream of a hop is proven to have received from it on a channel:
+	/// the larger of its own ticket's `bytes_in` and its signed ack that the upstream's ticket
+	/// carried. A downstream cannot report less than it signed for.
+	fn downstream_received(
+		claim: &Claim<BalanceOf<T>>,
+		downstream: Option<&Claim<BalanceOf<T>>>,
+	) -> Option<u64> {
+		let acked = (claim.acked > 0).then_some(claim.acked);
+		downstream.map(|d| d.bytes_in).max(acked)
 	}
 
 	/// Whether segment `next` is provably absent for a claim waiting on it: deregistered or
@@ -698,7 +768,7 @@ impl<T: Config> Pallet<T> {
 	) -> u64 {
 		let proven = claim.bytes_out.min(receipt);
 		let Some((next, downstream)) = next else { return proven };
-		match Self::downstream_received(downstream) {
+		match Self::downstream_received(claim, downstream) {
 			Some(received) => proven.min(received),
 			None if Self::absent(next, claim, now) => proven,
 			None => 0,

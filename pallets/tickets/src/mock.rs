@@ -151,6 +151,10 @@ impl crate::BenchmarkHelper<AccountId> for TicketsBench {
 		(n, op)
 	}
 
+	fn set_ticket_key(segment: SegmentId, key: ditex_primitives::registry::TicketKey) {
+		pallet_ditex::testing::set_ticket_key(segment, key);
+	}
+
 	fn open_channel(
 		path: ditex_primitives::settlement::Path,
 		receipt_key: ditex_primitives::settlement::ReceiptKey,

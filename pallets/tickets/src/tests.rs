@@ -100,6 +100,7 @@ fn usage(
 		bytes_in,
 		bytes_out,
 		receipt,
+		ack: None,
 	}
 }
 
@@ -424,6 +425,7 @@ mod happy_path {
 				bytes_in: bytes,
 				bytes_out: bytes,
 				receipt: Some(r.clone()),
+				ack: None,
 			};
 			accept(OP_A, ticket(A, 0, vec![single(9_600)]));
 			settle(ch);
@@ -938,6 +940,26 @@ mod review {
 		});
 	}
 
+	/// A ticket is charged up front for the quarantine its strike may cause (leaving a full
+	/// group), and an accepted one gets that part back.
+	#[test]
+	fn l3_a_ticket_declares_the_quarantine_it_may_cause() {
+		use frame_support::dispatch::GetDispatchInfo;
+		build_and_execute(|| {
+			let ch = setup();
+			let t = ticket(C, 0, vec![usage(ch, 2, 1_000, 1_000, Some(receipt(ch, &PATH, 1_000)))]);
+			let declared = RuntimeCall::Tickets(crate::Call::submit_ticket { ticket: t.clone() })
+				.get_dispatch_info()
+				.call_weight;
+			let intake = <() as crate::WeightInfo>::submit_ticket(1, 0);
+			let strike = <MockRegistry as pallet_ditex::StrikeSink>::max_strike_weight();
+			assert!(!strike.is_zero());
+			assert_eq!(declared, intake + strike);
+			let info = submit(OP_C, t).unwrap();
+			assert_eq!(info.actual_weight, Some(intake));
+		});
+	}
+
 	/// A deregistered segment leaves no ticket state behind.
 	#[test]
 	fn l2_a_deregistered_segment_leaves_no_ticket_state() {
@@ -970,6 +992,137 @@ mod review {
 			let info = Tickets::settle(RuntimeOrigin::signed(CONSUMER), ch).unwrap();
 			assert_eq!(info.pays_fee, Pays::Yes);
 			assert_eq!(paid(C, ch), 500);
+		});
+	}
+}
+
+/// Per-hop acks: a downstream's signed word on what it received pays its upstream.
+mod acks {
+	use super::*;
+	use ditex_primitives::{
+		registry::TicketKey,
+		settlement::{Ack, SignedAck},
+	};
+	use pallet_ditex::testing::set_ticket_key;
+
+	fn router_key(segment: SegmentId) -> ed25519::Pair {
+		ed25519::Pair::from_seed(&[0x40 + segment as u8; 32])
+	}
+
+	/// The A → B → C channel, with B and C holding ticket keys.
+	fn setup_with_keys() -> ChannelId {
+		let ch = setup();
+		for s in [B, C] {
+			set_ticket_key(s, TicketKey(router_key(s).public().0));
+		}
+		ch
+	}
+
+	fn ack_by(key: &ed25519::Pair, ack: Ack) -> SignedAck {
+		SignedAck { signature: key.sign(&ack.signing_payload()).0, ack }
+	}
+
+	/// B's ack of `bytes` received from A on `ch`.
+	fn ack(ch: ChannelId, bytes: u64) -> SignedAck {
+		ack_by(&router_key(B), Ack { genesis: genesis(), channel: ch, hop: 1, cumulative_bytes: bytes })
+	}
+
+	fn with_ack(mut u: ChannelUsage, a: SignedAck) -> ChannelUsage {
+		u.ack = Some(a);
+		u
+	}
+
+	/// B reports receiving nothing, but A's ticket carries B's ack of 9 000: A is paid for
+	/// 9 000 (M2: a consumer-controlled downstream cannot zero an honest upstream).
+	#[test]
+	fn m2_a_downstream_under_reporting_its_own_ack_is_held_to_it() {
+		build_and_execute(|| {
+			let ch = setup_with_keys();
+			let r = Some(receipt(ch, &PATH, 10_000));
+			accept(OP_B, ticket(B, 0, vec![usage(ch, 1, 0, 0, None)]));
+			accept(OP_A, ticket(A, 0, vec![with_ack(usage(ch, 0, 10_000, 10_000, r), ack(ch, 9_000))]));
+			assert_eq!(Claims::<Test>::get(A, ch).unwrap().acked, 9_000);
+			settle(ch);
+			assert_eq!(paid(A, ch), 9_000);
+			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 8_100);
+		});
+	}
+
+	/// An ack pays without waiting for the downstream's ticket at all.
+	#[test]
+	fn an_ack_pays_before_the_downstream_reports() {
+		build_and_execute(|| {
+			let ch = setup_with_keys();
+			let r = Some(receipt(ch, &PATH, 10_000));
+			accept(OP_A, ticket(A, 0, vec![with_ack(usage(ch, 0, 10_000, 10_000, r), ack(ch, 10_000))]));
+			settle(ch);
+			assert_eq!(paid(A, ch), 10_000);
+		});
+	}
+
+	/// Forged, misdirected and stale acks are dropped with the reason, never struck; an ack
+	/// smaller than one already seen changes nothing.
+	#[test]
+	fn bad_acks_are_dropped_not_struck() {
+		build_and_execute(|| {
+			let ch = setup_with_keys();
+			let other = open(&[A, B, C], DEPOSIT, EXPIRES);
+			let a = |bytes| Ack { genesis: genesis(), channel: ch, hop: 1, cumulative_bytes: bytes };
+			let bad = [
+				(ack_by(&router_key(C), a(5_000)), Error::<Test>::BadAckSignature),
+				(ack_by(&ed25519::Pair::from_seed(&[9; 32]), a(5_000)), Error::<Test>::BadAckSignature),
+				(ack_by(&router_key(B), Ack { channel: other, ..a(5_000) }), Error::<Test>::AckMismatch),
+				(ack_by(&router_key(B), Ack { hop: 2, ..a(5_000) }), Error::<Test>::AckMismatch),
+				(
+					ack_by(&router_key(B), Ack { genesis: H256::repeat_byte(1), ..a(5_000) }),
+					Error::<Test>::AckMismatch,
+				),
+			];
+			for (i, (signed, err)) in bad.into_iter().enumerate() {
+				run_to_block(i as u64 * EPOCH + 1);
+				let bytes = 1_000 * (i as u64 + 1);
+				let t = ticket(A, i as Epoch, vec![with_ack(usage(ch, 0, bytes, bytes, None), signed)]);
+				assert_eq!(accept(OP_A, t), Pays::No);
+				System::assert_has_event(
+					Event::AckIgnored { segment: A, channel: ch, error: err.into() }.into(),
+				);
+				assert_eq!(Claims::<Test>::get(A, ch).unwrap().acked, 0);
+			}
+			// An ack from the egress (which has no downstream) is dropped too.
+			let c_ack = ack_by(&router_key(C), Ack { hop: 3, ..a(1) });
+			let epoch = Tickets::current_epoch();
+			accept(OP_C, ticket(C, epoch, vec![with_ack(usage(ch, 2, 1, 1, None), c_ack)]));
+			System::assert_has_event(
+				Event::AckIgnored { segment: C, channel: ch, error: Error::<Test>::AckMismatch.into() }
+					.into(),
+			);
+			// A good ack, then a smaller one: the larger stands.
+			run_to_block(10 * EPOCH);
+			accept(OP_A, ticket(A, 10, vec![with_ack(usage(ch, 0, 9_000, 9_000, None), ack(ch, 8_000))]));
+			run_to_block(11 * EPOCH);
+			accept(OP_A, ticket(A, 11, vec![with_ack(usage(ch, 0, 9_000, 9_000, None), ack(ch, 7_000))]));
+			assert_eq!(Claims::<Test>::get(A, ch).unwrap().acked, 8_000);
+			assert_eq!(strikes(A), 0);
+		});
+	}
+
+	/// After B rotates its ticket key, acks signed with the old one no longer count.
+	#[test]
+	fn a_rotated_out_key_signs_no_ack() {
+		build_and_execute(|| {
+			let ch = setup_with_keys();
+			let old = ack(ch, 5_000);
+			set_ticket_key(B, TicketKey([0x77; 32]));
+			accept(OP_A, ticket(A, 0, vec![with_ack(usage(ch, 0, 5_000, 5_000, None), old)]));
+			System::assert_has_event(
+				Event::AckIgnored {
+					segment: A,
+					channel: ch,
+					error: Error::<Test>::BadAckSignature.into(),
+				}
+				.into(),
+			);
+			assert_eq!(Claims::<Test>::get(A, ch).unwrap().acked, 0);
 		});
 	}
 }

@@ -21,7 +21,9 @@ use codec::{Compact, Decode, Encode};
 use ditex_ctl::Chain;
 use ditex_e2e::{Node, NodeConfig};
 use ditex_primitives::{
-	registry::{DataPlaneKey, Endpoint, IpAddress, Region, SegmentId, SegmentSpec, Windows},
+	registry::{
+		DataPlaneKey, Endpoint, IpAddress, Region, SegmentId, SegmentSpec, TicketKey, Windows,
+	},
 	settlement::{
 		ChannelId, ChannelUsage, Path, PeerCounters, Receipt, ReceiptKey, SignedReceipt, Ticket,
 	},
@@ -224,6 +226,7 @@ fn spec(i: u32) -> SegmentSpec<u128> {
 	SegmentSpec {
 		endpoint: Endpoint { ip: IpAddress::V4([10, b[1], b[2], b[3]]), port: 4000 },
 		key: DataPlaneKey(key),
+		ticket_key: TicketKey(key.map(|b| !b)),
 		region: Region::new(*b"DE", regions[(i / 2000) as usize % 4]).expect("short"),
 		asn: 64_600,
 		price_per_gib: Some(DTX / 1000),
@@ -360,6 +363,7 @@ async fn main() -> Result<()> {
 						bytes_in: 1 << 30,
 						bytes_out: 1 << 30,
 						receipt: Some(SignedReceipt { receipt, signature }),
+						ack: None,
 					}]
 				},
 				None => vec![],

@@ -39,6 +39,8 @@ pub struct SegmentJson {
 	pub endpoint: String,
 	/// Its X25519 key, `0x`-hex.
 	pub key: String,
+	/// Its ed25519 ticket key, `0x`-hex: it signs the router's tickets, acks and reports.
+	pub ticket_key: String,
 	/// `CC-SUB`, e.g. `DE-BE`.
 	pub region: String,
 	/// Its AS number.
@@ -130,6 +132,7 @@ impl SegmentJson {
 			operator: v.operator.map(|o| o.to_string()),
 			endpoint: endpoint_to_string(&v.spec.endpoint),
 			key: format!("0x{}", hex::encode(v.spec.key.0)),
+			ticket_key: format!("0x{}", hex::encode(v.spec.ticket_key.0)),
 			region: region_to_string(&v.spec.region),
 			asn: v.spec.asn,
 			price_per_gib: v.spec.price_per_gib.map(|p| p.to_string()),
@@ -335,6 +338,7 @@ mod tests {
 			spec: SegmentSpec {
 				endpoint: Endpoint { ip: IpAddress::V4([10, 0, 0, 1]), port: 4000 },
 				key: DataPlaneKey([0xab; 32]),
+				ticket_key: TicketKey([0xcd; 32]),
 				region: Region::new(*b"DE", b"BE").unwrap(),
 				asn: 3320,
 				price_per_gib: Some(u128::MAX),
@@ -354,5 +358,6 @@ mod tests {
 		assert_eq!(json["status"], "quarantined");
 		assert_eq!(json["quarantinedSince"], 7);
 		assert!(json["key"].as_str().unwrap().starts_with("0xabab"));
+		assert!(json["ticketKey"].as_str().unwrap().starts_with("0xcdcd"));
 	}
 }
