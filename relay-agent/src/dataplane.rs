@@ -30,6 +30,12 @@ pub const INITIAL_TTL: u8 = 16;
 /// Bits of the per-flow anti-replay window. Wide, because a reroute onto a shorter path
 /// reorders up to (latency difference × rate) packets and those must not count as replays.
 pub const REPLAY_WINDOW: u64 = 4096;
+/// Payload counters from here up are never sent and never accepted. Keeping a window's width
+/// below `u64::MAX` means the window arithmetic cannot wrap, whatever counter a peer that
+/// holds the flow key chooses; no honest flow gets near it (2^64 − 4096 datagrams).
+pub const COUNTER_LIMIT: u64 = u64::MAX - REPLAY_WINDOW;
+/// At most one warning per this long for each kind of drop only an authenticated peer causes.
+pub const WARN_EVERY_US: u64 = 10_000_000;
 /// Most flows kept; beyond it the least recently used is evicted.
 pub const MAX_FLOWS: usize = 65_536;
 
@@ -76,6 +82,15 @@ reasons! {
 	NoRoute => "no_route", "No usable path or egress.";
 	StalePulse => "stale_pulse", "A pulse older than one already seen.";
 	TooBig => "too_big", "Payload too large for the buffer.";
+	CounterExhausted => "counter_exhausted", "A payload counter at or past `COUNTER_LIMIT`.";
+}
+
+impl DropReason {
+	/// Whether only a peer holding a key can cause this drop: the datagram verified, so it
+	/// is a member misbehaving (or broken), worth a warning rather than a debug line.
+	pub fn authenticated(self) -> bool {
+		matches!(self, DropReason::CounterExhausted)
+	}
 }
 
 impl From<WireError> for DropReason {
@@ -117,7 +132,7 @@ impl From<CryptoError> for DropReason {
 
 /// Drops counted by reason.
 #[derive(Clone, Debug, Default)]
-pub struct DropCounters([u64; 24]);
+pub struct DropCounters([u64; DropReason::ALL.len()]);
 
 impl DropCounters {
 	/// Count one drop.
@@ -138,6 +153,27 @@ impl DropCounters {
 	/// Non-zero counters by name.
 	pub fn nonzero(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
 		DropReason::ALL.iter().map(|r| (r.as_str(), self.get(*r))).filter(|(_, n)| *n > 0)
+	}
+}
+
+/// Rate limit for drop warnings: one line per reason per [`WARN_EVERY_US`], which says how many
+/// went unlogged, so a peer that floods cannot flood the log.
+#[derive(Clone, Debug, Default)]
+pub struct WarnLimit {
+	last_us: [Option<u64>; DropReason::ALL.len()],
+	unlogged: [u64; DropReason::ALL.len()],
+}
+
+impl WarnLimit {
+	/// Whether to log a drop for `r` at `now_us`; if so, how many earlier ones were not logged.
+	pub fn due(&mut self, r: DropReason, now_us: u64) -> Option<u64> {
+		let i = r as usize;
+		if self.last_us[i].is_some_and(|t| now_us.saturating_sub(t) < WARN_EVERY_US) {
+			self.unlogged[i] = self.unlogged[i].saturating_add(1);
+			return None;
+		}
+		self.last_us[i] = Some(now_us);
+		Some(std::mem::take(&mut self.unlogged[i]))
 	}
 }
 
@@ -201,14 +237,20 @@ impl ReplayWindow {
 		self.bits[w] & m == 0
 	}
 
-	/// Record `c`, which [`Self::check`] accepted.
-	fn set(&mut self, c: u64) {
+	/// Record `c`, which [`Self::check`] accepted; false, and nothing recorded, for a counter
+	/// at or past [`COUNTER_LIMIT`].
+	fn set(&mut self, c: u64) -> bool {
+		if c >= COUNTER_LIMIT {
+			return false;
+		}
 		if c >= self.top {
-			let advance = c + 1 - self.top;
-			if advance >= REPLAY_WINDOW {
+			// Slots between the old top and `c` are being reused for new counters. However
+			// far the peer jumps, there are only REPLAY_WINDOW slots to clear.
+			let from = self.top.max(c.saturating_sub(REPLAY_WINDOW - 1));
+			if c - from + 1 >= REPLAY_WINDOW {
 				self.bits.fill(0);
 			} else {
-				for k in self.top..=c {
+				for k in from..=c {
 					let (w, m) = Self::bit(k);
 					self.bits[w] &= !m;
 				}
@@ -217,6 +259,7 @@ impl ReplayWindow {
 		}
 		let (w, m) = Self::bit(c);
 		self.bits[w] |= m;
+		true
 	}
 }
 
@@ -239,6 +282,8 @@ pub struct Dataplane {
 	pub accounting: Accounting,
 	/// Drops by reason.
 	pub drops: DropCounters,
+	/// Rate limit of the warnings for drops only an authenticated peer causes.
+	pub warn_limit: WarnLimit,
 	/// Datagrams forwarded as a relay.
 	pub forwarded: u64,
 	/// Payloads delivered at the end of a path.
@@ -257,6 +302,7 @@ impl Dataplane {
 			registry,
 			accounting,
 			drops: DropCounters::default(),
+			warn_limit: WarnLimit::default(),
 			forwarded: 0,
 			delivered: 0,
 			sent: 0,
@@ -272,12 +318,28 @@ impl Dataplane {
 		Action::Drop(reason)
 	}
 
+	/// Count and log a drop at `now_us`; one that only an authenticated peer can cause is
+	/// also a warning, at most one per reason per [`WARN_EVERY_US`].
+	pub fn drop_at(&mut self, now_us: u64, reason: DropReason, from: SocketAddr) -> Action {
+		if reason.authenticated() {
+			if let Some(unlogged) = self.warn_limit.due(reason, now_us) {
+				tracing::warn!(
+					reason = reason.as_str(),
+					%from,
+					unlogged,
+					"dropped an authenticated datagram: the peer misbehaves"
+				);
+			}
+		}
+		self.drop_datagram(reason, Some(from))
+	}
+
 	/// Handle one received data datagram in `buf` (rewritten in place when forwarded, decrypted
 	/// in place when delivered).
 	pub fn handle_datagram(&mut self, now_us: u64, from: SocketAddr, buf: &mut [u8]) -> Action {
 		match self.try_handle(now_us, from, buf) {
 			Ok(a) => a,
-			Err(r) => self.drop_datagram(r, Some(from)),
+			Err(r) => self.drop_at(now_us, r, from),
 		}
 	}
 
@@ -325,7 +387,9 @@ impl Dataplane {
 			// Only a datagram that decrypts creates state, so forged ones cannot fill the table.
 			let mut flow = self.new_flow(ingress, h.flow, now_us)?;
 			let counter = flow.rx.open(&mut buf[hlen..])?;
-			flow.rx_window.set(counter);
+			if !flow.rx_window.set(counter) {
+				return Err(DropReason::CounterExhausted);
+			}
 			self.insert_flow(key, flow);
 			return Ok(self.delivered(prev, fkey, h.flow, ingress, hlen, len));
 		}
@@ -339,7 +403,9 @@ impl Dataplane {
 			return Err(DropReason::Replay);
 		}
 		let counter = flow.rx.open(&mut buf[hlen..])?;
-		flow.rx_window.set(counter);
+		if !flow.rx_window.set(counter) {
+			return Err(DropReason::CounterExhausted);
+		}
 		flow.last_used_us = now_us;
 		Ok(self.delivered(prev, fkey, h.flow, ingress, hlen, len))
 	}
@@ -458,6 +524,10 @@ impl Dataplane {
 		let start = HEADROOM - COUNTER_LEN - hlen;
 		header.write(&mut buf[start..])?;
 		let counter = flow.tx_counter;
+		// The receiver would refuse it; only a rekeyed flow may go on.
+		if counter >= COUNTER_LIMIT {
+			return Err(DropReason::CounterExhausted);
+		}
 		flow.tx_counter += 1;
 		flow.last_used_us = now_us;
 		flow.tx.seal(counter, &mut buf[HEADROOM - COUNTER_LEN..end])?;
@@ -686,6 +756,143 @@ mod tests {
 		}
 		assert_eq!(a[1].drops.total(), dropped);
 		assert_eq!(a[1].forwarded, forwarded);
+	}
+
+	/// Runs `f` on its own thread and waits at most `secs`, so an input that makes the data
+	/// plane loop for ever fails the test instead of hanging the suite.
+	fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+		let (tx, rx) = std::sync::mpsc::channel();
+		std::thread::spawn(move || {
+			let _ = tx.send(f());
+		});
+		rx.recv_timeout(std::time::Duration::from_secs(secs))
+			.expect("the data plane hung or panicked on one datagram")
+	}
+
+	/// A datagram from 1 to 2 on `flow` whose authenticated payload counter is `counter`, as a
+	/// member holding the real end-to-end key can build one.
+	fn sealed_with_counter(dp: &mut Dataplane, flow: FlowId, counter: u64) -> Vec<u8> {
+		let mut d = packet(dp, &[1, 2], flow, b"x");
+		let hl = encoded_len(2);
+		let c = dp.registry.keys(2).unwrap().flow_cipher(flow, 1, 2);
+		c.open(&mut d[hl..]).unwrap();
+		c.seal(counter, &mut d[hl..]).unwrap();
+		d
+	}
+
+	/// Hands `datagrams` from 1 to agent 2 of `a` on a watchdog thread; what agent 2 did.
+	fn at_egress(a: &mut Vec<Dataplane>, datagrams: Vec<Vec<u8>>) -> Vec<Action> {
+		let mut egress = a.remove(1);
+		let (acts, egress) = within(10, move || {
+			let mut acts = vec![];
+			for mut d in datagrams {
+				acts.push(egress.handle_datagram(0, addr(1), &mut d));
+			}
+			(acts, egress)
+		});
+		a.insert(1, egress);
+		acts
+	}
+
+	fn delivered(a: &Action) -> bool {
+		matches!(a, Action::Deliver { .. })
+	}
+
+	/// C1: one authenticated datagram with counter `u64::MAX` (or near it) made
+	/// `ReplayWindow::set` wrap and walk 2^64 slots (release) or panic (debug).
+	#[test]
+	fn c1_counter_u64_max_does_not_hang() {
+		let mut a = agents();
+		let exhausted = Action::Drop(DropReason::CounterExhausted);
+		for (flow, counter) in [(1, u64::MAX), (2, u64::MAX - 1), (3, COUNTER_LIMIT)] {
+			// The first datagram of a new flow, and one on a flow that already carried one.
+			let first = sealed_with_counter(&mut a[0], flow, counter);
+			let zero = sealed_with_counter(&mut a[0], 100 + flow, 0);
+			let later = sealed_with_counter(&mut a[0], 100 + flow, counter);
+			let one = sealed_with_counter(&mut a[0], 100 + flow, 1);
+			let before = a[1].drops.get(DropReason::CounterExhausted);
+			let acts = at_egress(&mut a, vec![first, zero, later, one]);
+			assert_eq!(acts[0], exhausted, "counter {counter} on a new flow");
+			assert!(delivered(&acts[1]), "{:?}", acts[1]);
+			assert_eq!(acts[2], exhausted, "counter {counter} on a known flow");
+			assert!(delivered(&acts[3]), "the refused counter left the window as it was");
+			assert_eq!(a[1].drops.get(DropReason::CounterExhausted), before + 2);
+		}
+		// Refused on the new flow: it left no state behind.
+		assert_eq!(a[1].flow_count(), 3);
+	}
+
+	/// C1: the largest counter still accepted, a large first counter, and jumps of every size
+	/// all take bounded work and keep the window's meaning.
+	#[test]
+	fn c1_large_counters_and_jumps_take_bounded_work() {
+		let mut a = agents();
+		let big = 1u64 << 63;
+		let seq = [
+			(7, big),                         // a large first counter
+			(7, big - 1),                     // inside the window: new
+			(7, big - REPLAY_WINDOW),         // at its far edge: too old
+			(7, big + 3 * REPLAY_WINDOW / 2), // a jump of more than the window
+			(7, big + REPLAY_WINDOW),         // inside the moved window: new
+			(7, big),                         // fell out of it
+			(7, COUNTER_LIMIT - 1),           // a jump to the last usable counter
+			(7, COUNTER_LIMIT - 2),           // still inside
+			(7, COUNTER_LIMIT - 1),           // a replay
+			(8, COUNTER_LIMIT - 1),           // the last usable counter opening a flow
+			(8, 5),                           // far below it: too old
+		];
+		let dgrams = seq.iter().map(|(f, c)| sealed_with_counter(&mut a[0], *f, *c)).collect();
+		let acts = at_egress(&mut a, dgrams);
+		let got: Vec<bool> = acts.iter().map(delivered).collect();
+		assert_eq!(
+			got,
+			[true, true, false, true, true, false, true, true, false, true, false],
+			"{acts:?}"
+		);
+		assert_eq!(a[1].drops.get(DropReason::Replay), 4);
+		assert_eq!(a[1].drops.get(DropReason::CounterExhausted), 0);
+	}
+
+	/// C1: the window clears at most its own width however far a counter jumps.
+	#[test]
+	fn c1_replay_window_refuses_the_top_of_the_range() {
+		let mut w = ReplayWindow::new();
+		for c in [u64::MAX, u64::MAX - 1, COUNTER_LIMIT] {
+			assert!(w.check(c), "new, so the AEAD decides first");
+			assert!(!w.set(c), "{c} refused");
+			assert_eq!(w.top, 0, "and nothing recorded");
+		}
+		assert!(w.set(COUNTER_LIMIT - 1));
+		assert!(!w.check(COUNTER_LIMIT - 1));
+		assert!(w.check(COUNTER_LIMIT - 2));
+		assert!(!w.check(COUNTER_LIMIT - 1 - REPLAY_WINDOW));
+	}
+
+	/// C1, sender side: a flow whose counter reached the limit refuses to send rather than
+	/// wrap or send what its peer must refuse.
+	#[test]
+	fn c1_an_exhausted_flow_does_not_send() {
+		let mut a = agents();
+		packet(&mut a[0], &[1, 2], 4, b"x");
+		a[0].flows.get_mut(&(2, 4)).unwrap().tx_counter = COUNTER_LIMIT;
+		let mut buf = vec![0u8; HEADROOM + 1 + TAILROOM];
+		assert_eq!(a[0].encapsulate(0, 4, &[1, 2], &mut buf, 1), Err(DropReason::CounterExhausted));
+		assert_eq!(a[0].flows[&(2, 4)].tx_counter, COUNTER_LIMIT);
+	}
+
+	/// A flood of authenticated bad datagrams is counted in full but warned about at most
+	/// once per interval.
+	#[test]
+	fn c1_drop_warnings_are_rate_limited() {
+		let mut w = WarnLimit::default();
+		let r = DropReason::CounterExhausted;
+		assert_eq!(w.due(r, 0), Some(0));
+		for t in 1..1000 {
+			assert_eq!(w.due(r, t * 1000), None);
+		}
+		assert_eq!(w.due(DropReason::Replay, 5), Some(0), "each reason has its own limit");
+		assert_eq!(w.due(r, WARN_EVERY_US), Some(999));
+		assert_eq!(w.due(r, WARN_EVERY_US + 1), None);
 	}
 
 	#[test]
