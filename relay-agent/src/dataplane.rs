@@ -83,13 +83,15 @@ reasons! {
 	StalePulse => "stale_pulse", "A pulse older than one already seen.";
 	TooBig => "too_big", "Payload too large for the buffer.";
 	CounterExhausted => "counter_exhausted", "A payload counter at or past `COUNTER_LIMIT`.";
+	Internal => "internal_error", "Handling it panicked: a bug of the agent's, caught.";
 }
 
 impl DropReason {
-	/// Whether only a peer holding a key can cause this drop: the datagram verified, so it
-	/// is a member misbehaving (or broken), worth a warning rather than a debug line.
-	pub fn authenticated(self) -> bool {
-		matches!(self, DropReason::CounterExhausted)
+	/// Whether this drop is worth a (rate-limited) warning rather than a debug line: only a
+	/// peer holding a key (a member misbehaving, or broken) or a bug of ours causes it, while
+	/// anyone can send datagrams that fail a parse or a MAC.
+	pub fn warns(self) -> bool {
+		matches!(self, DropReason::CounterExhausted | DropReason::Internal)
 	}
 }
 
@@ -321,13 +323,13 @@ impl Dataplane {
 	/// Count and log a drop at `now_us`; one that only an authenticated peer can cause is
 	/// also a warning, at most one per reason per [`WARN_EVERY_US`].
 	pub fn drop_at(&mut self, now_us: u64, reason: DropReason, from: SocketAddr) -> Action {
-		if reason.authenticated() {
+		if reason.warns() {
 			if let Some(unlogged) = self.warn_limit.due(reason, now_us) {
 				tracing::warn!(
 					reason = reason.as_str(),
 					%from,
 					unlogged,
-					"dropped an authenticated datagram: the peer misbehaves"
+					"dropped a datagram only a peer with a key or a bug of ours can produce"
 				);
 			}
 		}

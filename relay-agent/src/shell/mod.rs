@@ -67,6 +67,14 @@ pub fn wall_us() -> u64 {
 	SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
 }
 
+/// Run the handling of one received datagram. The core's arithmetic on peer input is checked
+/// or saturating, and the agent is built with overflow checks so a case that was missed
+/// panics instead of wrapping; that panic is our bug, but it must cost one datagram (counted
+/// as [`DropReason::Internal`]), never the event loop every flow and pulse depends on.
+fn contained<T>(f: impl FnOnce() -> T) -> Option<T> {
+	std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+}
+
 struct LocalForward {
 	sock: UdpSocket,
 	spec: ForwardSpec,
@@ -296,23 +304,23 @@ impl Agent {
 				let RecvMeta { from, len } = meta[i];
 				let buf = &mut bufs[i][..len];
 				match peek_kind(buf) {
-					Ok(Kind::Data) => match self.dp.handle_datagram(now, from, buf) {
-						Action::Forward { to } => forward.push((to, i)),
-						Action::Deliver { from: seg, flow, payload } => {
+					Ok(Kind::Data) => match contained(|| self.dp.handle_datagram(now, from, buf)) {
+						Some(Action::Forward { to }) => forward.push((to, i)),
+						Some(Action::Deliver { from: seg, flow, payload }) => {
 							self.deliver(now, seg, flow, buf, payload);
 						},
-						Action::Drop(_) => {},
+						Some(Action::Drop(_)) => {},
+						None => {
+							self.dp.drop_at(now, DropReason::Internal, from);
+						},
 					},
 					Ok(Kind::Pulse) => {
-						let r = self.pulses.handle_pulse(
-							now,
-							from,
-							buf,
-							&self.dp.registry,
-							self.dp.check_source,
-						);
+						let (reg, check) = (&self.dp.registry, self.dp.check_source);
+						let pulses = &mut self.pulses;
+						let r = contained(|| pulses.handle_pulse(now, from, buf, reg, check))
+							.unwrap_or(Err(DropReason::Internal));
 						if let Err(reason) = r {
-							self.dp.drop_datagram(reason, Some(from));
+							self.dp.drop_at(now, reason, from);
 						}
 					},
 					Err(e) => {
@@ -667,5 +675,17 @@ impl Agent {
 			}
 		}
 		self.flush().await;
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn a_panic_while_handling_one_datagram_is_contained() {
+		assert_eq!(contained(|| 2 + 2), Some(4));
+		let top = std::hint::black_box(u32::MAX);
+		assert_eq!(contained(|| top + 1), None, "overflow checks are on and the panic is caught");
 	}
 }
