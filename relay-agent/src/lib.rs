@@ -10,6 +10,7 @@
 //! | [`wire`] | hop MACs, pulse MACs, end-to-end payload AEAD (formats: [`ditex_primitives::wire`]) |
 //! | [`registry`] | the registry view: segment id → endpoint, key, price; next hops resolve only here |
 //! | [`dataplane`] | forwarding state machine: `handle_datagram` → forward / deliver / drop |
+//! | [`link`] | link metrics and the view of them, shared by pulse and routing |
 //! | [`pulse`] | pulses, per-peer relative latency, jitter, loss, baselines, skew |
 //! | [`routing`] | default path versus one- and two-relay detours, with hysteresis |
 //! | [`accounting`] | byte counters per peer and per flow, persisted atomically |
@@ -23,6 +24,7 @@
 pub mod accounting;
 pub mod config;
 pub mod dataplane;
+pub mod link;
 pub mod pulse;
 pub mod registry;
 pub mod routing;

@@ -26,10 +26,11 @@ use ditex_primitives::{
 	wire::{Pulse, PulseEntry, LOSS_SCALE, MAX_PULSE_ENTRIES, MAX_PULSE_LEN},
 };
 
-use crate::{dataplane::DropReason, registry::Registry};
-
-/// Loss in parts per million meaning "down": nothing heard.
-pub const LOSS_DOWN: u32 = 1_000_000;
+use crate::{
+	dataplane::DropReason,
+	link::{LinkMetrics, LinkView, LOSS_DOWN},
+	registry::Registry,
+};
 
 /// Tunables of the pulse bookkeeping.
 #[derive(Clone, Debug)]
@@ -71,21 +72,6 @@ impl PulseConfig {
 			remote_ttl_us: 30 * interval_us,
 		}
 	}
-}
-
-/// What is known of one directed link.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LinkMetrics {
-	/// Relative one-way latency in µs: the lower of the latest two pulses'.
-	pub latency_us: i64,
-	/// The windowed minimum of the latency: offset + propagation, without queueing.
-	pub baseline_us: i64,
-	/// Jitter in µs (RFC 3550 estimator).
-	pub jitter_us: u32,
-	/// Loss in parts per million.
-	pub loss_ppm: u32,
-	/// Local time of the last update.
-	pub updated_us: u64,
 }
 
 /// A windowed minimum over fixed buckets.
@@ -523,7 +509,7 @@ pub struct PulseView<'a> {
 	pub now_us: u64,
 }
 
-impl crate::routing::LinkView for PulseView<'_> {
+impl LinkView for PulseView<'_> {
 	fn link(&self, from: SegmentId, to: SegmentId) -> Option<LinkMetrics> {
 		self.pulses.link(from, to, self.now_us)
 	}

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use ditex_primitives::registry::SegmentId;
 
-use crate::pulse::{LinkMetrics, LOSS_DOWN};
+use crate::link::{LinkMetrics, LinkView, LOSS_DOWN};
 
 /// A path is "down" from this loss on, and is left without waiting for more rounds.
 pub const DOWN_LOSS_PPM: u32 = 500_000;
@@ -60,12 +60,6 @@ impl Default for Prefs {
 			max_relays: 2,
 		}
 	}
-}
-
-/// Where the router gets link metrics from (the pulse bookkeeping, or a simulation).
-pub trait LinkView {
-	/// The link `from → to`, if known.
-	fn link(&self, from: SegmentId, to: SegmentId) -> Option<LinkMetrics>;
 }
 
 /// A segment that may relay, with its price per GiB.
