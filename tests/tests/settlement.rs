@@ -201,6 +201,7 @@ async fn vote_inflation_fails_at_its_first_step(
 	let (_, at) = node.finalized().await?;
 	let after = account(&chain.api, at, eve.public_key().0).await?.data;
 	ensure!(after.frozen == voted && after.reserved == before.reserved, "{after:?} vs {before:?}");
-	ensure!(before.free - after.free < DTX / 10, "only fees left the account: {after:?}");
+	// Two refused calls cost their fees (about 0.1 DTX each), and nothing more.
+	ensure!(before.free - after.free < DTX, "only fees left the account: {after:?}");
 	Ok(())
 }
