@@ -84,6 +84,7 @@ reasons! {
 	TooBig => "too_big", "Payload too large for the buffer.";
 	CounterExhausted => "counter_exhausted", "A payload counter at or past `COUNTER_LIMIT`.";
 	Internal => "internal_error", "Handling it panicked: a bug of the agent's, caught.";
+	ClockOffset => "clock_offset", "A pulse stamped over ±2^31 µs (35 min) off this clock.";
 }
 
 impl DropReason {
@@ -91,7 +92,10 @@ impl DropReason {
 	/// peer holding a key (a member misbehaving, or broken) or a bug of ours causes it, while
 	/// anyone can send datagrams that fail a parse or a MAC.
 	pub fn warns(self) -> bool {
-		matches!(self, DropReason::CounterExhausted | DropReason::Internal)
+		matches!(
+			self,
+			DropReason::CounterExhausted | DropReason::Internal | DropReason::ClockOffset
+		)
 	}
 }
 

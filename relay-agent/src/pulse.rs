@@ -32,6 +32,9 @@ use crate::{
 	registry::Registry,
 };
 
+/// The largest relative one-way latency (either sign) taken in: what a pulse summary carries.
+pub const MAX_RELATIVE_LATENCY_US: i64 = i32::MAX as i64;
+
 /// Tunables of the pulse bookkeeping.
 #[derive(Clone, Debug)]
 pub struct PulseConfig {
@@ -92,7 +95,8 @@ impl Baseline {
 			Some((i, m)) if *i == idx => *m = (*m).min(v),
 			_ => self.buckets.push_back((idx, v)),
 		}
-		while self.buckets.front().is_some_and(|(i, _)| *i + cfg.buckets as u64 <= idx) {
+		while self.buckets.front().is_some_and(|(i, _)| i.saturating_add(cfg.buckets as u64) <= idx)
+		{
 			self.buckets.pop_front();
 		}
 	}
@@ -186,15 +190,18 @@ impl Inbound {
 	}
 
 	fn loss_ppm(&self, now_us: u64, cfg: &PulseConfig) -> u32 {
-		let span = (self.highest_seq - self.first_seq + 1).min(cfg.loss_window) as u64;
+		// In u64: a peer may jump from sequence 0 to u32::MAX.
+		let span = (u64::from(self.highest_seq.saturating_sub(self.first_seq)) + 1)
+			.min(u64::from(cfg.loss_window));
 		let mask = if span >= 64 { u64::MAX } else { (1u64 << span) - 1 };
 		let got = (self.received & mask).count_ones() as u64;
 		// Silence counts as loss too: the peer should have sent one pulse per interval.
 		let silent = now_us.saturating_sub(self.last_rx_us);
 		// A pulse is overdue once half an interval has passed after it was due.
 		let missing = silent.saturating_sub(cfg.interval_us / 2) / cfg.interval_us.max(1);
-		let expected = span + missing;
-		((expected - got.min(expected)) * 1_000_000 / expected.max(1)) as u32
+		let expected = span.saturating_add(missing);
+		let lost = u128::from(expected - got.min(expected));
+		(lost * 1_000_000 / u128::from(expected.max(1))) as u32
 	}
 
 	fn metrics(&self, now_us: u64, cfg: &PulseConfig) -> LinkMetrics {
@@ -377,7 +384,14 @@ impl Pulses {
 		}
 		registry.keys(sender)?.verify_pulse(&p, self.me)?;
 		let cfg = self.cfg.clone();
-		let latency = (now_us as i64).saturating_sub(p.send_time_us as i64);
+		// Summaries carry relative latencies as i32, so a clock further off than that cannot be
+		// compared anyway; refusing it here, before any state changes, also keeps every
+		// difference taken below far from i64's ends whatever send time a member stamps.
+		let latency = i128::from(now_us) - i128::from(p.send_time_us);
+		if latency.unsigned_abs() > MAX_RELATIVE_LATENCY_US as u128 {
+			return Err(DropReason::ClockOffset);
+		}
+		let latency = latency as i64;
 		let inb = self.inbound.entry(sender).or_insert_with(|| Inbound::new(&p));
 		if inb.boot_id != p.boot_id {
 			// The peer restarted: its sequence starts over.
@@ -393,7 +407,7 @@ impl Pulses {
 		let had = inb.nsamples > 0;
 		let lost_before = inb.loss_ppm(now_us, &cfg);
 		if had {
-			let d = (latency - inb.last_latency).abs() as f64;
+			let d = latency.abs_diff(inb.last_latency) as f64;
 			inb.jitter_us += (d - inb.jitter_us) / 16.0;
 		}
 		inb.nsamples += 1;
@@ -407,7 +421,7 @@ impl Pulses {
 		}
 		inb.skew = skew;
 		let sharp = !had
-			|| (inb.latency() - before).abs() >= cfg.trigger_us
+			|| inb.latency().abs_diff(before) >= cfg.trigger_us.unsigned_abs()
 			|| inb.loss_ppm(now_us, &cfg).abs_diff(lost_before) >= 50_000;
 		if sharp {
 			self.changed = true;
@@ -544,6 +558,92 @@ mod tests {
 		for (_, d) in out {
 			b.handle_pulse(now.wrapping_add(delay).wrapping_add(offset), addr(a.me), &d, rb, true)
 				.unwrap();
+		}
+	}
+
+	/// A pulse from `from` to `to` with whatever sequence and send time its sender (a member
+	/// holding the pulse key) chooses.
+	fn crafted(from: &Registry, to: SegmentId, seq: u32, send_time_us: u64) -> Vec<u8> {
+		let mut p = Pulse::new(from.me(), seq, send_time_us, 7);
+		p.mac = from.keys(to).unwrap().pulse_mac(&p, to);
+		let mut buf = [0u8; MAX_PULSE_LEN];
+		let n = p.write(&mut buf).unwrap();
+		buf[..n].to_vec()
+	}
+
+	fn in_wire_range(m: &LinkMetrics) -> bool {
+		m.latency_us.unsigned_abs() <= i32::MAX as u64
+			&& m.baseline_us.unsigned_abs() <= i32::MAX as u64
+			&& m.loss_ppm <= LOSS_DOWN
+	}
+
+	/// M7: send times at the ends of the range made `latency - last_latency` overflow i64.
+	#[test]
+	fn m7_extreme_send_times_do_not_overflow() {
+		let (ra, rb) = (reg(1), reg(2));
+		let mut b = Pulses::new(2, 8, PulseConfig::default());
+		let now = 1_700_000_000_000_000u64;
+		let sends = [1u64 << 63, i64::MAX as u64, u64::MAX, 0, 1 << 63, now + (1 << 40)];
+		for (k, t) in sends.into_iter().enumerate() {
+			let at = now + k as u64 * 1_000_000;
+			let r = b.handle_pulse(at, addr(1), &crafted(&ra, 2, k as u32, t), &rb, true);
+			assert_eq!(r, Err(DropReason::ClockOffset), "send time {t}");
+			if let Some(m) = b.link(1, 2, at) {
+				assert!(in_wire_range(&m), "{m:?}");
+			}
+		}
+		// An honest pulse after them is measured as if they had never come.
+		let at = now + 10_000_000;
+		let r = b.handle_pulse(at, addr(1), &crafted(&ra, 2, 10, at - 3_000), &rb, true);
+		assert_eq!(r, Ok(1));
+		assert_eq!(b.link(1, 2, at).unwrap().latency_us, 3_000);
+		assert!(b.urgent.is_empty() && b.learned.is_empty());
+	}
+
+	/// M7: relative latencies at the edges of what is accepted, back to back, and a clock far
+	/// from ours on either side.
+	#[test]
+	fn m7_relative_latency_at_the_limits() {
+		let (ra, rb) = (reg(1), reg(2));
+		let mut b = Pulses::new(2, 8, PulseConfig::default());
+		let now = 1u64 << 62;
+		let max = MAX_RELATIVE_LATENCY_US as u64;
+		let sends =
+			[(now - max, true), (now + max, true), (now - max, true), (now + max + 1, false)];
+		for (k, (t, ok)) in sends.into_iter().enumerate() {
+			let r = b.handle_pulse(now, addr(1), &crafted(&ra, 2, k as u32, t), &rb, true);
+			assert_eq!(r.is_ok(), ok, "send time now {:+}", t as i128 - now as i128);
+			assert!(in_wire_range(&b.link(1, 2, now).unwrap()));
+		}
+		assert_eq!(
+			b.handle_pulse(now, addr(1), &crafted(&ra, 2, 9, now - max - 1), &rb, true),
+			Err(DropReason::ClockOffset)
+		);
+		// And our own clock at its ends.
+		for now in [0, u64::MAX] {
+			let mut b = Pulses::new(2, 8, PulseConfig::default());
+			let _ = b.handle_pulse(now, addr(1), &crafted(&ra, 2, 0, now), &rb, true);
+			for later in [now, now.saturating_add(1), u64::MAX] {
+				if let Some(m) = b.link(1, 2, later) {
+					assert!(in_wire_range(&m), "{m:?}");
+				}
+			}
+		}
+	}
+
+	/// M7: a sequence jump from 0 to `u32::MAX` made the loss span overflow u32.
+	#[test]
+	fn m7_sequence_jumps_do_not_overflow() {
+		let (ra, rb) = (reg(1), reg(2));
+		let now = 1_700_000_000_000_000u64;
+		for seqs in [[0, u32::MAX, 5], [u32::MAX, 0, 1], [1, 1 << 31, u32::MAX]] {
+			let mut b = Pulses::new(2, 8, PulseConfig::default());
+			for (k, seq) in seqs.into_iter().enumerate() {
+				let at = now + k as u64 * 1_000_000;
+				let _ = b.handle_pulse(at, addr(1), &crafted(&ra, 2, seq, at - 1_000), &rb, true);
+				let m = b.link(1, 2, at).unwrap();
+				assert!(in_wire_range(&m), "{seqs:?}: {m:?}");
+			}
 		}
 	}
 
