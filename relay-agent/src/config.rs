@@ -18,7 +18,7 @@ use x25519_dalek::{PublicKey, StaticSecret};
 use crate::{
 	pulse::PulseConfig,
 	registry::{parse_key, EntryError, PeerEntry, Registry},
-	routing::Prefs,
+	routing::{Prefs, EVALS_PER_INTERVAL},
 };
 
 /// Why the config is refused.
@@ -342,6 +342,7 @@ impl Config {
 			margin_ratio: r.margin_ratio,
 			switch_rounds: r.switch_rounds.max(1),
 			round_gap_us: self.agent.pulse_interval_ms * 1_000 / 4,
+			eval_gap_us: self.agent.pulse_interval_ms * 1_000 / EVALS_PER_INTERVAL,
 			max_relays: r.max_relays,
 		})
 	}

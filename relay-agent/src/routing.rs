@@ -23,6 +23,10 @@ use crate::link::{LinkMetrics, LinkView, LOSS_DOWN};
 /// A path is "down" from this loss on, and is left without waiting for more rounds.
 pub const DOWN_LOSS_PPM: u32 = 500_000;
 
+/// Route evaluations a sharp link change may ask for per pulse interval, at most; the regular
+/// round evaluates besides.
+pub const EVALS_PER_INTERVAL: u64 = 4;
+
 /// The user's preferences.
 #[derive(Clone, Debug)]
 pub struct Prefs {
@@ -42,6 +46,9 @@ pub struct Prefs {
 	pub switch_rounds: u32,
 	/// Rounds closer together than this count once. Default a quarter of the pulse interval.
 	pub round_gap_us: u64,
+	/// Least time between two evaluations a sharp change asks for. Default the pulse interval
+	/// over [`EVALS_PER_INTERVAL`].
+	pub eval_gap_us: u64,
 	/// Most relays on a detour (0, 1 or 2). Default 2.
 	pub max_relays: usize,
 }
@@ -57,8 +64,52 @@ impl Default for Prefs {
 			margin_ratio: 0.10,
 			switch_rounds: 2,
 			round_gap_us: 250_000,
+			eval_gap_us: 1_000_000 / EVALS_PER_INTERVAL,
 			max_relays: 2,
 		}
+	}
+}
+
+/// When to evaluate routes. Every regular round does; a sharp link change in between asks for
+/// an early look, granted at most once per gap. Evaluation is O(relays²) per destination, and
+/// a member can make every pulse it sends "sharp", so without the gap it could make the agent
+/// evaluate on every wake-up. A change inside the gap is held, not lost: [`Self::next_due`]
+/// says when the caller should look again.
+#[derive(Clone, Debug)]
+pub struct EvalGate {
+	min_gap_us: u64,
+	last_us: Option<u64>,
+	pending: bool,
+	/// Evaluations granted.
+	pub evaluations: u64,
+}
+
+impl EvalGate {
+	/// A gate granting change-driven evaluations at most once per `min_gap_us`.
+	pub fn new(min_gap_us: u64) -> Self {
+		EvalGate { min_gap_us, last_us: None, pending: false, evaluations: 0 }
+	}
+
+	/// A link changed sharply: routes should be looked at again soon.
+	pub fn changed(&mut self) {
+		self.pending = true;
+	}
+
+	/// Whether to evaluate at `now_us` (the caller then does); a `regular` round always does,
+	/// and takes any waiting change with it.
+	pub fn due(&mut self, now_us: u64, regular: bool) -> bool {
+		let go = regular || (self.pending && self.next_due().is_some_and(|t| now_us >= t));
+		if go {
+			self.pending = false;
+			self.last_us = Some(now_us);
+			self.evaluations += 1;
+		}
+		go
+	}
+
+	/// When a change still waiting may be looked at, if one is.
+	pub fn next_due(&self) -> Option<u64> {
+		self.pending.then(|| self.last_us.map_or(0, |t| t.saturating_add(self.min_gap_us)))
 	}
 }
 

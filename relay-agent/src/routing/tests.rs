@@ -171,7 +171,13 @@ struct Node {
 
 enum Ev {
 	Tick(usize),
-	Deliver { to: usize, from: usize, bytes: Vec<u8> },
+	Deliver {
+		to: usize,
+		from: usize,
+		bytes: Vec<u8>,
+	},
+	/// Node 0's gate lets a change that came too soon after the last evaluation through.
+	Evaluate,
 }
 
 #[derive(Default)]
@@ -255,6 +261,8 @@ fn run_case(seed: u64, degrade: Degrade) -> (Outcome, u64, u64) {
 		q.push(phase, Ev::Tick(i));
 	}
 	let mut router = Router::new(1, Prefs::default());
+	let mut gate = EvalGate::new(router.prefs.eval_gap_us);
+	let mut eval_at: Option<u64> = None;
 	let rel: Vec<Relay> = (2..N as u32).map(|id| Relay { id, price_per_gib: 1 }).collect();
 	let peers: Vec<Vec<SegmentId>> =
 		(1..=N as u32).map(|me| (1..=N as u32).filter(|p| *p != me).collect()).collect();
@@ -273,7 +281,8 @@ fn run_case(seed: u64, degrade: Degrade) -> (Outcome, u64, u64) {
 			break;
 		}
 		let ev_kind = if matches!(ev, Ev::Tick(_)) { 0 } else { 1 };
-		let (i, evaluate) = match ev {
+		// As the shell does: every round evaluates, a sharp change asks the gate.
+		let (i, regular) = match ev {
 			Ev::Tick(i) => {
 				q.push(t + I, Ev::Tick(i));
 				(i, true)
@@ -282,10 +291,24 @@ fn run_case(seed: u64, degrade: Degrade) -> (Outcome, u64, u64) {
 				let n = &mut nodes[to];
 				let local = t + n.offset;
 				n.pulses.handle_pulse(local, addr(from as u32 + 1), &bytes, &n.reg, true).unwrap();
-				let changed = n.pulses.take_changed();
-				(to, changed)
+				if to == 0 && n.pulses.take_changed() {
+					gate.changed();
+				}
+				(to, false)
+			},
+			Ev::Evaluate => {
+				eval_at = None;
+				(0, false)
 			},
 		};
+		let evaluate = i == 0 && gate.due(t + nodes[0].offset, regular);
+		if i == 0 && eval_at.is_none() {
+			if let Some(due) = gate.next_due() {
+				let at = due - nodes[0].offset;
+				eval_at = Some(at);
+				q.push(at, Ev::Evaluate);
+			}
+		}
 		let n = &mut nodes[i];
 		let local = t + n.offset;
 		let mut sent = vec![];
@@ -356,6 +379,79 @@ fn check(cases: u64, degrade: fn(u64) -> Degrade, back_within: u64) {
 		assert!(o.switches <= 4, "{ctx}: {} switches", o.switches);
 	}
 	println!("{cases} cases: worst reroute {worst} µs, worst return {worst_back} µs");
+}
+
+/// M8: a member that makes every pulse it sends a "sharp" change (its relative latency climbs
+/// 10 ms a pulse, thousands of pulses an interval) made the agent evaluate every route on every
+/// wake-up. Evaluations stay bounded by the regular round plus [`EVALS_PER_INTERVAL`].
+#[test]
+fn m8_a_flood_of_sharp_changes_triggers_bounded_evaluations() {
+	let entries: Vec<_> = (1..=N as u32).map(entry).collect();
+	let reg = |id| Registry::new(id, secret(id), &entries).unwrap();
+	let (r1, r2) = (reg(1), reg(2));
+	let mut me = Pulses::new(1, 7, PulseConfig::with_interval(I));
+	let mut member = Pulses::new(2, 9, PulseConfig::with_interval(I));
+	let mut router = Router::new(1, Prefs::default());
+	let mut gate = EvalGate::new(router.prefs.eval_gap_us);
+	let rel: Vec<Relay> = (2..N as u32).map(|id| Relay { id, price_per_gib: 1 }).collect();
+	let t0 = 1_000 * I;
+	let (mut changes, mut evaluations) = (0u64, 0u64);
+	let mut evaluate = |now: u64, router: &mut Router, me: &Pulses| {
+		evaluations += 1;
+		let view = PulseView { pulses: me, now_us: now };
+		for dst in 2..=N as u32 {
+			router.evaluate(now, dst, &view, &rel);
+		}
+	};
+	// One regular round at the start of the interval, 10 000 pulses in it, the next round.
+	assert!(gate.due(t0, true));
+	evaluate(t0, &mut router, &me);
+	for k in 0..10_000u64 {
+		let now = t0 + 50 + k * 99;
+		let mut out = vec![];
+		member.poll_transmit(now, now - 1_000 - k * 10_000, &r2, &[1], true, |_, d| {
+			out.push(d.to_vec())
+		});
+		me.handle_pulse(now, addr(2), &out[0], &r1, true).unwrap();
+		if me.take_changed() {
+			changes += 1;
+			gate.changed();
+		}
+		// The shell looks once per wake-up; here every pulse is a wake-up of its own.
+		if gate.due(now, false) {
+			evaluate(now, &mut router, &me);
+		}
+	}
+	assert!(gate.due(t0 + I, true));
+	evaluate(t0 + I, &mut router, &me);
+	assert!(changes >= 9_990, "every pulse was sharp: {changes}");
+	assert!(evaluations <= 2 + EVALS_PER_INTERVAL, "{evaluations} evaluations in one interval");
+	assert_eq!(gate.evaluations, evaluations);
+}
+
+/// M8: a change the gate holds back is looked at once the gap has passed, not dropped.
+#[test]
+fn m8_a_change_inside_the_gap_is_deferred_not_lost() {
+	let gap = Prefs::default().eval_gap_us;
+	let mut g = EvalGate::new(gap);
+	assert_eq!(g.next_due(), None);
+	assert!(g.due(0, true), "a regular round always evaluates");
+	assert!(!g.due(10, false), "nothing changed");
+	g.changed();
+	assert!(!g.due(10, false), "too soon after the round");
+	assert_eq!(g.next_due(), Some(gap));
+	assert!(!g.due(gap - 1, false));
+	assert!(g.due(gap, false));
+	assert_eq!(g.next_due(), None);
+	assert!(!g.due(gap + 1, false), "and only once");
+	// A regular round takes a waiting change with it.
+	g.changed();
+	assert!(g.due(gap + 2, true));
+	assert_eq!(g.next_due(), None);
+	// A change after a long quiet spell is looked at at once.
+	g.changed();
+	assert_eq!(g.next_due(), Some(2 * gap + 2));
+	assert!(g.due(10 * gap, false));
 }
 
 #[test]

@@ -29,7 +29,7 @@ use crate::{
 	config::{Cidr, Config},
 	dataplane::{Action, Dataplane, DropReason, HEADROOM, TAILROOM},
 	pulse::{PulseView, Pulses},
-	routing::{Relay, Router},
+	routing::{EvalGate, Relay, Router},
 	wire::Inner,
 };
 use chain::ChainEvent;
@@ -108,6 +108,8 @@ struct Agent {
 	dp: Dataplane,
 	pulses: Pulses,
 	router: Router,
+	/// Rate limit of route evaluations asked for by sharp link changes.
+	eval_gate: EvalGate,
 	exit_nets: Vec<Cidr>,
 	peers: Vec<SegmentId>,
 	dests: BTreeSet<SegmentId>,
@@ -150,6 +152,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	let boot_id = OsRng.next_u32();
 	let pulses = Pulses::new(me, boot_id, cfg.pulse());
 	let router = Router::new(me, cfg.prefs()?);
+	let eval_gate = EvalGate::new(router.prefs.eval_gap_us);
 	let peers = dp.registry.group_peers();
 	let local = match &opts.forward {
 		Some(spec) => {
@@ -204,6 +207,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		dp,
 		pulses,
 		router,
+		eval_gate,
 		peers,
 		dests,
 		started_us: wall_us(),
@@ -235,12 +239,22 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
 	let sock = agent.sock.clone();
 	loop {
+		// A sharp change the gate held back is looked at when the gap has passed, even if
+		// nothing else wakes the loop by then.
+		let eval_in =
+			agent.eval_gate.next_due().map(|t| Duration::from_micros(t.saturating_sub(wall_us())));
 		tokio::select! {
 			r = sock.readable() => {
 				r?;
 				agent.on_readable(&mut rx_bufs, &mut meta).await;
 			},
 			_ = tick.tick() => agent.on_tick().await,
+			_ = async {
+				match eval_in {
+					Some(d) => tokio::time::sleep(d).await,
+					None => std::future::pending().await,
+				}
+			} => agent.on_eval_due(),
 			r = async {
 				match &agent.local {
 					Some(l) => l.sock.readable().await,
@@ -335,12 +349,14 @@ impl Agent {
 				break;
 			}
 		}
-		// Triggered pulses, and a fresh look at the routes if a link changed sharply.
+		// Triggered pulses, and a fresh look at the routes if a link changed sharply (at most
+		// a few times an interval, whatever the peers send).
 		let now = self.now();
 		self.poll_pulses(now, false);
 		if self.pulses.take_changed() {
-			self.evaluate_routes(now);
+			self.eval_gate.changed();
 		}
+		self.on_eval_due();
 		self.flush().await;
 	}
 
@@ -349,6 +365,13 @@ impl Agent {
 		let reg = &self.dp.registry;
 		self.pulses
 			.poll_transmit(now, now, reg, &self.peers, regular, |to, b| out.push((to, b.to_vec())));
+	}
+
+	fn on_eval_due(&mut self) {
+		let now = self.now();
+		if self.eval_gate.due(now, false) {
+			self.evaluate_routes(now);
+		}
 	}
 
 	fn evaluate_routes(&mut self, now: u64) {
@@ -374,7 +397,9 @@ impl Agent {
 	async fn on_tick(&mut self) {
 		let now = self.now();
 		self.poll_pulses(now, true);
-		self.evaluate_routes(now);
+		if self.eval_gate.due(now, true) {
+			self.evaluate_routes(now);
+		}
 		self.flush().await;
 		let cutoff = now.saturating_sub(IDLE.as_micros() as u64);
 		self.dp.expire_flows(cutoff);
