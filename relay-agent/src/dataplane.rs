@@ -85,6 +85,7 @@ reasons! {
 	CounterExhausted => "counter_exhausted", "A payload counter at or past `COUNTER_LIMIT`.";
 	Internal => "internal_error", "Handling it panicked: a bug of the agent's, caught.";
 	ClockOffset => "clock_offset", "A pulse stamped over ±2^31 µs (35 min) off this clock.";
+	PulseFlood => "pulse_flood", "More fresh pulses from one peer than an interval's worth.";
 }
 
 impl DropReason {
@@ -94,7 +95,10 @@ impl DropReason {
 	pub fn warns(self) -> bool {
 		matches!(
 			self,
-			DropReason::CounterExhausted | DropReason::Internal | DropReason::ClockOffset
+			DropReason::CounterExhausted
+				| DropReason::Internal
+				| DropReason::ClockOffset
+				| DropReason::PulseFlood
 		)
 	}
 }

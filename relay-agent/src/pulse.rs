@@ -35,6 +35,10 @@ use crate::{
 /// The largest relative one-way latency (either sign) taken in: what a pulse summary carries.
 pub const MAX_RELATIVE_LATENCY_US: i64 = i32::MAX as i64;
 
+/// Fresh pulses one peer may send per interval, sustained, and back to back. An honest peer
+/// sends one a round plus at most one triggered one per quarter interval.
+pub const MAX_PULSES_PER_INTERVAL: u64 = 8;
+
 /// Tunables of the pulse bookkeeping.
 #[derive(Clone, Debug)]
 pub struct PulseConfig {
@@ -128,6 +132,32 @@ impl Baseline {
 	}
 }
 
+/// A peer's pulse allowance: a GCRA (the virtual-scheduling form of a token bucket), so one
+/// number per peer.
+#[derive(Clone, Copy, Debug, Default)]
+struct Allowance {
+	/// When the peer's allowance is next back to full, give or take a burst.
+	tat_us: u64,
+}
+
+impl Allowance {
+	fn admit(&mut self, now_us: u64, interval_us: u64) -> bool {
+		let cost = (interval_us / MAX_PULSES_PER_INTERVAL).max(1);
+		let burst = cost * MAX_PULSES_PER_INTERVAL;
+		// Only a clock stepped back leaves this far ahead: start over rather than refuse the
+		// peer for as long as the step.
+		if self.tat_us > now_us.saturating_add(2 * burst) {
+			self.tat_us = now_us;
+		}
+		let tat = self.tat_us.max(now_us);
+		if tat - now_us + cost > burst {
+			return false;
+		}
+		self.tat_us = tat.saturating_add(cost);
+		true
+	}
+}
+
 /// What this agent measures of one peer's pulses.
 #[derive(Clone, Debug)]
 struct Inbound {
@@ -144,6 +174,8 @@ struct Inbound {
 	last_rx_us: u64,
 	baseline: Baseline,
 	skew: bool,
+	/// Kept across the peer's restarts: a new boot id must not buy a fresh allowance.
+	allowance: Allowance,
 }
 
 impl Inbound {
@@ -160,7 +192,17 @@ impl Inbound {
 			last_rx_us: 0,
 			baseline: Baseline::default(),
 			skew: false,
+			allowance: Allowance::default(),
 		}
+	}
+
+	/// Whether [`Self::mark`] would take `seq`.
+	fn is_new(&self, seq: u32) -> bool {
+		if seq > self.highest_seq || self.received == 0 {
+			return true;
+		}
+		let back = self.highest_seq - seq;
+		back < 64 && self.received & (1 << back) == 0
 	}
 
 	/// Record `seq`; false if it was seen already or is too old to tell.
@@ -393,9 +435,20 @@ impl Pulses {
 		}
 		let latency = latency as i64;
 		let inb = self.inbound.entry(sender).or_insert_with(|| Inbound::new(&p));
-		if inb.boot_id != p.boot_id {
+		let restarted = inb.boot_id != p.boot_id;
+		if !restarted && !inb.is_new(p.seq) {
+			return Err(DropReason::StalePulse);
+		}
+		// Only fresh pulses count against the allowance: replays are refused above, so an
+		// on-path replayer cannot use up a peer's allowance and mute it.
+		if !inb.allowance.admit(now_us, cfg.interval_us) {
+			return Err(DropReason::PulseFlood);
+		}
+		if restarted {
 			// The peer restarted: its sequence starts over.
+			let allowance = inb.allowance;
 			*inb = Inbound::new(&p);
+			inb.allowance = allowance;
 		}
 		// A pulse overtaken by a later one still counts as arrived, but its summary is older
 		// than what the later one said and must not overwrite it.
@@ -431,7 +484,10 @@ impl Pulses {
 				self.urgent.push(sender);
 			}
 		}
-		for e in p.entries().iter().filter(|_| newest) {
+		// Summaries are only about links inside the group: those are the legs routing uses, and
+		// anything else would let a member grow `learned` with ids of its choosing.
+		let in_group = registry.in_group(sender);
+		for e in p.entries().iter().filter(|e| newest && in_group && registry.in_group(e.peer)) {
 			let key = if e.peer == self.me { (self.me, sender) } else { (sender, e.peer) };
 			let m = LinkMetrics {
 				latency_us: e.latency_us as i64,
@@ -455,6 +511,23 @@ impl Pulses {
 		self.stats.received += 1;
 		self.stats.bytes_received += buf.len() as u64;
 		Ok(sender)
+	}
+
+	/// Forget what no longer matters: links with an end that left the group, second-hand links
+	/// past [`PulseConfig::remote_ttl_us`] (which [`Self::link`] already hides), and peers no
+	/// longer registered. This agent's own outbound links stay while the peer is in the group:
+	/// gone silent they read as down, and routing must see that. What this agent sends each
+	/// peer stays too: a peer that comes back would refuse a sequence restarted under the same
+	/// boot id as stale.
+	pub fn prune(&mut self, now_us: u64, registry: &Registry) {
+		let (me, ttl) = (self.me, self.cfg.remote_ttl_us);
+		self.learned.retain(|(from, to), l| {
+			registry.in_group(*from)
+				&& registry.in_group(*to)
+				&& (*from == me || now_us.saturating_sub(l.metrics.updated_us) <= ttl)
+		});
+		self.inbound.retain(|id, _| registry.get(*id).is_some());
+		self.last_triggered.retain(|id, _| registry.get(*id).is_some());
 	}
 
 	/// What is known of the link `from → to` at `now_us`. Links measured here (into this
@@ -564,7 +637,22 @@ mod tests {
 	/// A pulse from `from` to `to` with whatever sequence and send time its sender (a member
 	/// holding the pulse key) chooses.
 	fn crafted(from: &Registry, to: SegmentId, seq: u32, send_time_us: u64) -> Vec<u8> {
-		let mut p = Pulse::new(from.me(), seq, send_time_us, 7);
+		crafted_with(from, to, seq, send_time_us, 7, &[])
+	}
+
+	/// The same, with a boot id and summary entries of the sender's choosing.
+	fn crafted_with(
+		from: &Registry,
+		to: SegmentId,
+		seq: u32,
+		send_time_us: u64,
+		boot_id: u32,
+		peers: &[SegmentId],
+	) -> Vec<u8> {
+		let mut p = Pulse::new(from.me(), seq, send_time_us, boot_id);
+		for peer in peers {
+			p.push(PulseEntry { peer: *peer, latency_us: 1_000, jitter_us: 0, loss: 0 });
+		}
 		p.mac = from.keys(to).unwrap().pulse_mac(&p, to);
 		let mut buf = [0u8; MAX_PULSE_LEN];
 		let n = p.write(&mut buf).unwrap();
@@ -645,6 +733,99 @@ mod tests {
 				assert!(in_wire_range(&m), "{seqs:?}: {m:?}");
 			}
 		}
+	}
+
+	/// Segments 1..=3 in group 1 and 4 in group 2, as `id` sees them.
+	fn two_groups(id: SegmentId) -> Registry {
+		let mut e: Vec<_> = (1..=4).map(peer_entry).collect();
+		e[3].group = Some(2);
+		Registry::new(id, secret(id), &e).unwrap()
+	}
+
+	/// H6: a member could fill `learned` with entries for any peer id it liked, 4 a pulse.
+	#[test]
+	fn h6_learned_entries_are_group_members_only() {
+		let (ra, rb) = (two_groups(1), two_groups(2));
+		let mut b = Pulses::new(2, 8, PulseConfig::default());
+		let t0 = 1u64 << 50;
+		for k in 0..1_000u32 {
+			let at = t0 + u64::from(k) * 1_000_000;
+			let fresh: Vec<SegmentId> = (0..4).map(|j| 100 + 4 * k + j).collect();
+			let d = crafted_with(&ra, 2, k, at - 1_000, 7, &fresh);
+			assert_eq!(b.handle_pulse(at, addr(1), &d, &rb, true), Ok(1));
+			assert!(b.learned.is_empty(), "learned {} links of unknown peers", b.learned.len());
+		}
+		// Of a group member, this agent and a segment of another group, the first two count.
+		let at = t0 + 1_000 * 1_000_000;
+		let d = crafted_with(&ra, 2, 1_000, at - 1_000, 7, &[3, 2, 4]);
+		assert_eq!(b.handle_pulse(at, addr(1), &d, &rb, true), Ok(1));
+		let mut keys: Vec<_> = b.learned.keys().copied().collect();
+		keys.sort_unstable();
+		assert_eq!(keys, [(1, 3), (2, 1)]);
+	}
+
+	/// H6: pulses were not rate-limited, so a member could send as many as it liked (each one
+	/// worth state and a "changed" flag). Fresh ones beyond an interval's worth are refused,
+	/// and a new boot id every pulse does not get round it.
+	#[test]
+	fn h6_pulse_floods_are_rate_limited() {
+		let (ra, rb) = (reg(1), reg(2));
+		let cfg = PulseConfig::default();
+		let t0 = 1u64 << 50;
+		for new_boot_each_time in [false, true] {
+			let mut b = Pulses::new(2, 8, cfg.clone());
+			let mut ok = 0;
+			let mut sent = vec![];
+			for k in 0..10_000u32 {
+				let at = t0 + u64::from(k) * 10;
+				let boot = if new_boot_each_time { k } else { 7 };
+				let d = crafted_with(&ra, 2, k, at - 1_000, boot, &[]);
+				match b.handle_pulse(at, addr(1), &d, &rb, true) {
+					Ok(_) => ok += 1,
+					Err(e) => assert_eq!(e, DropReason::PulseFlood),
+				}
+				sent.push(d);
+			}
+			assert!(ok <= MAX_PULSES_PER_INTERVAL, "{ok} pulses accepted within 0.1 s");
+			// An interval later the peer is heard again; replays of what it sent do not use up
+			// its allowance (an on-path replayer must not be able to mute it). A replay from
+			// an earlier boot passes for a restart: that is M1, not this.
+			let at = t0 + cfg.interval_us + 100_000;
+			for d in sent.iter().take(if new_boot_each_time { 0 } else { ok as usize }) {
+				assert_eq!(b.handle_pulse(at, addr(1), d, &rb, true), Err(DropReason::StalePulse));
+			}
+			let boot = if new_boot_each_time { 20_000 } else { 7 };
+			let d = crafted_with(&ra, 2, 20_000, at - 1_000, boot, &[]);
+			assert_eq!(b.handle_pulse(at, addr(1), &d, &rb, true), Ok(1));
+		}
+	}
+
+	/// H6: `learned` (and the per-peer maps) were never pruned.
+	#[test]
+	fn h6_learned_and_peer_maps_are_pruned() {
+		let (ra, mut rb) = (two_groups(1), two_groups(2));
+		let cfg = PulseConfig::default();
+		let mut b = Pulses::new(2, 8, cfg.clone());
+		let t0 = 1u64 << 50;
+		let d = crafted_with(&ra, 2, 0, t0 - 1_000, 7, &[3, 2]);
+		assert_eq!(b.handle_pulse(t0, addr(1), &d, &rb, true), Ok(1));
+		let keys = |b: &Pulses| {
+			let mut k: Vec<_> = b.learned.keys().copied().collect();
+			k.sort_unstable();
+			k
+		};
+		assert_eq!(keys(&b), [(1, 3), (2, 1)]);
+		b.prune(t0 + cfg.remote_ttl_us, &rb);
+		assert_eq!(keys(&b), [(1, 3), (2, 1)], "nothing old enough yet");
+		// Second-hand links go once too old to show; this agent's own stay (and read as down).
+		let later = t0 + cfg.remote_ttl_us + 1;
+		b.prune(later, &rb);
+		assert_eq!(keys(&b), [(2, 1)]);
+		assert_eq!(b.link(2, 1, later).unwrap().loss_ppm, LOSS_DOWN);
+		// Segment 1 leaves the registry: everything about it goes.
+		rb.update(&[2, 3, 4].map(peer_entry));
+		b.prune(later, &rb);
+		assert!(b.learned.is_empty() && b.inbound.is_empty() && b.last_triggered.is_empty());
 	}
 
 	#[test]

@@ -396,14 +396,19 @@ impl Registry {
 	/// The active members of this agent's group, this agent excluded, in id order.
 	/// Nobody while this agent itself is not in the view (not yet, or no longer, registered).
 	pub fn group_peers(&self) -> Vec<SegmentId> {
-		let Some(group) = self.segments.get(&self.me).map(|s| s.group) else { return Vec::new() };
-		let mut v: Vec<SegmentId> = self
-			.peers()
-			.filter(|s| s.status == Status::Active && (group.is_none() || s.group == group))
-			.map(|s| s.id)
-			.collect();
+		let mut v: Vec<SegmentId> =
+			self.peers().filter(|s| self.in_group(s.id)).map(|s| s.id).collect();
 		v.sort_unstable();
 		v
+	}
+
+	/// Whether `id` is this agent or one of [`Self::group_peers`].
+	pub fn in_group(&self, id: SegmentId) -> bool {
+		let Some(group) = self.segments.get(&self.me).map(|s| s.group) else { return false };
+		id == self.me
+			|| self.segments.get(&id).is_some_and(|s| {
+				s.status == Status::Active && (group.is_none() || s.group == group)
+			})
 	}
 
 	/// Derive keys for a key that is not (yet) registered: the tests of forged input use it.

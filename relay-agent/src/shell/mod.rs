@@ -403,6 +403,7 @@ impl Agent {
 		self.flush().await;
 		let cutoff = now.saturating_sub(IDLE.as_micros() as u64);
 		self.dp.expire_flows(cutoff);
+		self.pulses.prune(now, &self.dp.registry);
 		self.exits.retain(|_, f| {
 			let keep = f.last_us >= cutoff;
 			if !keep {
