@@ -7,7 +7,9 @@
 //! it wraps a payload for a path. The caller owns sockets and buffers; nothing here blocks,
 //! allocates per packet on the fast path, or reads a clock.
 
-use std::{collections::HashMap, net::SocketAddr, ops::Range};
+use std::{net::SocketAddr, ops::Range};
+
+use lru::LruCache;
 
 use ditex_primitives::{
 	registry::SegmentId,
@@ -302,7 +304,9 @@ pub struct Dataplane {
 	pub sent: u64,
 	/// Whether a datagram must come from the previous hop's registered address.
 	pub check_source: bool,
-	flows: HashMap<(SegmentId, FlowId), Flow>,
+	/// Most recently used first. Unbounded as a type (so it allocates as it grows, not all of
+	/// [`MAX_FLOWS`] up front); [`Self::insert_flow`] keeps the cap.
+	flows: LruCache<(SegmentId, FlowId), Flow>,
 }
 
 impl Dataplane {
@@ -317,7 +321,7 @@ impl Dataplane {
 			delivered: 0,
 			sent: 0,
 			check_source: true,
-			flows: HashMap::new(),
+			flows: LruCache::unbounded(),
 		}
 	}
 
@@ -393,7 +397,7 @@ impl Dataplane {
 			return Ok(Action::Forward { to });
 		}
 		let key = (ingress, h.flow);
-		if !self.flows.contains_key(&key) {
+		if !self.flows.contains(&key) {
 			// Only a datagram that decrypts creates state, so forged ones cannot fill the table.
 			let mut flow = self.new_flow(ingress, h.flow, now_us)?;
 			let counter = flow.rx.open(&mut buf[hlen..])?;
@@ -403,7 +407,8 @@ impl Dataplane {
 			self.insert_flow(key, flow);
 			return Ok(self.delivered(prev, fkey, h.flow, ingress, hlen, len));
 		}
-		let flow = self.flows.get_mut(&key).ok_or(DropReason::NoRoute)?;
+		// Looked at without counting as use: only a datagram that decrypts keeps a flow alive.
+		let flow = self.flows.peek_mut(&key).ok_or(DropReason::NoRoute)?;
 		if buf.len() < hlen + AEAD_OVERHEAD {
 			return Err(DropReason::Decrypt);
 		}
@@ -417,6 +422,7 @@ impl Dataplane {
 			return Err(DropReason::CounterExhausted);
 		}
 		flow.last_used_us = now_us;
+		self.flows.promote(&key);
 		Ok(self.delivered(prev, fkey, h.flow, ingress, hlen, len))
 	}
 
@@ -448,19 +454,19 @@ impl Dataplane {
 	}
 
 	fn insert_flow(&mut self, key: (SegmentId, FlowId), flow: Flow) {
-		if self.flows.len() >= MAX_FLOWS {
-			if let Some(oldest) =
-				self.flows.iter().min_by_key(|(_, f)| f.last_used_us).map(|(k, _)| *k)
-			{
-				self.flows.remove(&oldest);
-			}
+		if self.flows.len() >= MAX_FLOWS && !self.flows.contains(&key) {
+			self.flows.pop_lru();
 		}
-		self.flows.insert(key, flow);
+		self.flows.push(key, flow);
 	}
 
-	/// Forget flows idle since before `cutoff_us`.
+	/// Forget flows idle since before `cutoff_us`, least recently used first: O(flows
+	/// forgotten). After a clock step use order and timestamps disagree, and a flow may
+	/// outlive its idle time until the ones used before it go.
 	pub fn expire_flows(&mut self, cutoff_us: u64) {
-		self.flows.retain(|_, f| f.last_used_us >= cutoff_us);
+		while self.flows.peek_lru().is_some_and(|(_, f)| f.last_used_us < cutoff_us) {
+			self.flows.pop_lru();
+		}
 	}
 
 	/// Flows held.
@@ -508,12 +514,14 @@ impl Dataplane {
 		}
 		let to = self.registry.endpoint(path[1])?;
 		let key = (remote, flow_id);
-		if !self.flows.contains_key(&key) {
+		if !self.flows.contains(&key) {
 			let f = self.new_flow(remote, flow_id, now_us)?;
 			self.insert_flow(key, f);
 		}
-		let stale =
-			self.flows.get(&key).is_none_or(|f| f.header.as_ref().is_none_or(|h| h.hops() != path));
+		let stale = self
+			.flows
+			.peek(&key)
+			.is_none_or(|f| f.header.as_ref().is_none_or(|h| h.hops() != path));
 		if stale {
 			let mut h = Header::new(path, flow_id, INITIAL_TTL)?;
 			let mut keys: Vec<&PeerKeys> = Vec::with_capacity(path.len());
@@ -524,7 +532,7 @@ impl Dataplane {
 				keys.push(k);
 			}
 			seal_header(&mut h, &keys);
-			if let Some(f) = self.flows.get_mut(&key) {
+			if let Some(f) = self.flows.peek_mut(&key) {
 				f.header = Some(h);
 			}
 		}
@@ -887,7 +895,7 @@ mod tests {
 		a[0].flows.get_mut(&(2, 4)).unwrap().tx_counter = COUNTER_LIMIT;
 		let mut buf = vec![0u8; HEADROOM + 1 + TAILROOM];
 		assert_eq!(a[0].encapsulate(0, 4, &[1, 2], &mut buf, 1), Err(DropReason::CounterExhausted));
-		assert_eq!(a[0].flows[&(2, 4)].tx_counter, COUNTER_LIMIT);
+		assert_eq!(a[0].flows.peek(&(2, 4)).unwrap().tx_counter, COUNTER_LIMIT);
 	}
 
 	/// A flood of authenticated bad datagrams is counted in full but warned about at most
@@ -903,6 +911,44 @@ mod tests {
 		assert_eq!(w.due(DropReason::Replay, 5), Some(0), "each reason has its own limit");
 		assert_eq!(w.due(r, WARN_EVERY_US), Some(999));
 		assert_eq!(w.due(r, WARN_EVERY_US + 1), None);
+	}
+
+	/// M9: a full flow table scanned all 65 536 flows on every insert for the smallest
+	/// `last_used_us`, the caller's clock: after the clock stepped back, the flow just used
+	/// looked the oldest and was evicted. Eviction now follows use, at O(1).
+	#[test]
+	fn m9_eviction_evicts_the_least_recently_used_flow() {
+		let mut a = agents();
+		let mut egress = a.remove(1);
+		for f in 0..MAX_FLOWS as u64 {
+			let flow = egress.new_flow(1, f, 100).unwrap();
+			egress.insert_flow((1, f), flow);
+		}
+		assert_eq!(egress.flow_count(), MAX_FLOWS);
+		// The clock steps back 50 µs; flow 0 carries a datagram, then a new flow opens.
+		for f in [0, MAX_FLOWS as u64] {
+			let mut d = packet(&mut a[0], &[1, 2], f, b"x");
+			assert!(delivered(&egress.handle_datagram(50, addr(1), &mut d)));
+		}
+		assert_eq!(egress.flow_count(), MAX_FLOWS);
+		assert!(egress.flows.contains(&(1, 0)), "the flow just used was evicted");
+		assert!(!egress.flows.contains(&(1, 1)), "the least recently used one stays");
+	}
+
+	/// M9: expiry walks from the least recently used end and stops at the first live flow.
+	#[test]
+	fn m9_expiry_forgets_idle_flows_oldest_first() {
+		let mut a = agents();
+		for (f, t) in [(1, 10), (2, 20), (3, 30), (4, 40)] {
+			let mut d = packet(&mut a[0], &[1, 2], f, b"x");
+			assert!(delivered(&a[1].handle_datagram(t, addr(1), &mut d)));
+		}
+		// Flow 1 is used again at 45; 2 is now the least recently used.
+		let mut d = packet(&mut a[0], &[1, 2], 1, b"x");
+		assert!(delivered(&a[1].handle_datagram(45, addr(1), &mut d)));
+		a[1].expire_flows(35);
+		assert_eq!(a[1].flow_count(), 2);
+		assert!(a[1].flows.contains(&(1, 1)) && a[1].flows.contains(&(1, 4)));
 	}
 
 	#[test]
