@@ -13,7 +13,8 @@ use subxt::{
 	client::OnlineClientAtBlock,
 	extrinsics::ExtrinsicEvents,
 	rpcs::{rpc_params, RpcClient},
-	transactions::Payload,
+	transactions::{DefaultParams, Payload},
+	utils::{AccountId32, MultiSignature},
 	OnlineClient, PolkadotConfig,
 };
 use subxt_signer::sr25519::Keypair;
@@ -21,6 +22,7 @@ use subxt_signer::sr25519::Keypair;
 pub mod masternode;
 pub mod segment;
 pub mod settlement;
+pub mod ticket;
 
 /// The chain's client configuration: the Polkadot defaults fit (sr25519 multi-signatures,
 /// 32-byte account ids, `u32` block numbers, BlakeTwo256).
@@ -64,13 +66,17 @@ impl Chain {
 
 	/// [`Self::submit_for_events`], with the events by name (`Pallet.Event`).
 	pub async fn submit(&self, payload: &impl Payload, signer: &Keypair) -> Result<Vec<String>> {
-		let events = self.submit_for_events(payload, signer).await?;
-		let mut names = Vec::new();
-		for ev in events.iter() {
-			let ev = ev?;
-			names.push(format!("{}.{}", ev.pallet_name(), ev.event_name()));
-		}
-		Ok(names)
+		event_names(&self.submit_for_events(payload, signer).await?)
+	}
+
+	/// Submit `payload` as a v5 general transaction of no account ([`general_transaction`])
+	/// and wait until it is finalized. Returns the events by name, or the pool's reason for
+	/// refusing it.
+	pub async fn submit_authorized(&self, payload: &impl Payload) -> Result<Vec<String>> {
+		let at = self.api.at_current_block().await?;
+		let tx = at.transactions().from_bytes(general_transaction(&at, payload)?);
+		let events = tx.submit_and_watch().await?.wait_for_finalized_success().await?;
+		event_names(&events)
 	}
 
 	/// `pallet.call` with arguments already SCALE-encoded (for arguments whose exact bytes
@@ -103,6 +109,34 @@ impl Chain {
 		let number = header["number"].as_str().ok_or_else(|| anyhow!("header without number"))?;
 		Ok(u32::from_str_radix(number.trim_start_matches("0x"), 16)?)
 	}
+}
+
+/// `payload` as an encoded v5 *general* transaction of no account, for a call the runtime
+/// authorizes itself (`#[pallet::authorize]`, such as a ticket signed with its router's ticket
+/// key): no nonce (there is no account), immortal, no tip.
+///
+/// The runtime has no `VerifySignature` extension, so what subxt is handed as a signature
+/// goes nowhere: the transaction carries none, and `frame_system::AuthorizeCall` gives it its
+/// origin from the call's own authorization.
+pub fn general_transaction(
+	at: &OnlineClientAtBlock<PolkadotConfig>,
+	payload: &impl Payload,
+) -> Result<Vec<u8>> {
+	let mut general =
+		at.transactions().create_v5_signable_offline(payload, DefaultParams::default_params())?;
+	let tx = general
+		.sign_with_account_and_signature(&AccountId32([0; 32]), &MultiSignature::Sr25519([0; 64]))?;
+	Ok(tx.into_encoded())
+}
+
+/// The events by name (`Pallet.Event`).
+fn event_names(events: &ExtrinsicEvents<PolkadotConfig>) -> Result<Vec<String>> {
+	let mut names = Vec::new();
+	for ev in events.iter() {
+		let ev = ev?;
+		names.push(format!("{}.{}", ev.pallet_name(), ev.event_name()));
+	}
+	Ok(names)
 }
 
 /// `pallet.call` with arguments already SCALE-encoded, as a payload checked against the

@@ -89,9 +89,14 @@ pub type SignedBlock = generic::SignedBlock<Block>;
 /// BlockId type as expected by this runtime.
 pub type BlockId = generic::BlockId<Block>;
 
-/// The transaction extensions: what a signed extrinsic carries and checks besides its call.
-/// All of them are known to Polkadot.js apps and to subxt's defaults.
+/// The transaction extensions: what a transaction carries and checks besides its call. All
+/// but `AuthorizeCall`, which carries nothing, are known to Polkadot.js apps and to subxt's
+/// defaults; both pass an extension that encodes to nothing.
 pub type TxExtension = (
+	// First: it lets calls with `#[pallet::authorize]` (relays' tickets, signed with their
+	// ticket keys) in as general transactions without an account; the checks below skip
+	// what only signed transactions have (nonce, fee).
+	frame_system::AuthorizeCall<Runtime>,
 	frame_system::CheckNonZeroSender<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,

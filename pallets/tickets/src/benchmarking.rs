@@ -24,7 +24,9 @@ mod benchmarks {
 	#[benchmark]
 	fn submit_ticket(c: Linear<0, MAX_TICKET_CHANNELS>, p: Linear<0, MAX_TICKET_PEERS>) {
 		let key = sp_io::crypto::ed25519_generate(KEY_TYPE, None);
-		let (relay, operator) = T::BenchmarkHelper::segment(0);
+		let (relay, _) = T::BenchmarkHelper::segment(0);
+		let relay_key = sp_io::crypto::ed25519_generate(KEY_TYPE, None);
+		T::BenchmarkHelper::set_ticket_key(relay, TicketKey(relay_key.0));
 		let peers: BoundedVec<PeerCounters, ConstU32<MAX_TICKET_PEERS>> = BoundedVec::truncate_from(
 			(0..p)
 				.map(|i| PeerCounters { peer: 100_000 + i, octets_in: 1, octets_out: 1 })
@@ -94,13 +96,66 @@ mod benchmarks {
 			peers,
 			channels: BoundedVec::truncate_from(channels),
 		};
+		let signature =
+			sp_io::crypto::ed25519_sign(KEY_TYPE, &relay_key, &ticket.signing_payload(&genesis))
+				.expect("the key is in the keystore");
+		let ticket = SignedTicket { ticket, signature: signature.0 };
 		#[extrinsic_call]
-		_(RawOrigin::Signed(operator), ticket);
+		_(RawOrigin::Authorized, ticket);
 		assert_eq!(LastTicket::<T>::get(relay).map(|t| t.epoch), Some(epoch));
 		for id in ids {
 			let claim = Claims::<T>::get(relay, id).expect("claimed");
 			assert_eq!((claim.receipt, claim.grew_at), (2 * BYTES, epoch));
 		}
+	}
+
+	/// The pool's check of a ticket with the most channels and peers: the duplicate checks and
+	/// the signature over its whole payload.
+	#[benchmark]
+	fn authorize_ticket() -> Result<(), BenchmarkError> {
+		use frame_support::traits::Authorize;
+		let (relay, _) = T::BenchmarkHelper::segment(0);
+		let relay_key = sp_io::crypto::ed25519_generate(KEY_TYPE, None);
+		T::BenchmarkHelper::set_ticket_key(relay, TicketKey(relay_key.0));
+		frame_system::Pallet::<T>::set_block_number(T::EpochLength::get());
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let genesis = H256::from_slice(genesis.as_ref());
+		let usage = |channel| ChannelUsage {
+			channel,
+			hop: 0,
+			prev: None,
+			next: Some(1),
+			bytes_in: BYTES,
+			bytes_out: BYTES,
+			receipt: None,
+			ack: None,
+		};
+		let ticket = Ticket {
+			segment: relay,
+			epoch: Pallet::<T>::current_epoch(),
+			boot_time: 1,
+			total_in: 1,
+			total_out: 1,
+			peers: BoundedVec::truncate_from(
+				(0..MAX_TICKET_PEERS)
+					.map(|i| PeerCounters { peer: i, octets_in: 1, octets_out: 1 })
+					.collect(),
+			),
+			channels: BoundedVec::truncate_from(
+				(0..MAX_TICKET_CHANNELS as u64).map(usage).collect(),
+			),
+		};
+		let signature =
+			sp_io::crypto::ed25519_sign(KEY_TYPE, &relay_key, &ticket.signing_payload(&genesis))
+				.expect("the key is in the keystore");
+		let call = Call::<T>::submit_ticket { ticket: SignedTicket { ticket, signature: signature.0 } };
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or("the call is authorized")?
+				.map_err(|_| "the ticket is valid")?;
+		}
+		Ok(())
 	}
 
 	/// Settling a channel of `h` hops that pays every one of them.

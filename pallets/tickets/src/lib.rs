@@ -5,16 +5,25 @@
 //!
 //! ## Overview
 //!
-//! Once per epoch ([`Config::EpochLength`] blocks) the operator of a segment router submits a
-//! [`Ticket`] for it through [`Pallet::submit_ticket`]; the extrinsic's signature authenticates
-//! it. Validation is deterministic runtime logic:
+//! Once per epoch ([`Config::EpochLength`] blocks) a segment router's agent submits a
+//! [`Ticket`] for it through [`Pallet::submit_ticket`], signed with the router's ticket key
+//! (registered in the registry by its operator): an **authorized transaction**
+//! (`#[pallet::authorize]`, checked by `frame_system::AuthorizeCall`), with no account, no
+//! fee and no nonce, so the relay's host never holds the operator's account key. The pool
+//! ([`Pallet::authorize_ticket`], run again when a block includes the ticket) takes one
+//! ticket per (segment, epoch) and checks, cheaply:
 //!
-//! - the segment exists, the caller is its operator and it is active (not quarantined);
+//! - the segment exists and is active (not quarantined);
 //! - the epoch is the current one or at most [`Config::MaxTicketAge`] epochs old, and strictly
 //!   later than the segment's last accepted ticket (a replayed ticket is refused);
+//! - the boot time is not later than the chain's clock plus [`Config::MaxClockSkew`], and no
+//!   peer or channel is listed twice;
+//! - the ticket key's ed25519 signature over [`Ticket::signing_payload`] holds.
+//!
+//! The call then validates the content, deterministic runtime logic:
+//!
 //! - totals and per-peer counters do not go backwards within one boot; any other
 //!   `boot_time` is a new boot and resets them;
-//! - the boot time is not later than the chain's clock plus [`Config::MaxClockSkew`];
 //! - per channel: the relay is on its path at the hop it claims and its neighbours are the
 //!   path's, and it did not forward more than it received. Cumulative counters keep their
 //!   maximum (an agent that lost them claims nothing new). A channel that has ended or never
@@ -56,21 +65,22 @@
 //!
 //! ## Fees and strikes
 //!
-//! A ticket that validates and moves a claim forward (counters or receipt grew) pays no
-//! transaction fee (`Pays::No`); one that moves nothing, and one that fails, pays in full.
-//! [`Pallet::settle`] is free when it pays someone and its caller is one of the channel's
-//! payees. Failures split in two kinds, because a failed dispatch rolls back all its storage
-//! changes, strikes included:
+//! Tickets pay no fee: the pool's one ticket per (segment, epoch) from a registered, active
+//! router is what bounds them. [`Pallet::settle`] is free when it pays someone and its caller
+//! is one of the channel's payees. Failures split in two kinds:
 //!
-//! - **Refused** — a clear `Error`, nothing changes: tickets that are not the caller's to
-//!   submit (unknown segment, not the operator, quarantined), stale or replayed epochs, a boot
-//!   time in the future, and malformed lists (duplicates). Nobody provably misbehaved, or
-//!   there is nobody to blame (an agent retrying after a lost reply replays a ticket).
+//! - **Refused** — by the pool, with an `InvalidTransaction` (and by the call with a clear
+//!   `Error`, if it ever gets in): an unknown or quarantined segment, a signature that is not
+//!   the segment's current ticket key's, a stale, future or replayed epoch, a boot time in the
+//!   future, malformed lists (duplicates). Nothing changes and nobody is struck: nobody
+//!   provably misbehaved, or there is nobody to blame (an agent retrying after a lost reply
+//!   replays a ticket).
 //! - **Rejected** — evidence of a bad ticket in fields only the relay controls: a relay not on
 //!   the path or with the wrong neighbours, totals that go backwards within one boot,
 //!   forwarding more than received. The dispatch *succeeds* without applying anything of the
-//!   ticket, pays the full fee (`Pays::Yes`), strikes the segment in the registry
-//!   ([`pallet_ditex::StrikeSink`]) and emits [`Event::TicketRejected`] with the `Error`.
+//!   ticket, strikes the segment in the registry ([`pallet_ditex::StrikeSink`]) and emits
+//!   [`Event::TicketRejected`] with the `Error`. The ticket's weight covers the quarantine a
+//!   strike may cause, and an accepted ticket gets that part back.
 //!   [`Pallet::do_submit_ticket`] is the same validation returning the `Error` itself (what
 //!   the unit tests assert with `assert_noop!`). Receipts (the consumer's input) and acks (the
 //!   downstream neighbour's) are never grounds for a strike: a bad one is dropped with
@@ -96,7 +106,8 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use ditex_primitives::{
 	registry::{SegmentId, GIB},
 	settlement::{
-		ChannelId, ChannelUsage, Epoch, PeerCounters, Ticket, MAX_TICKET_CHANNELS, MAX_TICKET_PEERS,
+		ChannelId, ChannelUsage, Epoch, PeerCounters, SignedTicket, Ticket, MAX_TICKET_CHANNELS,
+		MAX_TICKET_PEERS,
 	},
 	MAX_HOPS,
 };
@@ -107,6 +118,9 @@ use pallet_escrow::{Channel, ChannelEscrow};
 use scale_info::TypeInfo;
 use sp_runtime::{
 	traits::{Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
+	transaction_validity::{
+		InvalidTransaction, TransactionSource, TransactionValidityWithRefund, ValidTransaction,
+	},
 	Permill,
 };
 
@@ -359,8 +373,8 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// No segment router has this id.
 		UnknownSegment,
-		/// The caller is not the segment router's operator.
-		NotOperator,
+		/// The ticket's signature is not its segment router's ticket key's.
+		BadTicketSignature,
 		/// The segment router is quarantined.
 		SegmentQuarantined,
 		/// The epoch is in the future or older than the oldest a ticket may be.
@@ -441,25 +455,30 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Submit a segment router's ticket for an epoch, as its operator. Free if it validates
-		/// and moves a claim forward; see the crate docs for what a failure costs.
+		/// Submit a segment router's ticket for an epoch, signed with its ticket key: an
+		/// authorized transaction, with no account, fee or nonce. The transaction pool takes
+		/// one ticket per (segment, epoch), checked by [`Pallet::authorize_ticket`]; see the
+		/// crate docs for what a ticket that fails the deeper checks costs its segment.
 		#[pallet::call_index(0)]
 		#[pallet::weight(Pallet::<T>::submit_ticket_weight(
-			ticket.channels.len() as u32,
-			ticket.peers.len() as u32,
+			ticket.ticket.channels.len() as u32,
+			ticket.ticket.peers.len() as u32,
 		))]
-		pub fn submit_ticket(origin: OriginFor<T>, ticket: Ticket) -> DispatchResultWithPostInfo {
-			let who = ensure_signed(origin)?;
+		#[pallet::authorize(Pallet::<T>::authorize_ticket)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_ticket())]
+		pub fn submit_ticket(
+			origin: OriginFor<T>,
+			ticket: SignedTicket,
+		) -> DispatchResultWithPostInfo {
+			frame_system::ensure_authorized(origin)?;
+			let ticket = ticket.ticket;
 			let accepted =
 				T::WeightInfo::submit_ticket(ticket.channels.len() as u32, ticket.peers.len() as u32);
-			match Self::validate(&who, &ticket) {
+			match Self::validate(&ticket) {
 				Ok(entries) => {
-					// Free only when it moved a claim forward: an empty or repeated ticket
-					// pays like any transaction, so free block space cannot be farmed.
-					let advanced = Self::apply(ticket, entries)?;
-					let pays_fee = if advanced { Pays::No } else { Pays::Yes };
+					Self::apply(ticket, entries)?;
 					// No strike: what a quarantine would have cost is refunded.
-					Ok(PostDispatchInfo { actual_weight: Some(accepted), pays_fee })
+					Ok(PostDispatchInfo { actual_weight: Some(accepted), pays_fee: Pays::No })
 				},
 				Err(e) if e.strikes() => {
 					log::debug!(
@@ -517,44 +536,105 @@ impl<T: Config> Pallet<T> {
 		n.unique_saturated_into()
 	}
 
-	/// Validate and apply a ticket, returning the validation `Error` itself on failure (no
-	/// strike: that is [`Pallet::submit_ticket`]'s business).
-	pub fn do_submit_ticket(who: T::AccountId, ticket: Ticket) -> DispatchResult {
-		let entries = Self::validate(&who, &ticket)?;
-		Self::apply(ticket, entries).map(|_| ())
+	/// Authenticate, validate and apply a ticket, returning the validation `Error` itself on
+	/// failure (no strike: that is [`Pallet::submit_ticket`]'s business).
+	pub fn do_submit_ticket(signed: SignedTicket) -> DispatchResult {
+		Self::check_ticket(&signed)?;
+		let entries = Self::validate(&signed.ticket)?;
+		Self::apply(signed.ticket, entries)
 	}
 
-	/// Check a ticket without changing anything; returns what becomes of each channel entry.
-	pub fn validate(
-		who: &T::AccountId,
-		ticket: &Ticket,
-	) -> Result<Vec<Entry<BalanceOf<T>>>, Error<T>> {
+	/// The genesis hash, which every signed ticket, receipt and ack names.
+	fn genesis() -> sp_core::H256 {
+		sp_core::H256::from_slice(
+			frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()).as_ref(),
+		)
+	}
+
+	/// What the pool checks before it takes a ticket in, cheaply and without changing
+	/// anything: the segment is registered and active, the epoch is current enough and later
+	/// than its last accepted ticket's, the boot time is not in the future, no peer or channel
+	/// is listed twice, and the ticket key's signature holds. A ticket failing these is
+	/// refused: it never reaches a block.
+	pub fn check_ticket(signed: &SignedTicket) -> Result<(), Error<T>> {
+		let ticket = &signed.ticket;
 		let segment = ticket.segment;
-		let operator = T::Registry::operator(segment).ok_or(Error::<T>::UnknownSegment)?;
-		ensure!(&operator == who, Error::<T>::NotOperator);
+		let key = T::Registry::ticket_key(segment).ok_or(Error::<T>::UnknownSegment)?;
 		ensure!(T::Registry::is_active(segment), Error::<T>::SegmentQuarantined);
-		let now = Self::current_epoch();
-		ensure!(
-			ticket.epoch <= now && ticket.epoch.saturating_add(T::MaxTicketAge::get()) >= now,
-			Error::<T>::StaleEpoch
-		);
-		let last = LastTicket::<T>::get(segment);
-		if let Some(last) = &last {
-			ensure!(ticket.epoch > last.epoch, Error::<T>::ReplayedTicket);
-		}
+		Self::check_epoch(ticket)?;
 		let clock = T::UnixTime::now().as_secs();
 		ensure!(
 			ticket.boot_time <= clock.saturating_add(T::MaxClockSkew::get()),
 			Error::<T>::BootTimeInFuture
 		);
-
 		let mut peers: Vec<SegmentId> = ticket.peers.iter().map(|p| p.peer).collect();
 		peers.sort_unstable();
 		ensure!(peers.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicatePeer);
 		let mut ids: Vec<ChannelId> = ticket.channels.iter().map(|c| c.channel).collect();
 		ids.sort_unstable();
 		ensure!(ids.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicateChannel);
+		let valid = sp_io::crypto::ed25519_verify(
+			&sp_core::ed25519::Signature::from_raw(signed.signature),
+			&ticket.signing_payload(&Self::genesis()),
+			&sp_core::ed25519::Public::from_raw(key.0),
+		);
+		ensure!(valid, Error::<T>::BadTicketSignature);
+		Ok(())
+	}
 
+	/// The ticket's epoch is at most [`Config::MaxTicketAge`] old, not ahead, and later than the
+	/// segment's last accepted ticket's.
+	fn check_epoch(ticket: &Ticket) -> Result<(), Error<T>> {
+		let now = Self::current_epoch();
+		ensure!(
+			ticket.epoch <= now && ticket.epoch.saturating_add(T::MaxTicketAge::get()) >= now,
+			Error::<T>::StaleEpoch
+		);
+		if let Some(last) = LastTicket::<T>::get(ticket.segment) {
+			ensure!(ticket.epoch > last.epoch, Error::<T>::ReplayedTicket);
+		}
+		Ok(())
+	}
+
+	/// The authorization of [`Pallet::submit_ticket`]: [`Pallet::check_ticket`], and one ticket
+	/// per (segment, epoch) in the pool. Runs when the pool validates the transaction and
+	/// again when a block includes it.
+	pub fn authorize_ticket(
+		_source: TransactionSource,
+		signed: &SignedTicket,
+	) -> TransactionValidityWithRefund {
+		let invalid = |e: Error<T>| match e {
+			Error::<T>::BadTicketSignature => InvalidTransaction::BadProof,
+			Error::<T>::UnknownSegment => InvalidTransaction::BadSigner,
+			Error::<T>::StaleEpoch if signed.ticket.epoch > Self::current_epoch() =>
+				InvalidTransaction::Future,
+			Error::<T>::StaleEpoch | Error::<T>::ReplayedTicket => InvalidTransaction::Stale,
+			_ => InvalidTransaction::Call,
+		};
+		Self::check_ticket(signed).map_err(invalid)?;
+		let ticket = &signed.ticket;
+		// Valid until the epoch is too old to be taken.
+		let left = ticket
+			.epoch
+			.saturating_add(T::MaxTicketAge::get())
+			.saturating_add(1)
+			.saturating_sub(Self::current_epoch());
+		let blocks: u64 = T::EpochLength::get().unique_saturated_into();
+		let validity = ValidTransaction::with_tag_prefix("DitexTicket")
+			.and_provides((ticket.segment, ticket.epoch))
+			.longevity(blocks.saturating_mul(left.into()).max(1))
+			.propagate(true)
+			.build()?;
+		Ok((validity, Weight::zero()))
+	}
+
+	/// Check the content of a ticket that passed [`Pallet::check_ticket`], without changing
+	/// anything: its counters against the last ticket's, and every channel entry. Returns
+	/// what becomes of each entry; an `Error` here is evidence against the segment when
+	/// [`Error::strikes`] says so.
+	pub fn validate(ticket: &Ticket) -> Result<Vec<Entry<BalanceOf<T>>>, Error<T>> {
+		let segment = ticket.segment;
+		let last = LastTicket::<T>::get(segment);
 		if let Some(last) = &last {
 			if ticket.boot_time == last.boot_time {
 				ensure!(
@@ -639,9 +719,8 @@ impl<T: Config> Pallet<T> {
 		Ok(Entry::Claim { claim: Claims::<T>::get(segment, id), receipt, ack })
 	}
 
-	/// Record a validated ticket: the relay's counters and its claim on every channel. Returns
-	/// whether any claim moved forward (counters or receipt grew).
-	fn apply(ticket: Ticket, entries: Vec<Entry<BalanceOf<T>>>) -> Result<bool, DispatchError> {
+	/// Record a validated ticket: the relay's counters and its claim on every channel.
+	fn apply(ticket: Ticket, entries: Vec<Entry<BalanceOf<T>>>) -> DispatchResult {
 		let segment = ticket.segment;
 		// Claims are ordered by when the chain took them in, never by the relay's label.
 		let now = Self::current_epoch();
@@ -657,7 +736,6 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		let count = ticket.channels.len() as u32;
-		let mut advanced = false;
 		for (usage, entry) in ticket.channels.into_iter().zip(entries) {
 			let id = usage.channel;
 			let (claim, receipt, ack) = match entry {
@@ -695,27 +773,23 @@ impl<T: Config> Pallet<T> {
 			// struck, and claims less than it already has.
 			if usage.bytes_in > claim.bytes_in {
 				claim.bytes_in = usage.bytes_in;
-				advanced = true;
 			}
 			if usage.bytes_out > claim.bytes_out {
 				claim.bytes_out = usage.bytes_out;
 				claim.grew_at = now;
-				advanced = true;
 			}
 			claim.reported = now;
 			// Acks only grow, like receipts.
 			if let Some(Ok(acked)) = ack {
 				if acked > claim.acked {
 					claim.acked = acked;
-					advanced = true;
-				}
+					}
 			}
 			match receipt {
 				// Receipts only grow; an older one is ignored.
 				Some(Ok(cumulative)) if cumulative > claim.receipt => {
 					claim.receipt = cumulative;
-					advanced = true;
-					Self::deposit_event(Event::ReceiptAccepted {
+						Self::deposit_event(Event::ReceiptAccepted {
 						channel: id,
 						segment,
 						cumulative_bytes: cumulative,
@@ -731,7 +805,7 @@ impl<T: Config> Pallet<T> {
 			Claims::<T>::insert(segment, id, claim);
 		}
 		Self::deposit_event(Event::TicketAccepted { segment, epoch: ticket.epoch, channels: count });
-		Ok(advanced)
+		Ok(())
 	}
 
 	/// What the relay downstream of a hop is proven to have received from it on a channel:

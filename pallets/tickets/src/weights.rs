@@ -37,6 +37,7 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn submit_ticket(c: u32, p: u32, ) -> Weight;
 	fn settle(h: u32, ) -> Weight;
+	fn authorize_ticket() -> Weight;
 }
 
 /// Weights for `pallet_tickets` with the runtime's database weights.
@@ -99,6 +100,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(h.into())))
 			.saturating_add(Weight::from_parts(0, 2649).saturating_mul(h.into()))
 	}
+	/// Storage: `Ditex::Segments` (r:1 w:0)
+	/// Storage: `Tickets::LastTicket` (r:1 w:0)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Provisional: one ed25519 verification of a largest ticket (about 50 µs) and three
+	/// reads, until `scripts/bench-weights.sh` measures the `authorize_ticket` benchmark.
+	fn authorize_ticket() -> Weight {
+		Weight::from_parts(60_000_000, 6_000)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
@@ -121,5 +131,14 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(h.into())))
 			.saturating_add(Weight::from_parts(0, 2649).saturating_mul(h.into()))
+	}
+	/// Storage: `Ditex::Segments` (r:1 w:0)
+	/// Storage: `Tickets::LastTicket` (r:1 w:0)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Provisional: one ed25519 verification of a largest ticket (about 50 µs) and three
+	/// reads, until `scripts/bench-weights.sh` measures the `authorize_ticket` benchmark.
+	fn authorize_ticket() -> Weight {
+		Weight::from_parts(60_000_000, 6_000)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 }

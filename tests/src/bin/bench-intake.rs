@@ -63,6 +63,19 @@ impl Signer {
 		let tx = self.0.transactions().create_signable_offline(&payload, params)?.sign(who)?;
 		Ok(Signed { bytes: tx.into_encoded() })
 	}
+
+	/// `pallet.call(args)` as a general transaction of no account, authorized by the call.
+	fn authorized(&self, pallet: &str, call: &str, args: &[u8]) -> Result<Signed> {
+		let payload = ditex_ctl::encoded_call(&self.0, pallet, call, args)?;
+		Ok(Signed { bytes: ditex_ctl::general_transaction(&self.0, &payload)? })
+	}
+}
+
+/// The secret seed of router `i`'s ticket key.
+fn ticket_secret(i: u32) -> [u8; 32] {
+	let mut seed = [0xa5; 32];
+	seed[..4].copy_from_slice(&i.to_be_bytes());
+	seed
 }
 
 struct Bench {
@@ -226,7 +239,7 @@ fn spec(i: u32) -> SegmentSpec<u128> {
 	SegmentSpec {
 		endpoint: Endpoint { ip: IpAddress::V4([10, b[1], b[2], b[3]]), port: 4000 },
 		key: DataPlaneKey(key),
-		ticket_key: TicketKey(key.map(|b| !b)),
+		ticket_key: TicketKey(ditex_ctl::ticket::public(&ticket_secret(i))),
 		region: Region::new(*b"DE", regions[(i / 2000) as usize % 4]).expect("short"),
 		asn: 64_600,
 		price_per_gib: Some(DTX / 1000),
@@ -369,7 +382,8 @@ async fn main() -> Result<()> {
 				None => vec![],
 			};
 			let t = ticket(segment, epoch, channels);
-			tickets.push(sig.sign("Tickets", "submit_ticket", &t.encode(), &ops[i], 1)?);
+			let t = ditex_ctl::ticket::sign(t, genesis.0, &ticket_secret(i as u32));
+			tickets.push(sig.authorized("Tickets", "submit_ticket", &t.encode())?);
 		}
 		let args = transfer(bob, DTX / 100);
 		let mut others = Vec::new();
