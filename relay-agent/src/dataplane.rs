@@ -86,7 +86,7 @@ reasons! {
 	TooBig => "too_big", "Payload too large for the buffer.";
 	CounterExhausted => "counter_exhausted", "A payload counter at or past `COUNTER_LIMIT`.";
 	Internal => "internal_error", "Handling it panicked: a bug of the agent's, caught.";
-	ClockOffset => "clock_offset", "A pulse stamped over ±2^31 µs (35 min) off this clock.";
+	ClockOffset => "clock_offset", "A pulse stamped over i32::MAX µs (35 min) off this clock.";
 	PulseFlood => "pulse_flood", "More fresh pulses from one peer than an interval's worth.";
 }
 
@@ -180,7 +180,8 @@ impl WarnLimit {
 	/// Whether to log a drop for `r` at `now_us`; if so, how many earlier ones were not logged.
 	pub fn due(&mut self, r: DropReason, now_us: u64) -> Option<u64> {
 		let i = r as usize;
-		if self.last_us[i].is_some_and(|t| now_us.saturating_sub(t) < WARN_EVERY_US) {
+		// A clock stepped back must not silence warnings for as long as the step.
+		if self.last_us[i].is_some_and(|t| now_us >= t && now_us - t < WARN_EVERY_US) {
 			self.unlogged[i] = self.unlogged[i].saturating_add(1);
 			return None;
 		}
@@ -911,6 +912,7 @@ mod tests {
 		assert_eq!(w.due(DropReason::Replay, 5), Some(0), "each reason has its own limit");
 		assert_eq!(w.due(r, WARN_EVERY_US), Some(999));
 		assert_eq!(w.due(r, WARN_EVERY_US + 1), None);
+		assert_eq!(w.due(r, 5), Some(1), "the clock stepped back");
 	}
 
 	/// M9: a full flow table scanned all 65 536 flows on every insert for the smallest

@@ -136,7 +136,7 @@ impl Baseline {
 /// number per peer.
 #[derive(Clone, Copy, Debug, Default)]
 struct Allowance {
-	/// When the peer's allowance is next back to full, give or take a burst.
+	/// When the peer's allowance is back to full.
 	tat_us: u64,
 }
 
@@ -146,7 +146,7 @@ impl Allowance {
 		let burst = cost * MAX_PULSES_PER_INTERVAL;
 		// Only a clock stepped back leaves this far ahead: start over rather than refuse the
 		// peer for as long as the step.
-		if self.tat_us > now_us.saturating_add(2 * burst) {
+		if self.tat_us > now_us.saturating_add(burst.saturating_mul(2)) {
 			self.tat_us = now_us;
 		}
 		let tat = self.tat_us.max(now_us);

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use ditex_primitives::registry::SegmentId;
 
-use crate::link::{LinkMetrics, LinkView, LOSS_DOWN};
+use crate::link::{LinkView, LOSS_DOWN};
 
 /// A path is "down" from this loss on, and is left without waiting for more rounds.
 pub const DOWN_LOSS_PPM: u32 = 500_000;

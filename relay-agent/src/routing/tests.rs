@@ -10,6 +10,7 @@ use std::{
 
 use super::*;
 use crate::{
+	link::LinkMetrics,
 	pulse::{PulseConfig, PulseView, Pulses},
 	registry::{
 		tests::{entry, secret},
