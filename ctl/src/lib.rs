@@ -124,8 +124,10 @@ pub fn general_transaction(
 ) -> Result<Vec<u8>> {
 	let mut general =
 		at.transactions().create_v5_signable_offline(payload, DefaultParams::default_params())?;
-	let tx = general
-		.sign_with_account_and_signature(&AccountId32([0; 32]), &MultiSignature::Sr25519([0; 64]))?;
+	let tx = general.sign_with_account_and_signature(
+		&AccountId32([0; 32]),
+		&MultiSignature::Sr25519([0; 64]),
+	)?;
 	Ok(tx.into_encoded())
 }
 
