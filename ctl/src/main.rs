@@ -1,8 +1,8 @@
 //! `ditex-ctl`: the operator's command line for the ditex chain.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use ditex_ctl::{masternode, segment, settlement, signer, Chain};
+use ditex_ctl::{masternode, segment, settlement, signer, ticket, Chain};
 use subxt::utils::AccountId32;
 
 #[derive(Parser)]
@@ -23,6 +23,9 @@ enum Command {
 	/// Segment routers (the relay agents' listings).
 	#[command(subcommand)]
 	Segment(Segment),
+	/// Relays' tickets.
+	#[command(subcommand)]
+	Ticket(TicketCmd),
 	/// Pay a channel's relays what their tickets so far make payable (free when it pays
 	/// someone; channels are settled when they end anyway).
 	Settle {
@@ -32,6 +35,20 @@ enum Command {
 		/// The channel.
 		#[arg(long)]
 		channel: u64,
+	},
+}
+
+#[derive(Subcommand)]
+enum TicketCmd {
+	/// Sign a ticket with a router's ticket key and submit it as an authorized transaction
+	/// (no account, no fee); prints the events it emitted.
+	Submit {
+		/// The ticket, in JSON (see `ditex_ctl::ticket::TicketJson`).
+		#[arg(long)]
+		ticket: std::path::PathBuf,
+		/// The ticket key's secret: a `ditex-relay keygen` output or the bare `0x` hex.
+		#[arg(long)]
+		key: std::path::PathBuf,
 	},
 }
 
@@ -139,6 +156,15 @@ async fn main() -> Result<()> {
 			let (id, group) = segment::register(&chain, &signer(&suri)?, &spec).await?;
 			println!("segment {id} registered in group {group}");
 			return Ok(());
+		},
+		Command::Ticket(TicketCmd::Submit { ticket: path, key }) => {
+			let json = std::fs::read_to_string(&path)
+				.with_context(|| format!("reading {}", path.display()))?;
+			let secret = std::fs::read_to_string(&key)
+				.with_context(|| format!("reading {}", key.display()))?;
+			let t = ticket::parse(&json)?;
+			let signed = ticket::sign(t, ticket::genesis(&chain), &ticket::parse_secret(&secret)?);
+			ticket::submit(&chain, &signed).await?
 		},
 		Command::Settle { suri, channel } => {
 			settlement::settle(&chain, &signer(&suri)?, channel).await?
