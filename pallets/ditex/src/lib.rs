@@ -726,9 +726,7 @@ pub mod pallet {
 impl<T: Config> Pallet<T> {
 	/// The current era.
 	pub fn current_era() -> u64 {
-		let now: u64 = frame_system::Pallet::<T>::block_number().unique_saturated_into();
-		let len: u64 = T::EraLength::get().unique_saturated_into();
-		now / len.max(1)
+		Self::era_of(frame_system::Pallet::<T>::block_number())
 	}
 
 	/// The reporter of a group this era: members take turns, offset by the group id so that
@@ -1063,10 +1061,7 @@ impl<T: Config> Pallet<T> {
 			.disputes
 			.try_push(Dispute { member, operator: who, bond })
 			.map_err(|_| Error::<T>::AlreadyDisputed)?;
-		let mut operators: Vec<&T::AccountId> = report.disputes.iter().map(|d| &d.operator).collect();
-		operators.sort_unstable();
-		operators.dedup();
-		let operators = operators.len() as u32;
+		let operators = distinct(report.disputes.iter().map(|d| &d.operator).collect());
 		let group = Groups::<T>::get(group_id).ok_or(Error::<T>::Quarantined)?;
 		let quorum = Self::dispute_quorum(&group.members);
 		Self::deposit_event(Event::ReportDisputed { group: group_id, by: member, operators, quorum });
@@ -1090,11 +1085,9 @@ impl<T: Config> Pallet<T> {
 	/// [`Config::DisputeQuorum`], and at least a third of the members' distinct operators.
 	/// Counting operators, not segments, keeps one account's many segments at one voice.
 	pub fn dispute_quorum(members: &[SegmentId]) -> u32 {
-		let mut operators: Vec<T::AccountId> =
-			members.iter().filter_map(|m| Segments::<T>::get(m).map(|r| r.operator)).collect();
-		operators.sort_unstable();
-		operators.dedup();
-		T::DisputeQuorum::get().max((operators.len() as u32).div_ceil(3))
+		let operators =
+			distinct(members.iter().filter_map(|m| Segments::<T>::get(m).map(|r| r.operator)).collect());
+		T::DisputeQuorum::get().max(operators.div_ceil(3))
 	}
 
 	/// The era block `n` is in.
@@ -1341,6 +1334,13 @@ impl<T: Config> Pallet<T> {
 		}
 		Ok(())
 	}
+}
+
+/// How many distinct values `v` holds.
+fn distinct<A: Ord>(mut v: Vec<A>) -> u32 {
+	v.sort_unstable();
+	v.dedup();
+	v.len() as u32
 }
 
 impl<T: Config> SegmentRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {

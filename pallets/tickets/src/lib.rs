@@ -573,12 +573,8 @@ impl<T: Config> Pallet<T> {
 		let mut ids: Vec<ChannelId> = ticket.channels.iter().map(|c| c.channel).collect();
 		ids.sort_unstable();
 		ensure!(ids.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicateChannel);
-		let valid = sp_io::crypto::ed25519_verify(
-			&sp_core::ed25519::Signature::from_raw(signed.signature),
-			&ticket.signing_payload(&Self::genesis()),
-			&sp_core::ed25519::Public::from_raw(key.0),
-		);
-		ensure!(valid, Error::<T>::BadTicketSignature);
+		let payload = ticket.signing_payload(&Self::genesis());
+		ensure!(signed_by(&signed.signature, &payload, &key.0), Error::<T>::BadTicketSignature);
 		Ok(())
 	}
 
@@ -654,10 +650,10 @@ impl<T: Config> Pallet<T> {
 			// came up wrong is not struck for it, and totals that reset earn nothing.
 		}
 
-		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		let genesis = Self::genesis();
 		let mut entries = Vec::with_capacity(ticket.channels.len());
 		for usage in ticket.channels.iter() {
-			entries.push(Self::validate_usage(segment, usage, genesis.as_ref())?);
+			entries.push(Self::validate_usage(segment, usage, &genesis)?);
 		}
 		Ok(entries)
 	}
@@ -675,7 +671,7 @@ impl<T: Config> Pallet<T> {
 	fn validate_usage(
 		segment: SegmentId,
 		usage: &ChannelUsage,
-		genesis: &[u8],
+		genesis: &sp_core::H256,
 	) -> Result<Entry<BalanceOf<T>>, Error<T>> {
 		let id = usage.channel;
 		let ch = match Self::settling_channel(id) {
@@ -690,13 +686,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(usage.bytes_out <= usage.bytes_in, Error::<T>::ForwardedMoreThanReceived);
 		let receipt = usage.receipt.as_ref().map(|signed| -> Result<u64, DispatchError> {
 			let r = &signed.receipt;
-			ensure!(r.genesis.as_ref() == genesis, Error::<T>::ReceiptWrongChain);
+			ensure!(r.genesis == *genesis, Error::<T>::ReceiptWrongChain);
 			ensure!(r.channel == id && r.path == ch.path(), Error::<T>::ReceiptWrongChannel);
-			let valid = sp_io::crypto::ed25519_verify(
-				&sp_core::ed25519::Signature::from_raw(signed.signature),
-				&r.signing_payload(),
-				&sp_core::ed25519::Public::from_raw(ch.receipt_key.0),
-			);
+			let valid = signed_by(&signed.signature, &r.signing_payload(), &ch.receipt_key.0);
 			ensure!(valid, Error::<T>::BadReceiptSignature);
 			Ok(r.cumulative_bytes)
 		});
@@ -704,15 +696,11 @@ impl<T: Config> Pallet<T> {
 			let a = &signed.ack;
 			let next = next.ok_or(Error::<T>::AckMismatch)?;
 			ensure!(
-				a.genesis.as_ref() == genesis && a.channel == id && a.hop as usize == hop + 1,
+				a.genesis == *genesis && a.channel == id && a.hop as usize == hop + 1,
 				Error::<T>::AckMismatch
 			);
 			let key = T::Registry::ticket_key(next).ok_or(Error::<T>::BadAckSignature)?;
-			let valid = sp_io::crypto::ed25519_verify(
-				&sp_core::ed25519::Signature::from_raw(signed.signature),
-				&a.signing_payload(),
-				&sp_core::ed25519::Public::from_raw(key.0),
-			);
+			let valid = signed_by(&signed.signature, &a.signing_payload(), &key.0);
 			ensure!(valid, Error::<T>::BadAckSignature);
 			Ok(a.cumulative_bytes)
 		});
@@ -989,6 +977,16 @@ impl<T: Config> Pallet<T> {
 		}
 		Ok(())
 	}
+}
+
+/// Whether `signature` is `key`'s ed25519 signature of `payload`: how tickets, receipts and
+/// acks are all checked.
+fn signed_by(signature: &[u8; 64], payload: &[u8], key: &[u8; 32]) -> bool {
+	sp_io::crypto::ed25519_verify(
+		&sp_core::ed25519::Signature::from_raw(*signature),
+		payload,
+		&sp_core::ed25519::Public::from_raw(*key),
+	)
 }
 
 /// What [`Pallet::do_settle`] did.
