@@ -35,6 +35,17 @@ pub type Nonce = u32;
 /// A hash of some data used by the chain.
 pub type Hash = sp_core::H256;
 
+/// Whether `signature` is `key`'s ed25519 signature of `payload`: how the chain checks every
+/// signed format here (tickets, receipts, acks, reports). In a runtime it is the host's
+/// verification, not wasm's.
+pub fn signed_by(signature: &[u8; 64], payload: &[u8], key: &[u8; 32]) -> bool {
+	sp_io::crypto::ed25519_verify(
+		&sp_core::ed25519::Signature::from_raw(*signature),
+		payload,
+		&sp_core::ed25519::Public::from_raw(*key),
+	)
+}
+
 /// Most hops of a source-routed path (the wire header's bound).
 pub const MAX_HOPS: u32 = 8;
 

@@ -370,6 +370,21 @@ pub struct PerfEntry {
 	pub sample: PerfSample,
 }
 
+/// The domain tag that prefixes every signed performance report.
+pub const REPORT_DOMAIN: [u8; 16] = *b"ditex/reports/v1";
+
+/// The exact bytes a group's reporter signs with its ticket key for its report of `era`:
+/// SCALE of ([`REPORT_DOMAIN`], genesis hash, reporter, era, entries). The genesis hash binds
+/// it to one chain and the era to one turn, so a report cannot be replayed in a later turn.
+pub fn report_signing_payload(
+	genesis: &sp_core::H256,
+	reporter: SegmentId,
+	era: u64,
+	entries: &[PerfEntry],
+) -> alloc::vec::Vec<u8> {
+	(REPORT_DOMAIN, genesis, reporter, era, entries).encode()
+}
+
 /// The latest measurement of a pair, with the block it was reported in (its age).
 #[derive(
 	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
@@ -438,6 +453,32 @@ pub fn path_cost(prices: &[u128], bytes: u64) -> Option<u128> {
 		let hop = p.checked_mul(bytes as u128)?.div_ceil(GIB);
 		acc.checked_add(hop)
 	})
+}
+
+#[cfg(test)]
+mod report_tests {
+	use super::*;
+
+	#[test]
+	fn report_signing_payload_is_stable() {
+		let entries = [PerfEntry {
+			from: 3,
+			to: 4,
+			sample: PerfSample { latency_us: -2, jitter_us: 10, loss_ppm: 7 },
+		}];
+		let genesis = sp_core::H256::repeat_byte(0xcd);
+		let mut expected = b"ditex/reports/v1".to_vec();
+		expected.extend_from_slice(&[0xcd; 32]);
+		expected.extend_from_slice(&5u32.to_le_bytes());
+		expected.extend_from_slice(&9u64.to_le_bytes());
+		expected.push(1 << 2); // compact length 1
+		expected.extend_from_slice(&3u32.to_le_bytes());
+		expected.extend_from_slice(&4u32.to_le_bytes());
+		expected.extend_from_slice(&(-2i32).to_le_bytes());
+		expected.extend_from_slice(&10u32.to_le_bytes());
+		expected.extend_from_slice(&7u32.to_le_bytes());
+		assert_eq!(report_signing_payload(&genesis, 5, 9, &entries), expected);
+	}
 }
 
 #[cfg(test)]

@@ -5,7 +5,11 @@ use ditex_primitives::registry::{
 	DataPlaneKey, Endpoint, TicketKey, IpAddress, PerfEntry, PerfSample, Region, SegmentSpec, Windows,
 };
 use frame_benchmarking::v2::*;
+use frame_support::traits::Authorize;
 use frame_system::RawOrigin;
+
+/// The key type the benchmark's ticket key lives under in the keystore.
+const KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"dtxt");
 
 fn region() -> Region {
 	Region::new(*b"DE", b"BE").expect("two letters fit")
@@ -136,10 +140,11 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(at + T::EraLength::get());
 		let group = Groups::<T>::get(0).expect("group 0 exists");
 		let reporter = Pallet::<T>::reporter_of(0, &group.members).expect("members");
-		let who = Segments::<T>::get(reporter).expect("registered").operator;
 		let entries = BoundedVec::try_from(full_report::<T>(&members, n)).expect("within bound");
+		let era = Pallet::<T>::current_era();
+		// The signature is the authorization's business (`authorize_report`), not the call's.
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), reporter, entries);
+		_(RawOrigin::Authorized, reporter, era, entries, [0; 64]);
 		let report = LatestReport::<T>::get(0).expect("reported");
 		assert_eq!((report.reporter, report.disputes.len()), (reporter, 0));
 	}
@@ -164,9 +169,8 @@ mod benchmarks {
 				sample: PerfSample { latency_us: 1_000, jitter_us: 10, loss_ppm: 0 },
 			})
 			.collect();
-		let who = Segments::<T>::get(reporter).expect("registered").operator;
-		Pallet::<T>::do_report(who, reporter, BoundedVec::try_from(report).expect("small"))
-			.expect("reporter reports");
+		let report = BoundedVec::try_from(report).expect("small");
+		Pallet::<T>::do_report(reporter, Pallet::<T>::current_era(), report).expect("reporter reports");
 		Segments::<T>::mutate(reporter, |r| {
 			if let Some(r) = r {
 				r.strikes = T::MaxStrikes::get() - 1;
@@ -182,6 +186,37 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(op), last, reporter, contradicting);
 		assert!(!Pallet::<T>::is_active(reporter));
+	}
+
+	/// The pool's check of a report of `n` distinct pairs in a full group: the reporter's
+	/// ticket key's signature over the whole report, membership and duplicates.
+	#[benchmark]
+	fn authorize_report(n: Linear<1, { T::MaxReportEntries::get() }>) -> Result<(), BenchmarkError> {
+		let members = register_range::<T>(0, T::MaxGroupSize::get().max(members_for_pairs(n)));
+		let group = Groups::<T>::get(0).expect("group 0 exists");
+		let reporter = Pallet::<T>::reporter_of(0, &group.members).expect("members");
+		let key = sp_io::crypto::ed25519_generate(KEY_TYPE, None);
+		let who = Segments::<T>::get(reporter).expect("registered").operator;
+		Pallet::<T>::do_set_ticket_key(who, reporter, TicketKey(key.0))?;
+		let entries: BoundedVec<_, _> =
+			BoundedVec::try_from(full_report::<T>(&members, n)).expect("within bound");
+		let era = Pallet::<T>::current_era();
+		let payload = ditex_primitives::registry::report_signing_payload(
+			&Pallet::<T>::genesis(),
+			reporter,
+			era,
+			&entries,
+		);
+		let signature = sp_io::crypto::ed25519_sign(KEY_TYPE, &key, &payload)
+			.expect("the key is in the keystore");
+		let call = Call::<T>::report_performance { reporter, era, entries, signature: signature.0 };
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.expect("report_performance is authorized by its call")
+				.expect("the reporter's signed report is valid");
+		}
+		Ok(())
 	}
 
 	/// Rotating a ticket key.

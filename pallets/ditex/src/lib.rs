@@ -18,7 +18,10 @@
 //!   [`Config::EraLength`] blocks, computed from the era number, so no block iterates groups.
 //! - The reporter submits the group's measured **performance**: per ordered pair one-way
 //!   latency, jitter and loss. The registry keeps the latest sample of each pair with the
-//!   block it was reported in.
+//!   block it was reported in. A report is signed with the reporter's **ticket key** (like its
+//!   tickets) and submitted as an authorized transaction (`#[pallet::authorize]`, checked by
+//!   [`Pallet::authorize_report`]): no account, fee or nonce, so the relay's host holds no
+//!   spending key, and the pool takes one report per (group, era).
 //! - **Strikes**: other pallets hand out strikes through [`StrikeSink`] (tickets failing
 //!   validation on fields their relay controls), and so do contradicted reports. A reporter
 //!   reports at most once per era. A member registered for at least
@@ -599,6 +602,8 @@ pub mod pallet {
 		AlreadyReported,
 		/// The report was struck already.
 		ReportStruck,
+		/// The report is not for the current era.
+		WrongEra,
 		/// The balance is too low to hold the deposit.
 		InsufficientBalance,
 		/// Segment or group ids are exhausted.
@@ -674,16 +679,27 @@ pub mod pallet {
 			Self::do_deregister(who, segment)
 		}
 
-		/// Submit the measured performance of the caller's group, as its reporter this era.
+		/// Submit the measured performance of the reporter's group for `era`, signed with the
+		/// reporter's ticket key: an authorized transaction, with no account, fee or nonce, so
+		/// the agent that measures needs no spending key. The pool takes one report per
+		/// (group, era), checked by [`Pallet::authorize_report`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::report_performance(entries.len() as u32))]
+		#[pallet::authorize(Pallet::<T>::authorize_report)]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_report(entries.len() as u32))]
 		pub fn report_performance(
 			origin: OriginFor<T>,
 			reporter: SegmentId,
+			era: u64,
 			entries: BoundedVec<ditex_primitives::registry::PerfEntry, T::MaxReportEntries>,
-		) -> DispatchResult {
-			let who = ensure_signed(origin)?;
-			Self::do_report(who, reporter, entries)
+			signature: [u8; 64],
+		) -> DispatchResultWithPostInfo {
+			frame_system::ensure_authorized(origin)?;
+			// The signature was checked by the authorization, in the pool and again at
+			// inclusion; the content is checked again here against the state of this block.
+			let _ = signature;
+			Self::do_report(reporter, era, entries)?;
+			Ok(Pays::No.into())
 		}
 
 		/// Dispute the group's latest report: `sample` is what `member` measured itself of
@@ -721,6 +737,14 @@ pub mod pallet {
 			Self::do_set_ticket_key(who, segment, key)
 		}
 	}
+}
+
+/// The genesis hash of the chain `T` runs, which every signed format names (reports here,
+/// tickets, receipts and acks in the tickets pallet) so that a signature holds on one chain.
+pub fn genesis_hash<T: frame_system::Config>() -> ditex_primitives::Hash {
+	ditex_primitives::Hash::from_slice(
+		frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()).as_ref(),
+	)
 }
 
 impl<T: Config> Pallet<T> {
@@ -957,23 +981,30 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::LeftGroup { segment, group });
 	}
 
-	/// Accept a performance report from the group's reporter.
-	pub fn do_report(
-		who: T::AccountId,
+	/// The genesis hash, which every signed report names.
+	pub fn genesis() -> ditex_primitives::Hash {
+		genesis_hash::<T>()
+	}
+
+	/// Check a report without changing anything: `reporter` is active and its group's reporter
+	/// in `era`, which is the current era, the group has no report of this era yet, and the
+	/// entries are distinct pairs of members with valid samples. Returns the group.
+	pub fn check_report(
 		reporter: SegmentId,
-		entries: BoundedVec<ditex_primitives::registry::PerfEntry, T::MaxReportEntries>,
-	) -> DispatchResult {
-		let record = Self::operated_by(&who, reporter)?;
-		Self::ensure_active(&record)?;
+		era: u64,
+		entries: &[ditex_primitives::registry::PerfEntry],
+	) -> Result<(GroupId, SegmentOf<T>), Error<T>> {
+		let record = Segments::<T>::get(reporter).ok_or(Error::<T>::UnknownSegment)?;
+		ensure!(record.status == SegmentStatus::Active, Error::<T>::Quarantined);
 		// An active router is always in a group (see `do_try_state`).
 		let group_id = record.group.ok_or(Error::<T>::Quarantined)?;
 		let group = Groups::<T>::get(group_id).ok_or(Error::<T>::Quarantined)?;
+		ensure!(era == Self::current_era(), Error::<T>::WrongEra);
 		ensure!(
 			Self::reporter_of(group_id, &group.members) == Some(reporter),
 			Error::<T>::NotReporter
 		);
 		ensure!(!entries.is_empty(), Error::<T>::EmptyReport);
-
 		let mut pairs: Vec<(SegmentId, SegmentId)> = Vec::with_capacity(entries.len());
 		for e in entries.iter() {
 			ensure!(e.from != e.to, Error::<T>::SelfPair);
@@ -986,17 +1017,66 @@ impl<T: Config> Pallet<T> {
 		}
 		pairs.sort_unstable();
 		ensure!(pairs.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicatePair);
-
-		let now = frame_system::Pallet::<T>::block_number();
-		let previous = LatestReport::<T>::get(group_id);
 		// One report per era: reporting again would wipe the disputes against the last one.
-		if let Some(p) = &previous {
-			ensure!(Self::era_of(p.at) < Self::current_era(), Error::<T>::AlreadyReported);
+		if let Some(p) = LatestReport::<T>::get(group_id) {
+			ensure!(Self::era_of(p.at) < era, Error::<T>::AlreadyReported);
 		}
+		Ok((group_id, record))
+	}
+
+	/// The authorization of [`Pallet::report_performance`]: [`Pallet::check_report`], the
+	/// reporter's ticket key's signature over
+	/// [`report_signing_payload`](ditex_primitives::registry::report_signing_payload), and one
+	/// report per (group, era) in the pool. Runs when the pool validates the transaction and
+	/// again when a block includes it.
+	pub fn authorize_report(
+		_source: TransactionSource,
+		reporter: &SegmentId,
+		era: &u64,
+		entries: &BoundedVec<ditex_primitives::registry::PerfEntry, T::MaxReportEntries>,
+		signature: &[u8; 64],
+	) -> TransactionValidityWithRefund {
+		let invalid = |e: Error<T>| match e {
+			Error::<T>::UnknownSegment => InvalidTransaction::BadSigner,
+			Error::<T>::WrongEra if *era > Self::current_era() => InvalidTransaction::Future,
+			Error::<T>::WrongEra | Error::<T>::AlreadyReported => InvalidTransaction::Stale,
+			_ => InvalidTransaction::Call,
+		};
+		let (group, record) = Self::check_report(*reporter, *era, entries).map_err(invalid)?;
+		let payload = ditex_primitives::registry::report_signing_payload(
+			&Self::genesis(),
+			*reporter,
+			*era,
+			entries,
+		);
+		ensure!(
+			ditex_primitives::signed_by(signature, &payload, &record.spec.ticket_key.0),
+			InvalidTransaction::BadProof
+		);
+		// Valid until the era ends.
+		let len: u64 = T::EraLength::get().unique_saturated_into();
+		let now: u64 = frame_system::Pallet::<T>::block_number().unique_saturated_into();
+		let validity = ValidTransaction::with_tag_prefix("DitexReport")
+			.and_provides((group, *era))
+			.longevity(len.max(1) - now % len.max(1))
+			.propagate(true)
+			.build()?;
+		Ok((validity, Weight::zero()))
+	}
+
+	/// Accept a performance report from the group's reporter, checked by
+	/// [`Pallet::check_report`] (the signature is the authorization's business).
+	pub fn do_report(
+		reporter: SegmentId,
+		era: u64,
+		entries: BoundedVec<ditex_primitives::registry::PerfEntry, T::MaxReportEntries>,
+	) -> DispatchResult {
+		let (group_id, _) = Self::check_report(reporter, era, &entries)?;
+		let now = frame_system::Pallet::<T>::block_number();
 		for e in entries.iter() {
 			Performance::<T>::insert(e.from, e.to, PerfRecord { sample: e.sample, measured_at: now });
 		}
-		if let Some(p) = previous {
+		if let Some(p) = LatestReport::<T>::take(group_id) {
 			Self::close_report(group_id, p);
 		}
 		LatestReport::<T>::insert(

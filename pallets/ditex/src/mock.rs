@@ -12,6 +12,7 @@ use frame_support::{
 		ConstU128, ConstU32, ConstU64, Hooks, OnUnbalanced,
 	},
 };
+use sp_core::Pair;
 use sp_runtime::BuildStorage;
 
 pub type AccountId = u64;
@@ -140,13 +141,36 @@ pub fn california() -> Region {
 	Region::new(*b"US", b"CA").unwrap()
 }
 
+/// The ticket key pair of `spec(n)`.
+pub fn ticket_pair(n: u32) -> sp_core::ed25519::Pair {
+	let mut seed = [0x7e; 32];
+	seed[..4].copy_from_slice(&n.to_be_bytes());
+	sp_core::ed25519::Pair::from_seed(&seed)
+}
+
+/// Sign a report as `reporter`'s ticket key does: the key of the `spec(n)` it was registered
+/// with (tests register `spec(n)` for n below 1 000). No signature for an unknown reporter.
+pub fn sign_report(
+	reporter: SegmentId,
+	era: u64,
+	entries: &[ditex_primitives::registry::PerfEntry],
+) -> [u8; 64] {
+	let Some(record) = pallet_ditex::Segments::<Test>::get(reporter) else { return [0; 64] };
+	let key = record.spec.ticket_key;
+	let pair = (0..1_000)
+		.map(ticket_pair)
+		.find(|p| p.public().0 == key.0)
+		.expect("a ticket key of spec(n)");
+	let genesis = Ditex::genesis();
+	pair.sign(&ditex_primitives::registry::report_signing_payload(&genesis, reporter, era, entries)).0
+}
+
 /// A valid listing whose endpoint and key are derived from `n`, so every `n` is distinct.
 pub fn spec(n: u32) -> SegmentSpec<Balance> {
 	let b = n.to_be_bytes();
 	let mut key = [7u8; 32];
 	key[..4].copy_from_slice(&b);
-	let mut ticket = key;
-	ticket[31] ^= 0xff;
+	let ticket = ticket_pair(n).public().0;
 	SegmentSpec {
 		endpoint: Endpoint { ip: IpAddress::V4([11, b[1], b[2], b[3]]), port: 4000 },
 		key: DataPlaneKey(key),
@@ -190,6 +214,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut t)
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(t);
+	// The benchmarks sign with ticket keys they keep here.
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	REMOVED.with(|r| r.borrow_mut().clear());
 	ext.execute_with(|| {
 		System::set_block_number(1);

@@ -30,6 +30,18 @@ fn entries(e: &[(SegmentId, SegmentId, PerfSample)]) -> BoundedVec<PerfEntry, Co
 	.unwrap()
 }
 
+/// Dispatch `reporter`'s report of `entries` for the current era, signed with its ticket key,
+/// with the origin its authorization gives (the authorization's own checks are tested in
+/// `performance::authorization`).
+fn report(
+	reporter: SegmentId,
+	entries: BoundedVec<PerfEntry, ConstU32<MAX_REPORT>>,
+) -> DispatchResultWithPostInfo {
+	let era = Ditex::current_era();
+	let signature = sign_report(reporter, era, &entries);
+	Ditex::report_performance(frame_system::RawOrigin::Authorized.into(), reporter, era, entries, signature)
+}
+
 /// Register `n` routers of accounts 1..=n in Berlin; returns their ids.
 fn register_many(n: u32) -> Vec<SegmentId> {
 	(1..=n).map(|i| register(i as AccountId, i)).collect()
@@ -425,11 +437,7 @@ mod deregister {
 			let a = register(1, 1);
 			let b = register(2, 2);
 			let reporter = current_reporter(0);
-			assert_ok!(Ditex::report_performance(
-				RuntimeOrigin::signed(operator_of(reporter)),
-				reporter,
-				entries(&[(a, b, sample(900)), (b, a, sample(1100))]),
-			));
+			assert_ok!(report(reporter, entries(&[(a, b, sample(900)), (b, a, sample(1100))])));
 			assert_ok!(Ditex::deregister(RuntimeOrigin::signed(1), a));
 			assert_eq!(held(1), 0);
 			assert_eq!(Balances::free_balance(1), ENDOWMENT);
@@ -466,11 +474,7 @@ mod performance {
 		build_and_execute(|| {
 			let ids = register_many(3);
 			let r = current_reporter(0);
-			assert_ok!(Ditex::report_performance(
-				RuntimeOrigin::signed(operator_of(r)),
-				r,
-				entries(&[(ids[0], ids[1], sample(1000)), (ids[1], ids[2], sample(-300))]),
-			));
+			assert_ok!(report(r, entries(&[(ids[0], ids[1], sample(1000)), (ids[1], ids[2], sample(-300))])));
 			System::assert_last_event(
 				Event::PerformanceReported { group: 0, reporter: r, entries: 2 }.into(),
 			);
@@ -483,11 +487,7 @@ mod performance {
 			run_to_block(ERA + 1);
 			let r2 = current_reporter(0);
 			assert_ne!(r, r2);
-			assert_ok!(Ditex::report_performance(
-				RuntimeOrigin::signed(operator_of(r2)),
-				r2,
-				entries(&[(ids[0], ids[1], sample(2000))]),
-			));
+			assert_ok!(report(r2, entries(&[(ids[0], ids[1], sample(2000))])));
 			assert_eq!(
 				Ditex::performance_view(ids[0], ids[1]),
 				Some(PerfRecord { sample: sample(2000), measured_at: ERA + 1 })
@@ -503,28 +503,11 @@ mod performance {
 			let r = current_reporter(0);
 			let other = *ids.iter().find(|&&s| s != r).unwrap();
 			assert_noop!(
-				Ditex::report_performance(
-					RuntimeOrigin::signed(operator_of(other)),
-					other,
-					entries(&[(ids[0], ids[1], sample(1))]),
-				),
+				report(other, entries(&[(ids[0], ids[1], sample(1))])),
 				Error::<Test>::NotReporter
 			);
-			// Someone else's operator cannot report in the reporter's name.
 			assert_noop!(
-				Ditex::report_performance(
-					RuntimeOrigin::signed(operator_of(other)),
-					r,
-					entries(&[(ids[0], ids[1], sample(1))]),
-				),
-				Error::<Test>::NotOperator
-			);
-			assert_noop!(
-				Ditex::report_performance(
-					RuntimeOrigin::signed(1),
-					404,
-					entries(&[(ids[0], ids[1], sample(1))]),
-				),
+				report(404, entries(&[(ids[0], ids[1], sample(1))])),
 				Error::<Test>::UnknownSegment
 			);
 		});
@@ -540,7 +523,6 @@ mod performance {
 			assert_ok!(Ditex::register(RuntimeOrigin::signed(50), s));
 			let outsider = 3;
 			let r = current_reporter(0);
-			let who = RuntimeOrigin::signed(operator_of(r));
 			let bad = [
 				(entries(&[(ids[0], outsider, sample(1))]), Error::<Test>::NotGroupMember),
 				(entries(&[(ids[0], 999, sample(1))]), Error::<Test>::NotGroupMember),
@@ -560,7 +542,7 @@ mod performance {
 				),
 			];
 			for (report, err) in bad {
-				assert_noop!(Ditex::report_performance(who.clone(), r, report), err);
+				assert_noop!(super::report(r, report), err);
 			}
 		});
 	}
@@ -572,17 +554,187 @@ mod performance {
 				.map(|i| PerfEntry { from: 0, to: i + 1, sample: sample(1) })
 				.collect();
 			assert!(BoundedVec::<PerfEntry, ConstU32<MAX_REPORT>>::try_from(too_many.clone()).is_err());
-			// pallet index 3, call index 3, reporter, entries
-			let mut encoded = vec![3u8, 3];
-			encoded.extend(0u32.encode());
-			encoded.extend(too_many.encode());
-			assert!(<RuntimeCall as codec::Decode>::decode(&mut &encoded[..]).is_err());
+			// pallet index 3, call index 3, reporter, era, entries, signature
+			let call = |e: &[PerfEntry]| {
+				let mut encoded = vec![3u8, 3];
+				encoded.extend(0u32.encode());
+				encoded.extend(0u64.encode());
+				encoded.extend(e.to_vec().encode());
+				encoded.extend([0u8; 64]);
+				encoded
+			};
+			assert!(<RuntimeCall as codec::Decode>::decode(&mut &call(&too_many)[..]).is_err());
 			// The same with the maximum decodes.
-			let mut ok = vec![3u8, 3];
-			ok.extend(0u32.encode());
-			ok.extend(too_many[..MAX_REPORT as usize].to_vec().encode());
+			let ok = call(&too_many[..MAX_REPORT as usize]);
 			assert!(<RuntimeCall as codec::Decode>::decode(&mut &ok[..]).is_ok());
 		});
+	}
+
+	/// Reports are authorized transactions under the reporter's ticket key: no account, fee
+	/// or nonce, one per (group, era) in the pool.
+	mod authorization {
+		use super::*;
+		use frame_support::{dispatch::Pays, pallet_prelude::*, traits::Authorize};
+		use sp_core::Pair;
+		use sp_runtime::traits::Dispatchable;
+
+		fn call(
+			reporter: SegmentId,
+			era: u64,
+			e: BoundedVec<PerfEntry, ConstU32<MAX_REPORT>>,
+			signature: [u8; 64],
+		) -> RuntimeCall {
+			RuntimeCall::Ditex(crate::Call::report_performance {
+				reporter,
+				era,
+				entries: e,
+				signature,
+			})
+		}
+
+		fn authorize(call: &RuntimeCall) -> Result<ValidTransaction, TransactionValidityError> {
+			call.authorize(TransactionSource::External)
+				.expect("report_performance is authorized by its call")
+				.map(|(validity, _)| validity)
+		}
+
+		/// Three members; the reporter's signed report for this era.
+		fn setup() -> (Vec<SegmentId>, SegmentId, BoundedVec<PerfEntry, ConstU32<MAX_REPORT>>) {
+			let ids = register_many(3);
+			let r = current_reporter(0);
+			let m = *ids.iter().find(|&&s| s != r).unwrap();
+			(ids, r, entries(&[(r, m, sample(1_000))]))
+		}
+
+		#[test]
+		fn the_reporters_signed_report_is_taken_once_per_group_and_era() {
+			build_and_execute(|| {
+				let (_, r, e) = setup();
+				let era = Ditex::current_era();
+				let signed = call(r, era, e.clone(), sign_report(r, era, &e));
+				let validity = authorize(&signed).expect("the pool takes the report");
+				assert_eq!(validity.provides, vec![("DitexReport", (0u32, era)).encode()]);
+				assert!(validity.longevity >= 1 && validity.longevity <= ERA);
+				let info = signed.clone().dispatch(frame_system::RawOrigin::Authorized.into());
+				assert_eq!(info.expect("included").pays_fee, Pays::No);
+				System::assert_last_event(
+					Event::PerformanceReported { group: 0, reporter: r, entries: 1 }.into(),
+				);
+				// A second report of the era: refused by the pool, and by the call if it gets in.
+				assert_eq!(authorize(&signed), Err(InvalidTransaction::Stale.into()));
+				assert_noop!(
+					signed.dispatch(frame_system::RawOrigin::Authorized.into()),
+					Error::<Test>::AlreadyReported
+				);
+			});
+		}
+
+		#[test]
+		fn forged_or_foreign_signatures_are_refused() {
+			build_and_execute(|| {
+				let (ids, r, e) = setup();
+				let era = Ditex::current_era();
+				let good = sign_report(r, era, &e);
+				let mut forged = good;
+				forged[5] ^= 1;
+				// Another member's ticket key, signing in the reporter's name.
+				let other = *ids.iter().find(|&&s| s != r).unwrap();
+				let foreign = sign_report(other, era, &e);
+				// The reporter's key over a report for another chain.
+				let pair = (1..=3).map(ticket_pair).find(|p| {
+					p.public().0 == Segments::<Test>::get(r).unwrap().spec.ticket_key.0
+				});
+				let payload = ditex_primitives::registry::report_signing_payload(
+					&sp_core::H256::repeat_byte(0x42),
+					r,
+					era,
+					&e,
+				);
+				let other_chain = sp_core::Pair::sign(&pair.unwrap(), &payload).0;
+				// The same report with an entry changed after signing.
+				let mut changed = e.clone();
+				changed[0].sample.latency_us += 1;
+				for (entries, sig) in [(&e, forged), (&e, foreign), (&e, other_chain), (&changed, good)] {
+					assert_eq!(
+						authorize(&call(r, era, entries.clone(), sig)),
+						Err(InvalidTransaction::BadProof.into())
+					);
+				}
+				assert_ok!(authorize(&call(r, era, e.clone(), good)));
+			});
+		}
+
+		#[test]
+		fn a_rotated_out_key_signs_no_more() {
+			build_and_execute(|| {
+				let (_, r, e) = setup();
+				let era = Ditex::current_era();
+				let old = sign_report(r, era, &e);
+				let new = ticket_pair(900);
+				assert_ok!(Ditex::set_ticket_key(
+					RuntimeOrigin::signed(operator_of(r)),
+					r,
+					TicketKey(new.public().0)
+				));
+				assert_eq!(
+					authorize(&call(r, era, e.clone(), old)),
+					Err(InvalidTransaction::BadProof.into())
+				);
+				assert_eq!(sign_report(r, era, &e), {
+					let payload = ditex_primitives::registry::report_signing_payload(
+						&Ditex::genesis(),
+						r,
+						era,
+						&e,
+					);
+					sp_core::Pair::sign(&new, &payload).0
+				});
+				assert_ok!(authorize(&call(r, era, e.clone(), sign_report(r, era, &e))));
+			});
+		}
+
+		#[test]
+		fn only_the_current_era_and_its_reporter() {
+			build_and_execute(|| {
+				let (ids, r, e) = setup();
+				let era = Ditex::current_era();
+				let at = |era: u64| call(r, era, e.clone(), sign_report(r, era, &e));
+				assert_eq!(authorize(&at(era + 1)), Err(InvalidTransaction::Future.into()));
+				let other = *ids.iter().find(|&&s| s != r).unwrap();
+				let by_other = call(other, era, e.clone(), sign_report(other, era, &e));
+				assert_eq!(authorize(&by_other), Err(InvalidTransaction::Call.into()));
+				let unknown = call(404, era, e.clone(), [1; 64]);
+				assert_eq!(authorize(&unknown), Err(InvalidTransaction::BadSigner.into()));
+				// Signed for this era, submitted in the next one: stale, wherever it is kept.
+				let late = at(era);
+				run_to_block(ERA * (era + 1) + 1);
+				assert_eq!(authorize(&late), Err(InvalidTransaction::Stale.into()));
+				assert_noop!(
+					late.dispatch(frame_system::RawOrigin::Authorized.into()),
+					Error::<Test>::WrongEra
+				);
+			});
+		}
+
+		/// The operator-signed form is gone: an account, even the operator's, cannot report.
+		#[test]
+		fn signed_origins_cannot_report() {
+			build_and_execute(|| {
+				let (_, r, e) = setup();
+				let era = Ditex::current_era();
+				let signature = sign_report(r, era, &e);
+				assert_noop!(
+					Ditex::report_performance(
+						RuntimeOrigin::signed(operator_of(r)),
+						r,
+						era,
+						e,
+						signature
+					),
+					sp_runtime::DispatchError::BadOrigin
+				);
+			});
+		}
 	}
 }
 
@@ -601,7 +753,7 @@ mod disputes {
 			.map(|(a, b)| (a, b, sample(1_000)))
 			.take(MAX_REPORT as usize)
 			.collect();
-		assert_ok!(Ditex::report_performance(RuntimeOrigin::signed(operator_of(r)), r, entries(&pairs)));
+		assert_ok!(report(r, entries(&pairs)));
 		(ids, r)
 	}
 
@@ -650,11 +802,7 @@ mod disputes {
 				Ditex::dispute_report(who.clone(), m, r, sample(1)),
 				Error::<Test>::NoReport
 			);
-			assert_ok!(Ditex::report_performance(
-				RuntimeOrigin::signed(operator_of(r)),
-				r,
-				entries(&[(r, m, sample(1_000))]),
-			));
+			assert_ok!(report(r, entries(&[(r, m, sample(1_000))])));
 			assert_noop!(
 				Ditex::dispute_report(RuntimeOrigin::signed(operator_of(r)), r, m, sample(9_000)),
 				Error::<Test>::OwnReport
@@ -688,11 +836,7 @@ mod disputes {
 			run_to_block(ERA);
 			let r = current_reporter(0);
 			let other = *ids.iter().find(|&&s| s != r).unwrap();
-			assert_ok!(Ditex::report_performance(
-				RuntimeOrigin::signed(operator_of(r)),
-				r,
-				entries(&[(r, other, sample(1_000))]),
-			));
+			assert_ok!(report(r, entries(&[(r, other, sample(1_000))])));
 			assert_ok!(Ditex::dispute_report(
 				RuntimeOrigin::signed(operator_of(other)),
 				other,
@@ -755,10 +899,7 @@ mod quarantine {
 				Ditex::update(who.clone(), s, Some(Some(1)), None, None, None),
 				Error::<Test>::Quarantined
 			);
-			assert_noop!(
-				Ditex::report_performance(who.clone(), s, entries(&[(m, ids[2], sample(1))])),
-				Error::<Test>::Quarantined
-			);
+			assert_noop!(report(s, entries(&[(m, ids[2], sample(1))])), Error::<Test>::Quarantined);
 			assert_noop!(
 				Ditex::dispute_report(who.clone(), s, m, sample(1)),
 				Error::<Test>::Quarantined
@@ -874,7 +1015,7 @@ mod review {
 			r = current_reporter(0);
 		}
 		let pairs: Vec<_> = sybils.iter().map(|&s| (r, s, sample(1_000))).collect();
-		assert_ok!(Ditex::report_performance(RuntimeOrigin::signed(operator_of(r)), r, entries(&pairs)));
+		assert_ok!(report(r, entries(&pairs)));
 		(honest, sybils, r)
 	}
 
@@ -908,11 +1049,7 @@ mod review {
 				next = current_reporter(0);
 			}
 			let other = *Groups::<Test>::get(0).unwrap().members.iter().find(|&&m| m != next).unwrap();
-			assert_ok!(Ditex::report_performance(
-				RuntimeOrigin::signed(operator_of(next)),
-				next,
-				entries(&[(next, other, sample(1_000))])
-			));
+			assert_ok!(report(next, entries(&[(next, other, sample(1_000))])));
 			System::assert_has_event(
 				Event::DisputesForfeited { group: 0, disputes: 3, amount: 3 * BOND }.into(),
 			);
@@ -942,7 +1079,7 @@ mod review {
 				.chain(&witnesses)
 				.map(|&m| (r, m, sample(1_000)))
 				.collect();
-			assert_ok!(Ditex::report_performance(RuntimeOrigin::signed(operator_of(r)), r, entries(&pairs)));
+			assert_ok!(report(r, entries(&pairs)));
 			for &s in &sybils {
 				assert_ok!(dispute(s, r));
 			}
@@ -968,7 +1105,7 @@ mod review {
 			let r = current_reporter(0);
 			let others: Vec<_> = ids.iter().copied().filter(|&m| m != r).collect();
 			let pairs: Vec<_> = others.iter().map(|&m| (r, m, sample(1_000))).collect();
-			assert_ok!(Ditex::report_performance(RuntimeOrigin::signed(operator_of(r)), r, entries(&pairs)));
+			assert_ok!(report(r, entries(&pairs)));
 			assert_ok!(dispute(others[0], r));
 			assert_eq!(bonds(operator_of(others[0])), BOND);
 			assert_ok!(dispute(others[1], r));
@@ -989,11 +1126,7 @@ mod review {
 			let ids = register_many(3);
 			let r = current_reporter(0);
 			let m = *ids.iter().find(|&&s| s != r).unwrap();
-			assert_ok!(Ditex::report_performance(
-				RuntimeOrigin::signed(operator_of(r)),
-				r,
-				entries(&[(r, m, sample(1_000))])
-			));
+			assert_ok!(report(r, entries(&[(r, m, sample(1_000))])));
 			assert_noop!(dispute(m, r), Error::<Test>::DisputerTooNew);
 			run_to_block(1 + MIN_DISPUTER_AGE);
 			assert_ok!(dispute(m, r));
@@ -1008,16 +1141,10 @@ mod review {
 			run_to_block(1 + MIN_DISPUTER_AGE);
 			let r = current_reporter(0);
 			let m = *ids.iter().find(|&&s| s != r).unwrap();
-			let report = || {
-				Ditex::report_performance(
-					RuntimeOrigin::signed(operator_of(r)),
-					r,
-					entries(&[(r, m, sample(1_000))]),
-				)
-			};
-			assert_ok!(report());
+			let once_more = || report(r, entries(&[(r, m, sample(1_000))]));
+			assert_ok!(once_more());
 			assert_ok!(dispute(m, r));
-			assert_noop!(report(), Error::<Test>::AlreadyReported);
+			assert_noop!(once_more(), Error::<Test>::AlreadyReported);
 			assert_eq!(LatestReport::<Test>::get(0).unwrap().disputes.len(), 1);
 		});
 	}

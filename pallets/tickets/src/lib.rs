@@ -109,7 +109,7 @@ use ditex_primitives::{
 		ChannelId, ChannelUsage, Epoch, PeerCounters, SignedTicket, Ticket, MAX_TICKET_CHANNELS,
 		MAX_TICKET_PEERS,
 	},
-	MAX_HOPS,
+	signed_by, MAX_HOPS,
 };
 use frame_support::{dispatch::PostDispatchInfo, pallet_prelude::*, traits::UnixTime};
 use frame_system::pallet_prelude::*;
@@ -544,13 +544,6 @@ impl<T: Config> Pallet<T> {
 		Self::apply(signed.ticket, entries)
 	}
 
-	/// The genesis hash, which every signed ticket, receipt and ack names.
-	fn genesis() -> sp_core::H256 {
-		sp_core::H256::from_slice(
-			frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()).as_ref(),
-		)
-	}
-
 	/// What the pool checks before it takes a ticket in, cheaply and without changing
 	/// anything: the segment is registered and active, the epoch is current enough and later
 	/// than its last accepted ticket's, the boot time is not in the future, no peer or channel
@@ -573,7 +566,7 @@ impl<T: Config> Pallet<T> {
 		let mut ids: Vec<ChannelId> = ticket.channels.iter().map(|c| c.channel).collect();
 		ids.sort_unstable();
 		ensure!(ids.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicateChannel);
-		let payload = ticket.signing_payload(&Self::genesis());
+		let payload = ticket.signing_payload(&pallet_ditex::genesis_hash::<T>());
 		ensure!(signed_by(&signed.signature, &payload, &key.0), Error::<T>::BadTicketSignature);
 		Ok(())
 	}
@@ -650,7 +643,7 @@ impl<T: Config> Pallet<T> {
 			// came up wrong is not struck for it, and totals that reset earn nothing.
 		}
 
-		let genesis = Self::genesis();
+		let genesis = pallet_ditex::genesis_hash::<T>();
 		let mut entries = Vec::with_capacity(ticket.channels.len());
 		for usage in ticket.channels.iter() {
 			entries.push(Self::validate_usage(segment, usage, &genesis)?);
@@ -977,16 +970,6 @@ impl<T: Config> Pallet<T> {
 		}
 		Ok(())
 	}
-}
-
-/// Whether `signature` is `key`'s ed25519 signature of `payload`: how tickets, receipts and
-/// acks are all checked.
-fn signed_by(signature: &[u8; 64], payload: &[u8], key: &[u8; 32]) -> bool {
-	sp_io::crypto::ed25519_verify(
-		&sp_core::ed25519::Signature::from_raw(*signature),
-		payload,
-		&sp_core::ed25519::Public::from_raw(*key),
-	)
 }
 
 /// What [`Pallet::do_settle`] did.
