@@ -100,6 +100,9 @@ for r in $(seq 1 $relays); do
 		echo "listen = \"127.0.0.1:$((51820 + r))\""
 		echo "status_file = \"$dir/relay$r.status.json\""
 		echo "state_file = \"$dir/relay$r.accounting.json\""
+		echo "[net]"
+		echo "# Every relay of the devnet is on 127.0.0.1."
+		echo "test_bed = true"
 		echo "[routing]"
 		others=$(for p in $(seq 1 $relays); do [ "$p" = "$r" ] || printf '%s,' "${ids[p]}"; done)
 		echo "destinations = [${others%,}]"

@@ -22,7 +22,7 @@ use ditex_relay::{
 	accounting::Accounting,
 	dataplane::{Dataplane, HEADROOM, TAILROOM},
 	pulse::{PulseConfig, Pulses},
-	registry::{PeerEntry, Registry},
+	registry::{EndpointPolicy, PeerEntry, Registry},
 	shell::status::Status,
 };
 use x25519_dalek::{PublicKey, StaticSecret};
@@ -47,7 +47,7 @@ fn write_config(
 	batch: usize,
 ) -> PathBuf {
 	let mut s = format!(
-		"[agent]\nid = {me}\nsecret_key = \"0x{}\"\nlisten = \"{listen}\"\nstatus_file = \"{}\"\nstate_file = \"{}\"\nbatch = {batch}\n\n",
+		"[agent]\nid = {me}\nsecret_key = \"0x{}\"\nlisten = \"{listen}\"\nstatus_file = \"{}\"\nstate_file = \"{}\"\nbatch = {batch}\n\n[net]\ntest_bed = true\n\n",
 		hex::encode(secret(me).to_bytes()),
 		dir.join(format!("status-{me}.json")).display(),
 		dir.join(format!("acct-{me}.json")).display(),
@@ -305,7 +305,10 @@ fn main() {
 
 	// One datagram of exactly 1400 bytes over 1 → 2 → 3, sealed by a real ingress.
 	let mut ingress =
-		Dataplane::new(Registry::new(1, secret(1), &peers).unwrap(), Accounting::default());
+		Dataplane::new(
+			Registry::new(1, secret(1), &peers, EndpointPolicy::test_bed()).unwrap(),
+			Accounting::default(),
+		);
 	let overhead = ditex_primitives::wire::encoded_len(3) + 8 + 16;
 	let payload = DATAGRAM - overhead;
 	let mut buf = vec![0u8; HEADROOM + payload + TAILROOM];
@@ -434,7 +437,7 @@ fn group_of_100(bin: &str, dir: &Path, port: u16) {
 		.map(|k| {
 			let s = UdpSocket::bind(addr(k)).expect("member socket");
 			s.set_nonblocking(true).unwrap();
-			let reg = Registry::new(k, secret(k), &peers).unwrap();
+			let reg = Registry::new(k, secret(k), &peers, EndpointPolicy::test_bed()).unwrap();
 			(s, reg, Pulses::new(k, k, PulseConfig::default()))
 		})
 		.collect();

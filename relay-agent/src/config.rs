@@ -17,7 +17,7 @@ use x25519_dalek::{PublicKey, StaticSecret};
 
 use crate::{
 	pulse::PulseConfig,
-	registry::{parse_key, EntryError, PeerEntry, Registry},
+	registry::{parse_key, EndpointPolicy, EntryError, PeerEntry, Registry},
 	routing::{Prefs, EVALS_PER_INTERVAL},
 };
 
@@ -64,6 +64,9 @@ pub struct Config {
 	/// What this agent does as an egress.
 	#[serde(default)]
 	pub exit: ExitConfig,
+	/// Which addresses this agent deals with.
+	#[serde(default)]
+	pub net: NetConfig,
 	/// The TUN ingress/egress; absent: no TUN device.
 	#[serde(default)]
 	pub tun: Option<TunConfig>,
@@ -74,6 +77,17 @@ pub struct Config {
 	/// `[chain]`, the view to start from until the node first answers (usually none).
 	#[serde(default)]
 	pub peers: Vec<PeerEntry>,
+}
+
+/// `[net]`: which addresses the agent sends to.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetConfig {
+	/// A local test bed (namespaces, loopback devnets): segments registered on loopback,
+	/// private, link-local, shared or documentation addresses, or on this host's own, are
+	/// used, and the exit delivers to such networks when `[exit] allow` lists them. Default
+	/// false: such segments are refused and such destinations denied whatever `allow` says.
+	pub test_bed: bool,
 }
 
 /// `[chain]`: the node the agent reads the registry from.
@@ -300,9 +314,24 @@ impl Config {
 		parse_key(&self.agent.secret_key).map(StaticSecret::from).ok_or(ConfigError::SecretKey)
 	}
 
-	/// The registry view the config describes.
+	/// The registry view the config describes, refusing endpoints on `own` (this host's
+	/// addresses) as well as the listen address, unless this is a test bed.
+	pub fn registry_with(&self, own: Vec<IpAddr>) -> Result<Registry, ConfigError> {
+		Ok(Registry::new(self.agent.id, self.secret()?, &self.peers, self.endpoint_policy(own))?)
+	}
+
+	/// The registry view the config describes (see [`Self::registry_with`]).
 	pub fn registry(&self) -> Result<Registry, ConfigError> {
-		Ok(Registry::new(self.agent.id, self.secret()?, &self.peers)?)
+		self.registry_with(Vec::new())
+	}
+
+	/// Which endpoints the registry view uses: `own` are this host's addresses.
+	pub fn endpoint_policy(&self, mut own: Vec<IpAddr>) -> EndpointPolicy {
+		let listen = self.agent.listen.ip();
+		if !listen.is_unspecified() {
+			own.push(listen);
+		}
+		EndpointPolicy { test_bed: self.net.test_bed, own }
 	}
 
 	/// The price cap.
@@ -355,7 +384,7 @@ mod tests {
 
 	fn toml_for(id: SegmentId) -> String {
 		let mut s = format!(
-			"[agent]\nid = {id}\nsecret_key = \"0x{}\"\n\n",
+			"[agent]\nid = {id}\nsecret_key = \"0x{}\"\n\n[net]\ntest_bed = true\n\n",
 			hex::encode(secret(id).to_bytes())
 		);
 		for p in [entry(1), entry(2)] {
@@ -423,9 +452,30 @@ mod tests {
 	}
 
 	#[test]
+	fn h2_config_refuses_private_peers_outside_a_test_bed() {
+		// The peers of `toml_for` are on 127.0.0.1.
+		let strict = toml_for(1).replace("[net]\ntest_bed = true\n", "");
+		assert!(matches!(
+			Config::parse(&strict),
+			Err(ConfigError::Peer(EntryError::NotPublic(2, _)))
+		));
+		let c = Config::parse(&toml_for(1)).unwrap();
+		assert!(c.net.test_bed);
+		// The listen address counts as this host's own.
+		let mut c = c;
+		c.net.test_bed = false;
+		c.agent.listen = "8.8.8.8:51820".parse().unwrap();
+		assert_eq!(c.endpoint_policy(vec![]).own, vec!["8.8.8.8".parse::<IpAddr>().unwrap()]);
+	}
+
+	#[test]
 	fn the_example_config_parses() {
 		let text = include_str!("../ditex-relay.example.toml");
 		let c: Config = toml::from_str(text).unwrap();
+		// Its peers are on documentation addresses.
+		assert!(matches!(c.check(), Err(ConfigError::Peer(EntryError::NotPublic(2, _)))));
+		let c: Config =
+			toml::from_str(&text.replace("test_bed = false", "test_bed = true")).unwrap();
 		c.check().unwrap();
 	}
 

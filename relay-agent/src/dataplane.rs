@@ -560,7 +560,10 @@ impl Dataplane {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::registry::tests::{entry, secret};
+	use crate::registry::{
+		tests::{entry, secret},
+		EndpointPolicy,
+	};
 	use ditex_primitives::wire::{encoded_len, MAC_LEN};
 
 	/// Five agents 1..=5 on 127.0.0.1:20001.. with segment 5 not for sale.
@@ -570,7 +573,7 @@ mod tests {
 		(1..=5)
 			.map(|id| {
 				Dataplane::new(
-					Registry::new(id, secret(id), &entries).unwrap(),
+					Registry::new(id, secret(id), &entries, EndpointPolicy::test_bed()).unwrap(),
 					Accounting::default(),
 				)
 			})
@@ -688,7 +691,10 @@ mod tests {
 		// An agent that does not know segment 3 cannot resolve the next hop.
 		let entries: Vec<_> = [1, 2].into_iter().map(entry).collect();
 		let mut lonely =
-			Dataplane::new(Registry::new(2, secret(2), &entries).unwrap(), Accounting::default());
+			Dataplane::new(
+				Registry::new(2, secret(2), &entries, EndpointPolicy::test_bed()).unwrap(),
+				Accounting::default(),
+			);
 		expect_drop(&mut lonely, 1, d, DropReason::UnknownSegment);
 		// Nor can an ingress encapsulate towards an unknown segment.
 		let mut buf = vec![0u8; HEADROOM + 1 + TAILROOM];

@@ -605,11 +605,14 @@ impl LinkView for PulseView<'_> {
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::registry::tests::{entry as peer_entry, secret};
+	use crate::registry::{
+		tests::{entry as peer_entry, secret},
+		EndpointPolicy,
+	};
 
 	fn reg(id: SegmentId) -> Registry {
 		let e: Vec<_> = (1..=3).map(peer_entry).collect();
-		Registry::new(id, secret(id), &e).unwrap()
+		Registry::new(id, secret(id), &e, EndpointPolicy::test_bed()).unwrap()
 	}
 
 	fn addr(id: SegmentId) -> SocketAddr {
@@ -739,7 +742,7 @@ mod tests {
 	fn two_groups(id: SegmentId) -> Registry {
 		let mut e: Vec<_> = (1..=4).map(peer_entry).collect();
 		e[3].group = Some(2);
-		Registry::new(id, secret(id), &e).unwrap()
+		Registry::new(id, secret(id), &e, EndpointPolicy::test_bed()).unwrap()
 	}
 
 	/// H6: a member could fill `learned` with entries for any peer id it liked, 4 a pulse.

@@ -9,7 +9,10 @@
 //! hands to [`Registry::update`]; without a chain it is loaded once from the config file's
 //! `[[peers]]` entries, which have exactly the same shape.
 
-use std::{collections::HashMap, net::SocketAddr};
+use std::{
+	collections::HashMap,
+	net::{IpAddr, SocketAddr},
+};
 
 use ditex_primitives::registry::{
 	asn_is_valid, Asn, DataPlaneKey, Endpoint, GroupId, HourWindow, Region, SegmentId,
@@ -129,6 +132,50 @@ pub enum EntryError {
 	/// This agent's own segment is registered with a key other than its secret's.
 	#[error("segment {0} is this agent's, but registered with another data-plane key")]
 	NotOurKey(SegmentId),
+	/// The endpoint is loopback, private, link-local, shared (CGNAT), documentation or one of
+	/// this host's own addresses, and the config is not a test bed.
+	#[error(
+		"segment {0}: endpoint {1} is not a public address of another host \
+		 (allowed only with [net] test_bed = true)"
+	)]
+	NotPublic(SegmentId, SocketAddr),
+}
+
+/// Which registered endpoints this agent will send to.
+///
+/// A next hop only ever resolves through the registry, but the registry itself is written by
+/// whoever pays a deposit: an endpoint on loopback, the host's LAN or the host's own addresses
+/// would aim relayed payloads and pulses at local services. Outside a test bed only public
+/// unicast addresses ([`Endpoint::is_public`], the chain's own rule) of other hosts are used.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndpointPolicy {
+	/// Allow loopback, private and own addresses (`[net] test_bed`): local test beds,
+	/// namespaces and devnets.
+	pub test_bed: bool,
+	/// This host's addresses (its interfaces' and its listen address).
+	pub own: Vec<IpAddr>,
+}
+
+impl EndpointPolicy {
+	/// The policy of a test bed: every routable endpoint is allowed.
+	pub fn test_bed() -> Self {
+		EndpointPolicy { test_bed: true, own: Vec::new() }
+	}
+
+	/// Whether `addr` may be another segment's endpoint.
+	pub fn allows(&self, addr: SocketAddr) -> bool {
+		if self.test_bed {
+			return true;
+		}
+		let ip = addr.ip().to_canonical();
+		Endpoint::from(addr).is_public() && !self.own.iter().any(|o| o.to_canonical() == ip)
+	}
+}
+
+/// `addr` with an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) written as the IPv4 address it
+/// is: comparisons and policies then see one form.
+pub fn canonical(addr: SocketAddr) -> SocketAddr {
+	SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
 /// What [`Registry::update`] changed.
@@ -205,8 +252,11 @@ impl TryFrom<&PeerEntry> for Segment {
 
 	fn try_from(e: &PeerEntry) -> Result<Segment, EntryError> {
 		let id = e.id;
-		let endpoint: SocketAddr =
-			e.endpoint.parse().map_err(|_| EntryError::Endpoint(id, e.endpoint.clone()))?;
+		let endpoint: SocketAddr = e
+			.endpoint
+			.parse()
+			.map(canonical)
+			.map_err(|_| EntryError::Endpoint(id, e.endpoint.clone()))?;
 		if !Endpoint::from(endpoint).is_routable() {
 			return Err(EntryError::Endpoint(id, e.endpoint.clone()));
 		}
@@ -260,6 +310,7 @@ impl TryFrom<&PeerEntry> for Segment {
 pub struct Registry {
 	me: SegmentId,
 	secret: StaticSecret,
+	policy: EndpointPolicy,
 	segments: HashMap<SegmentId, Segment>,
 	keys: HashMap<SegmentId, PeerKeys>,
 }
@@ -271,16 +322,18 @@ impl std::fmt::Debug for Registry {
 }
 
 impl Registry {
-	/// Build the view for segment `me`, holding `secret`, from `entries`. Entries whose keys are
-	/// weak are refused with the others' errors.
+	/// Build the view for segment `me`, holding `secret`, from `entries`, using only endpoints
+	/// `policy` allows. Entries whose keys are weak are refused with the others' errors.
 	pub fn new(
 		me: SegmentId,
 		secret: StaticSecret,
 		entries: &[PeerEntry],
+		policy: EndpointPolicy,
 	) -> Result<Registry, EntryError> {
-		let mut r = Registry { me, secret, segments: HashMap::new(), keys: HashMap::new() };
+		let mut r =
+			Registry { me, secret, policy, segments: HashMap::new(), keys: HashMap::new() };
 		for e in entries {
-			let s = Segment::try_from(e)?;
+			let s = r.admit(e)?;
 			if r.segments.contains_key(&s.id) {
 				return Err(EntryError::Duplicate(s.id));
 			}
@@ -304,7 +357,7 @@ impl Registry {
 		let me = self.me;
 		let ours = self.public_key();
 		for e in entries {
-			let s = match Segment::try_from(e) {
+			let s = match self.admit(e) {
 				Ok(s) if segments.contains_key(&s.id) => Err(EntryError::Duplicate(s.id)),
 				Ok(s) if s.id == me && s.key != ours => Err(EntryError::NotOurKey(me)),
 				other => other,
@@ -343,6 +396,21 @@ impl Registry {
 		self.segments = segments;
 		self.keys = keys;
 		u
+	}
+
+	/// `e` as a segment, if well-formed and, unless it is this agent's own listing, at an
+	/// endpoint the policy allows.
+	fn admit(&self, e: &PeerEntry) -> Result<Segment, EntryError> {
+		let s = Segment::try_from(e)?;
+		if s.id != self.me && !self.policy.allows(s.endpoint) {
+			return Err(EntryError::NotPublic(s.id, s.endpoint));
+		}
+		Ok(s)
+	}
+
+	/// Which endpoints are used.
+	pub fn policy(&self) -> &EndpointPolicy {
+		&self.policy
 	}
 
 	/// This agent's segment id.
@@ -461,7 +529,8 @@ pub(crate) mod tests {
 
 	#[test]
 	fn updates_from_the_chain_refuse_bad_entries_one_by_one() {
-		let mut r = Registry::new(1, secret(1), &[entry(1), entry(2)]).unwrap();
+		let mut r =
+			Registry::new(1, secret(1), &[entry(1), entry(2)], EndpointPolicy::test_bed()).unwrap();
 		let mut moved = entry(2);
 		moved.endpoint = "127.0.0.9:4000".into();
 		let mut bad = entry(4);
@@ -533,16 +602,86 @@ pub(crate) mod tests {
 		e.status = "gone".into();
 		assert!(matches!(Segment::try_from(&e), Err(EntryError::Status(..))));
 		assert_eq!(
-			Registry::new(1, secret(1), &[entry(1), entry(2), entry(2)]).unwrap_err(),
+			Registry::new(1, secret(1), &[entry(1), entry(2), entry(2)], EndpointPolicy::test_bed())
+				.unwrap_err(),
 			EntryError::Duplicate(2)
 		);
+	}
+
+	fn at(id: SegmentId, endpoint: &str) -> PeerEntry {
+		PeerEntry { endpoint: endpoint.into(), ..entry(id) }
+	}
+
+	/// A host whose public address is 1.1.1.1, outside a test bed.
+	fn strict() -> EndpointPolicy {
+		EndpointPolicy { test_bed: false, own: vec!["1.1.1.1".parse().unwrap()] }
+	}
+
+	const NOT_PUBLIC: &[&str] = &[
+		"127.0.0.1:11211",
+		"127.0.0.53:53",
+		"10.0.0.1:161",
+		"172.16.0.1:514",
+		"192.168.1.1:53",
+		"169.254.169.254:80",
+		"100.64.0.1:53",
+		"192.0.2.1:53",
+		"198.51.100.1:53",
+		"[::1]:53",
+		"[fe80::1]:53",
+		"[fd00::1]:53",
+		"[::ffff:127.0.0.1]:11211",
+		"[::ffff:10.0.0.1]:161",
+		"1.1.1.1:53",
+		"[::ffff:1.1.1.1]:53",
+	];
+
+	#[test]
+	fn h2_registered_loopback_endpoint_is_refused() {
+		// This agent's own listing may be anywhere: it is never a next hop.
+		let me = at(1, "127.0.0.1:51820");
+		for bad in NOT_PUBLIC {
+			let err = Registry::new(1, secret(1), &[me.clone(), at(2, bad)], strict()).unwrap_err();
+			assert!(matches!(err, EntryError::NotPublic(2, _)), "{bad}: {err:?}");
+			// From the chain: refused on its own, the rest applies, and it never resolves.
+			let mut r = Registry::new(1, secret(1), std::slice::from_ref(&me), strict()).unwrap();
+			let u = r.update(&[me.clone(), at(2, bad), at(3, "8.8.8.8:51820")]);
+			assert_eq!(u.added, vec![3]);
+			assert!(matches!(u.refused[..], [EntryError::NotPublic(2, _)]), "{bad}: {u:?}");
+			assert_eq!(r.endpoint(2), Err(LookupError::Unknown(2)));
+			assert_eq!(r.group_peers(), vec![3]);
+		}
+		// A test bed uses them all.
+		for bad in NOT_PUBLIC {
+			let r = Registry::new(1, secret(1), &[me.clone(), at(2, bad)], EndpointPolicy::test_bed())
+				.unwrap();
+			assert!(r.endpoint(2).is_ok(), "{bad}");
+		}
+	}
+
+	#[test]
+	fn h2_public_endpoints_of_other_hosts_are_used() {
+		let me = at(1, "1.1.1.1:51820");
+		let r = Registry::new(
+			1,
+			secret(1),
+			&[me, at(2, "8.8.8.8:51820"), at(3, "[2a00:1450:4001::1]:51820")],
+			strict(),
+		)
+		.unwrap();
+		assert_eq!(r.group_peers(), vec![2, 3]);
+		// A v4-mapped endpoint is kept as the IPv4 address it is.
+		let r = Registry::new(1, secret(1), &[at(1, "1.1.1.1:1"), at(2, "[::ffff:8.8.8.8]:9")], strict())
+			.unwrap();
+		assert_eq!(r.endpoint(2).unwrap(), "8.8.8.8:9".parse().unwrap());
 	}
 
 	#[test]
 	fn quarantined_segments_do_not_resolve() {
 		let mut q = entry(3);
 		q.status = "quarantined".into();
-		let r = Registry::new(1, secret(1), &[entry(1), entry(2), q]).unwrap();
+		let r =
+			Registry::new(1, secret(1), &[entry(1), entry(2), q], EndpointPolicy::test_bed()).unwrap();
 		assert!(r.endpoint(2).is_ok());
 		assert_eq!(r.endpoint(3), Err(LookupError::Quarantined(3)));
 		assert_eq!(r.endpoint(9), Err(LookupError::Unknown(9)));

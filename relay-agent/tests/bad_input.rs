@@ -17,7 +17,7 @@ use ditex_primitives::wire::{encoded_len, MAC_LEN};
 use ditex_relay::{
 	accounting::Accounting,
 	dataplane::{Dataplane, HEADROOM, TAILROOM},
-	registry::{PeerEntry, Registry},
+	registry::{EndpointPolicy, PeerEntry, Registry},
 	shell::status::Status,
 };
 use x25519_dalek::PublicKey;
@@ -42,7 +42,7 @@ fn bad_datagrams_are_dropped_counted_and_logged() {
 	let peers: Vec<PeerEntry> = (1..=3).map(|i| peer(i, port)).collect();
 	let status = dir.path().join("status.json");
 	let mut cfg = format!(
-		"[agent]\nid = 2\nsecret_key = \"0x{}\"\nlisten = \"127.0.0.2:{port}\"\npulse_interval_ms = 200\nstatus_file = \"{}\"\nstate_file = \"{}\"\n\n",
+		"[agent]\nid = 2\nsecret_key = \"0x{}\"\nlisten = \"127.0.0.2:{port}\"\npulse_interval_ms = 200\nstatus_file = \"{}\"\nstate_file = \"{}\"\n\n[net]\ntest_bed = true\n\n",
 		hex::encode(secret(2).to_bytes()),
 		status.display(),
 		dir.path().join("acct.json").display()
@@ -76,7 +76,10 @@ fn bad_datagrams_are_dropped_counted_and_logged() {
 	let mut mine = peers.clone();
 	mine.push(peer(42, port));
 	let mut ingress =
-		Dataplane::new(Registry::new(1, secret(1), &mine).unwrap(), Accounting::default());
+		Dataplane::new(
+			Registry::new(1, secret(1), &mine, EndpointPolicy::test_bed()).unwrap(),
+			Accounting::default(),
+		);
 	let mut build = |path: &[u32], seq: u64| {
 		let payload = make_datagram(seq);
 		let mut buf = vec![0u8; HEADROOM + payload.len() + TAILROOM];

@@ -72,6 +72,7 @@ impl Agent {
 			format!(
 				"[agent]\nid = {id}\nsecret_key = \"{secret}\"\nlisten = \"127.0.0.1:{port}\"\n\
 				 pulse_interval_ms = 500\nstatus_file = \"{}\"\nstate_file = \"{}\"\n\n\
+				 [net]\ntest_bed = true\n\n\
 				 [chain]\nurl = \"{url}\"\npoll_ms = 1000\n",
 				status.display(),
 				state.display()

@@ -10,7 +10,7 @@ use ditex_relay::{
 	accounting::Accounting,
 	dataplane::{Action, Dataplane},
 	pulse::{PulseConfig, Pulses},
-	registry::{PeerEntry, Registry},
+	registry::{EndpointPolicy, PeerEntry, Registry},
 	wire::Inner,
 };
 use libfuzzer_sys::fuzz_target;
@@ -35,7 +35,7 @@ fn peers() -> &'static Vec<PeerEntry> {
 fuzz_target!(|data: &[u8]| {
 	let Some((&who, rest)) = data.split_first() else { return };
 	let from = format!("127.0.0.{}:5000", who % 5).parse().unwrap();
-	let reg = Registry::new(2, secret(2), peers()).unwrap();
+	let reg = Registry::new(2, secret(2), peers(), EndpointPolicy::test_bed()).unwrap();
 	let mut buf = rest.to_vec();
 	match peek_kind(&buf) {
 		Ok(Kind::Data) => {

@@ -14,7 +14,7 @@ use crate::{
 	pulse::{PulseConfig, PulseView, Pulses},
 	registry::{
 		tests::{entry, secret},
-		Registry,
+		EndpointPolicy, Registry,
 	},
 };
 
@@ -229,7 +229,7 @@ fn run_case(seed: u64, degrade: Degrade) -> (Outcome, u64, u64) {
 	let mut nodes: Vec<Node> = (1..=N as u32)
 		.map(|id| Node {
 			id,
-			reg: Registry::new(id, secret(id), &entries).unwrap(),
+			reg: Registry::new(id, secret(id), &entries, EndpointPolicy::test_bed()).unwrap(),
 			pulses: Pulses::new(id, id * 7, PulseConfig::with_interval(I)),
 			// Unsynchronised clocks: each node's clock is up to 2 s ahead.
 			offset: rng.range(0, 2_000_000),
@@ -390,10 +390,11 @@ fn check(cases: u64, degrade: fn(u64) -> Degrade, back_within: u64) {
 fn m8_a_flood_of_sharp_changes_triggers_bounded_evaluations() {
 	const MEMBERS: u32 = 50;
 	let entries: Vec<_> = (1..=1 + MEMBERS).map(entry).collect();
-	let r1 = Registry::new(1, secret(1), &entries).unwrap();
+	let r1 = Registry::new(1, secret(1), &entries, EndpointPolicy::test_bed()).unwrap();
 	let mut members: Vec<(Registry, Pulses)> = (2..=1 + MEMBERS)
 		.map(|m| {
-			let reg = Registry::new(m, secret(m), &[entry(1), entry(m)]).unwrap();
+			let reg = Registry::new(m, secret(m), &[entry(1), entry(m)], EndpointPolicy::test_bed())
+				.unwrap();
 			(reg, Pulses::new(m, m, PulseConfig::with_interval(I)))
 		})
 		.collect();

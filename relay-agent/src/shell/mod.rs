@@ -67,6 +67,45 @@ pub fn wall_us() -> u64 {
 	SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
 }
 
+/// This host's interface addresses (`getifaddrs`): segments registered on them are refused
+/// and the exit never delivers to them, outside a test bed. Empty if the call fails.
+pub fn host_addrs() -> Vec<IpAddr> {
+	let mut out = Vec::new();
+	let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+	// SAFETY: getifaddrs fills `head` with a list we free below with freeifaddrs.
+	if unsafe { libc::getifaddrs(&mut head) } != 0 {
+		tracing::warn!(error = %std::io::Error::last_os_error(), "listing this host's addresses failed");
+		return out;
+	}
+	let mut p = head;
+	while !p.is_null() {
+		// SAFETY: `p` is a node of the list getifaddrs returned, not yet freed.
+		let ifa = unsafe { &*p };
+		if !ifa.ifa_addr.is_null() {
+			// SAFETY: ifa_addr points to a sockaddr whose family says its real type.
+			match i32::from(unsafe { (*ifa.ifa_addr).sa_family }) {
+				libc::AF_INET => {
+					// SAFETY: an AF_INET address is a sockaddr_in.
+					let sin = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in) };
+					out.push(IpAddr::from(u32::from_be(sin.sin_addr.s_addr).to_be_bytes()));
+				},
+				libc::AF_INET6 => {
+					// SAFETY: an AF_INET6 address is a sockaddr_in6.
+					let sin6 = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in6) };
+					out.push(IpAddr::from(sin6.sin6_addr.s6_addr));
+				},
+				_ => {},
+			}
+		}
+		p = ifa.ifa_next;
+	}
+	// SAFETY: `head` came from getifaddrs and is freed once.
+	unsafe { libc::freeifaddrs(head) };
+	out.sort_unstable();
+	out.dedup();
+	out
+}
+
 /// Run the handling of one received datagram. The core's arithmetic on peer input is checked
 /// or saturating, and the agent is built with overflow checks so a case that was missed
 /// panics instead of wrapping; that panic is our bug, but it must cost one datagram (counted
@@ -127,7 +166,8 @@ struct Agent {
 
 /// Run the agent until Ctrl-C, SIGTERM or `opts.run_for`.
 pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
-	let registry = cfg.registry()?;
+	let own = host_addrs();
+	let registry = cfg.registry_with(own.clone())?;
 	let me = cfg.agent.id;
 	let accounting = Accounting::load(&cfg.agent.state_file)?;
 	let mut dp = Dataplane::new(registry, accounting);
@@ -707,6 +747,12 @@ impl Agent {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn h2_this_hosts_addresses_are_listed() {
+		let own = host_addrs();
+		assert!(own.contains(&IpAddr::from([127, 0, 0, 1])), "{own:?}");
+	}
 
 	#[test]
 	fn a_panic_while_handling_one_datagram_is_contained() {

@@ -148,7 +148,7 @@ impl Lab {
 	/// Write the config of host `i` for a group of all hosts; `extra` is appended.
 	pub fn config(&self, i: usize, interval_ms: u64, extra: &str) -> PathBuf {
 		let mut s = format!(
-			"[agent]\nid = {i}\nsecret_key = \"0x{}\"\nlisten = \"{}\"\npulse_interval_ms = {interval_ms}\nstatus_file = \"{}\"\nstate_file = \"{}\"\n\n{extra}\n",
+			"[agent]\nid = {i}\nsecret_key = \"0x{}\"\nlisten = \"{}\"\npulse_interval_ms = {interval_ms}\nstatus_file = \"{}\"\nstate_file = \"{}\"\n\n[net]\n# Namespaces on 10.77.0.0/24.\ntest_bed = true\n\n{extra}\n",
 			hex::encode(secret(i).to_bytes()),
 			endpoint(i),
 			self.status_path(i).display(),
