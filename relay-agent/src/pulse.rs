@@ -39,6 +39,15 @@ pub const MAX_RELATIVE_LATENCY_US: i64 = i32::MAX as i64;
 /// sends one a round plus at most one triggered one per quarter interval.
 pub const MAX_PULSES_PER_INTERVAL: u64 = 8;
 
+/// Regular pulses a peer may leave unanswered (no valid pulse back) before it is pulsed less
+/// and less often: a registered endpoint that is no agent (a victim's address, a local
+/// service) must not get a datagram a second from every member for ever.
+pub const SILENT_AFTER: u32 = 8;
+
+/// Past [`SILENT_AFTER`], the gap between pulses to a silent peer doubles up to this many
+/// rounds; one valid pulse from the peer restores every round.
+pub const MAX_SILENT_GAP: u32 = 64;
+
 /// Tunables of the pulse bookkeeping.
 #[derive(Clone, Debug)]
 pub struct PulseConfig {
@@ -277,6 +286,8 @@ pub struct PulseStats {
 	pub bytes_received: u64,
 	/// Extra pulses sent because an inbound link changed sharply.
 	pub triggered: u64,
+	/// Regular pulses not sent to peers that have not answered for a while.
+	pub silent_skipped: u64,
 }
 
 /// Send times kept per peer, for the status.
@@ -290,6 +301,27 @@ struct Outbound {
 	cursor: usize,
 	/// Send times of the latest pulses, oldest first.
 	sent_us: VecDeque<u64>,
+	/// Regular pulses sent since the peer's latest valid pulse.
+	unanswered: u32,
+	/// Regular rounds still to skip before pulsing the silent peer again.
+	skip: u32,
+}
+
+impl Outbound {
+	/// Whether this round's regular pulse goes out; if it does, it counts as unanswered until
+	/// the peer's next valid pulse, and enough of those space the next ones out.
+	fn regular_due(&mut self) -> bool {
+		if self.skip > 0 {
+			self.skip -= 1;
+			return false;
+		}
+		self.unanswered = self.unanswered.saturating_add(1);
+		if self.unanswered >= SILENT_AFTER {
+			let doublings = (self.unanswered - SILENT_AFTER + 1).min(MAX_SILENT_GAP.ilog2());
+			self.skip = (1u32 << doublings) - 1;
+		}
+		true
+	}
 }
 
 /// The pulse bookkeeping of one agent.
@@ -361,6 +393,10 @@ impl Pulses {
 			let (Ok(keys), Ok(to)) = (registry.keys(peer), registry.endpoint(peer)) else {
 				continue;
 			};
+			if regular && !self.outbound.entry(peer).or_default().regular_due() {
+				self.stats.silent_skipped += 1;
+				continue;
+			}
 			let mut p = self.build(now_us, clock_us, peer, peers);
 			p.mac = keys.pulse_mac(&p, peer);
 			if let Ok(n) = p.write(&mut buf) {
@@ -507,6 +543,11 @@ impl Pulses {
 			}
 			l.baseline.add(now_us, m.latency_us, &cfg);
 			l.metrics = LinkMetrics { baseline_us: l.baseline.min().unwrap_or(m.latency_us), ..m };
+		}
+		// The peer is an agent that answers: pulse it every round again.
+		if let Some(o) = self.outbound.get_mut(&sender) {
+			o.unanswered = 0;
+			o.skip = 0;
 		}
 		self.stats.received += 1;
 		self.stats.bytes_received += buf.len() as u64;
@@ -803,6 +844,32 @@ mod tests {
 		}
 	}
 
+	/// H2/L5: a registered endpoint that never answers (a victim, a local service) was pulsed
+	/// every round by every member for ever.
+	#[test]
+	fn h2_silent_peers_are_pulsed_less_and_less() {
+		let (ra, rb) = (reg(1), reg(2));
+		let cfg = PulseConfig::default();
+		let mut a = Pulses::new(1, 7, cfg.clone());
+		let sends_to_2 = |a: &mut Pulses, t: u64| {
+			let mut n = 0;
+			a.poll_transmit(t, t, &ra, &[2, 3], true, |to, _| n += u32::from(to == addr(2)));
+			n
+		};
+		// An hour of rounds in which 2 never answers.
+		let rounds = 3_600u64;
+		let sent: u32 = (0..rounds).map(|k| sends_to_2(&mut a, k * cfg.interval_us)).sum();
+		assert!(sent <= SILENT_AFTER + 7 + (rounds as u32 / MAX_SILENT_GAP) + 1, "{sent} pulses");
+		assert!(sent >= rounds as u32 / MAX_SILENT_GAP, "a silent peer is still tried: {sent}");
+		assert!(a.stats.silent_skipped >= rounds - u64::from(sent) - rounds / 2);
+		// One valid pulse from 2 and it is pulsed every round again.
+		let t = rounds * cfg.interval_us;
+		let d = crafted(&rb, 1, 0, t - 1_000);
+		assert_eq!(a.handle_pulse(t, addr(2), &d, &ra, true), Ok(2));
+		let again: u32 = (1..=5).map(|k| sends_to_2(&mut a, t + k * cfg.interval_us)).sum();
+		assert_eq!(again, 5);
+	}
+
 	/// H6: `learned` (and the per-peer maps) were never pruned.
 	#[test]
 	fn h6_learned_and_peer_maps_are_pruned() {
@@ -982,6 +1049,12 @@ mod tests {
 				a.poll_transmit(t, t, &ra, &[2], true, |_, d| out.push(d.to_vec()));
 				for d in out {
 					b.handle_pulse(skewed + 1_000 + (k % 3) * 50, addr(1), &d, &rb, true).unwrap();
+				}
+				// b answers, so a keeps pulsing it every round.
+				let mut back = vec![];
+				b.poll_transmit(skewed, skewed, &rb, &[1], true, |_, d| back.push(d.to_vec()));
+				for d in back {
+					a.handle_pulse(t + 500_000, addr(2), &d, &ra, true).unwrap();
 				}
 			}
 			assert_eq!(b.skewed(1), expect, "drift {drift_ppm} ppm");

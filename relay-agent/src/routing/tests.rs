@@ -417,6 +417,10 @@ fn m8_a_flood_of_sharp_changes_triggers_bounded_evaluations() {
 	for k in 0..20u64 {
 		for (i, (reg, member)) in members.iter_mut().enumerate() {
 			let now = t0 + 50 + (k * u64::from(MEMBERS) + i as u64) * 997;
+			// The member hears from this agent, so it does not space its pulses out.
+			let mut back = vec![];
+			me.poll_transmit(now, now, &r1, &[reg.me()], true, |_, d| back.push(d.to_vec()));
+			let _ = member.handle_pulse(now, addr(1), &back[0], reg, true);
 			let mut out = vec![];
 			member.poll_transmit(now, now - 1_000 - k * 10_000, reg, &[1], true, |_, d| {
 				out.push(d.to_vec())

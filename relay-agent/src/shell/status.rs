@@ -97,6 +97,9 @@ pub struct Status {
 	pub pulses_received: u64,
 	/// Pulse bytes accepted.
 	pub pulse_bytes_received: u64,
+	/// Regular pulses not sent to peers that stopped answering (they are tried less often).
+	#[serde(default)]
+	pub pulses_skipped_silent: u64,
 	/// The latest few pulses sent to each peer.
 	#[serde(default)]
 	pub recent_pulses: Vec<PulsesSent>,
@@ -148,6 +151,7 @@ impl Status {
 			pulse_bytes_sent: pulses.stats.bytes_sent,
 			pulses_received: pulses.stats.received,
 			pulse_bytes_received: pulses.stats.bytes_received,
+			pulses_skipped_silent: pulses.stats.silent_skipped,
 			recent_pulses: pulses
 				.recent_sends()
 				.into_iter()
@@ -218,6 +222,7 @@ mod tests {
 			pulse_bytes_sent: 400,
 			pulses_received: 4,
 			pulse_bytes_received: 400,
+			pulses_skipped_silent: 0,
 			recent_pulses: vec![PulsesSent { to: 2, sent_us: vec![3, 7] }],
 			skewed: vec![],
 			links: vec![],
