@@ -9,6 +9,8 @@
 //! | --- | --- |
 //! | [`wire`] | hop MACs, pulse MACs, end-to-end payload AEAD (formats: [`ditex_primitives::wire`]) |
 //! | [`registry`] | the registry view: segment id → endpoint, key, price; next hops resolve only here |
+//! | [`session`] | Noise IK sessions between a channel's ingress and egress, rekeyed |
+//! | [`replay`] | sliding replay windows over packet counters |
 //! | [`dataplane`] | forwarding state machine: `handle_datagram` → forward / deliver / drop |
 //! | [`link`] | link metrics and the view of them, shared by pulse and routing |
 //! | [`pulse`] | pulses, per-peer relative latency, jitter, loss, baselines, skew |
@@ -27,6 +29,8 @@ pub mod dataplane;
 pub mod link;
 pub mod pulse;
 pub mod registry;
+pub mod replay;
 pub mod routing;
+pub mod session;
 pub mod shell;
 pub mod wire;
