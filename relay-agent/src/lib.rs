@@ -9,6 +9,7 @@
 //! | --- | --- |
 //! | [`wire`] | hop MACs, pulse MACs, end-to-end payload AEAD (formats: [`ditex_primitives::wire`]) |
 //! | [`registry`] | the registry view: segment id → endpoint, key, price; next hops resolve only here |
+//! | [`channel`] | admission by escrow channel, credit, receipts and acks kept |
 //! | [`session`] | Noise IK sessions between a channel's ingress and egress, rekeyed |
 //! | [`replay`] | sliding replay windows over packet counters |
 //! | [`dataplane`] | forwarding state machine: `handle_datagram` → forward / deliver / drop |
@@ -24,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod accounting;
+pub mod channel;
 pub mod config;
 pub mod dataplane;
 pub mod link;
