@@ -16,6 +16,7 @@
 //! | [`link`] | link metrics and the view of them, shared by pulse and routing |
 //! | [`pulse`] | pulses, per-peer relative latency, jitter, loss, baselines, skew |
 //! | [`routing`] | default path versus one- and two-relay detours, with hysteresis |
+//! | [`tickets`] | the ticket of each epoch, built, signed and queued until final |
 //! | [`accounting`] | byte counters per peer and per flow, persisted atomically |
 //! | [`config`] | the TOML config and its documented defaults |
 //! | [`shell`] | tokio sockets with batched I/O, TUN, timers, status file |
@@ -35,4 +36,5 @@ pub mod replay;
 pub mod routing;
 pub mod session;
 pub mod shell;
+pub mod tickets;
 pub mod wire;
