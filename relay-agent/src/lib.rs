@@ -17,6 +17,7 @@
 //! | [`pulse`] | pulses, per-peer relative latency, jitter, loss, baselines, skew |
 //! | [`routing`] | default path versus one- and two-relay detours, with hysteresis |
 //! | [`tickets`] | the ticket of each epoch, built, signed and queued until final |
+//! | [`report`] | the group reporter's signed report of its era |
 //! | [`accounting`] | byte counters per peer and per flow, persisted atomically |
 //! | [`config`] | the TOML config and its documented defaults |
 //! | [`shell`] | tokio sockets with batched I/O, TUN, timers, status file |
@@ -33,6 +34,7 @@ pub mod link;
 pub mod pulse;
 pub mod registry;
 pub mod replay;
+pub mod report;
 pub mod routing;
 pub mod session;
 pub mod shell;
