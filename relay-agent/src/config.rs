@@ -15,7 +15,9 @@ use ditex_primitives::registry::SegmentId;
 use serde::Deserialize;
 use x25519_dalek::{PublicKey, StaticSecret};
 
+pub use crate::egress::Cidr;
 use crate::{
+	egress::ExitPolicy,
 	pulse::PulseConfig,
 	registry::{parse_key, EndpointPolicy, EntryError, PeerEntry, Registry},
 	routing::{Prefs, EVALS_PER_INTERVAL},
@@ -219,45 +221,6 @@ fn default_tun() -> String {
 	"ditex0".into()
 }
 
-/// A network in CIDR notation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cidr {
-	addr: IpAddr,
-	prefix: u8,
-}
-
-impl std::str::FromStr for Cidr {
-	type Err = String;
-
-	fn from_str(s: &str) -> Result<Cidr, String> {
-		let (a, p) = s.split_once('/').ok_or_else(|| format!("{s:?}: expected ADDR/PREFIX"))?;
-		let addr: IpAddr = a.parse().map_err(|_| format!("{s:?}: bad address"))?;
-		let prefix: u8 = p.parse().map_err(|_| format!("{s:?}: bad prefix"))?;
-		let max = if addr.is_ipv4() { 32 } else { 128 };
-		if prefix > max {
-			return Err(format!("{s:?}: prefix over {max}"));
-		}
-		Ok(Cidr { addr, prefix })
-	}
-}
-
-impl Cidr {
-	/// Whether `ip` is in the network.
-	pub fn contains(&self, ip: IpAddr) -> bool {
-		match (self.addr, ip) {
-			(IpAddr::V4(n), IpAddr::V4(a)) => {
-				let mask = u32::MAX.checked_shl(32 - self.prefix as u32).unwrap_or(0);
-				u32::from(n) & mask == u32::from(a) & mask
-			},
-			(IpAddr::V6(n), IpAddr::V6(a)) => {
-				let mask = u128::MAX.checked_shl(128 - self.prefix as u32).unwrap_or(0);
-				u128::from(n) & mask == u128::from(a) & mask
-			},
-			_ => false,
-		}
-	}
-}
-
 impl Config {
 	/// Parse a config from TOML text and check it.
 	pub fn parse(text: &str) -> Result<Config, ConfigError> {
@@ -350,6 +313,16 @@ impl Config {
 	/// The exit policy's networks.
 	pub fn exit_networks(&self) -> Result<Vec<Cidr>, ConfigError> {
 		self.exit.allow.iter().map(|s| s.parse().map_err(ConfigError::Invalid)).collect()
+	}
+
+	/// The exit policy: the `allow` networks over the built-in floor (see
+	/// [`crate::egress`]); `own` are this host's addresses.
+	pub fn exit_policy(&self, own: Vec<IpAddr>) -> Result<ExitPolicy, ConfigError> {
+		Ok(ExitPolicy {
+			allow: self.exit_networks()?,
+			test_bed: self.net.test_bed,
+			own: self.endpoint_policy(own).own,
+		})
 	}
 
 	/// Pulse tunables for the configured interval.

@@ -13,6 +13,7 @@
 //! | [`session`] | Noise IK sessions between a channel's ingress and egress, rekeyed |
 //! | [`replay`] | sliding replay windows over packet counters |
 //! | [`dataplane`] | forwarding state machine: `handle_datagram` → forward / deliver / drop |
+//! | [`egress`] | exit policy (allow list over a floor of denied networks), bounded reply tables |
 //! | [`link`] | link metrics and the view of them, shared by pulse and routing |
 //! | [`pulse`] | pulses, per-peer relative latency, jitter, loss, baselines, skew |
 //! | [`routing`] | default path versus one- and two-relay detours, with hysteresis |
@@ -30,6 +31,7 @@ pub mod accounting;
 pub mod channel;
 pub mod config;
 pub mod dataplane;
+pub mod egress;
 pub mod link;
 pub mod pulse;
 pub mod registry;

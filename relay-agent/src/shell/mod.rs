@@ -11,7 +11,7 @@ pub mod udp;
 
 use std::{
 	collections::{BTreeSet, HashMap},
-	net::{IpAddr, SocketAddr},
+	net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
 	sync::Arc,
 	time::{Duration, SystemTime},
 };
@@ -26,8 +26,9 @@ use tokio::{net::UdpSocket, sync::mpsc, task::JoinHandle};
 
 use crate::{
 	accounting::Accounting,
-	config::{Cidr, Config},
+	config::Config,
 	dataplane::{Action, Dataplane, DropReason, HEADROOM, TAILROOM},
+	egress::{ExitPolicy, LeaseError, Leases},
 	pulse::{PulseView, Pulses},
 	routing::{EvalGate, Relay, Router},
 	wire::Inner,
@@ -38,6 +39,10 @@ use udp::{recv_batch, send_batch, RecvMeta, MAX_DATAGRAM};
 
 /// Most port-forward clients and egress flows kept at once.
 const MAX_MAPPINGS: usize = 4096;
+/// Most exit flows (each a socket) one ingress may hold; past it, its least recently used goes.
+const EXITS_PER_INGRESS: usize = 256;
+/// Most TUN inner source addresses one ingress may hold.
+const TUN_SOURCES_PER_INGRESS: usize = 64;
 /// Idle mappings are forgotten after this long.
 const IDLE: Duration = Duration::from_secs(120);
 
@@ -121,11 +126,28 @@ struct LocalForward {
 	by_flow: HashMap<FlowId, SocketAddr>,
 }
 
+/// A task that is aborted when its handle is dropped (an exit flow's reader).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+	fn drop(&mut self) {
+		self.0.abort();
+	}
+}
+
+/// One exit flow: a socket connected to its one destination, so replies from anyone else
+/// never reach the flow.
 struct ExitFlow {
 	sock: Arc<UdpSocket>,
+	to: SocketAddr,
 	path: Vec<SegmentId>,
-	reader: JoinHandle<()>,
-	last_us: u64,
+	_reader: AbortOnDrop,
+}
+
+/// The session a TUN egress sends an inner source address's replies back on.
+struct TunClient {
+	flow: FlowId,
+	back: Vec<SegmentId>,
 }
 
 struct ExitReply {
@@ -138,8 +160,9 @@ struct TunState {
 	dev: tun::Tun,
 	egress: Option<SegmentId>,
 	flow: FlowId,
-	/// Egress side: inner source address → (ingress, flow, reverse path).
-	clients: HashMap<IpAddr, (SegmentId, FlowId, Vec<SegmentId>)>,
+	/// Egress side: inner source address → the ingress that uses it, its session and the way
+	/// back. Another ingress cannot take an address in use.
+	clients: Leases<IpAddr, TunClient>,
 }
 
 struct Agent {
@@ -149,13 +172,13 @@ struct Agent {
 	router: Router,
 	/// Rate limit of route evaluations asked for by sharp link changes.
 	eval_gate: EvalGate,
-	exit_nets: Vec<Cidr>,
+	exit_policy: ExitPolicy,
 	peers: Vec<SegmentId>,
 	dests: BTreeSet<SegmentId>,
 	started_us: u64,
 	sock: Arc<UdpSocket>,
 	local: Option<LocalForward>,
-	exits: HashMap<(SegmentId, FlowId), ExitFlow>,
+	exits: Leases<(SegmentId, FlowId), ExitFlow>,
 	exit_tx: mpsc::Sender<ExitReply>,
 	tun: Option<TunState>,
 	/// Datagrams built this round, sent in one batch.
@@ -221,7 +244,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 				dev,
 				egress: t.egress,
 				flow: OsRng.next_u64(),
-				clients: HashMap::new(),
+				clients: Leases::new(MAX_MAPPINGS, TUN_SOURCES_PER_INGRESS, IDLE.as_micros() as u64),
 			})
 		},
 		None => None,
@@ -242,7 +265,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	);
 	let batch = cfg.agent.batch;
 	let mut agent = Agent {
-		exit_nets: cfg.exit_networks()?,
+		exit_policy: cfg.exit_policy(own)?,
 		cfg,
 		dp,
 		pulses,
@@ -253,7 +276,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		started_us: wall_us(),
 		sock: Arc::new(sock),
 		local,
-		exits: HashMap::new(),
+		exits: Leases::new(MAX_MAPPINGS, EXITS_PER_INGRESS, IDLE.as_micros() as u64),
 		exit_tx,
 		tun,
 		out: Vec::new(),
@@ -325,6 +348,38 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	}
 	agent.shutdown();
 	Ok(())
+}
+
+/// A socket for exit flow `key`, connected to `to` (so the kernel passes on replies from `to`
+/// only), and a task that hands its replies to the event loop. `None` (logged, rate-limited by
+/// the caller's counters) when no socket can be had, e.g. out of file descriptors.
+fn open_exit(
+	key: (SegmentId, FlowId),
+	to: SocketAddr,
+	tx: mpsc::Sender<ExitReply>,
+) -> Option<ExitFlow> {
+	let bind: SocketAddr =
+		if to.is_ipv4() { (Ipv4Addr::UNSPECIFIED, 0).into() } else { (Ipv6Addr::UNSPECIFIED, 0).into() };
+	let std_sock = std::net::UdpSocket::bind(bind)
+		.and_then(|s| {
+			s.connect(to)?;
+			s.set_nonblocking(true)?;
+			Ok(s)
+		})
+		.map_err(|e| tracing::debug!(error = %e, %to, "exit socket"))
+		.ok()?;
+	let sock = Arc::new(UdpSocket::from_std(std_sock).ok()?);
+	let reader_sock = sock.clone();
+	let reader = tokio::spawn(async move {
+		let mut b = vec![0u8; MAX_DATAGRAM];
+		while let Ok(n) = reader_sock.recv(&mut b).await {
+			let reply = ExitReply { key, from: to, data: b[..n].to_vec() };
+			if tx.send(reply).await.is_err() {
+				break;
+			}
+		}
+	});
+	Some(ExitFlow { sock, to, path: Vec::new(), _reader: AbortOnDrop(reader) })
 }
 
 impl Agent {
@@ -444,13 +499,10 @@ impl Agent {
 		let cutoff = now.saturating_sub(IDLE.as_micros() as u64);
 		self.dp.expire_flows(cutoff);
 		self.pulses.prune(now, &self.dp.registry);
-		self.exits.retain(|_, f| {
-			let keep = f.last_us >= cutoff;
-			if !keep {
-				f.reader.abort();
-			}
-			keep
-		});
+		self.exits.expire(cutoff);
+		if let Some(t) = &mut self.tun {
+			t.clients.expire(cutoff);
+		}
 		if self.dp.accounting.is_dirty() {
 			if let Err(e) = self.dp.accounting.save(&self.cfg.agent.state_file) {
 				tracing::warn!(error = %e, "saving accounting failed");
@@ -518,9 +570,6 @@ impl Agent {
 			tracing::warn!(error = %e, "saving accounting failed");
 		}
 		self.write_status(self.now());
-		for f in self.exits.values() {
-			f.reader.abort();
-		}
 		tracing::info!("ditex-relay stopped");
 	}
 
@@ -572,6 +621,14 @@ impl Agent {
 				if let Some(l) = &self.local {
 					if l.spec.egress == from {
 						if let Some(client) = l.by_flow.get(&flow) {
+							// The egress says whom the reply came from: only the destination
+							// this forward sends to may answer.
+							if addr.ip().to_canonical() != l.spec.to.ip().to_canonical()
+								|| addr.port() != l.spec.to.port()
+							{
+								self.dp.drop_datagram(DropReason::ReplySource, None);
+								return;
+							}
 							let _ = l.sock.try_send_to(data, *client);
 							return;
 						}
@@ -579,12 +636,8 @@ impl Agent {
 				}
 				self.exit_udp(now, from, flow, back, addr, data);
 			},
-			Inner::Ip(pkt) => self.deliver_ip(from, flow, back, pkt),
+			Inner::Ip(pkt) => self.deliver_ip(now, from, flow, back, pkt),
 		}
-	}
-
-	fn allowed(&self, ip: IpAddr) -> bool {
-		self.exit_nets.iter().any(|n| n.contains(ip))
 	}
 
 	fn exit_udp(
@@ -596,57 +649,42 @@ impl Agent {
 		addr: SocketAddr,
 		data: &[u8],
 	) {
-		if !self.allowed(addr.ip()) {
-			self.dp.drop_datagram(DropReason::ExitDenied, None);
-			tracing::debug!(%addr, from, "exit denied by policy");
-			return;
-		}
+		let addr = match self.exit_policy.check_addr(addr) {
+			Ok(a) => a,
+			Err(why) => {
+				self.dp.drop_datagram(DropReason::ExitDenied, None);
+				tracing::debug!(%addr, from, ?why, "exit denied by policy");
+				return;
+			},
+		};
 		let key = (from, flow);
-		if !self.exits.contains_key(&key) {
-			if self.exits.len() >= MAX_MAPPINGS {
+		let tx = self.exit_tx.clone();
+		let f = match self.exits.claim(now, key, from, || open_exit(key, addr, tx)) {
+			Ok(l) => &mut l.value,
+			Err(LeaseError::Taken | LeaseError::Unavailable) => {
 				self.dp.drop_datagram(DropReason::NoRoute, None);
 				return;
-			}
-			let bind: SocketAddr = if addr.is_ipv4() {
-				"0.0.0.0:0".parse().expect("literal")
-			} else {
-				"[::]:0".parse().expect("literal")
-			};
-			let std_sock = match std::net::UdpSocket::bind(bind).and_then(|s| {
-				s.set_nonblocking(true)?;
-				Ok(s)
-			}) {
-				Ok(s) => s,
-				Err(e) => {
-					tracing::warn!(error = %e, "exit socket");
+			},
+		};
+		// A flow that turns to another destination gets a socket connected to that one.
+		if f.to != addr {
+			match open_exit(key, addr, self.exit_tx.clone()) {
+				Some(n) => *f = n,
+				None => {
+					self.dp.drop_datagram(DropReason::NoRoute, None);
 					return;
 				},
-			};
-			let Ok(sock) = UdpSocket::from_std(std_sock) else { return };
-			let sock = Arc::new(sock);
-			let reader_sock = sock.clone();
-			let tx = self.exit_tx.clone();
-			let reader = tokio::spawn(async move {
-				let mut b = vec![0u8; MAX_DATAGRAM];
-				while let Ok((n, from)) = reader_sock.recv_from(&mut b).await {
-					let reply = ExitReply { key, from, data: b[..n].to_vec() };
-					if tx.send(reply).await.is_err() {
-						break;
-					}
-				}
-			});
-			self.exits.insert(key, ExitFlow { sock, path: back.clone(), reader, last_us: now });
+			}
 		}
-		if let Some(f) = self.exits.get_mut(&key) {
-			f.path = back;
-			f.last_us = now;
-			let _ = f.sock.try_send_to(data, addr);
+		f.path = back;
+		if let Err(e) = udp::send_connected(&f.sock, data) {
+			tracing::debug!(error = %e, %addr, "exit send failed");
 		}
 	}
 
 	async fn on_exit_reply(&mut self, r: ExitReply) {
 		let now = self.now();
-		let Some(path) = self.exits.get(&r.key).map(|f| f.path.clone()) else { return };
+		let Some(path) = self.exits.peek(&r.key).map(|f| f.value.path.clone()) else { return };
 		self.send_inner(now, r.key.1, &path, Inner::Udp { addr: r.from, data: &[] }, &r.data);
 		self.flush().await;
 	}
@@ -687,25 +725,46 @@ impl Agent {
 		self.flush().await;
 	}
 
-	fn deliver_ip(&mut self, from: SegmentId, flow: FlowId, back: Vec<SegmentId>, pkt: &[u8]) {
+	fn deliver_ip(
+		&mut self,
+		now: u64,
+		from: SegmentId,
+		flow: FlowId,
+		back: Vec<SegmentId>,
+		pkt: &[u8],
+	) {
 		let Some((src, dst)) = tun::ip_addrs(pkt) else {
 			self.dp.drop_datagram(DropReason::BadInner, None);
 			return;
 		};
 		let is_reply = self.tun.as_ref().is_some_and(|t| t.egress == Some(from));
-		if !is_reply && !self.allowed(dst) {
-			self.dp.drop_datagram(DropReason::ExitDenied, None);
-			return;
+		if !is_reply {
+			if let Err(why) = self.exit_policy.check(dst) {
+				self.dp.drop_datagram(DropReason::ExitDenied, None);
+				tracing::debug!(%dst, from, ?why, "TUN exit denied by policy");
+				return;
+			}
 		}
 		let Some(t) = &mut self.tun else {
 			self.dp.drop_datagram(DropReason::NoRoute, None);
 			return;
 		};
 		if !is_reply {
-			if t.clients.len() >= MAX_MAPPINGS && !t.clients.contains_key(&src) {
-				t.clients.clear();
+			// Replies to `src` go back to the ingress that uses it, on its latest session; an
+			// address another ingress is using is not taken over.
+			let src = src.to_canonical();
+			let make = || Some(TunClient { flow, back: Vec::new() });
+			match t.clients.claim(now, src, from, make) {
+				Ok(l) => l.value = TunClient { flow, back },
+				Err(e) => {
+					let reason = match e {
+						LeaseError::Taken => DropReason::InnerSource,
+						LeaseError::Unavailable => DropReason::NoRoute,
+					};
+					self.dp.drop_at(now, reason, SocketAddr::new(src, 0));
+					return;
+				},
 			}
-			t.clients.insert(src, (from, flow, back));
 		}
 		if let Err(e) = t.dev.write(pkt) {
 			tracing::debug!(error = %e, "TUN write failed");
@@ -727,8 +786,8 @@ impl Agent {
 			// whichever ingress the destination address came from.
 			let (flow, path) = match t.egress {
 				Some(e) => (t.flow, self.router.path(e)),
-				None => match t.clients.get(&dst) {
-					Some((_, f, back)) => (*f, back.clone()),
+				None => match t.clients.peek(&dst.to_canonical()) {
+					Some(l) => (l.value.flow, l.value.back.clone()),
 					None => {
 						self.dp.drop_datagram(DropReason::NoRoute, None);
 						continue;

@@ -9,6 +9,20 @@ use std::{
 
 use tokio::{io::Interest, net::UdpSocket};
 
+/// Send `data` on a connected socket now, without waiting for the reactor to have seen it
+/// writable: tokio's `try_send` reports `WouldBlock` on a socket it has not polled yet, which
+/// lost the first datagram of every exit flow.
+pub fn send_connected(sock: &UdpSocket, data: &[u8]) -> io::Result<usize> {
+	// SAFETY: a send on a valid socket fd from a buffer of `data.len()` bytes.
+	let n = unsafe {
+		libc::send(sock.as_raw_fd(), data.as_ptr().cast(), data.len(), libc::MSG_DONTWAIT)
+	};
+	if n < 0 {
+		return Err(io::Error::last_os_error());
+	}
+	Ok(n as usize)
+}
+
 /// Largest datagram handled.
 pub const MAX_DATAGRAM: usize = 2048;
 
