@@ -23,6 +23,11 @@ use crate::{
 	routing::{Prefs, EVALS_PER_INTERVAL},
 };
 
+/// Longest pulse interval or chain poll, in ms (an hour): microseconds of it fit any sum.
+pub const MAX_INTERVAL_MS: u64 = 3_600_000;
+/// Largest routing weight or margin taken.
+pub const MAX_WEIGHT: f64 = 1e9;
+
 /// Why the config is refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -237,8 +242,25 @@ impl Config {
 	}
 
 	fn check(&self) -> Result<(), ConfigError> {
-		if self.agent.pulse_interval_ms == 0 {
-			return Err(ConfigError::Invalid("agent.pulse_interval_ms must be positive".into()));
+		if !(1..=MAX_INTERVAL_MS).contains(&self.agent.pulse_interval_ms) {
+			return Err(ConfigError::Invalid(format!(
+				"agent.pulse_interval_ms must be 1–{MAX_INTERVAL_MS}"
+			)));
+		}
+		let r = &self.routing;
+		for (name, v) in [
+			("latency_weight", r.latency_weight),
+			("loss_weight_ms_per_percent", r.loss_weight_ms_per_percent),
+			("price_weight", r.price_weight),
+			("margin_ms", r.margin_ms),
+			("margin_ratio", r.margin_ratio),
+		] {
+			// Negative or NaN weights and margins pick the worst path or flap.
+			if !(0.0..=MAX_WEIGHT).contains(&v) {
+				return Err(ConfigError::Invalid(format!(
+					"routing.{name} must be a number from 0 to {MAX_WEIGHT}, not {v}"
+				)));
+			}
 		}
 		if self.agent.batch == 0 || self.agent.batch > 1024 {
 			return Err(ConfigError::Invalid("agent.batch must be 1–1024".into()));
@@ -255,8 +277,10 @@ impl Config {
 					c.url
 				)));
 			}
-			if c.poll_ms == 0 {
-				return Err(ConfigError::Invalid("chain.poll_ms must be positive".into()));
+			if !(1..=MAX_INTERVAL_MS).contains(&c.poll_ms) {
+				return Err(ConfigError::Invalid(format!(
+					"chain.poll_ms must be 1–{MAX_INTERVAL_MS}"
+				)));
 			}
 		}
 		let public = PublicKey::from(&self.secret()?);
@@ -439,6 +463,36 @@ mod tests {
 		c.net.test_bed = false;
 		c.agent.listen = "8.8.8.8:51820".parse().unwrap();
 		assert_eq!(c.endpoint_policy(vec![]).own, vec!["8.8.8.8".parse::<IpAddr>().unwrap()]);
+	}
+
+	/// L7: negative or NaN weights and margins were taken (flapping, or the worst path), and
+	/// `pulse_interval_ms * 1_000` could overflow.
+	#[test]
+	fn l7_nonsense_routing_numbers_and_intervals_are_refused() {
+		let t = toml_for(1);
+		for bad in [
+			"latency_weight = -1.0",
+			"latency_weight = nan",
+			"margin_ms = -10.0",
+			"margin_ratio = inf",
+			"price_weight = -0.5",
+			"loss_weight_ms_per_percent = 1e300",
+		] {
+			let text = format!("{t}[routing]\n{bad}\n");
+			assert!(
+				matches!(Config::parse(&text), Err(ConfigError::Invalid(m)) if m.contains("routing.")),
+				"{bad}"
+			);
+		}
+		for bad in ["pulse_interval_ms = 0", "pulse_interval_ms = 9223372036854775807"] {
+			let text = t.replacen("[net]", &format!("{bad}\n\n[net]"), 1);
+			assert!(matches!(Config::parse(&text), Err(ConfigError::Invalid(_))), "{bad}");
+		}
+		let ok = t.replacen("[net]", "pulse_interval_ms = 3600000\n\n[net]", 1);
+		assert_eq!(Config::parse(&ok).unwrap().pulse().interval_us, 3_600_000_000);
+		let head = &t[..t.find("\n\n").unwrap()];
+		let chain = format!("{head}\n\n[chain]\nurl = \"ws://127.0.0.1:9944\"\npoll_ms = 0\n");
+		assert!(matches!(Config::parse(&chain), Err(ConfigError::Invalid(_))));
 	}
 
 	#[test]

@@ -79,6 +79,7 @@ reasons! {
 	Decrypt => "decrypt", "The payload does not decrypt.";
 	Replay => "replay", "A payload counter seen before, or too old.";
 	NotForSale => "not_for_sale", "Asked to relay, but this agent relays for nobody.";
+	OffDuty => "off_duty", "Asked to relay outside this agent's listed hours or while it is quarantined.";
 	BadInner => "bad_inner", "The decrypted payload is malformed.";
 	ExitDenied => "exit_denied", "The destination is not allowed by the exit policy.";
 	NoRoute => "no_route", "No usable path or egress.";
@@ -307,6 +308,9 @@ pub struct Dataplane {
 	pub sent: u64,
 	/// Whether a datagram must come from the previous hop's registered address.
 	pub check_source: bool,
+	/// The UTC hour (0–23) the caller last set: this agent relays only within its listed
+	/// availability windows, as the chain pays it.
+	pub utc_hour: u8,
 	/// Most recently used first. Unbounded as a type (so it allocates as it grows, not all of
 	/// [`MAX_FLOWS`] up front); [`Self::insert_flow`] keeps the cap.
 	flows: LruCache<(SegmentId, FlowId), Flow>,
@@ -324,6 +328,7 @@ impl Dataplane {
 			delivered: 0,
 			sent: 0,
 			check_source: true,
+			utc_hour: 0,
 			flows: LruCache::unbounded(),
 		}
 	}
@@ -381,9 +386,13 @@ impl Dataplane {
 		let len = buf.len();
 		let fkey = FlowKey::new(ingress, h.egress(), h.flow);
 		if !h.at_egress() {
-			let relays = self.registry.get(me).is_some_and(|s| s.price_per_gib.is_some());
-			if !relays {
+			let mine = self.registry.get(me);
+			if mine.is_none_or(|s| s.price_per_gib.is_none()) {
 				return Err(DropReason::NotForSale);
+			}
+			// Outside its windows or while quarantined the chain would not pay for it.
+			if !mine.is_some_and(|s| s.relays_at(self.utc_hour)) {
+				return Err(DropReason::OffDuty);
 			}
 			let next = h.hops()[h.next as usize + 1];
 			let to = self.registry.endpoint(next)?;
@@ -712,6 +721,32 @@ mod tests {
 		let d = packet(&mut a[0], &[1, 5], 2, b"x");
 		let (act, _) = carry(&mut a, &[1, 5], d);
 		assert!(matches!(act, Action::Deliver { .. }));
+	}
+
+	/// L4: a relay forwarded outside its listed hours and while itself quarantined, unpaid.
+	#[test]
+	fn l4_relay_forwards_only_in_its_windows_and_while_active() {
+		let mut a = agents();
+		let mut entries: Vec<_> = (1..=5).map(entry).collect();
+		entries[4].price_per_gib = None;
+		entries[1].windows = vec![[22, 6]];
+		a[1].registry.update(&entries);
+		for (hour, forwards) in [(23, true), (3, true), (6, false), (12, false), (22, true)] {
+			a[1].utc_hour = hour;
+			let d = packet(&mut a[0], &[1, 2, 3], u64::from(hour), b"x");
+			if forwards {
+				let (act, _) = carry(&mut a, &[1, 2, 3], d);
+				assert!(matches!(act, Action::Deliver { .. }), "hour {hour}: {act:?}");
+			} else {
+				expect_drop(&mut a[1], 1, d, DropReason::OffDuty);
+			}
+		}
+		// Quarantined (as the chain lists it): it relays for nobody, still terminates its own.
+		entries[1].windows = vec![];
+		entries[1].status = "quarantined".into();
+		a[1].registry.update(&entries);
+		let d = packet(&mut a[0], &[1, 2, 3], 99, b"x");
+		expect_drop(&mut a[1], 1, d, DropReason::OffDuty);
 	}
 
 	#[test]

@@ -89,6 +89,10 @@ fn main() -> anyhow::Result<()> {
 		},
 		Cmd::Forward { config, local, to, egress, run_for_ms } => {
 			let cfg = Config::load(&config)?;
+			if !local.ip().is_loopback() {
+				// Anyone who can reach it sends through the overlay at this operator's cost.
+				tracing::warn!(%local, "--local is not a loopback address: every host that reaches it can use this forward, paid by this agent's channel");
+			}
 			let opts = Options {
 				forward: Some(ForwardSpec { local, to, egress }),
 				run_for: run_for_ms.map(Duration::from_millis),

@@ -195,6 +195,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	let accounting = Accounting::load(&cfg.agent.state_file)?;
 	let mut dp = Dataplane::new(registry, accounting);
 	dp.check_source = cfg.agent.check_source;
+	dp.utc_hour = ditex_primitives::registry::utc_hour(wall_us() / 1000);
 	let mut dests: BTreeSet<SegmentId> = cfg.routing.destinations.iter().copied().collect();
 	dests.extend(opts.forward.as_ref().map(|f| f.egress));
 	dests.extend(cfg.tun.as_ref().and_then(|t| t.egress));
@@ -491,6 +492,7 @@ impl Agent {
 
 	async fn on_tick(&mut self) {
 		let now = self.now();
+		self.dp.utc_hour = ditex_primitives::registry::utc_hour(wall_us() / 1000);
 		self.poll_pulses(now, true);
 		if self.eval_gate.due(now, true) {
 			self.evaluate_routes(now);
