@@ -19,6 +19,7 @@ use subxt::{
 };
 use subxt_signer::sr25519::Keypair;
 
+pub mod channel;
 pub mod masternode;
 pub mod segment;
 pub mod settlement;
@@ -88,9 +89,38 @@ impl Chain {
 		args: &[u8],
 		signer: &Keypair,
 	) -> Result<Vec<String>> {
+		event_names(&self.submit_encoded_for_events(pallet, call, args, signer).await?)
+	}
+
+	/// [`Self::submit_encoded`], with the events themselves.
+	pub async fn submit_encoded_for_events(
+		&self,
+		pallet: &str,
+		call: &str,
+		args: &[u8],
+		signer: &Keypair,
+	) -> Result<ExtrinsicEvents<PolkadotConfig>> {
 		let at = self.api.at_current_block().await?;
 		let payload = encoded_call(&at, pallet, call, args)?;
-		self.submit(&payload, signer).await
+		self.submit_for_events(&payload, signer).await
+	}
+
+	/// A runtime API call (`Api_method`) with SCALE-encoded `args`, at block `at` (a hash) or
+	/// the latest finalized one, its answer decoded as `R`.
+	pub async fn runtime_call<R: codec::Decode>(
+		&self,
+		method: &str,
+		args: &impl codec::Encode,
+		at: Option<subxt::utils::H256>,
+	) -> Result<R> {
+		let at = match at {
+			Some(h) => h,
+			None => self.request("chain_getFinalizedHead", rpc_params![]).await?,
+		};
+		let data = format!("0x{}", hex::encode(args.encode()));
+		let answer: String = self.request("state_call", rpc_params![method, data, at]).await?;
+		let bytes = hex::decode(answer.trim_start_matches("0x"))?;
+		R::decode(&mut &bytes[..]).with_context(|| format!("decoding the answer of {method}"))
 	}
 
 	/// A JSON-RPC request to the node.

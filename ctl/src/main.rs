@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use ditex_ctl::{masternode, segment, settlement, signer, ticket, Chain};
+use ditex_ctl::{channel, masternode, segment, settlement, signer, ticket, Chain};
 use subxt::utils::AccountId32;
 
 #[derive(Parser)]
@@ -26,12 +26,70 @@ enum Command {
 	/// Relays' tickets.
 	#[command(subcommand)]
 	Ticket(TicketCmd),
+	/// A consumer's payment channels.
+	#[command(subcommand)]
+	Channel(ChannelCmd),
 	/// Pay a channel's relays what their tickets so far make payable (free when it pays
 	/// someone; channels are settled when they end anyway).
 	Settle {
 		/// The account that submits it (secret URI).
 		#[arg(long)]
 		suri: String,
+		/// The channel.
+		#[arg(long)]
+		channel: u64,
+	},
+}
+
+#[derive(Subcommand)]
+enum ChannelCmd {
+	/// Open a channel over a path, holding the deposit; prints its id.
+	Open {
+		/// The consumer's account (secret URI), which holds the deposit.
+		#[arg(long)]
+		suri: String,
+		/// Segment ids, ingress first, comma-separated: the hop list of its datagrams.
+		#[arg(long)]
+		path: String,
+		/// Held until the channel ends, in plancks.
+		#[arg(long)]
+		deposit: u128,
+		/// The most the whole path may cost per GiB, in plancks.
+		#[arg(long)]
+		max_price: u128,
+		/// How many blocks from now it stays open.
+		#[arg(long, default_value_t = 14_400)]
+		blocks: u32,
+		/// The consumer's data-plane key (`key` from `ditex-relay keygen`).
+		#[arg(long)]
+		data_key: String,
+		/// The consumer's ed25519 receipt key, `0x` + 64 hex digits.
+		#[arg(long)]
+		receipt_key: String,
+	},
+	/// Hold more for an open channel.
+	TopUp {
+		/// The consumer's account.
+		#[arg(long)]
+		suri: String,
+		/// The channel.
+		#[arg(long)]
+		channel: u64,
+		/// How much more, in plancks.
+		#[arg(long)]
+		amount: u128,
+	},
+	/// Close a channel; the relays are settled and the rest returns after the grace.
+	Close {
+		/// The consumer's account.
+		#[arg(long)]
+		suri: String,
+		/// The channel.
+		#[arg(long)]
+		channel: u64,
+	},
+	/// A channel as the chain holds it, in JSON.
+	Show {
 		/// The channel.
 		#[arg(long)]
 		channel: u64,
@@ -165,6 +223,43 @@ async fn main() -> Result<()> {
 			let t = ticket::parse(&json)?;
 			let signed = ticket::sign(t, ticket::genesis(&chain), &ticket::parse_secret(&secret)?);
 			ticket::submit(&chain, &signed).await?
+		},
+		Command::Channel(ChannelCmd::Open {
+			suri,
+			path,
+			deposit,
+			max_price,
+			blocks,
+			data_key,
+			receipt_key,
+		}) => {
+			let now = chain.finalized_number().await?;
+			let open = channel::Open {
+				path: channel::parse_path(&path)?,
+				deposit,
+				max_price_per_gib: max_price,
+				expires_at: now.saturating_add(blocks),
+				data_key: segment::parse_key(&data_key)?,
+				receipt_key: ditex_primitives::settlement::ReceiptKey(
+					segment::parse_key(&receipt_key)?.0,
+				),
+			};
+			let id = channel::open(&chain, &signer(&suri)?, &open).await?;
+			println!("channel {id} opened, open until block {}", open.expires_at);
+			return Ok(());
+		},
+		Command::Channel(ChannelCmd::TopUp { suri, channel, amount }) => {
+			channel::top_up(&chain, &signer(&suri)?, channel, amount).await?
+		},
+		Command::Channel(ChannelCmd::Close { suri, channel }) => {
+			channel::close(&chain, &signer(&suri)?, channel).await?
+		},
+		Command::Channel(ChannelCmd::Show { channel: id }) => {
+			match channel::get(&chain, id).await? {
+				Some(ch) => println!("{}", channel::to_json(id, &ch)),
+				None => anyhow::bail!("no channel {id}"),
+			}
+			return Ok(());
 		},
 		Command::Settle { suri, channel } => {
 			settlement::settle(&chain, &signer(&suri)?, channel).await?

@@ -10,7 +10,7 @@
 
 use anyhow::{anyhow, ensure, Result};
 use codec::Encode;
-use ditex_ctl::{segment, settlement, ticket, Chain};
+use ditex_ctl::{channel, segment, settlement, ticket, Chain};
 use ditex_e2e::{account, Node, NodeConfig};
 use ditex_primitives::{
 	registry::{DataPlaneKey, SegmentId, SegmentSpec, SegmentView, TicketKey, GIB},
@@ -82,27 +82,22 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 	let b = register(&chain, &charlie, 2).await?;
 	let consumer = ed25519::Pair::from_seed(&[7; 32]);
 	let path = Path::try_from(vec![a, b]).expect("two hops");
-	let open = (
-		path.clone(),
-		10 * DTX,
-		2 * PRICE,
-		10_000u32,
-		DataPlaneKey([9; 32]),
-		ReceiptKey(consumer.public().0),
-	);
-	let events = chain.submit_encoded("Escrow", "open_channel", &open.encode(), &alice).await?;
-	ensure!(events.iter().any(|e| e == "Escrow.ChannelOpened"), "events: {events:?}");
-	let channel: ChannelId = 0;
+	// Opened and read back as `ditex-ctl channel open|show` do.
+	let open = channel::Open {
+		path: path.clone(),
+		deposit: 10 * DTX,
+		max_price_per_gib: 2 * PRICE,
+		expires_at: 10_000,
+		data_key: DataPlaneKey([9; 32]),
+		receipt_key: ReceiptKey(consumer.public().0),
+	};
+	let channel: ChannelId = channel::open(&chain, &alice, &open).await?;
+	let view = channel::get(&chain, channel).await?.ok_or_else(|| anyhow!("no channel {channel}"))?;
 	ensure!(
-		node.state_call::<Option<pallet_escrow::Channel<AccountId32, u128, u32>>>(
-			"SettlementApi_channel",
-			channel,
-			None
-		)
-		.await?
-		.is_some_and(|c| c.path() == path),
-		"channel {channel} is not the one opened"
+		view.path() == path && view.deposit == 10 * DTX && view.consumer == alice.public_key().into(),
+		"channel {channel} is not the one opened: {view:?}"
 	);
+	ensure!(channel::get(&chain, channel + 1).await?.is_none(), "a channel never opened");
 
 	// The ingress forwarded 3 MiB, of which 2.5 MiB reached the egress and the consumer.
 	let genesis: H256 = node.block_hash(0).await?.ok_or_else(|| anyhow!("no genesis"))?;
@@ -204,11 +199,15 @@ async fn vote_inflation_fails_at_its_first_step(
 		.expect_err("voted coins cannot pay for QoS");
 	ensure!(err.to_string().contains("FundsFrozen"), "unclear error: {err}");
 	let path = Path::try_from(vec![segment]).expect("one hop");
-	let open = (path, 2_000 * DTX, PRICE, 10_000u32, DataPlaneKey([9; 32]), ReceiptKey([5; 32]));
-	let err = chain
-		.submit_encoded("Escrow", "open_channel", &open.encode(), &eve)
-		.await
-		.expect_err("voted coins cannot be escrowed");
+	let open = channel::Open {
+		path,
+		deposit: 2_000 * DTX,
+		max_price_per_gib: PRICE,
+		expires_at: 10_000,
+		data_key: DataPlaneKey([9; 32]),
+		receipt_key: ReceiptKey([5; 32]),
+	};
+	let err = channel::open(&chain, &eve, &open).await.expect_err("voted coins cannot be escrowed");
 	ensure!(err.to_string().contains("FundsFrozen"), "unclear error: {err}");
 
 	let (_, at) = node.finalized().await?;

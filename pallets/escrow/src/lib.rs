@@ -51,6 +51,9 @@ use ditex_primitives::{
 	settlement::{ChannelId, OrderId, Path, ReceiptKey},
 	MAX_HOPS,
 };
+/// A channel, its hops' terms and its status: defined in `ditex-primitives`, which agents and
+/// the runtime API share.
+pub use ditex_primitives::settlement::{Channel, ChannelStatus, HopTerms};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -84,87 +87,6 @@ pub type ChannelOf<T> =
 /// A QoS order as stored.
 pub type QosOrderOf<T> =
 	QosOrder<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
-
-/// One hop of a channel's path with the terms locked at open.
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
-)]
-pub struct HopTerms<AccountId, Balance> {
-	/// The segment router.
-	pub segment: SegmentId,
-	/// Who is paid for it: its operator at open.
-	pub payee: AccountId,
-	/// Its price per GiB at open.
-	pub price_per_gib: Balance,
-}
-
-/// Whether a channel is open.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-)]
-pub enum ChannelStatus<BlockNumber> {
-	/// Open until its expiry.
-	Open,
-	/// Closed by its consumer; settles in-flight tickets until its refund.
-	Closed {
-		/// When it was closed.
-		at: BlockNumber,
-	},
-}
-
-/// A consumer's payment channel.
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
-)]
-pub struct Channel<AccountId, Balance, BlockNumber> {
-	/// Who opened it and holds its deposit.
-	pub consumer: AccountId,
-	/// The path, ingress first, with each hop's locked terms.
-	pub hops: BoundedVec<HopTerms<AccountId, Balance>, ConstU32<MAX_HOPS>>,
-	/// The most the consumer pays any hop per GiB.
-	pub max_price_per_gib: Balance,
-	/// Everything ever held for it (opening deposit and top-ups).
-	pub deposit: Balance,
-	/// Paid out to relays and fee pools so far.
-	pub paid: Balance,
-	/// Returned to the consumer.
-	pub refunded: Balance,
-	/// When it was opened.
-	pub opened_at: BlockNumber,
-	/// The last block it is open.
-	pub expires_at: BlockNumber,
-	/// The block whose `on_initialize` returns the unused deposit.
-	pub refund_at: BlockNumber,
-	/// Open or closed.
-	pub status: ChannelStatus<BlockNumber>,
-	/// The consumer's X25519 data-plane key.
-	pub data_key: DataPlaneKey,
-	/// The ed25519 key the consumer signs receipts with.
-	pub receipt_key: ReceiptKey,
-}
-
-impl<AccountId, Balance: Saturating + Copy, BlockNumber> Channel<AccountId, Balance, BlockNumber> {
-	/// The segment ids of the path, ingress first.
-	pub fn path(&self) -> Path {
-		let ids: alloc::vec::Vec<SegmentId> = self.hops.iter().map(|h| h.segment).collect();
-		// As many as `hops`, which has the same bound.
-		Path::truncate_from(ids)
-	}
-
-	/// What is still held for the channel: deposit − paid − refunded.
-	pub fn remaining(&self) -> Balance {
-		self.deposit.saturating_sub(self.paid).saturating_sub(self.refunded)
-	}
-}
 
 /// A priority treatment a consumer may order.
 #[derive(
