@@ -73,7 +73,19 @@ pub fn to_sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_
 	(storage, len as libc::socklen_t)
 }
 
-/// `sockaddr_storage` → `SocketAddr`; `None` for other families.
+/// `addr` as a socket of family `v6` can send to it: an IPv4 address on an IPv6 (dual-stack)
+/// socket as its IPv4-mapped form, which the kernel would refuse otherwise.
+pub fn for_family(addr: SocketAddr, v6: bool) -> SocketAddr {
+	match addr {
+		SocketAddr::V4(a) if v6 => {
+			SocketAddr::V6(SocketAddrV6::new(a.ip().to_ipv6_mapped(), a.port(), 0, 0))
+		},
+		a => a,
+	}
+}
+
+/// `sockaddr_storage` → `SocketAddr` (an IPv4-mapped address as IPv4); `None` for other
+/// families.
 pub fn from_sockaddr(s: &libc::sockaddr_storage) -> Option<SocketAddr> {
 	match s.ss_family as libc::c_int {
 		libc::AF_INET => {
@@ -86,6 +98,11 @@ pub fn from_sockaddr(s: &libc::sockaddr_storage) -> Option<SocketAddr> {
 			// SAFETY: the family says this is a sockaddr_in6.
 			let a = unsafe { &*(s as *const _ as *const libc::sockaddr_in6) };
 			let ip = Ipv6Addr::from(a.sin6_addr.s6_addr);
+			// An IPv4 peer of a dual-stack socket: the core compares it with the IPv4
+			// address the registry holds.
+			if let Some(v4) = ip.to_ipv4_mapped() {
+				return Some(SocketAddr::V4(SocketAddrV4::new(v4, u16::from_be(a.sin6_port))));
+			}
 			Some(SocketAddr::V6(SocketAddrV6::new(
 				ip,
 				u16::from_be(a.sin6_port),
@@ -203,8 +220,13 @@ static GSO_OFF: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::n
 /// (UDP GSO), so the kernel walks its send path once per run instead of once per datagram.
 #[cfg(target_os = "linux")]
 fn send_some(sock: &UdpSocket, out: &[(SocketAddr, &[u8])]) -> io::Result<usize> {
+	send_some_with(sock, out, !GSO_OFF.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+#[cfg(target_os = "linux")]
+fn send_some_with(sock: &UdpSocket, out: &[(SocketAddr, &[u8])], gso: bool) -> io::Result<usize> {
 	use std::sync::atomic::Ordering;
-	let gso = !GSO_OFF.load(Ordering::Relaxed);
+	let v6 = sock.local_addr().is_ok_and(|a| a.is_ipv6());
 	let out = &out[..out.len().min(1024)];
 	// Group consecutive datagrams: same destination, same size (only the last may be shorter).
 	let mut groups: Vec<(usize, usize)> = Vec::new();
@@ -231,7 +253,7 @@ fn send_some(sock: &UdpSocket, out: &[(SocketAddr, &[u8])]) -> io::Result<usize>
 	}
 	let r = sock.try_io(Interest::WRITABLE, || {
 		let mut names: Vec<(libc::sockaddr_storage, libc::socklen_t)> =
-			groups.iter().map(|(start, _)| to_sockaddr(&out[*start].0)).collect();
+			groups.iter().map(|(start, _)| to_sockaddr(&for_family(out[*start].0, v6))).collect();
 		let mut iov: Vec<libc::iovec> = out
 			.iter()
 			.map(|(_, b)| libc::iovec { iov_base: b.as_ptr() as *mut _, iov_len: b.len() })
@@ -274,15 +296,20 @@ fn send_some(sock: &UdpSocket, out: &[(SocketAddr, &[u8])]) -> io::Result<usize>
 		}
 	});
 	match r {
-		// EIO: no segmentation offload on the route's device; EINVAL: an old kernel.
+		// EIO: no segmentation offload on the route's device; EINVAL: an old kernel, or just
+		// a destination the kernel refuses (port 0, a family mismatch). Only when the same
+		// datagram goes singly is segmentation to blame and turned off for good.
 		Err(e)
 			if gso
-				&& groups.iter().any(|(_, n)| *n > 1)
+				&& groups[0].1 > 1
 				&& matches!(e.raw_os_error(), Some(libc::EIO) | Some(libc::EINVAL)) =>
 		{
-			tracing::info!(error = %e, "UDP segmentation offload unavailable; sending singly");
-			GSO_OFF.store(true, Ordering::Relaxed);
-			send_some(sock, out)
+			let singly = send_some_with(sock, out, false);
+			if singly.is_ok() {
+				tracing::info!(error = %e, "UDP segmentation offload unavailable; sending singly");
+				GSO_OFF.store(true, Ordering::Relaxed);
+			}
+			singly
 		},
 		r => r,
 	}
@@ -290,7 +317,8 @@ fn send_some(sock: &UdpSocket, out: &[(SocketAddr, &[u8])]) -> io::Result<usize>
 
 #[cfg(not(target_os = "linux"))]
 fn send_some(sock: &UdpSocket, out: &[(SocketAddr, &[u8])]) -> io::Result<usize> {
-	sock.try_send_to(out[0].1, out[0].0).map(|_| 1)
+	let v6 = sock.local_addr().is_ok_and(|a| a.is_ipv6());
+	sock.try_send_to(out[0].1, for_family(out[0].0, v6)).map(|_| 1)
 }
 
 /// Grow the socket buffers: bursts of forwarded traffic must not overflow the defaults.
@@ -313,6 +341,55 @@ pub fn grow_buffers(sock: &UdpSocket, bytes: usize) {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	/// M4: on a dual-stack listener IPv4 peers arrived as `::ffff:a.b.c.d` (never equal to the
+	/// registered IPv4 endpoint) and sends to IPv4 endpoints failed with EINVAL.
+	#[tokio::test]
+	async fn m4_dual_stack_listener_talks_to_ipv4_peers() {
+		let Ok(dual) = UdpSocket::bind("[::]:0").await else {
+			eprintln!("SKIP: no IPv6");
+			return;
+		};
+		let port = dual.local_addr().unwrap().port();
+		let peer = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+		let peer_addr = peer.local_addr().unwrap();
+		peer.send_to(b"ping", ("127.0.0.1", port)).await.unwrap();
+		let mut bufs = vec![vec![0u8; MAX_DATAGRAM]; 4];
+		let mut meta = vec![RecvMeta::default(); 4];
+		let mut n = 0;
+		for _ in 0..100 {
+			dual.readable().await.unwrap();
+			if let Ok(k) = recv_batch(&dual, &mut bufs, &mut meta) {
+				n = k;
+				break;
+			}
+		}
+		assert_eq!(n, 1);
+		assert_eq!(meta[0].from, peer_addr, "seen as the IPv4 address it is");
+		let out = [(peer_addr, &b"pong"[..]), (peer_addr, &b"pong"[..])];
+		assert_eq!(send_batch(&dual, &out).await, (2, 0));
+		let mut b = [0u8; 8];
+		let (k, from) = peer.recv_from(&mut b).await.unwrap();
+		assert_eq!((&b[..k], from.port()), (&b"pong"[..], port));
+	}
+
+	/// L11: one refused destination in a segmented run (EINVAL) turned segmentation off for
+	/// the whole process.
+	#[cfg(target_os = "linux")]
+	#[tokio::test]
+	async fn l11_a_refused_destination_does_not_turn_segmentation_off() {
+		use std::sync::atomic::Ordering;
+		let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+		let was_on = !GSO_OFF.load(Ordering::Relaxed);
+		// Port 0: the kernel refuses the destination with EINVAL, segmented or not.
+		let bad: SocketAddr = "127.0.0.1:0".parse().unwrap();
+		let p = vec![7u8; 1000];
+		let out = [(bad, &p[..]), (bad, &p[..]), (bad, &p[..])];
+		assert_eq!(send_batch(&a, &out).await, (0, 3));
+		if was_on {
+			assert!(!GSO_OFF.load(Ordering::Relaxed), "segmentation stays on");
+		}
+	}
 
 	#[tokio::test]
 	async fn batch_round_trip_on_loopback() {
