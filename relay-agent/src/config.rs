@@ -202,6 +202,11 @@ pub struct TunConfig {
 	/// egress (it writes what arrives to the device and sends replies back).
 	#[serde(default)]
 	pub egress: Option<SegmentId>,
+	/// The user to become once the device is open, when started as root (its state and
+	/// status files must be writable by that user). Absent: keep the privileges started with
+	/// (run with only CAP_NET_ADMIN, as the systemd unit does, rather than as root).
+	#[serde(default)]
+	pub user: Option<String>,
 }
 
 fn default_listen() -> SocketAddr {

@@ -91,17 +91,33 @@ fn tcp_through_tun_egress_nat_and_reroute() {
 		let cfg = lab.config(i, INTERVAL_MS, "");
 		lab.spawn_agent(i, &["run", "--config", cfg.to_str().unwrap()]);
 	}
+	// The TUN agents become `nobody` once their device is open: their files must be
+	// writable by it.
+	use std::os::unix::fs::PermissionsExt;
+	std::fs::set_permissions(lab.dir.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
 	let cfg = lab.config(
 		4,
 		INTERVAL_MS,
-		"[exit]\nallow = [\"10.79.0.0/24\"]\n\n[tun]\nname = \"ditex0\"\n",
+		"[exit]\nallow = [\"10.79.0.0/24\"]\n\n[tun]\nname = \"ditex0\"\nuser = \"nobody\"\n",
 	);
 	lab.spawn_agent(4, &["run", "--config", cfg.to_str().unwrap()]);
-	let cfg = lab.config(1, INTERVAL_MS, "[tun]\nname = \"ditex0\"\negress = 4\n");
+	let cfg = lab.config(
+		1,
+		INTERVAL_MS,
+		"[tun]\nname = \"ditex0\"\negress = 4\nuser = \"nobody\"\n",
+	);
 	lab.spawn_agent(1, &["run", "--config", cfg.to_str().unwrap()]);
 
 	wait_device(&lab, 1);
 	wait_device(&lab, 4);
+	// M11: the agents that parse Internet input no longer run as root.
+	for i in [1, 4] {
+		let uid = lab.wait_for(Duration::from_secs(10), |l| {
+			let status = std::fs::read_to_string(format!("/proc/{}/status", l.pid(i).unwrap()));
+			status.is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:") && !l.contains("\t0\t")))
+		});
+		assert!(uid.is_some(), "host {i}'s agent still runs as root");
+	}
 	let a = lab.ns(1);
 	sh(&["ip", "-n", &a, "addr", "add", "10.200.0.2/32", "dev", "ditex0"]);
 	sh(&["ip", "-n", &a, "link", "set", "ditex0", "mtu", "1300", "up"]);

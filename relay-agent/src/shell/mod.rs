@@ -250,6 +250,19 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		},
 		None => None,
 	};
+	// Everything that needs privileges is open: do not keep them while parsing Internet input.
+	match cfg.tun.as_ref().and_then(|t| t.user.as_deref()) {
+		// SAFETY: geteuid has no preconditions.
+		Some(user) if unsafe { libc::geteuid() } == 0 => {
+			tun::drop_privileges(user).with_context(|| format!("becoming user {user}"))?;
+			tracing::info!(user, "dropped root after opening the TUN device");
+		},
+		// SAFETY: as above.
+		None if unsafe { libc::geteuid() } == 0 => {
+			tracing::warn!("running as root; set [tun] user, or run with only CAP_NET_ADMIN");
+		},
+		_ => {},
+	}
 	let (exit_tx, mut exit_rx) = mpsc::channel(1024);
 	let (chain_tx, mut chain_rx) = mpsc::channel(4);
 	let chain_task = cfg

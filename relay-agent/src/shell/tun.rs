@@ -25,6 +25,40 @@ struct IfReq {
 
 const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
 
+/// Become `user` (its uid, its primary gid, no supplementary groups) for good. Called once the
+/// TUN device and the sockets are open, so the process that parses Internet input does not
+/// keep root.
+pub fn drop_privileges(user: &str) -> io::Result<()> {
+	let name = std::ffi::CString::new(user)
+		.map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "bad user name"))?;
+	// SAFETY: an all-zero passwd is a valid out-parameter; `buf` outlives the call and the
+	// result's strings, which we do not keep.
+	let (uid, gid) = unsafe {
+		let mut pw: libc::passwd = std::mem::zeroed();
+		let mut buf = vec![0 as libc::c_char; 4096];
+		let mut out: *mut libc::passwd = std::ptr::null_mut();
+		let r = libc::getpwnam_r(name.as_ptr(), &mut pw, buf.as_mut_ptr(), buf.len(), &mut out);
+		if r != 0 || out.is_null() {
+			return Err(io::Error::new(io::ErrorKind::NotFound, format!("no user {user:?}")));
+		}
+		(pw.pw_uid, pw.pw_gid)
+	};
+	// SAFETY: plain credential system calls; glibc applies them to every thread.
+	unsafe {
+		if libc::setgroups(0, std::ptr::null()) != 0
+			|| libc::setgid(gid) != 0
+			|| libc::setuid(uid) != 0
+		{
+			return Err(io::Error::last_os_error());
+		}
+		// Dropped for good: root cannot be had back.
+		if uid != 0 && libc::setuid(0) == 0 {
+			return Err(io::Error::other("privileges could be regained"));
+		}
+	}
+	Ok(())
+}
+
 impl Tun {
 	/// Open (creating if needed) the TUN device `name`. Needs CAP_NET_ADMIN.
 	pub fn open(name: &str) -> io::Result<Tun> {

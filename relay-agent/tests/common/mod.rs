@@ -191,6 +191,11 @@ impl Lab {
 		self.children.push((i, child));
 	}
 
+	/// The process id of host `i`'s (latest) agent.
+	pub fn pid(&self, i: usize) -> Option<u32> {
+		self.children.iter().rev().find(|(h, _)| *h == i).map(|(_, c)| c.id())
+	}
+
 	/// Log file of host `i`'s agent.
 	pub fn log_path(&self, i: usize) -> PathBuf {
 		self.dir.path().join(format!("host{i}.log"))
