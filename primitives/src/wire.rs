@@ -14,21 +14,26 @@
 //! All integers are big-endian.
 //!
 //! ```text
-//!  0        1        2         3        4        5        6        8              16
-//! +--------+--------+---------+--------+--------+--------+--------+--------------+
-//! |version |  kind  |hop count|  next  |  TTL   | flags  |reserved|   flow id    |
-//! +--------+--------+---------+--------+--------+--------+--------+--------------+
-//! | hop count × segment id (u32)                                                 |
-//! | hop count × hop MAC (16 bytes)                                               |
-//! | payload ...                                                                  |
+//!  0        1        2         3        4        5        6        8              16             24
+//! +--------+--------+---------+--------+--------+--------+--------+--------------+--------------+
+//! |version |  kind  |hop count|  next  |  TTL   | flags  |reserved|   flow id    |   counter    |
+//! +--------+--------+---------+--------+--------+--------+--------+--------------+--------------+
+//! | hop count × segment id (u32)                                                                |
+//! | hop count × hop MAC (16 bytes)                                                              |
+//! | payload ...                                                                                 |
 //! ```
 //!
-//! `hops[0]` is the ingress that built the header, `hops[hop count - 1]` the egress. `next` is
-//! the index of the hop the datagram is addressed to; each relay increments it and decrements
-//! the TTL before forwarding. Hop `i ≥ 1` checks `macs[i]`, keyed with a secret only it and the
-//! ingress share, over the path and `macs[i - 1]`: the MACs are chained, so no hop can be
-//! added, removed or reordered without breaking the MAC of every hop after the change.
-//! `macs[0]` is zero; the ingress authenticates itself end to end through the payload AEAD.
+//! `hops[0]` is the ingress that built the header, `hops[hop count - 1]` the egress. The flow
+//! id is the escrow channel id, and the hop list is exactly the channel's path
+//! ([`Header::for_channel`], [`Header::is_channel`]). `next` is the index of the hop the
+//! datagram is addressed to; each relay increments it and decrements the TTL before
+//! forwarding. The counter is the ingress's per-packet counter on the flow: it never repeats
+//! (it starts at the wall clock in nanoseconds and only grows), and every hop keeps a replay
+//! window over it. Hop `i ≥ 1` checks `macs[i]`, keyed with a secret only it and the ingress
+//! share, over the path, the flow, the counter and `macs[i - 1]`: the MACs are chained, so no
+//! hop can be added, removed or reordered without breaking the MAC of every hop after the
+//! change, and bound to the counter, so a header seen once cannot carry another packet.
+//! `macs[0]` is zero; the ingress authenticates itself end to end through its session.
 //!
 //! # Pulse
 //!
@@ -52,7 +57,7 @@ pub const VERSION: u8 = 1;
 /// Bytes in a per-hop MAC and in a pulse MAC.
 pub const MAC_LEN: usize = 16;
 /// Bytes before the hop list.
-pub const FIXED_HEADER_LEN: usize = 16;
+pub const FIXED_HEADER_LEN: usize = 24;
 /// Most hops as a `usize`.
 pub const MAX_PATH: usize = MAX_HOPS as usize;
 /// Fewest hops of a path: an ingress and an egress.
@@ -60,7 +65,7 @@ pub const MIN_PATH: usize = 2;
 /// Longest header: eight hops.
 pub const MAX_HEADER_LEN: usize = FIXED_HEADER_LEN + MAX_PATH * (4 + MAC_LEN);
 /// Longest input [`Header::hop_mac_input`] produces.
-pub const MAX_HOP_MAC_INPUT: usize = 1 + 1 + 1 + 8 + MAX_PATH * 4 + 1 + MAC_LEN;
+pub const MAX_HOP_MAC_INPUT: usize = 1 + 1 + 1 + 8 + 8 + MAX_PATH * 4 + 1 + MAC_LEN;
 
 /// Bytes before the pulse entries.
 pub const PULSE_FIXED_LEN: usize = 24;
@@ -196,8 +201,10 @@ pub struct Header {
 	pub next: u8,
 	/// Hops the datagram may still take; checked non-zero on parse.
 	pub ttl: u8,
-	/// The flow the datagram belongs to.
+	/// The flow the datagram belongs to: its escrow channel.
 	pub flow: FlowId,
+	/// The ingress's counter of this packet on the flow.
+	pub counter: u64,
 	hops: [SegmentId; MAX_PATH],
 	macs: [Mac; MAX_PATH],
 }
@@ -216,9 +223,26 @@ impl Header {
 			next: 1,
 			ttl,
 			flow,
+			counter: 0,
 			hops,
 			macs: [[0; MAC_LEN]; MAX_PATH],
 		})
+	}
+
+	/// The header of a datagram on escrow channel `channel`, whose path (ingress first) is the
+	/// hop list: the one mapping between channels and headers.
+	pub fn for_channel(
+		channel: crate::settlement::ChannelId,
+		path: &[SegmentId],
+		ttl: u8,
+	) -> Result<Header, WireError> {
+		Header::new(path, channel, ttl)
+	}
+
+	/// Whether the header belongs to channel `channel` over `path`: the flow id is the
+	/// channel id and the hop list is exactly the path.
+	pub fn is_channel(&self, channel: crate::settlement::ChannelId, path: &[SegmentId]) -> bool {
+		self.flow == channel && self.hops() == path
 	}
 
 	/// The path, ingress first.
@@ -289,6 +313,7 @@ impl Header {
 			return Err(WireError::Reserved);
 		}
 		let flow = be_u64(&buf[8..16]);
+		let counter = be_u64(&buf[16..24]);
 		let len = encoded_len(n as usize);
 		need(buf, len)?;
 		let mut hops = [0; MAX_PATH];
@@ -307,7 +332,7 @@ impl Header {
 			let at = macs_at + MAC_LEN * i;
 			m.copy_from_slice(&buf[at..at + MAC_LEN]);
 		}
-		Ok((Header { len: n, next, ttl, flow, hops, macs }, len))
+		Ok((Header { len: n, next, ttl, flow, counter, hops, macs }, len))
 	}
 
 	/// Write the header to the start of `out`; returns its length.
@@ -323,6 +348,7 @@ impl Header {
 		out[4] = self.ttl;
 		out[5..8].fill(0);
 		out[8..16].copy_from_slice(&self.flow.to_be_bytes());
+		out[16..24].copy_from_slice(&self.counter.to_be_bytes());
 		for (i, h) in self.hops().iter().enumerate() {
 			let at = FIXED_HEADER_LEN + 4 * i;
 			out[at..at + 4].copy_from_slice(&h.to_be_bytes());
@@ -346,16 +372,18 @@ impl Header {
 		Ok(())
 	}
 
-	/// The bytes hop `i`'s MAC covers: version, kind, hop count, flow id, the whole hop list,
-	/// the hop index, and the previous hop's MAC (the chain). Next index and TTL are left out
-	/// because relays change them. Returns the buffer and the used length.
+	/// The bytes hop `i`'s MAC covers: version, kind, hop count, flow id, counter, the whole
+	/// hop list, the hop index, and the previous hop's MAC (the chain). Next index and TTL are
+	/// left out because relays change them (a hop checks that `next` is its own index, and
+	/// that the datagram came from the hop before it). Returns the buffer and the used length.
 	pub fn hop_mac_input(&self, i: usize) -> ([u8; MAX_HOP_MAC_INPUT], usize) {
 		let mut b = [0u8; MAX_HOP_MAC_INPUT];
 		b[0] = VERSION;
 		b[1] = Kind::Data as u8;
 		b[2] = self.len;
 		b[3..11].copy_from_slice(&self.flow.to_be_bytes());
-		let mut at = 11;
+		b[11..19].copy_from_slice(&self.counter.to_be_bytes());
+		let mut at = 19;
 		for h in self.hops() {
 			b[at..at + 4].copy_from_slice(&h.to_be_bytes());
 			at += 4;
@@ -646,6 +674,24 @@ mod tests {
 		assert_ne!(a[..la], b[..lb], "hop 2's input covers hop 1's MAC");
 		let h3 = Header::new(&[1, 3, 2], 0xfeed, 16).unwrap();
 		assert_ne!(h.hop_mac_input(1).0, h3.hop_mac_input(1).0, "and the hop order");
+		let mut h4 = h.clone();
+		h4.counter += 1;
+		assert_ne!(h.hop_mac_input(1).0, h4.hop_mac_input(1).0, "and the packet's counter");
+	}
+
+	#[test]
+	fn the_counter_round_trips_and_channels_map_to_headers() {
+		let mut h = Header::for_channel(7, &[4, 5, 6], 8).unwrap();
+		h.counter = 0x0102_0304_0506_0708;
+		let mut buf = [0u8; MAX_HEADER_LEN];
+		let n = h.write(&mut buf).unwrap();
+		assert_eq!(buf[16..24], [1, 2, 3, 4, 5, 6, 7, 8]);
+		let (back, len) = Header::parse(&buf[..n]).unwrap();
+		assert_eq!((back.counter, len), (h.counter, n));
+		assert!(back.is_channel(7, &[4, 5, 6]));
+		assert!(!back.is_channel(8, &[4, 5, 6]));
+		assert!(!back.is_channel(7, &[4, 5]));
+		assert!(!back.is_channel(7, &[4, 6, 5]));
 	}
 
 	fn pulse() -> Pulse {

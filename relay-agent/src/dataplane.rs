@@ -575,7 +575,7 @@ mod tests {
 		tests::{entry, secret},
 		EndpointPolicy,
 	};
-	use ditex_primitives::wire::{encoded_len, MAC_LEN};
+	use ditex_primitives::wire::{encoded_len, FIXED_HEADER_LEN, MAC_LEN};
 
 	/// Five agents 1..=5 on 127.0.0.1:20001.. with segment 5 not for sale.
 	fn agents() -> Vec<Dataplane> {
@@ -674,10 +674,10 @@ mod tests {
 		expect_drop(&mut a[1], 1, bad, DropReason::BadMac);
 		// Hop 3 replaced by 4: hop 2's MAC no longer matches (the path is covered).
 		let mut bad = d.clone();
-		bad[16 + 8..16 + 12].copy_from_slice(&4u32.to_be_bytes());
+		bad[FIXED_HEADER_LEN + 8..FIXED_HEADER_LEN + 12].copy_from_slice(&4u32.to_be_bytes());
 		expect_drop(&mut a[1], 1, bad, DropReason::BadMac);
 		let mut bad = d.clone();
-		bad[16 + 8..16 + 12].copy_from_slice(&1u32.to_be_bytes());
+		bad[FIXED_HEADER_LEN + 8..FIXED_HEADER_LEN + 12].copy_from_slice(&1u32.to_be_bytes());
 		expect_drop(&mut a[1], 1, bad, DropReason::HopLoop);
 		let mut bad = d.clone();
 		bad[4] = 0;

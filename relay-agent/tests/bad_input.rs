@@ -13,7 +13,7 @@ use std::{
 };
 
 use common::{check_datagram, make_datagram, secret};
-use ditex_primitives::wire::{encoded_len, MAC_LEN};
+use ditex_primitives::wire::{encoded_len, FIXED_HEADER_LEN, MAC_LEN};
 use ditex_relay::{
 	accounting::Accounting,
 	dataplane::{Dataplane, HEADROOM, TAILROOM},
@@ -98,7 +98,7 @@ fn bad_datagrams_are_dropped_counted_and_logged() {
 	v[2] = 9;
 	cases.push(("too_many_hops", v));
 	let mut v = good.clone();
-	v[16 + 8..16 + 12].copy_from_slice(&1u32.to_be_bytes());
+	v[FIXED_HEADER_LEN + 8..FIXED_HEADER_LEN + 12].copy_from_slice(&1u32.to_be_bytes());
 	cases.push(("hop_loop", v));
 	let mut v = good.clone();
 	v[4] = 0;
