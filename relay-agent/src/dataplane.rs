@@ -19,6 +19,7 @@ use ditex_primitives::{
 use crate::{
 	accounting::{Accounting, FlowKey},
 	registry::{LookupError, Registry},
+	replay::ReplayWindow as HopWindow,
 	wire::{seal_header, CryptoError, FlowCipher, PeerKeys, AEAD_OVERHEAD, COUNTER_LEN, TAG_LEN},
 };
 
@@ -285,8 +286,9 @@ struct Flow {
 	tx_counter: u64,
 	rx: FlowCipher,
 	rx_window: ReplayWindow,
-	/// The sealed header for the current outbound path, so steady traffic costs no MAC work.
-	header: Option<Header>,
+	/// The header for the current outbound path and its hops' keys: each packet gets its own
+	/// counter and is sealed again.
+	header: Option<(Header, Vec<PeerKeys>)>,
 	last_used_us: u64,
 }
 
@@ -306,7 +308,8 @@ pub struct Dataplane {
 	pub delivered: u64,
 	/// Payloads encapsulated as an ingress.
 	pub sent: u64,
-	/// Whether a datagram must come from the previous hop's registered address.
+	/// Whether a datagram must come from the previous hop's registered address (address and
+	/// port).
 	pub check_source: bool,
 	/// The UTC hour (0–23) the caller last set: this agent relays only within its listed
 	/// availability windows, as the chain pays it.
@@ -314,6 +317,13 @@ pub struct Dataplane {
 	/// Most recently used first. Unbounded as a type (so it allocates as it grows, not all of
 	/// [`MAX_FLOWS`] up front); [`Self::insert_flow`] keeps the cap.
 	flows: LruCache<(SegmentId, FlowId), Flow>,
+	/// The next per-packet hop counter this agent puts in a header it builds: one sequence
+	/// for all its flows, started by the shell at the wall clock in nanoseconds, so that a
+	/// restart never reuses a counter the hops have seen.
+	next_hop_counter: u64,
+	/// Per (ingress, flow), the hop counters seen, so that a header carries one packet only.
+	/// Made only for datagrams whose hop MAC holds; capped like the flows.
+	hop_windows: LruCache<(SegmentId, FlowId), HopWindow>,
 }
 
 impl Dataplane {
@@ -330,7 +340,15 @@ impl Dataplane {
 			check_source: true,
 			utc_hour: 0,
 			flows: LruCache::unbounded(),
+			next_hop_counter: 0,
+			hop_windows: LruCache::unbounded(),
 		}
+	}
+
+	/// Start the hop counters of the headers this agent builds at `base` (the shell passes the
+	/// wall clock in nanoseconds); they never go back.
+	pub fn start_hop_counters(&mut self, base: u64) {
+		self.next_hop_counter = self.next_hop_counter.max(base);
 	}
 
 	/// Count and log a drop.
@@ -378,11 +396,26 @@ impl Dataplane {
 		}
 		let prev = h.hops()[h.next as usize - 1];
 		let prev_endpoint = self.registry.endpoint(prev)?;
-		if self.check_source && prev_endpoint.ip() != from.ip() {
+		// The whole registered address: on a shared address a port is all that tells two
+		// routers apart, and a skipped hop's datagram comes from the wrong one.
+		if self.check_source && !same_address(prev_endpoint, from) {
 			return Err(DropReason::UnexpectedSource);
 		}
 		let ingress = h.ingress();
 		self.registry.keys(ingress)?.verify_hop(&h, h.next as usize)?;
+		// The MAC holds, so the counter is the ingress's: a header seen before is a replay.
+		let wkey = (ingress, h.flow);
+		match self.hop_windows.get_mut(&wkey) {
+			Some(w) => w.accept(h.counter).map_err(|_| DropReason::Replay)?,
+			None => {
+				let mut w = HopWindow::new();
+				w.accept(h.counter).map_err(|_| DropReason::Replay)?;
+				if self.hop_windows.len() >= MAX_FLOWS {
+					self.hop_windows.pop_lru();
+				}
+				self.hop_windows.push(wkey, w);
+			},
+		}
 		let len = buf.len();
 		let fkey = FlowKey::new(ingress, h.egress(), h.flow);
 		if !h.at_egress() {
@@ -533,23 +566,29 @@ impl Dataplane {
 		let stale = self
 			.flows
 			.peek(&key)
-			.is_none_or(|f| f.header.as_ref().is_none_or(|h| h.hops() != path));
+			.is_none_or(|f| f.header.as_ref().is_none_or(|(h, _)| h.hops() != path));
 		if stale {
-			let mut h = Header::new(path, flow_id, INITIAL_TTL)?;
-			let mut keys: Vec<&PeerKeys> = Vec::with_capacity(path.len());
+			let h = Header::for_channel(flow_id, path, INITIAL_TTL)?;
+			let mut keys: Vec<PeerKeys> = Vec::with_capacity(path.len());
 			for (i, hop) in path.iter().enumerate() {
 				// Hop 0 is this agent; its slot is unused by `seal_header`.
 				let k =
 					if i == 0 { self.registry.keys(path[1])? } else { self.registry.keys(*hop)? };
-				keys.push(k);
+				keys.push(k.clone());
 			}
-			seal_header(&mut h, &keys);
 			if let Some(f) = self.flows.peek_mut(&key) {
-				f.header = Some(h);
+				f.header = Some((h, keys));
 			}
 		}
+		let hop_counter = self.next_hop_counter;
+		if hop_counter >= crate::replay::LAST_COUNTER {
+			return Err(DropReason::CounterExhausted);
+		}
 		let flow = self.flows.get_mut(&key).ok_or(DropReason::NoRoute)?;
-		let header = flow.header.as_ref().ok_or(DropReason::NoRoute)?;
+		let (header, keys) = flow.header.as_mut().ok_or(DropReason::NoRoute)?;
+		header.counter = hop_counter;
+		let refs: Vec<&PeerKeys> = keys.iter().collect();
+		seal_header(header, &refs);
 		let hlen = header.encoded_len();
 		let start = HEADROOM - COUNTER_LEN - hlen;
 		header.write(&mut buf[start..])?;
@@ -560,12 +599,18 @@ impl Dataplane {
 		}
 		flow.tx_counter += 1;
 		flow.last_used_us = now_us;
+		self.next_hop_counter = hop_counter + 1;
 		flow.tx.seal(counter, &mut buf[HEADROOM - COUNTER_LEN..end])?;
 		let len = (end - start) as u64;
 		self.accounting.record_out(path[1], FlowKey::new(me, remote, flow_id), len);
 		self.sent += 1;
 		Ok(Transmit { to, range: start..end })
 	}
+}
+
+/// Whether `from` is `registered`, an IPv4 address seen as v4-mapped IPv6 included.
+fn same_address(registered: SocketAddr, from: SocketAddr) -> bool {
+	registered.port() == from.port() && registered.ip().to_canonical() == from.ip().to_canonical()
 }
 
 #[cfg(test)]
@@ -633,6 +678,83 @@ mod tests {
 		let Action::Deliver { from, payload, .. } = act else { panic!("{act:?}") };
 		assert_eq!((from, &buf[payload]), (4, &b"reply"[..]));
 		assert_eq!(a[1].accounting.peer(3).bytes_out, a[2].accounting.peer(2).bytes_in);
+	}
+
+	/// H1: a datagram seen once is refused by every hop it reaches again, whoever replays it.
+	#[test]
+	fn h1_a_replayed_datagram_is_dropped_at_every_hop() {
+		let mut a = agents();
+		let path = [1, 2, 3, 4];
+		let d = packet(&mut a[0], &path, 5, b"once");
+		// As hop 2 received it, and as hop 3 did (rewritten by hop 2).
+		let at_2 = d.clone();
+		let mut at_3 = d.clone();
+		assert!(matches!(a[1].handle_datagram(0, addr(1), &mut at_3), Action::Forward { .. }));
+		let at_4 = {
+			let mut x = at_3.clone();
+			assert!(matches!(a[2].handle_datagram(0, addr(2), &mut x), Action::Forward { .. }));
+			x
+		};
+		assert!(matches!(a[3].handle_datagram(0, addr(3), &mut at_4.clone()), Action::Deliver { .. }));
+		expect_drop(&mut a[1], 1, at_2, DropReason::Replay);
+		expect_drop(&mut a[2], 2, at_3, DropReason::Replay);
+		expect_drop(&mut a[3], 3, at_4, DropReason::Replay);
+		// The flow goes on.
+		let d = packet(&mut a[0], &path, 5, b"twice");
+		assert!(matches!(carry(&mut a, &path, d).0, Action::Deliver { .. }));
+	}
+
+	/// H1: a header lifted from one datagram cannot carry another payload, and its counter
+	/// cannot be changed to look fresh.
+	#[test]
+	fn h1_a_header_reused_with_a_new_payload_is_dropped() {
+		let mut a = agents();
+		let path = [1, 2, 3];
+		let d = packet(&mut a[0], &path, 5, b"original");
+		let hl = encoded_len(3);
+		let mut forged = d[..hl].to_vec();
+		forged.extend_from_slice(&[0x55; 40]);
+		assert!(matches!(a[1].handle_datagram(0, addr(1), &mut d.clone()), Action::Forward { .. }));
+		expect_drop(&mut a[1], 1, forged.clone(), DropReason::Replay);
+		let mut fresh = forged;
+		fresh[FIXED_HEADER_LEN - 1] ^= 1;
+		expect_drop(&mut a[1], 1, fresh, DropReason::BadMac);
+	}
+
+	/// M2: a datagram that skips a hop arrives from the wrong registered address and is
+	/// refused, though every address here is 127.0.0.1 (the port tells the routers apart).
+	#[test]
+	fn m2_a_skipped_hop_is_refused_by_its_full_address() {
+		let mut a = agents();
+		let path = [1, 2, 3, 4];
+		let mut d = packet(&mut a[0], &path, 5, b"skip");
+		// Hop 2 skipped: the ingress's datagram, pointed at hop 3.
+		d[3] = 2;
+		expect_drop(&mut a[2], 1, d, DropReason::UnexpectedSource);
+	}
+
+	/// A restarted ingress starts its hop counters where the shell says (the wall clock), past
+	/// what the hops saw before, so its new packets are not replays.
+	#[test]
+	fn a_restarted_ingress_is_not_a_replay() {
+		let mut a = agents();
+		let path = [1, 2, 3];
+		a[0].start_hop_counters(1_000_000);
+		for _ in 0..3 {
+			let d = packet(&mut a[0], &path, 5, b"x");
+			assert!(matches!(carry(&mut a, &path, d).0, Action::Deliver { .. }));
+		}
+		// The same ingress again, from scratch (its payload keys are static today; the hop
+		// counters are what this shows).
+		let mut entries: Vec<_> = (1..=5).map(entry).collect();
+		entries[4].price_per_gib = None;
+		let registry = Registry::new(1, secret(1), &entries, EndpointPolicy::test_bed()).unwrap();
+		a[0] = Dataplane::new(registry, Accounting::default());
+		let d = packet(&mut a[0], &path, 5, b"y");
+		expect_drop(&mut a[1], 1, d, DropReason::Replay);
+		a[0].start_hop_counters(2_000_000);
+		let d = packet(&mut a[0], &path, 5, b"y");
+		assert!(matches!(a[1].handle_datagram(0, addr(1), &mut d.clone()), Action::Forward { .. }));
 	}
 
 	fn expect_drop(dp: &mut Dataplane, from: SegmentId, mut d: Vec<u8>, reason: DropReason) {
@@ -761,12 +883,10 @@ mod tests {
 		assert!(matches!(act, Action::Deliver { .. }));
 		expect_drop(&mut a[1], 1, d1, DropReason::Replay);
 		expect_drop(&mut a[1], 1, d2.clone(), DropReason::Replay);
-		let mut t = d2;
+		// A fresh datagram (new counters) with its payload altered: the AEAD rejects it.
+		let mut t = packet(&mut a[0], &[1, 2], 9, b"three");
 		let n = t.len();
 		t[n - 20] ^= 1;
-		// Counter 1 was seen; make it a fresh counter so the AEAD, not the window, rejects it.
-		let hl = encoded_len(2);
-		t[hl..hl + 8].copy_from_slice(&5u64.to_be_bytes());
 		expect_drop(&mut a[1], 1, t, DropReason::Decrypt);
 	}
 

@@ -7,6 +7,8 @@
 
 /// Counters the window remembers behind the highest one seen.
 pub const WINDOW: u64 = 2048;
+/// No counter at or past this is ever accepted: where senders stop.
+pub const LAST_COUNTER: u64 = u64::MAX;
 /// One word more than the window, so the oldest counter in the window never shares a word
 /// slot with the newest (RFC 6479 §2).
 const WORDS: usize = (WINDOW / 64) as usize + 1;
@@ -43,7 +45,7 @@ impl ReplayWindow {
 	/// Whether `counter` may be accepted: never seen and within the window. `u64::MAX`, where
 	/// counters stop, never is.
 	pub fn check(&self, counter: u64) -> Result<(), Replay> {
-		if counter == u64::MAX {
+		if counter >= LAST_COUNTER {
 			return Err(Replay::TooOld);
 		}
 		if counter >= self.next {
@@ -63,7 +65,7 @@ impl ReplayWindow {
 	/// Mark `counter` seen, sliding the window forward if it is the highest yet. Call only
 	/// after [`ReplayWindow::check`] passed and the packet was authenticated.
 	pub fn mark(&mut self, counter: u64) {
-		if counter == u64::MAX {
+		if counter >= LAST_COUNTER {
 			return;
 		}
 		if counter >= self.next {

@@ -196,6 +196,8 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	let mut dp = Dataplane::new(registry, accounting);
 	dp.check_source = cfg.agent.check_source;
 	dp.utc_hour = ditex_primitives::registry::utc_hour(wall_us() / 1000);
+	// Hop counters from the wall clock in ns: a restart never reuses one the hops saw.
+	dp.start_hop_counters(wall_us().saturating_mul(1_000));
 	let mut dests: BTreeSet<SegmentId> = cfg.routing.destinations.iter().copied().collect();
 	dests.extend(opts.forward.as_ref().map(|f| f.egress));
 	dests.extend(cfg.tun.as_ref().and_then(|t| t.egress));
