@@ -41,6 +41,33 @@ use udp::{recv_batch, send_batch, RecvMeta, MAX_DATAGRAM};
 const MAX_MAPPINGS: usize = 4096;
 /// Most exit flows (each a socket) one ingress may hold; past it, its least recently used goes.
 const EXITS_PER_INGRESS: usize = 256;
+/// The accounting snapshot is written at most this often (and at shutdown).
+const SAVE_EVERY: Duration = Duration::from_secs(5);
+/// A warning that could repeat every interval is logged at most this often.
+const LOG_EVERY_US: u64 = 60_000_000;
+
+/// Rate limit of warnings that would otherwise repeat every tick or every packet: one line per
+/// key per [`LOG_EVERY_US`], which says how many were not logged.
+#[derive(Default)]
+struct LogLimit {
+	last_us: HashMap<&'static str, (u64, u64)>,
+}
+
+impl LogLimit {
+	fn due(&mut self, key: &'static str, now_us: u64) -> Option<u64> {
+		let (last, unlogged) = self.last_us.entry(key).or_insert((0, 0));
+		if *last != 0 && now_us >= *last && now_us - *last < LOG_EVERY_US {
+			*unlogged += 1;
+			return None;
+		}
+		*last = now_us.max(1);
+		Some(std::mem::take(unlogged))
+	}
+}
+
+/// File descriptors kept free of exit sockets: state and status files, the TUN device, the
+/// chain client, the runtime.
+const FD_RESERVE: u64 = 256;
 /// Most TUN inner source addresses one ingress may hold.
 const TUN_SOURCES_PER_INGRESS: usize = 64;
 /// Idle mappings are forgotten after this long.
@@ -109,6 +136,31 @@ pub fn host_addrs() -> Vec<IpAddr> {
 	out.sort_unstable();
 	out.dedup();
 	out
+}
+
+/// Raise the soft limit on open files to the hard limit (the usual soft limit, 1024, runs out
+/// after a thousand exit flows); returns the soft limit in force.
+pub fn raise_nofile() -> u64 {
+	// SAFETY: getrlimit/setrlimit with a valid rlimit struct.
+	unsafe {
+		let mut r: libc::rlimit = std::mem::zeroed();
+		if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) != 0 {
+			return 1024;
+		}
+		if r.rlim_cur < r.rlim_max {
+			let want = libc::rlimit { rlim_cur: r.rlim_max, rlim_max: r.rlim_max };
+			if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
+				r.rlim_cur = r.rlim_max;
+			}
+		}
+		r.rlim_cur
+	}
+}
+
+/// How many exit flows (each a socket) fit under `nofile` open files with [`FD_RESERVE`]
+/// kept free, at most [`MAX_MAPPINGS`].
+fn exit_cap(nofile: u64) -> usize {
+	(nofile.saturating_sub(FD_RESERVE).max(16) as usize).min(MAX_MAPPINGS)
 }
 
 /// Run the handling of one received datagram. The core's arithmetic on peer input is checked
@@ -185,10 +237,16 @@ struct Agent {
 	out: Vec<(SocketAddr, Vec<u8>)>,
 	/// Following the chain's registry, when there is a `[chain]`.
 	chain: Option<ChainStatus>,
+	/// The accounting snapshot being written, if any.
+	saving: Option<JoinHandle<std::io::Result<()>>>,
+	last_save_us: u64,
+	/// Rate limit of repeating warnings.
+	logs: LogLimit,
 }
 
 /// Run the agent until Ctrl-C, SIGTERM or `opts.run_for`.
 pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
+	let nofile = raise_nofile();
 	let own = host_addrs();
 	let registry = cfg.registry_with(own.clone())?;
 	let me = cfg.agent.id;
@@ -292,11 +350,14 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		started_us: wall_us(),
 		sock: Arc::new(sock),
 		local,
-		exits: Leases::new(MAX_MAPPINGS, EXITS_PER_INGRESS, IDLE.as_micros() as u64),
+		exits: Leases::new(exit_cap(nofile), EXITS_PER_INGRESS, IDLE.as_micros() as u64),
 		exit_tx,
 		tun,
 		out: Vec::new(),
 		chain: chain_status,
+		saving: None,
+		last_save_us: 0,
+		logs: LogLimit::default(),
 	};
 	if let Some(ev) = first_view {
 		agent.on_chain(ev);
@@ -362,7 +423,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	if let Some(t) = chain_task {
 		t.abort();
 	}
-	agent.shutdown();
+	agent.shutdown().await;
 	Ok(())
 }
 
@@ -520,12 +581,32 @@ impl Agent {
 		if let Some(t) = &mut self.tun {
 			t.clients.expire(cutoff);
 		}
-		if self.dp.accounting.is_dirty() {
-			if let Err(e) = self.dp.accounting.save(&self.cfg.agent.state_file) {
-				tracing::warn!(error = %e, "saving accounting failed");
+		self.save_accounting(now).await;
+		self.write_status(now);
+	}
+
+	/// Start writing the accounting snapshot, at most every [`SAVE_EVERY`], on a blocking
+	/// thread: the event loop only serialises the (bounded) ledger. A failed write is logged
+	/// (rate-limited) and leaves the ledger to be saved again.
+	async fn save_accounting(&mut self, now: u64) {
+		if let Some(h) = self.saving.take_if(|h| h.is_finished()) {
+			let r = h.await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+			if let Err(e) = r {
+				self.dp.accounting.mark_dirty();
+				if let Some(unlogged) = self.logs.due("accounting", now) {
+					tracing::warn!(error = %e, unlogged, file = %self.cfg.agent.state_file.display(), "saving accounting failed");
+				}
 			}
 		}
-		self.write_status(now);
+		let due = now.saturating_sub(self.last_save_us) >= SAVE_EVERY.as_micros() as u64;
+		if self.saving.is_none() && due && self.dp.accounting.is_dirty() {
+			let bytes = self.dp.accounting.snapshot();
+			let path = self.cfg.agent.state_file.clone();
+			self.saving = Some(tokio::task::spawn_blocking(move || {
+				crate::accounting::write_atomic(&path, &bytes, true)
+			}));
+			self.last_save_us = now;
+		}
 	}
 
 	/// Apply what a poll of the chain found. A failed poll keeps the view as it was.
@@ -570,7 +651,7 @@ impl Agent {
 		}
 	}
 
-	fn write_status(&self, now: u64) {
+	fn write_status(&mut self, now: u64) {
 		let s = status::Status {
 			exit_flows: self.exits.len(),
 			pulse_peers: self.peers.clone(),
@@ -578,11 +659,17 @@ impl Agent {
 			..status::Status::collect(&self.dp, &self.pulses, &self.router, now, self.started_us)
 		};
 		if let Err(e) = s.write(&self.cfg.agent.status_file) {
-			tracing::warn!(error = %e, file = %self.cfg.agent.status_file.display(), "writing status failed");
+			if let Some(unlogged) = self.logs.due("status", now) {
+				tracing::warn!(error = %e, unlogged, file = %self.cfg.agent.status_file.display(), "writing status failed");
+			}
 		}
 	}
 
-	fn shutdown(&mut self) {
+	async fn shutdown(&mut self) {
+		// A write still in flight would land after the final one and roll it back.
+		if let Some(h) = self.saving.take() {
+			let _ = h.await;
+		}
 		if let Err(e) = self.dp.accounting.save(&self.cfg.agent.state_file) {
 			tracing::warn!(error = %e, "saving accounting failed");
 		}
@@ -823,6 +910,20 @@ impl Agent {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	/// H8: with the usual soft limit of 1024 open files, a thousand exit flows left no
+	/// descriptor for the state and status files.
+	#[test]
+	fn h8_open_file_limit_is_raised_and_exits_keep_a_reserve() {
+		let soft = raise_nofile();
+		let mut r: libc::rlimit = unsafe { std::mem::zeroed() };
+		// SAFETY: getrlimit with a valid rlimit struct.
+		assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) }, 0);
+		assert_eq!((soft, r.rlim_cur), (r.rlim_max, r.rlim_max), "raised to the hard limit");
+		assert_eq!(exit_cap(1024), 1024 - FD_RESERVE as usize);
+		assert_eq!(exit_cap(1 << 20), MAX_MAPPINGS);
+		assert!(exit_cap(100) >= 16);
+	}
 
 	#[test]
 	fn h2_this_hosts_addresses_are_listed() {

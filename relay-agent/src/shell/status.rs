@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::{accounting::write_atomic, dataplane::Dataplane, pulse::Pulses, routing::Router};
 
+/// Most links the status file lists.
+pub const MAX_STATUS_LINKS: usize = 512;
+
 /// One link as the status shows it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LinkStatus {
@@ -136,7 +139,12 @@ impl Status {
 		now_us: u64,
 		started_us: u64,
 	) -> Status {
-		let links = pulses.links(now_us);
+		let mut links = pulses.links(now_us);
+		// This agent's own links first, then second-hand ones up to the cap: a group of 100
+		// knows 10 000 links, and the file is rewritten every interval.
+		let me = dp.registry.me();
+		links.sort_by_key(|(f, t, _)| (*f != me && *t != me, *f, *t));
+		links.truncate(MAX_STATUS_LINKS);
 		let mut skewed: Vec<u32> =
 			links.iter().map(|l| l.0).filter(|p| pulses.skewed(*p)).collect();
 		skewed.dedup();
@@ -191,10 +199,11 @@ impl Status {
 		}
 	}
 
-	/// Write atomically.
+	/// Write atomically, compact and without syncing: it is rewritten every interval, and a
+	/// crash that loses the latest one loses nothing that matters.
 	pub fn write(&self, path: &Path) -> std::io::Result<()> {
-		let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-		write_atomic(path, &bytes)
+		let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+		write_atomic(path, &bytes, false)
 	}
 
 	/// Read a status file.
