@@ -24,7 +24,7 @@ use std::num::NonZeroUsize;
 
 use ditex_primitives::{
 	registry::{SegmentId, GIB},
-	settlement::{Ack, ChannelId, ChannelUsage, SignedAck, SignedReceipt},
+	settlement::{Ack, ChannelId, ChannelUsage, Path, Receipt, SignedAck, SignedReceipt},
 	signed_by, Hash,
 };
 use lru::LruCache;
@@ -334,6 +334,66 @@ impl Channels {
 				ack: c.ack.clone(),
 			})
 			.collect()
+	}
+}
+
+/// The consumer's side of a channel: cumulative receipts of what its ingress sent, signed
+/// with the receipt key every [`RECEIPT_EVERY_BYTES`] or [`RECEIPT_EVERY_MS`], to send along
+/// the path. Each receipt lets the relays carry a credit window further.
+#[derive(Debug)]
+pub struct Receipts {
+	receipt: Receipt,
+	key: ed25519_dalek::SigningKey,
+	/// Bytes sent on the channel so far.
+	sent: u64,
+	signed_ms: Option<u64>,
+}
+
+/// A consumer signs a new receipt after sending this many more bytes...
+pub const RECEIPT_EVERY_BYTES: u64 = 1 << 20;
+/// ...or this long after its last receipt, whichever comes first.
+pub const RECEIPT_EVERY_MS: u64 = 1_000;
+
+impl Receipts {
+	/// Receipts for `channel` over `path` on the chain with `genesis`, signed with `key`
+	/// (whose public half the channel was opened with).
+	pub fn new(
+		genesis: Hash,
+		channel: ChannelId,
+		path: Path,
+		key: ed25519_dalek::SigningKey,
+	) -> Receipts {
+		Receipts {
+			receipt: Receipt { genesis, channel, path, cumulative_bytes: 0 },
+			key,
+			sent: 0,
+			signed_ms: None,
+		}
+	}
+
+	/// Count `bytes` of payload the ingress sent on the channel.
+	pub fn sent(&mut self, bytes: u64) {
+		self.sent = self.sent.saturating_add(bytes);
+	}
+
+	/// A new receipt to send at `now_ms`, if one is due: it covers everything sent so far,
+	/// the credit window ahead included, so the relays never wait on the consumer.
+	pub fn due(&mut self, now_ms: u64) -> Option<SignedReceipt> {
+		let covered = self.receipt.cumulative_bytes;
+		let target = self.sent;
+		if target <= covered && self.signed_ms.is_some() {
+			return None;
+		}
+		let by_bytes = target.saturating_sub(covered) >= RECEIPT_EVERY_BYTES;
+		let by_time = self.signed_ms.is_none_or(|t| now_ms.saturating_sub(t) >= RECEIPT_EVERY_MS);
+		if !by_bytes && !by_time {
+			return None;
+		}
+		self.receipt.cumulative_bytes = target.max(covered);
+		self.signed_ms = Some(now_ms);
+		use ed25519_dalek::Signer;
+		let signature = self.key.sign(&self.receipt.signing_payload()).to_bytes();
+		Some(SignedReceipt { receipt: self.receipt.clone(), signature })
 	}
 }
 

@@ -1,7 +1,7 @@
 //! Admission, credit and evidence, without sockets.
 
 use super::*;
-use ditex_primitives::settlement::{Path, Receipt};
+use ditex_primitives::settlement::Path;
 use ed25519_dalek::{Signer, SigningKey};
 
 const ME: SegmentId = 20;
@@ -261,4 +261,33 @@ fn held_channels_are_bounded() {
 	}
 	assert_eq!(c.len(), 8);
 	assert!(c.terms(99).is_some() && c.terms(0).is_none());
+}
+
+/// The consumer's receipts, signed as the relays check them, keep a relay going: it carries
+/// what the consumer sent, never stopping on credit.
+#[test]
+fn the_consumers_receipts_keep_the_relays_going() {
+	let mut c = channels();
+	let mut r = Receipts::new(genesis(), CH, Path::truncate_from(path()), consumer());
+	// Nothing sent: an empty receipt once (it names the channel), then nothing.
+	assert_eq!(r.due(0).map(|s| s.receipt.cumulative_bytes), Some(0));
+	assert_eq!(r.due(10), None);
+	let mut delivered = 0u64;
+	for ms in 1..=20_000u64 {
+		// 64 KiB every millisecond: 64 MiB a second, far beyond the credit window.
+		let chunk = 64 << 10;
+		r.sent(chunk);
+		if let Some(receipt) = r.due(ms) {
+			c.on_receipt(&receipt).unwrap();
+		}
+		c.admit(CH, &path(), 1, chunk).expect("never over credit");
+		delivered += chunk;
+		if delivered >= 200 * MIB {
+			break;
+		}
+	}
+	assert!(delivered >= 200 * MIB);
+	// Quiet: one more receipt a second later covers the rest.
+	r.sent(10);
+	assert_eq!(r.due(30_000).unwrap().receipt.cumulative_bytes, delivered + 10);
 }
