@@ -151,6 +151,11 @@ pub struct Switch {
 	pub to_cost: f64,
 }
 
+/// How far below the bound of one-way delays ≥ 0 a path's measured latency may fall before
+/// its reported legs count as lies: samples of the two directions are taken at different
+/// times, and drift and jitter move them a little.
+pub const PLAUSIBILITY_SLACK_US: f64 = 2_000.0;
+
 /// Cost of a path and the sum of its legs' baselines.
 #[derive(Clone, Copy, Debug)]
 struct Cost {
@@ -188,9 +193,19 @@ impl Router {
 		let mut lat = 0f64;
 		let mut base = 0f64;
 		let mut delivered = 1f64;
-		for w in path.windows(2) {
+		for (i, w) in path.windows(2).enumerate() {
 			let m = links.link(w[0], w[1])?;
 			lat += m.latency_us as f64;
+			// One-way delays are never negative, so the relative latency of any way from here
+			// to `x` is at least rel(here → x) − RTT(here, x) = −rel(x → here), a link this
+			// agent measures itself. Legs reported by a relay that undercut it are lies.
+			if i > 0 || path.len() > 2 {
+				if let Some(back) = links.link(w[1], path[0]) {
+					if lat + (back.latency_us as f64) < -PLAUSIBILITY_SLACK_US {
+						return None;
+					}
+				}
+			}
 			base += m.baseline_us as f64;
 			delivered *= 1.0 - (m.loss_ppm.min(LOSS_DOWN) as f64 / 1e6);
 		}

@@ -55,6 +55,46 @@ fn table() -> Table {
 	t
 }
 
+/// H5: member 2 reported its echo (1 → 2) and its leg 2 → 4 as it liked, with no plausibility
+/// check, and pulled the route to 4 through itself.
+#[test]
+fn h5_fabricated_legs_cannot_capture_a_detour() {
+	// 1 ↔ 4 at 20 ms each way; 1 measures 2 → 1 at 15 ms itself.
+	let base = || {
+		let mut t = Table::default();
+		t.set(1, 4, 20_000, 0);
+		t.set(4, 1, 20_000, 0);
+		t.set(2, 1, 15_000, 0);
+		t
+	};
+	let lies: [(i64, i64); 3] = [
+		// A huge negative echo: "1 → 2 takes −2000 s".
+		(-2_000_000_000, 1_000),
+		// A plausible echo, and a leg 2 → 4 that makes the detour shorter than physics allows.
+		(1_000, -30_000),
+		// Both legs near zero: the detour would take less than the direct one-way minus its
+		// round trip.
+		(-14_000, -10_000),
+	];
+	for (echo, leg) in lies {
+		let mut t = base();
+		t.set(1, 2, echo, 0);
+		t.set(2, 4, leg, 0);
+		let mut r = Router::new(1, Prefs::default());
+		for k in 0..10 {
+			assert_eq!(r.evaluate(k * 1_000_000, 4, &t, &relays(&[2], 1)), None, "{echo} {leg}");
+		}
+		assert_eq!(r.path(4), vec![1, 4]);
+	}
+	// Honest numbers that really are better still win: 1 → 2 → 4 at 2 × 5 ms.
+	let mut t = base();
+	t.set(1, 2, 5_000, 0);
+	t.set(2, 4, 5_000, 0);
+	let mut r = Router::new(1, Prefs::default());
+	let sw = (0..5).find_map(|k| r.evaluate(k * 1_000_000, 4, &t, &relays(&[2], 1)));
+	assert_eq!(sw.map(|s| s.to), Some(vec![1, 2, 4]));
+}
+
 #[test]
 fn stays_direct_when_nothing_wins_by_the_margin() {
 	let mut r = Router::new(1, Prefs::default());
