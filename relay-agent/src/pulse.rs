@@ -444,11 +444,25 @@ impl Pulses {
 		p
 	}
 
-	/// Take one received pulse datagram. Returns the sender, or why it was dropped (the
-	/// caller counts it).
+	/// [`Self::handle_pulse_at`] with one clock for both (simulations and tests).
 	pub fn handle_pulse(
 		&mut self,
 		now_us: u64,
+		from: SocketAddr,
+		buf: &[u8],
+		registry: &Registry,
+		check_source: bool,
+	) -> Result<SegmentId, DropReason> {
+		self.handle_pulse_at(now_us, now_us, from, buf, registry, check_source)
+	}
+
+	/// Take one received pulse datagram at `now_us` (the monotonic time every timer here runs
+	/// on), received at `clock_us` on this agent's wall clock (what the sender's send time is
+	/// compared with). Returns the sender, or why it was dropped (the caller counts it).
+	pub fn handle_pulse_at(
+		&mut self,
+		now_us: u64,
+		clock_us: u64,
 		from: SocketAddr,
 		buf: &[u8],
 		registry: &Registry,
@@ -465,7 +479,7 @@ impl Pulses {
 		// Summaries carry relative latencies as i32, so a clock further off than that cannot be
 		// compared anyway; refusing it here, before any state changes, also keeps every
 		// difference taken below far from i64's ends whatever send time a member stamps.
-		let latency = i128::from(now_us) - i128::from(p.send_time_us);
+		let latency = i128::from(clock_us) - i128::from(p.send_time_us);
 		if latency.unsigned_abs() > MAX_RELATIVE_LATENCY_US as u128 {
 			return Err(DropReason::ClockOffset);
 		}
@@ -868,6 +882,41 @@ mod tests {
 		assert_eq!(a.handle_pulse(t, addr(2), &d, &ra, true), Ok(2));
 		let again: u32 = (1..=5).map(|k| sends_to_2(&mut a, t + k * cfg.interval_us)).sum();
 		assert_eq!(again, 5);
+	}
+
+	/// M5: the wall clock drove every timer, so a step forward (NTP, a resumed VM) made every
+	/// link look silent, hence down. Timers now run on a monotonic clock and only the latency
+	/// sample reads the wall clock.
+	#[test]
+	fn m5_a_wall_clock_step_does_not_make_links_look_down() {
+		let (ra, rb) = (reg(1), reg(2));
+		let cfg = PulseConfig::default();
+		let (mut a, mut b) = (Pulses::new(1, 7, cfg.clone()), Pulses::new(2, 8, cfg.clone()));
+		let mono0 = 1u64 << 40;
+		let mut step = 0u64;
+		for k in 0..12u64 {
+			// b's wall clock jumps 10 minutes ahead after round 5; monotonic time does not.
+			if k == 6 {
+				step = 600_000_000;
+			}
+			let (mono, wall) = (mono0 + k * cfg.interval_us, 1_700_000_000_000_000 + k * 1_000_000);
+			let mut out = vec![];
+			a.poll_transmit(mono, wall, &ra, &[2], true, |_, d| out.push(d.to_vec()));
+			for d in out {
+				b.handle_pulse_at(mono + 2_000, wall + 2_000 + step, addr(1), &d, &rb, true)
+					.unwrap();
+			}
+			let m = b.link(1, 2, mono + 2_000).unwrap();
+			assert_eq!(m.loss_ppm, 0, "round {k}: not silent, not lost");
+			// b answers, so a keeps pulsing it every round.
+			let mut back = vec![];
+			b.poll_transmit(mono + 3_000, wall + step, &rb, &[1], true, |_, d| back.push(d.to_vec()));
+			for d in back {
+				a.handle_pulse_at(mono + 5_000, wall, addr(2), &d, &ra, true).unwrap();
+			}
+		}
+		// The latency sample shows the step (it is a wall-clock difference); nothing expired.
+		assert!(b.link(1, 2, mono0 + 11 * cfg.interval_us).unwrap().latency_us >= 600_000_000);
 	}
 
 	/// H6: `learned` (and the per-peer maps) were never pruned.

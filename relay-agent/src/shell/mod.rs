@@ -8,6 +8,7 @@ pub mod chain;
 pub mod status;
 pub mod tun;
 pub mod udp;
+pub mod web;
 
 use std::{
 	collections::{BTreeSet, HashMap},
@@ -93,10 +94,23 @@ pub struct Options {
 	pub run_for: Option<Duration>,
 }
 
-/// Wall-clock microseconds: pulses stamp and compare it (relative latency needs no sync), and
-/// the status reports switches in it.
+/// Wall-clock microseconds: pulses stamp and compare it (relative latency needs no sync), the
+/// availability windows are hours of it, and the status reports times in it. Never a timer.
 pub fn wall_us() -> u64 {
 	SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+}
+
+/// Where [`mono_us`] starts: far enough from zero that "never" (0) is long ago for every
+/// timer from the first tick on.
+const MONO_BASE_US: u64 = 1 << 40;
+
+/// Monotonic microseconds since the process started (plus [`MONO_BASE_US`]): the clock of every
+/// timer (flow and exit expiry, pulse loss and silence, rounds, rate limits, saves). A step of
+/// the wall clock (NTP, a resumed VM, a wrong RTC at boot) moves none of them.
+pub fn mono_us() -> u64 {
+	static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+	let start = *START.get_or_init(std::time::Instant::now);
+	MONO_BASE_US.saturating_add(start.elapsed().as_micros() as u64)
 }
 
 /// This host's interface addresses (`getifaddrs`): segments registered on them are refused
@@ -347,7 +361,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		eval_gate,
 		peers,
 		dests,
-		started_us: wall_us(),
+		started_us: mono_us(),
 		sock: Arc::new(sock),
 		local,
 		exits: Leases::new(exit_cap(nofile), EXITS_PER_INGRESS, IDLE.as_micros() as u64),
@@ -382,7 +396,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		// A sharp change the gate held back is looked at when the gap has passed, even if
 		// nothing else wakes the loop by then.
 		let eval_in =
-			agent.eval_gate.next_due().map(|t| Duration::from_micros(t.saturating_sub(wall_us())));
+			agent.eval_gate.next_due().map(|t| Duration::from_micros(t.saturating_sub(mono_us())));
 		tokio::select! {
 			r = sock.readable() => {
 				r?;
@@ -461,7 +475,7 @@ fn open_exit(
 
 impl Agent {
 	fn now(&self) -> u64 {
-		wall_us()
+		mono_us()
 	}
 
 	async fn flush(&mut self) {
@@ -485,6 +499,7 @@ impl Agent {
 				},
 			};
 			let now = self.now();
+			let clock = wall_us();
 			let mut forward: Vec<(SocketAddr, usize)> = Vec::with_capacity(n);
 			for i in 0..n {
 				let RecvMeta { from, len } = meta[i];
@@ -503,7 +518,9 @@ impl Agent {
 					Ok(Kind::Pulse) => {
 						let (reg, check) = (&self.dp.registry, self.dp.check_source);
 						let pulses = &mut self.pulses;
-						let r = contained(|| pulses.handle_pulse(now, from, buf, reg, check))
+						let r = contained(|| {
+							pulses.handle_pulse_at(now, clock, from, buf, reg, check)
+						})
 							.unwrap_or(Err(DropReason::Internal));
 						if let Err(reason) = r {
 							self.dp.drop_at(now, reason, from);
@@ -536,7 +553,9 @@ impl Agent {
 		let out = &mut self.out;
 		let reg = &self.dp.registry;
 		self.pulses
-			.poll_transmit(now, now, reg, &self.peers, regular, |to, b| out.push((to, b.to_vec())));
+			.poll_transmit(now, wall_us(), reg, &self.peers, regular, |to, b| {
+				out.push((to, b.to_vec()))
+			});
 	}
 
 	fn on_eval_due(&mut self) {
@@ -547,7 +566,7 @@ impl Agent {
 	}
 
 	fn evaluate_routes(&mut self, now: u64) {
-		let hour = ditex_primitives::registry::utc_hour(now / 1000);
+		let hour = ditex_primitives::registry::utc_hour(wall_us() / 1000);
 		let relays: Vec<Relay> = self
 			.peers
 			.iter()
@@ -656,7 +675,14 @@ impl Agent {
 			exit_flows: self.exits.len(),
 			pulse_peers: self.peers.clone(),
 			chain: self.chain.clone(),
-			..status::Status::collect(&self.dp, &self.pulses, &self.router, now, self.started_us)
+			..status::Status::collect(
+				&self.dp,
+				&self.pulses,
+				&self.router,
+				now,
+				self.started_us,
+				wall_us(),
+			)
 		};
 		if let Err(e) = s.write(&self.cfg.agent.status_file) {
 			if let Some(unlogged) = self.logs.due("status", now) {

@@ -138,7 +138,10 @@ impl Status {
 		router: &Router,
 		now_us: u64,
 		started_us: u64,
+		wall_now_us: u64,
 	) -> Status {
+		// The core runs on the monotonic clock; the status shows wall-clock times.
+		let wall = |t: u64| wall_now_us.saturating_sub(now_us.saturating_sub(t));
 		let mut links = pulses.links(now_us);
 		// This agent's own links first, then second-hand ones up to the cap: a group of 100
 		// knows 10 000 links, and the file is rewritten every interval.
@@ -183,7 +186,7 @@ impl Status {
 					dst: *d,
 					path: r.path.clone(),
 					switches: r.switches,
-					switched_us: r.switched_us,
+					switched_us: r.switched_us.map(wall),
 				})
 				.collect(),
 			peers: dp
