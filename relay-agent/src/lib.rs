@@ -20,6 +20,7 @@
 //! | [`tickets`] | the ticket of each epoch, built, signed and queued until final |
 //! | [`report`] | the group reporter's signed report of its era |
 //! | [`accounting`] | byte counters per peer and per flow, persisted atomically |
+//! | [`dashboard`] | the operator's page and its latency matrix with detours marked |
 //! | [`config`] | the TOML config and its documented defaults |
 //! | [`shell`] | tokio sockets with batched I/O, TUN, timers, status file |
 //!
@@ -30,6 +31,7 @@
 pub mod accounting;
 pub mod channel;
 pub mod config;
+pub mod dashboard;
 pub mod dataplane;
 pub mod egress;
 pub mod link;

@@ -9,6 +9,7 @@ pub mod status;
 pub mod tun;
 pub mod udp;
 pub mod web;
+pub mod web;
 
 use std::{
 	collections::{BTreeSet, HashMap},
