@@ -21,6 +21,7 @@ use subxt_signer::sr25519::Keypair;
 
 pub mod channel;
 pub mod masternode;
+pub mod report;
 pub mod segment;
 pub mod settlement;
 pub mod ticket;

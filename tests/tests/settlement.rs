@@ -10,10 +10,13 @@
 
 use anyhow::{anyhow, ensure, Result};
 use codec::Encode;
-use ditex_ctl::{channel, segment, settlement, ticket, Chain};
+use ditex_ctl::{channel, report, segment, settlement, ticket, Chain};
 use ditex_e2e::{account, Node, NodeConfig};
 use ditex_primitives::{
-	registry::{DataPlaneKey, SegmentId, SegmentSpec, SegmentView, TicketKey, GIB},
+	registry::{
+		DataPlaneKey, GroupView, PerfEntry, PerfRecord, PerfSample, SegmentId, SegmentSpec,
+		SegmentView, TicketKey, GIB,
+	},
 	settlement::{ChannelId, ChannelUsage, Path, Receipt, ReceiptKey, SignedReceipt, Ticket},
 };
 use pallet_tickets::RelayView;
@@ -170,7 +173,58 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 	ensure!(err.to_string().contains("NothingToSettle"), "unclear error: {err}");
 	ensure!(free(&node, &chain, &dave).await? < before, "a settlement that pays nobody costs");
 
+	the_reporter_reports_for_free(&node, &chain, [(a, 1), (b, 2)], [&bob, &charlie]).await?;
 	vote_inflation_fails_at_its_first_step(&node, &chain, a).await
+}
+
+/// The group's reporter submits its era's measurements signed with its ticket key, as an
+/// authorized transaction: accepted and free; a member whose turn it is not, a forged
+/// signature and a second report of the era are refused by the pool.
+async fn the_reporter_reports_for_free(
+	node: &Node,
+	chain: &Chain,
+	routers: [(SegmentId, u8); 2],
+	operators: [&Keypair; 2],
+) -> Result<()> {
+	let group: GroupView<AccountId32, u128, u32> = node
+		.state_call::<Option<GroupView<AccountId32, u128, u32>>>("DitexApi_group", 0u32, None)
+		.await?
+		.ok_or_else(|| anyhow!("no group 0"))?;
+	let reporter = group.reporter.ok_or_else(|| anyhow!("group 0 has no reporter"))?;
+	let (me, other) = if routers[0].0 == reporter { (routers[0], routers[1]) } else { (routers[1], routers[0]) };
+	let genesis: H256 = node.block_hash(0).await?.ok_or_else(|| anyhow!("no genesis"))?;
+	let (best, _) = node.best().await?;
+	// The runtime's era: an hour of 6 s blocks.
+	let era = u64::from(best) / 600;
+	let entries = vec![
+		PerfEntry { from: other.0, to: me.0, sample: PerfSample { latency_us: 1_500, jitter_us: 20, loss_ppm: 0 } },
+		PerfEntry { from: me.0, to: other.0, sample: PerfSample { latency_us: 1_700, jitter_us: 30, loss_ppm: 10 } },
+	];
+	let before = [free(node, chain, operators[0]).await?, free(node, chain, operators[1]).await?];
+
+	let by_other = report::sign(other.0, era, &entries, genesis.0, &ticket_secret(other.1));
+	let err = report::submit(chain, other.0, era, &entries, &by_other)
+		.await
+		.expect_err("not its turn");
+	ensure!(err.to_string().contains("not expected"), "unclear refusal: {err}");
+	let forged = report::sign(me.0, era, &entries, genesis.0, &ticket_secret(other.1));
+	let err = report::submit(chain, me.0, era, &entries, &forged).await.expect_err("forged");
+	ensure!(err.to_string().contains("bad signature"), "unclear refusal: {err}");
+
+	let signature = report::sign(me.0, era, &entries, genesis.0, &ticket_secret(me.1));
+	let events = report::submit(chain, me.0, era, &entries, &signature).await?;
+	ensure!(events.iter().any(|e| e == "Ditex.PerformanceReported"), "events: {events:?}");
+	let record: Option<PerfRecord<u32>> =
+		node.state_call("DitexApi_performance", (me.0, other.0), None).await?;
+	ensure!(
+		record.is_some_and(|r| r.sample == entries[1].sample),
+		"the report is the registry's: {record:?}"
+	);
+	let err = report::submit(chain, me.0, era, &entries, &signature).await.expect_err("once an era");
+	ensure!(err.to_string().contains("outdated"), "unclear refusal: {err}");
+	let after = [free(node, chain, operators[0]).await?, free(node, chain, operators[1]).await?];
+	ensure!(after == before, "reports cost the operators nothing: {before:?} → {after:?}");
+	Ok(())
 }
 
 /// The review's C1 loop on the real runtime: Eve votes all but 1 000 DTX, then orders QoS
