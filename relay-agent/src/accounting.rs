@@ -74,6 +74,7 @@ pub struct Accounting {
 	/// Most recently counted first; at most [`MAX_FLOW_RECORDS`].
 	flows: LruCache<FlowKey, Counters>,
 	evicted: Counters,
+	boot_id: u32,
 	dirty: bool,
 }
 
@@ -83,6 +84,7 @@ impl Default for Accounting {
 			peers: BTreeMap::new(),
 			flows: LruCache::unbounded(),
 			evicted: Counters::default(),
+			boot_id: 0,
 			dirty: false,
 		}
 	}
@@ -94,7 +96,13 @@ impl Clone for Accounting {
 		for (k, v) in self.flows.iter().rev() {
 			flows.push(*k, *v);
 		}
-		Accounting { peers: self.peers.clone(), flows, evicted: self.evicted, dirty: self.dirty }
+		Accounting {
+			peers: self.peers.clone(),
+			flows,
+			evicted: self.evicted,
+			boot_id: self.boot_id,
+			dirty: self.dirty,
+		}
 	}
 }
 
@@ -120,6 +128,9 @@ struct Snapshot {
 	flows: Vec<(FlowKey, Counters)>,
 	#[serde(default)]
 	evicted: Counters,
+	/// The boot id of the latest start (pulse boot ids only grow).
+	#[serde(default)]
+	boot_id: u32,
 }
 
 /// Why the state file could not be read or written.
@@ -178,6 +189,17 @@ impl Accounting {
 		self.evicted
 	}
 
+	/// The boot id of the latest start, 0 before the first.
+	pub fn boot_id(&self) -> u32 {
+		self.boot_id
+	}
+
+	/// Record this start's boot id.
+	pub fn set_boot_id(&mut self, id: u32) {
+		self.boot_id = id;
+		self.dirty = true;
+	}
+
 	/// Flow records held.
 	pub fn flow_records(&self) -> usize {
 		self.flows.len()
@@ -219,6 +241,7 @@ impl Accounting {
 			.map_err(|source| AccountingError::Corrupt { path: path.into(), source })?;
 		let mut a = Accounting { peers: s.peers.into_iter().collect(), ..Default::default() };
 		a.evicted = s.evicted;
+		a.boot_id = s.boot_id;
 		for (k, c) in s.flows {
 			a.flow_mut(k).add(&c);
 		}
@@ -232,6 +255,7 @@ impl Accounting {
 			peers: self.peers.iter().map(|(k, v)| (*k, *v)).collect(),
 			flows: self.flows.iter().rev().map(|(k, v)| (*k, *v)).collect(),
 			evicted: self.evicted,
+			boot_id: self.boot_id,
 		};
 		self.dirty = false;
 		serde_json::to_vec(&s).expect("snapshots always serialize")

@@ -48,6 +48,19 @@ pub const SILENT_AFTER: u32 = 8;
 /// rounds; one valid pulse from the peer restores every round.
 pub const MAX_SILENT_GAP: u32 = 64;
 
+/// A pulse with a lower boot id than the peer's current one is a replay from an earlier boot
+/// (boot ids only grow), unless the peer has been silent this many intervals: then it may
+/// really have restarted having lost its state under a clock stepped back.
+pub const OLD_BOOT_AFTER_SILENT_INTERVALS: u64 = 10;
+
+/// The boot id for this start: above the last one used (`last`, persisted), and the wall
+/// clock's seconds when they are higher, so ids only grow across restarts even when the state
+/// is lost (a wall clock that also stepped back is what
+/// [`OLD_BOOT_AFTER_SILENT_INTERVALS`] is for).
+pub fn next_boot_id(last: u32, wall_s: u64) -> u32 {
+	last.saturating_add(1).max(wall_s.min(u64::from(u32::MAX)) as u32)
+}
+
 /// Tunables of the pulse bookkeeping.
 #[derive(Clone, Debug)]
 pub struct PulseConfig {
@@ -489,6 +502,12 @@ impl Pulses {
 		if !restarted && !inb.is_new(p.seq) {
 			return Err(DropReason::StalePulse);
 		}
+		// A pulse recorded in an earlier boot and replayed (pulse keys are static) would pass
+		// for a restart and reset the link's state.
+		let silent = now_us.saturating_sub(inb.last_rx_us);
+		if p.boot_id < inb.boot_id && silent < OLD_BOOT_AFTER_SILENT_INTERVALS * cfg.interval_us {
+			return Err(DropReason::StalePulse);
+		}
 		// Only fresh pulses count against the allowance: replays are refused above, so an
 		// on-path replayer cannot use up a peer's allowance and mute it.
 		if !inb.allowance.admit(now_us, cfg.interval_us) {
@@ -882,6 +901,42 @@ mod tests {
 		assert_eq!(a.handle_pulse(t, addr(2), &d, &ra, true), Ok(2));
 		let again: u32 = (1..=5).map(|k| sends_to_2(&mut a, t + k * cfg.interval_us)).sum();
 		assert_eq!(again, 5);
+	}
+
+	/// M1: a pulse captured in an earlier boot of the sender and replayed after each genuine one
+	/// passed for a restart: it reset the link and injected a latency hours old.
+	#[test]
+	fn m1_pulses_from_an_earlier_boot_are_refused() {
+		let (ra, rb) = (reg(1), reg(2));
+		let cfg = PulseConfig::default();
+		let mut b = Pulses::new(2, 8, cfg.clone());
+		let t0 = 1u64 << 50;
+		// Captured a quarter of an hour ago, in boot 100.
+		let old = crafted_with(&ra, 2, 5, t0 - 1_000_000_000, 100, &[]);
+		for k in 0..20u64 {
+			let at = t0 + k * cfg.interval_us;
+			let d = crafted_with(&ra, 2, k as u32, at - 2_000, 101, &[]);
+			assert_eq!(b.handle_pulse(at, addr(1), &d, &rb, true), Ok(1));
+			assert_eq!(
+				b.handle_pulse(at + 10, addr(1), &old, &rb, true),
+				Err(DropReason::StalePulse),
+				"round {k}"
+			);
+			assert!(b.link(1, 2, at + 20).unwrap().latency_us < 10_000);
+		}
+		// A peer silent for long that comes back with a lower boot id (state lost, clock
+		// stepped back) is heard again.
+		let at = t0 + (20 + OLD_BOOT_AFTER_SILENT_INTERVALS) * cfg.interval_us;
+		let d = crafted_with(&ra, 2, 0, at - 2_000, 50, &[]);
+		assert_eq!(b.handle_pulse(at, addr(1), &d, &rb, true), Ok(1));
+	}
+
+	#[test]
+	fn m1_boot_ids_only_grow() {
+		assert_eq!(next_boot_id(0, 1_700_000_000), 1_700_000_000);
+		// The wall clock stepped back (or the same second): still above the last.
+		assert_eq!(next_boot_id(1_700_000_000, 1_600_000_000), 1_700_000_001);
+		assert_eq!(next_boot_id(u32::MAX - 1, u64::MAX), u32::MAX);
 	}
 
 	/// M5: the wall clock drove every timer, so a step forward (NTP, a resumed VM) made every

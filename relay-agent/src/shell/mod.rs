@@ -9,7 +9,6 @@ pub mod status;
 pub mod tun;
 pub mod udp;
 pub mod web;
-pub mod web;
 
 use std::{
 	collections::{BTreeSet, HashMap},
@@ -288,7 +287,12 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		.await
 		.with_context(|| format!("binding {}", cfg.agent.listen))?;
 	udp::grow_buffers(&sock, 4 << 20);
-	let boot_id = OsRng.next_u32();
+	// Boot ids only grow, so a pulse recorded in an earlier boot cannot pass for a restart.
+	let boot_id = crate::pulse::next_boot_id(dp.accounting.boot_id(), wall_us() / 1_000_000);
+	dp.accounting.set_boot_id(boot_id);
+	if let Err(e) = dp.accounting.save(&cfg.agent.state_file) {
+		tracing::warn!(error = %e, "saving the boot id failed");
+	}
 	let pulses = Pulses::new(me, boot_id, cfg.pulse());
 	let router = Router::new(me, cfg.prefs()?);
 	let eval_gate = EvalGate::new(router.prefs.eval_gap_us);
