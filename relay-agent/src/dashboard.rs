@@ -149,6 +149,69 @@ impl Matrix {
 	}
 }
 
+/// What `ditex-relay netcheck` says about the router's UDP port, from its group's pulses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reach {
+	/// No group peer to ask.
+	Alone,
+	/// Every peer hears this router and it hears every peer.
+	Reachable,
+	/// Some peers hear it; `deaf` do not (their side, or a path between).
+	Partly {
+		/// Peers that do not report hearing this router.
+		deaf: Vec<u32>,
+	},
+	/// Peers' pulses arrive, but none reports hearing this router: what it sends does not
+	/// reach them (an outbound firewall), or they cannot check it (its registered key is not
+	/// the one it runs with).
+	SendsLost,
+	/// No peer's pulse arrives: the port is not reachable from outside (wrong registered
+	/// endpoint, NAT without a port forward, or a firewall dropping inbound UDP), or every peer
+	/// is down.
+	Unreachable,
+}
+
+impl Reach {
+	/// The verdict on router `me`, pulsing `peers`, from the links its pulses know: a link
+	/// `p → me` is a pulse of `p` heard here; a link `me → p` is `p`'s echo that it heard
+	/// this router.
+	pub fn judge(me: u32, peers: &[u32], links: &[Link]) -> Reach {
+		if peers.is_empty() {
+			return Reach::Alone;
+		}
+		let up = |f: u32, t: u32| {
+			links.iter().any(|l| l.from == f && l.to == t && l.loss_ppm < LOSS_DOWN)
+		};
+		let heard_here = peers.iter().filter(|&&p| up(p, me)).count();
+		let deaf: Vec<u32> = peers.iter().copied().filter(|&p| !up(me, p)).collect();
+		match (heard_here, deaf.len()) {
+			(0, _) => Reach::Unreachable,
+			(_, d) if d == peers.len() => Reach::SendsLost,
+			(h, 0) if h == peers.len() => Reach::Reachable,
+			_ => Reach::Partly { deaf },
+		}
+	}
+
+	/// A sentence for the operator.
+	pub fn explain(&self) -> String {
+		match self {
+			Reach::Alone => "no group peers yet: nothing to check against".into(),
+			Reach::Reachable => "reachable: every group peer hears this router".into(),
+			Reach::Partly { deaf } => format!(
+				"partly reachable: peers {deaf:?} do not hear this router (their side or a path \
+				 between; others do, so the port is open)"
+			),
+			Reach::SendsLost => "peers' pulses arrive but none hears this router: outbound UDP \
+				 is blocked, or the registered key is not the one this agent runs with"
+				.into(),
+			Reach::Unreachable => "no peer's pulse arrives: the UDP port is not reachable (check \
+				 the registered endpoint, NAT port forwarding and inbound firewall rules), or every \
+				 peer is down"
+				.into(),
+		}
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -236,5 +299,26 @@ mod tests {
 		let c = Matrix::build(1, &links).cell(1, 3).cloned().unwrap();
 		assert_eq!(c.detour_latency_us, Some(10_000 - 1_000_000));
 		assert!(c.detour.is_some());
+	}
+
+	#[test]
+	fn netcheck_tells_what_the_pulses_show() {
+		let peers = [2, 3];
+		let both = |a, b| vec![link(a, b, 1, 0), link(b, a, 1, 0)];
+		let all: Vec<Link> = [both(1, 2), both(1, 3)].concat();
+		assert_eq!(Reach::judge(1, &peers, &all), Reach::Reachable);
+		assert_eq!(Reach::judge(1, &[], &all), Reach::Alone);
+		// 3 stopped hearing us (its echo of 1 → 3 reads as down).
+		let mut partly = all.clone();
+		partly.iter_mut().filter(|l| (l.from, l.to) == (1, 3)).for_each(|l| l.loss_ppm = LOSS_DOWN);
+		assert_eq!(Reach::judge(1, &peers, &partly), Reach::Partly { deaf: vec![3] });
+		// We hear both, neither hears us.
+		let lost = vec![link(2, 1, 1, 0), link(3, 1, 1, 0)];
+		assert_eq!(Reach::judge(1, &peers, &lost), Reach::SendsLost);
+		// Nothing arrives.
+		assert_eq!(Reach::judge(1, &peers, &[link(1, 2, 1, 0)]), Reach::Unreachable);
+		for r in [Reach::Alone, Reach::Reachable, Reach::SendsLost, Reach::Unreachable] {
+			assert!(!r.explain().is_empty());
+		}
 	}
 }

@@ -113,7 +113,7 @@ impl From<Replay> for SessionError {
 	}
 }
 
-/// A handshake state for our side of a channel.
+/// The parsed [`NOISE_PARAMS`].
 fn builder_params() -> snow::params::NoiseParams {
 	NOISE_PARAMS.parse().expect("NOISE_PARAMS is a valid pattern")
 }
@@ -180,7 +180,7 @@ impl std::fmt::Debug for Session {
 
 impl Session {
 	fn new(
-		mut hs: HandshakeState,
+		#[cfg_attr(not(test), allow(unused_mut))] mut hs: HandshakeState,
 		local_index: u32,
 		remote_index: u32,
 		channel: ChannelId,
@@ -191,8 +191,6 @@ impl Session {
 		remote_static.copy_from_slice(hs.get_remote_static().ok_or(SessionError::Decrypt)?);
 		#[cfg(test)]
 		let keys = hs.dangerously_get_raw_split();
-		#[cfg(not(test))]
-		let _ = &mut hs;
 		let transport = hs.into_stateless_transport_mode().map_err(|_| SessionError::Decrypt)?;
 		Ok(Session {
 			transport,

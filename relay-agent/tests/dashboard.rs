@@ -128,6 +128,7 @@ fn the_page_shows_the_jsons_figures_and_the_detour_in_headless_chromium() {
 		format!("{} B/s", number(&json["overhead"]["bytes_per_s"].to_string()))
 	);
 	assert_eq!(text_of(&dom, "uptime"), "1h 2m 5s");
+	assert_eq!(text_of(&dom, "reach_text"), json["reach_text"].as_str().unwrap());
 	assert_eq!(text_of(&dom, "bytes"), "5,000,000 / 7,000,000");
 
 	// Every pair of the four is a cell; only 1 → 3 is highlighted, with its detour named.

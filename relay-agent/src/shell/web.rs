@@ -24,7 +24,7 @@ use tokio::sync::watch;
 
 use super::status::Status;
 use crate::{
-	dashboard::{Link, Matrix, PAGE},
+	dashboard::{Link, Matrix, Reach, PAGE},
 	link::LOSS_DOWN,
 };
 
@@ -72,6 +72,10 @@ pub struct Dashboard {
 	pub matrix: Matrix,
 	/// Who hears this router.
 	pub reachability: Reachability,
+	/// What that says about its UDP port (`ditex-relay netcheck`).
+	pub reach: Reach,
+	/// The same in a sentence.
+	pub reach_text: String,
 	/// What probing costs.
 	pub overhead: Overhead,
 	/// Bytes received from all peers.
@@ -99,6 +103,7 @@ impl Dashboard {
 			})
 			.collect();
 		let matrix = Matrix::build(status.id, &links);
+		let reach = Reach::judge(status.id, &status.pulse_peers, &links);
 		// A peer hears this router if it echoes a working link out of it.
 		let heard_by = status
 			.pulse_peers
@@ -112,6 +117,8 @@ impl Dashboard {
 		Dashboard {
 			matrix,
 			reachability: Reachability { peers: status.pulse_peers.len(), heard_by },
+			reach_text: reach.explain(),
+			reach,
 			overhead: Overhead { bytes_per_s: per_s, bytes_per_month: per_s.saturating_mul(MONTH_S) },
 			bytes_in: status.peers.iter().map(|p| p.bytes_in).sum(),
 			bytes_out: status.peers.iter().map(|p| p.bytes_out).sum(),
@@ -353,6 +360,7 @@ mod tests {
 		let d = Dashboard::new(sample(), None);
 		// Agent 1 echoes links to 2 and 4 (the square) and to 3 (the diagonal).
 		assert_eq!(d.reachability, Reachability { peers: 3, heard_by: 3 });
+		assert_eq!(d.reach, Reach::Reachable);
 		assert_eq!(d.overhead.bytes_per_s, 590);
 		assert_eq!(d.overhead.bytes_per_month, 590 * MONTH_S);
 		assert_eq!((d.bytes_in, d.bytes_out, d.dropped), (10, 20, 5));
