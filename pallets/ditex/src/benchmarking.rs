@@ -202,7 +202,7 @@ mod benchmarks {
 			BoundedVec::try_from(full_report::<T>(&members, n)).expect("within bound");
 		let era = Pallet::<T>::current_era();
 		let payload = ditex_primitives::registry::report_signing_payload(
-			&Pallet::<T>::genesis(),
+			&crate::genesis_hash::<T>(),
 			reporter,
 			era,
 			&entries,

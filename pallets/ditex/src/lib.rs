@@ -981,11 +981,6 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::LeftGroup { segment, group });
 	}
 
-	/// The genesis hash, which every signed report names.
-	pub fn genesis() -> ditex_primitives::Hash {
-		genesis_hash::<T>()
-	}
-
 	/// Check a report without changing anything: `reporter` is active and its group's reporter
 	/// in `era`, which is the current era, the group has no report of this era yet, and the
 	/// entries are distinct pairs of members with valid samples. Returns the group.
@@ -1044,7 +1039,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let (group, record) = Self::check_report(*reporter, *era, entries).map_err(invalid)?;
 		let payload = ditex_primitives::registry::report_signing_payload(
-			&Self::genesis(),
+			&genesis_hash::<T>(),
 			*reporter,
 			*era,
 			entries,

@@ -161,7 +161,7 @@ pub fn sign_report(
 		.map(ticket_pair)
 		.find(|p| p.public().0 == key.0)
 		.expect("a ticket key of spec(n)");
-	let genesis = Ditex::genesis();
+	let genesis = pallet_ditex::genesis_hash::<Test>();
 	pair.sign(&ditex_primitives::registry::report_signing_payload(&genesis, reporter, era, entries)).0
 }
 

@@ -682,7 +682,7 @@ mod performance {
 				);
 				assert_eq!(sign_report(r, era, &e), {
 					let payload = ditex_primitives::registry::report_signing_payload(
-						&Ditex::genesis(),
+						&crate::genesis_hash::<Test>(),
 						r,
 						era,
 						&e,
