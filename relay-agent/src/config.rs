@@ -276,9 +276,20 @@ impl Config {
 		self.max_price()?;
 		self.exit_networks()?;
 		if let Some(c) = &self.chain {
-			if !(c.url.starts_with("ws://") || c.url.starts_with("wss://")) {
+			// ws:// carries the registry (endpoints, keys) in the clear: a man in the middle
+			// could substitute an egress's key. Only a node on this host may be read that way.
+			let loopback = c.url.strip_prefix("ws://").is_some_and(|rest| {
+				let host = rest.split(['/', '?']).next().unwrap_or("");
+				let host = match host.strip_prefix('[') {
+					Some(v6) => v6.split(']').next().unwrap_or(""),
+					None => host.split(':').next().unwrap_or(""),
+				};
+				host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+			});
+			if !(c.url.starts_with("wss://") || loopback) {
 				return Err(ConfigError::Invalid(format!(
-					"chain.url {:?} must start with ws:// or wss://",
+					"chain.url {:?} must be wss://, or ws:// to a node on this host (localhost, \
+					 127.0.0.0/8, [::1])",
 					c.url
 				)));
 			}
@@ -468,6 +479,33 @@ mod tests {
 		c.net.test_bed = false;
 		c.agent.listen = "8.8.8.8:51820".parse().unwrap();
 		assert_eq!(c.endpoint_policy(vec![]).own, vec!["8.8.8.8".parse::<IpAddr>().unwrap()]);
+	}
+
+	/// H9: `ws://` was accepted for any host, so a man in the middle could substitute keys.
+	#[test]
+	fn h9_chain_url_must_be_wss_or_loopback() {
+		let t = toml_for(1);
+		let head = &t[..t.find("\n\n").unwrap()];
+		let with = |url: &str| Config::parse(&format!("{head}\n\n[chain]\nurl = \"{url}\"\n"));
+		for ok in [
+			"wss://rpc.example.org:443",
+			"ws://127.0.0.1:9944",
+			"ws://127.0.0.53:9944/",
+			"ws://localhost:9944",
+			"ws://[::1]:9944",
+		] {
+			assert!(with(ok).is_ok(), "{ok}");
+		}
+		for bad in [
+			"ws://10.0.0.5:9944",
+			"ws://rpc.example.org:9944",
+			"ws://127.0.0.1.evil.example:9944",
+			"ws://localhost.evil.example",
+			"ws://[2001:db8::1]:9944",
+			"http://127.0.0.1:9933",
+		] {
+			assert!(matches!(with(bad), Err(ConfigError::Invalid(m)) if m.contains("chain.url")), "{bad}");
+		}
 	}
 
 	/// L7: negative or NaN weights and margins were taken (flapping, or the worst path), and

@@ -178,6 +178,82 @@ pub fn canonical(addr: SocketAddr) -> SocketAddr {
 	SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
+/// Most members a group answer may list (the runtime's `MaxGroupSize`).
+pub const MAX_GROUP_MEMBERS: usize = 100;
+
+/// Why a node's answer is not taken as a view.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ViewError {
+	/// More group members than a group can have.
+	#[error("the node listed {0} members in one group, more than {MAX_GROUP_MEMBERS}")]
+	TooManyMembers(usize),
+	/// An answer for one segment id carried another.
+	#[error("asked for segment {asked}, the node answered segment {got}")]
+	WrongSegment {
+		/// The id asked for.
+		asked: SegmentId,
+		/// The id answered.
+		got: SegmentId,
+	},
+}
+
+/// A node's answers checked before they become a view: this agent's own listing, the members
+/// of its group `mine.group` (each must say it is in that group; others are dropped and
+/// counted), and the segments asked for by id (each must be the one asked for). A malicious or
+/// broken node can still lie about what a listing says, but not grow the view past a group and
+/// the destinations, nor slip other groups' segments in as members.
+pub fn vet_view(
+	mine: PeerEntry,
+	members: Vec<PeerEntry>,
+	extra: Vec<(SegmentId, PeerEntry)>,
+) -> Result<(Vec<PeerEntry>, usize), ViewError> {
+	if members.len() > MAX_GROUP_MEMBERS {
+		return Err(ViewError::TooManyMembers(members.len()));
+	}
+	let before = members.len();
+	let mut view: Vec<PeerEntry> =
+		members.into_iter().filter(|e| mine.group.is_some() && e.group == mine.group).collect();
+	let dropped = before - view.len();
+	if !view.iter().any(|e| e.id == mine.id) {
+		view.push(mine);
+	}
+	for (asked, e) in extra {
+		if e.id != asked {
+			return Err(ViewError::WrongSegment { asked, got: e.id });
+		}
+		if !view.iter().any(|v| v.id == e.id) {
+			view.push(e);
+		}
+	}
+	Ok((view, dropped))
+}
+
+/// Holds back a view that shrinks suddenly (this agent's own listing gone, or fewer than half
+/// the segments of the view in force) until a second poll in a row says the same: a node that
+/// is still syncing after its own restart answers "no such segment", and one such answer must
+/// not stop this agent relaying and pulsing.
+#[derive(Debug, Default)]
+pub struct ViewGate {
+	held: bool,
+}
+
+impl ViewGate {
+	/// Whether to apply `next` over a view of `current_len` segments that holds this agent's
+	/// own listing (`had_me`); a held-back view is counted by the caller.
+	pub fn admit(&mut self, me: SegmentId, had_me: bool, current_len: usize, next: &[PeerEntry]) -> bool {
+		let lost_me = had_me && !next.iter().any(|e| e.id == me);
+		let shrunk = next.len() * 2 < current_len;
+		if lost_me || shrunk {
+			let second = std::mem::replace(&mut self.held, true);
+			if !second {
+				return false;
+			}
+		}
+		self.held = false;
+		true
+	}
+}
+
 /// What [`Registry::update`] changed.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Update {
@@ -187,6 +263,9 @@ pub struct Update {
 	pub removed: Vec<SegmentId>,
 	/// Segments whose listing changed (endpoint, key, price, group, standing…).
 	pub changed: Vec<SegmentId>,
+	/// Of those, the ones whose data-plane key changed: worth a loud log line, as a key
+	/// substitution is how a node or a man in the middle would intercept traffic.
+	pub rekeyed: Vec<SegmentId>,
 	/// Entries refused, each on its own; the rest were applied.
 	pub refused: Vec<EntryError>,
 }
@@ -384,13 +463,18 @@ impl Registry {
 			}
 			match old {
 				None => u.added.push(s.id),
-				Some(o) if *o != s => u.changed.push(s.id),
+				Some(o) if *o != s => {
+					u.changed.push(s.id);
+					if o.key != s.key {
+						u.rekeyed.push(s.id);
+					}
+				},
 				Some(_) => {},
 			}
 			segments.insert(s.id, s);
 		}
 		u.removed = self.segments.keys().filter(|id| !segments.contains_key(id)).copied().collect();
-		for v in [&mut u.added, &mut u.removed, &mut u.changed] {
+		for v in [&mut u.added, &mut u.removed, &mut u.changed, &mut u.rekeyed] {
 			v.sort_unstable();
 		}
 		self.segments = segments;
@@ -606,6 +690,53 @@ pub(crate) mod tests {
 				.unwrap_err(),
 			EntryError::Duplicate(2)
 		);
+	}
+
+	/// H9: the node's answers were trusted whole: any number of "members", members of other
+	/// groups, an answer for another id than asked.
+	#[test]
+	fn h9_node_answers_are_capped_and_checked() {
+		let grouped = |id, g| PeerEntry { group: Some(g), ..entry(id) };
+		let mine = grouped(1, 1);
+		let members = vec![grouped(1, 1), grouped(2, 1), grouped(3, 7), grouped(4, 1)];
+		let (view, dropped) = vet_view(mine.clone(), members, vec![(9, grouped(9, 3))]).unwrap();
+		let ids: Vec<_> = view.iter().map(|e| e.id).collect();
+		assert_eq!((ids, dropped), (vec![1, 2, 4, 9], 1), "3 is not in group 1");
+		let many: Vec<_> = (1..=1000).map(|i| grouped(i, 1)).collect();
+		assert_eq!(vet_view(mine.clone(), many, vec![]), Err(ViewError::TooManyMembers(1000)));
+		assert_eq!(
+			vet_view(mine, vec![], vec![(9, grouped(8, 3))]),
+			Err(ViewError::WrongSegment { asked: 9, got: 8 })
+		);
+	}
+
+	/// H9: a node still syncing after a restart answers "no such segment": the agent emptied
+	/// its view at once and stopped relaying and pulsing.
+	#[test]
+	fn h9_a_sudden_empty_view_needs_a_second_poll() {
+		let mut g = ViewGate::default();
+		let full: Vec<_> = (1..=10).map(entry).collect();
+		assert!(g.admit(1, false, 0, &full), "the first view applies");
+		assert!(!g.admit(1, true, 10, &[]), "one empty answer is held back");
+		assert!(g.admit(1, true, 10, &full), "a good answer applies and clears it");
+		assert!(!g.admit(1, true, 10, &full[1..3]), "lost this agent's own listing");
+		let mut g = ViewGate::default();
+		assert!(!g.admit(1, true, 10, &full[..4]), "shrunk by more than half");
+		assert!(g.admit(1, true, 10, &full[..4]), "said twice: it is so");
+		// Small changes apply at once.
+		assert!(g.admit(1, true, 10, &full[..8]));
+	}
+
+	/// H9: a key substitution by a node or a man in the middle went by as any other change.
+	#[test]
+	fn h9_key_changes_are_reported() {
+		let mut r = Registry::new(1, secret(1), &[entry(1), entry(2), entry(3)], EndpointPolicy::test_bed())
+			.unwrap();
+		let mut moved = entry(3);
+		moved.endpoint = "127.0.0.9:1".into();
+		let rekeyed = PeerEntry { key: entry(7).key, ..entry(2) };
+		let u = r.update(&[entry(1), rekeyed, moved]);
+		assert_eq!((u.changed, u.rekeyed), (vec![2, 3], vec![2]));
 	}
 
 	fn at(id: SegmentId, endpoint: &str) -> PeerEntry {

@@ -16,7 +16,10 @@ use serde::Deserialize;
 use subxt::rpcs::{rpc_params, RpcClient};
 use tokio::{sync::mpsc, task::JoinHandle};
 
-use crate::{config::ChainConfig, registry::PeerEntry};
+use crate::{
+	config::ChainConfig,
+	registry::{vet_view, PeerEntry},
+};
 
 /// Longest a poll may take, connection included, whatever the poll interval.
 const POLL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -24,8 +27,9 @@ const POLL_TIMEOUT: Duration = Duration::from_secs(10);
 /// What one poll found.
 #[derive(Debug)]
 pub enum ChainEvent {
-	/// The registry as the node sees it now.
-	Registry(Vec<PeerEntry>),
+	/// The registry as the node sees it now, and how many members it listed that were not in
+	/// the group.
+	Registry(Vec<PeerEntry>, usize),
 	/// The poll failed; why.
 	Failed(String),
 }
@@ -37,20 +41,25 @@ struct GroupAnswer {
 }
 
 /// Read the registry view of segment `me` from the node behind `rpc`: its own listing, its
-/// group's members, and the segments in `extra` not among them. An agent whose segment is not
-/// (or no longer) registered gets an empty view.
+/// group's members, and the segments in `extra` not among them, checked by
+/// [`vet_view`] (members of other groups are dropped and counted; too many members, or an
+/// answer for another id than asked, fail the poll). An agent whose segment is not (or no
+/// longer) registered gets an empty view. Returns the view and the members dropped.
 pub async fn fetch(
 	rpc: &RpcClient,
 	me: SegmentId,
 	extra: &[SegmentId],
-) -> anyhow::Result<Vec<PeerEntry>> {
+) -> anyhow::Result<(Vec<PeerEntry>, usize)> {
 	let segment = |id: SegmentId| async move {
 		rpc.request::<Option<PeerEntry>>("ditex_segment", rpc_params![id])
 			.await
 			.with_context(|| format!("ditex_segment({id})"))
 	};
-	let Some(mine) = segment(me).await? else { return Ok(Vec::new()) };
-	let mut view = match mine.group {
+	let Some(mine) = segment(me).await? else { return Ok((Vec::new(), 0)) };
+	if mine.id != me {
+		return Err(anyhow!("asked for segment {me}, the node answered segment {}", mine.id));
+	}
+	let members = match mine.group {
 		Some(g) => {
 			let group: Option<GroupAnswer> = rpc
 				.request("ditex_group", rpc_params![g])
@@ -60,15 +69,15 @@ pub async fn fetch(
 		},
 		None => Vec::new(),
 	};
-	if !view.iter().any(|e| e.id == me) {
-		view.push(mine);
-	}
+	let mut others = Vec::new();
 	for id in extra {
-		if !view.iter().any(|e| e.id == *id) {
-			view.extend(segment(*id).await?);
+		if *id != me && !members.iter().any(|e| e.id == *id) {
+			if let Some(e) = segment(*id).await? {
+				others.push((*id, e));
+			}
 		}
 	}
-	Ok(view)
+	Ok(vet_view(mine, members, others)?)
 }
 
 /// One poll: connect if need be, then read. A failure drops the connection.
@@ -77,7 +86,7 @@ async fn poll(
 	rpc: &mut Option<RpcClient>,
 	me: SegmentId,
 	extra: &[SegmentId],
-) -> anyhow::Result<Vec<PeerEntry>> {
+) -> anyhow::Result<(Vec<PeerEntry>, usize)> {
 	let client = match rpc.take() {
 		Some(c) => c,
 		None => RpcClient::from_insecure_url(url)
@@ -97,7 +106,7 @@ pub async fn poll_once(
 	extra: &[SegmentId],
 ) -> ChainEvent {
 	match tokio::time::timeout(POLL_TIMEOUT, poll(url, rpc, me, extra)).await {
-		Ok(Ok(view)) => ChainEvent::Registry(view),
+		Ok(Ok((view, dropped))) => ChainEvent::Registry(view, dropped),
 		Ok(Err(e)) => ChainEvent::Failed(format!("{e:#}")),
 		Err(_) => {
 			*rpc = None;

@@ -30,6 +30,7 @@ use crate::{
 	config::Config,
 	dataplane::{Action, Dataplane, DropReason, HEADROOM, TAILROOM},
 	egress::{ExitPolicy, LeaseError, Leases},
+	registry::ViewGate,
 	pulse::{PulseView, Pulses},
 	routing::{EvalGate, Relay, Router},
 	wire::Inner,
@@ -256,6 +257,10 @@ struct Agent {
 	last_save_us: u64,
 	/// Rate limit of repeating warnings.
 	logs: LogLimit,
+	/// Holds back a registry view that shrinks suddenly until a second poll confirms it.
+	view_gate: ViewGate,
+	/// The refusals of the latest registry update, logged only when they change.
+	last_refused: Vec<String>,
 }
 
 /// Run the agent until Ctrl-C, SIGTERM or `opts.run_for`.
@@ -377,6 +382,8 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		saving: None,
 		last_save_us: 0,
 		logs: LogLimit::default(),
+		view_gate: ViewGate::default(),
+		last_refused: Vec::new(),
 	};
 	if let Some(ev) = first_view {
 		agent.on_chain(ev);
@@ -637,7 +644,13 @@ impl Agent {
 	fn on_chain(&mut self, ev: ChainEvent) {
 		let Some(st) = self.chain.as_mut() else { return };
 		let entries = match ev {
-			ChainEvent::Registry(entries) => entries,
+			ChainEvent::Registry(entries, dropped) => {
+				if dropped > 0 {
+					st.refused += dropped as u64;
+					tracing::warn!(dropped, "the node listed members of other groups in this agent's group; ignored");
+				}
+				entries
+			},
 			ChainEvent::Failed(why) => {
 				st.failures += 1;
 				// A node down for hours fails every poll: log the 1st, 2nd, 4th, 8th... failure;
@@ -652,11 +665,29 @@ impl Agent {
 		st.syncs += 1;
 		st.last_sync_us = Some(wall_us());
 		let me = self.dp.registry.me();
+		let had_me = self.dp.registry.get(me).is_some();
+		if !self.view_gate.admit(me, had_me, self.dp.registry.len(), &entries) {
+			st.held += 1;
+			tracing::warn!(
+				segments = entries.len(),
+				now = self.dp.registry.len(),
+				"the node's view lost this agent or most segments; keeping the last view until the next poll says the same"
+			);
+			return;
+		}
 		let u = self.dp.registry.update(&entries);
-		for e in &u.refused {
-			tracing::warn!(error = %e, "registry entry from the chain refused");
+		// The same refusals come back every poll: log them when they change (L3).
+		let refused: Vec<String> = u.refused.iter().map(|e| e.to_string()).collect();
+		if refused != self.last_refused {
+			for e in &refused {
+				tracing::warn!(error = %e, "registry entry from the chain refused");
+			}
+			self.last_refused = refused;
 		}
 		st.refused += u.refused.len() as u64;
+		for id in &u.rekeyed {
+			tracing::warn!(segment = id, "the chain lists a new data-plane key for this segment");
+		}
 		if self.dp.registry.get(me).is_none() && (u.changed_view() || st.syncs == 1) {
 			tracing::warn!(
 				id = me,

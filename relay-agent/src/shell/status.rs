@@ -69,8 +69,12 @@ pub struct ChainStatus {
 	pub syncs: u64,
 	/// Polls failed (node unreachable, slow or answering badly).
 	pub failures: u64,
-	/// Registry entries refused (malformed, duplicated, or this agent's own with another key).
+	/// Registry entries refused (malformed, duplicated, this agent's own with another key, not
+	/// public, or listed in the group without being in it).
 	pub refused: u64,
+	/// Answers held back because the view would have lost this agent or most segments at once.
+	#[serde(default)]
+	pub held: u64,
 	/// Wall-clock µs of the latest answered poll.
 	pub last_sync_us: Option<u64>,
 	/// Why the latest failed poll failed.
