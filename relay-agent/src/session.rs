@@ -14,7 +14,9 @@
 //!   timestamp that must grow per (channel, initiator key), so a replayed initiation creates
 //!   nothing.
 //! - **Bounded.** The responder (the egress) keeps at most [`SESSIONS_PER_CHANNEL`] sessions
-//!   per channel and a fixed number in all, least recently used first out.
+//!   per (channel, initiator key) and a fixed number in all, least recently used first out.
+//!   Sessions are kept per initiator key as well as per channel, so one ingress can never
+//!   take another's replies by naming its channel.
 //! - **Admission.** The handshake names its channel; the responder asks the caller whether the
 //!   initiator's static key may open a session on it (the channel's consumer key, the channel
 //!   open and this router its egress) before it answers.
@@ -469,7 +471,10 @@ pub enum Responded {
 	},
 }
 
-/// What the responder keeps per channel besides the sessions themselves.
+/// Whose sessions: a channel and the static key of the initiator that authenticated on it.
+type Owner = (ChannelId, [u8; KEY_LEN]);
+
+/// What the responder keeps per owner besides the sessions themselves.
 #[derive(Debug, Default)]
 struct ChannelSessions {
 	/// Local indexes, oldest first.
@@ -483,7 +488,7 @@ pub struct Responder {
 	local_secret: [u8; KEY_LEN],
 	indexes: Indexes,
 	sessions: LruCache<u32, Session>,
-	channels: LruCache<ChannelId, ChannelSessions>,
+	channels: LruCache<Owner, ChannelSessions>,
 }
 
 impl std::fmt::Debug for Responder {
@@ -571,7 +576,8 @@ impl Responder {
 		if !admit(channel, &initiator) {
 			return Err(SessionError::NotAdmitted);
 		}
-		if self.channels.peek(&channel).is_some_and(|c| timestamp <= c.timestamp) {
+		let owner = (channel, initiator);
+		if self.channels.peek(&owner).is_some_and(|c| timestamp <= c.timestamp) {
 			return Err(SessionError::StaleInitiation);
 		}
 
@@ -584,27 +590,27 @@ impl Responder {
 			.map_err(|_| SessionError::BufferTooSmall)?;
 		debug_assert_eq!(RESPONSE_HEAD + n, RESPONSE_LEN);
 		let session = Session::new(state, index, remote_index, channel, now_ms, false)?;
-		self.insert(channel, timestamp, session);
+		self.insert(owner, timestamp, session);
 		Ok(Responded::Handshake { channel, len: RESPONSE_LEN })
 	}
 
 	/// Keep `session`, dropping the channel's oldest beyond [`SESSIONS_PER_CHANNEL`] and the
 	/// least recently used sessions beyond the capacity.
-	fn insert(&mut self, channel: ChannelId, timestamp: u64, session: Session) {
+	fn insert(&mut self, owner: Owner, timestamp: u64, session: Session) {
 		let index = session.local_index;
 		if let Some((_, evicted)) = self.sessions.push(index, session) {
 			if evicted.local_index != index {
-				self.forget(evicted.channel, evicted.local_index);
+				self.forget((evicted.channel, evicted.remote_static), evicted.local_index);
 			}
 		}
-		if self.channels.peek(&channel).is_none() {
-			if let Some((_, gone)) = self.channels.push(channel, ChannelSessions::default()) {
+		if self.channels.peek(&owner).is_none() {
+			if let Some((_, gone)) = self.channels.push(owner, ChannelSessions::default()) {
 				for i in gone.indexes {
 					self.sessions.pop(&i);
 				}
 			}
 		}
-		let entry = self.channels.get_mut(&channel).expect("inserted above");
+		let entry = self.channels.get_mut(&owner).expect("inserted above");
 		entry.timestamp = timestamp;
 		entry.indexes.push_back(index);
 		while entry.indexes.len() > SESSIONS_PER_CHANNEL {
@@ -614,22 +620,23 @@ impl Responder {
 		}
 	}
 
-	fn forget(&mut self, channel: ChannelId, index: u32) {
-		if let Some(c) = self.channels.peek_mut(&channel) {
+	fn forget(&mut self, owner: Owner, index: u32) {
+		if let Some(c) = self.channels.peek_mut(&owner) {
 			c.indexes.retain(|&i| i != index);
 		}
 	}
 
-	/// Encrypt `plaintext` for `channel`'s ingress in its newest session that can send and
-	/// that the ingress has confirmed by sending in it.
+	/// Encrypt `plaintext` for the ingress with static key `initiator` on `channel`, in its
+	/// newest session that can send and that the ingress has confirmed by sending in it.
 	pub fn encapsulate(
 		&mut self,
 		now_ms: u64,
 		channel: ChannelId,
+		initiator: &[u8; KEY_LEN],
 		plaintext: &[u8],
 		out: &mut [u8],
 	) -> Result<usize, SessionError> {
-		let indexes = self.channels.get(&channel).ok_or(SessionError::NoSession)?;
+		let indexes = self.channels.get(&(channel, *initiator)).ok_or(SessionError::NoSession)?;
 		for &index in indexes.indexes.iter().rev() {
 			if let Some(s) = self.sessions.get_mut(&index) {
 				if s.confirmed && s.can_send(now_ms) {

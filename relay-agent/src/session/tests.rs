@@ -53,7 +53,7 @@ impl Ends {
 		assert_eq!(got, Responded::Data { channel: CHANNEL, len: payload.len() });
 		assert_eq!(&plain[..payload.len()], payload);
 		let mut down = vec![0u8; payload.len() + TRANSPORT_OVERHEAD];
-		let n = self.egress.encapsulate(now, CHANNEL, payload, &mut down).unwrap();
+		let n = self.egress.encapsulate(now, CHANNEL, &self.ingress_public, payload, &mut down).unwrap();
 		down.truncate(n);
 		let got = self.ingress.handle(now, &down, &mut plain).unwrap();
 		assert_eq!(got, Received::Data(payload.len()));
@@ -212,7 +212,7 @@ fn rekey_under_load_loses_nothing() {
 				sent_up += 1;
 				wire.push_back((now + latency, true, buf[..n].to_vec()));
 			}
-			if let Ok(n) = e.egress.encapsulate(now, CHANNEL, &now.to_be_bytes(), &mut buf) {
+			if let Ok(n) = e.egress.encapsulate(now, CHANNEL, &key, &now.to_be_bytes(), &mut buf) {
 				sent_down += 1;
 				wire.push_back((now + latency, false, buf[..n].to_vec()));
 			}
@@ -256,7 +256,7 @@ fn an_unconfirmed_session_does_not_carry_replies() {
 	let mut lost = [0u8; RESPONSE_LEN];
 	e.egress.handle(REKEY_AFTER_MS, &init[..n.unwrap()], |_, k| *k == key, &mut lost).unwrap();
 	let mut down = [0u8; 64];
-	let n = e.egress.encapsulate(REKEY_AFTER_MS + 1, CHANNEL, b"reply", &mut down).unwrap();
+	let n = e.egress.encapsulate(REKEY_AFTER_MS + 1, CHANNEL, &key, b"reply", &mut down).unwrap();
 	assert_eq!(e.ingress.handle(REKEY_AFTER_MS + 1, &down[..n], &mut [0; 64]), Ok(Received::Data(5)));
 	// The ingress tries again after the timeout, and that one completes.
 	let t = REKEY_AFTER_MS + REKEY_TIMEOUT_MS;
@@ -278,7 +278,12 @@ fn the_responder_keeps_few_sessions_per_channel_and_a_bounded_total() {
 			let now = round * REKEY_TIMEOUT_MS;
 			ingress.poll_handshake(now, now + 1, &mut init).unwrap().unwrap();
 			egress.handle(now, &init, |_, _| true, &mut resp).unwrap();
-			let per_channel = egress.channels.peek(&channel).map_or(0, |c| c.indexes.len());
+			let per_channel: usize = egress
+				.channels
+				.iter()
+				.filter(|(owner, _)| owner.0 == channel)
+				.map(|(_, c)| c.indexes.len())
+				.sum();
 			assert!(per_channel <= SESSIONS_PER_CHANNEL);
 		}
 		assert!(egress.len() <= 16);
@@ -322,4 +327,33 @@ fn counters_stop_before_they_could_wrap() {
 	assert!(e.ingress.encapsulate(1, b"x", &mut [0; 64]).is_ok());
 	e.ingress.current.as_mut().unwrap().sent = REJECT_AFTER_MESSAGES;
 	assert_eq!(e.ingress.encapsulate(1, b"x", &mut [0; 64]), Err(SessionError::NoSession));
+}
+
+/// H4: an ingress naming another's channel gets its own sessions; the replies of the
+/// channel's owner never go to it.
+#[test]
+fn h4_another_ingress_on_the_same_channel_cannot_take_the_replies() {
+	let mut e = ends();
+	e.handshake(0);
+	e.exchange(1, b"mine");
+	// An intruder with its own key, admitted by a careless policy, on the same channel.
+	let (intruder_secret, intruder_public) = keypair(9);
+	let (_, egress_public) = keypair(2);
+	let mut intruder = Initiator::new(CHANNEL, intruder_secret, egress_public, 5);
+	let mut init = [0u8; INIT_LEN];
+	intruder.poll_handshake(2, 2_000, &mut init).unwrap().unwrap();
+	let mut resp = [0u8; RESPONSE_LEN];
+	e.egress.handle(2, &init, |_, _| true, &mut resp).unwrap();
+	intruder.handle(2, &resp, &mut []).unwrap();
+	let mut up = [0u8; 64];
+	let n = intruder.encapsulate(3, b"confirm", &mut up).unwrap();
+	e.egress.handle(3, &up[..n], |_, _| false, &mut [0; 64]).unwrap();
+	// Replies for the owner are sealed for the owner's session: the intruder cannot open them.
+	let mut down = [0u8; 64];
+	let n = e.egress.encapsulate(4, CHANNEL, &e.ingress_public, b"secret", &mut down).unwrap();
+	assert_eq!(intruder.handle(4, &down[..n], &mut [0; 64]), Err(SessionError::UnknownIndex));
+	assert_eq!(e.ingress.handle(4, &down[..n], &mut [0; 64]), Ok(Received::Data(6)));
+	// And the intruder's own replies go to the intruder.
+	let n = e.egress.encapsulate(5, CHANNEL, &intruder_public, b"yours", &mut down).unwrap();
+	assert_eq!(intruder.handle(5, &down[..n], &mut [0; 64]), Ok(Received::Data(5)));
 }
