@@ -39,12 +39,27 @@ pub enum ConfigError {
 		/// The error.
 		source: std::io::Error,
 	},
-	/// Not valid TOML, or wrong types or unknown keys.
+	/// Not valid TOML, or wrong types or unknown keys (the message quotes the file with any
+	/// secret key's value blanked out).
 	#[error("parsing config: {0}")]
 	Parse(#[from] toml::de::Error),
-	/// The secret key is not `0x` + 64 hex digits.
-	#[error("agent.secret_key must be 0x followed by 64 hex digits")]
+	/// The secret key is not `0x` + 64 hex digits, or missing, or given twice.
+	#[error(
+		"agent.secret_key (or the content of agent.secret_key_file) must be 0x followed by 64 \
+		 hex digits, and exactly one of them given"
+	)]
 	SecretKey,
+	/// The secret key is one published in this repository (the example config's).
+	#[error("agent.secret_key is the published example key: make one with `ditex-relay keygen`")]
+	PublishedKey,
+	/// The secret key file cannot be read, or others can read it.
+	#[error("agent.secret_key_file {path}: {why}")]
+	SecretFile {
+		/// The file.
+		path: PathBuf,
+		/// What is wrong.
+		why: String,
+	},
 	/// A peer entry is invalid.
 	#[error(transparent)]
 	Peer(#[from] EntryError),
@@ -86,6 +101,49 @@ pub struct Config {
 	pub peers: Vec<PeerEntry>,
 }
 
+/// A secret as the config holds it: never shown by `Debug`.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct SecretString(String);
+
+impl SecretString {
+	/// The secret itself.
+	pub fn expose(&self) -> &str {
+		&self.0
+	}
+}
+
+impl std::fmt::Debug for SecretString {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str("<redacted>")
+	}
+}
+
+impl From<&str> for SecretString {
+	fn from(s: &str) -> Self {
+		SecretString(s.into())
+	}
+}
+
+/// Secret keys published in this repository, refused as agent keys (the example config used
+/// to carry a working one).
+const PUBLISHED_SECRETS: &[&str] =
+	&["0xb0a9a95f1b1e25003daa86b17cb6c7ab1d67a559448d4d07cec58a7f1176ec41"];
+
+/// `text` with the value of every `secret_key` line blanked, for error messages.
+fn redacted(text: &str) -> String {
+	text.lines()
+		.map(|l| {
+			let t = l.trim_start();
+			match t.split_once('=') {
+				Some((k, _)) if k.trim() == "secret_key" => "secret_key = \"<redacted>\"".to_string(),
+				_ => l.to_string(),
+			}
+		})
+		.collect::<Vec<_>>()
+		.join("\n")
+}
+
 /// `[net]`: which addresses the agent sends to.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -118,8 +176,13 @@ fn default_poll() -> u64 {
 pub struct AgentConfig {
 	/// This agent's segment id. Required.
 	pub id: SegmentId,
-	/// X25519 secret key, `0x` + 64 hex digits. Required (`ditex-relay keygen` makes one).
-	pub secret_key: String,
+	/// X25519 secret key, `0x` + 64 hex digits (`ditex-relay keygen` makes one). This or
+	/// `secret_key_file` is required.
+	#[serde(default)]
+	pub secret_key: Option<SecretString>,
+	/// A file holding the secret key (`0x` + 64 hex digits), readable by its owner only.
+	#[serde(default)]
+	pub secret_key_file: Option<PathBuf>,
 	/// UDP address for data and pulses. Default `0.0.0.0:51820`.
 	#[serde(default = "default_listen")]
 	pub listen: SocketAddr,
@@ -231,19 +294,40 @@ fn default_tun() -> String {
 	"ditex0".into()
 }
 
+/// Whether users other than the owner may read `path` (false if it cannot be looked at).
+fn others_can_read(path: &Path) -> bool {
+	use std::os::unix::fs::PermissionsExt;
+	std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
+}
+
 impl Config {
-	/// Parse a config from TOML text and check it.
+	/// Parse a config from TOML text and check it. A parse error never quotes a secret key:
+	/// the message is the one the text with secret values blanked gives (and if that parses, the
+	/// secret's own line was at fault).
 	pub fn parse(text: &str) -> Result<Config, ConfigError> {
-		let c: Config = toml::from_str(text)?;
+		let c: Config = match toml::from_str(text) {
+			Ok(c) => c,
+			Err(_) => {
+				return Err(match toml::from_str::<Config>(&redacted(text)) {
+					Err(e) => ConfigError::Parse(e),
+					Ok(_) => ConfigError::SecretKey,
+				})
+			},
+		};
 		c.check()?;
 		Ok(c)
 	}
 
-	/// Read and check the config at `path`.
+	/// Read and check the config at `path`. A config that holds a secret key and that others
+	/// can read is worth a warning.
 	pub fn load(path: &Path) -> Result<Config, ConfigError> {
 		let text = std::fs::read_to_string(path)
 			.map_err(|source| ConfigError::Read { path: path.into(), source })?;
-		Config::parse(&text)
+		let c = Config::parse(&text)?;
+		if c.agent.secret_key.is_some() && others_can_read(path) {
+			tracing::warn!(config = %path.display(), "the config holds the secret key and others can read it: chmod 600, or use secret_key_file");
+		}
+		Ok(c)
 	}
 
 	fn check(&self) -> Result<(), ConfigError> {
@@ -312,9 +396,25 @@ impl Config {
 		self.registry().map(|_| ())
 	}
 
-	/// The secret key.
+	/// The secret key, from `secret_key` or `secret_key_file` (which must be readable by its
+	/// owner only).
 	pub fn secret(&self) -> Result<StaticSecret, ConfigError> {
-		parse_key(&self.agent.secret_key).map(StaticSecret::from).ok_or(ConfigError::SecretKey)
+		let text = match (&self.agent.secret_key, &self.agent.secret_key_file) {
+			(Some(s), None) => s.clone(),
+			(None, Some(path)) => {
+				let err = |why: String| ConfigError::SecretFile { path: path.clone(), why };
+				if others_can_read(path) {
+					return Err(err("others can read it (chmod 600)".into()));
+				}
+				let t = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+				SecretString(t.trim().to_string())
+			},
+			_ => return Err(ConfigError::SecretKey),
+		};
+		if PUBLISHED_SECRETS.contains(&text.expose()) {
+			return Err(ConfigError::PublishedKey);
+		}
+		parse_key(text.expose()).map(StaticSecret::from).ok_or(ConfigError::SecretKey)
 	}
 
 	/// The registry view the config describes, refusing endpoints on `own` (this host's
@@ -541,12 +641,66 @@ mod tests {
 	#[test]
 	fn the_example_config_parses() {
 		let text = include_str!("../ditex-relay.example.toml");
+		// It names a key file that is not there: it cannot run as it stands (L1).
 		let c: Config = toml::from_str(text).unwrap();
-		// Its peers are on documentation addresses.
-		assert!(matches!(c.check(), Err(ConfigError::Peer(EntryError::NotPublic(2, _)))));
-		let c: Config =
-			toml::from_str(&text.replace("test_bed = false", "test_bed = true")).unwrap();
+		assert!(matches!(c.check(), Err(ConfigError::SecretFile { .. })));
+		// With a key of one's own, and (its peers are on documentation addresses) a test bed.
+		let own = format!("secret_key = \"0x{}\"", hex::encode(secret(1).to_bytes()));
+		let text = text
+			.replace("secret_key_file = \"/etc/ditex-relay/secret.key\"", &own)
+			.replace("test_bed = false", "test_bed = true");
+		let mut c: Config = toml::from_str(&text).unwrap();
+		// Its peer 1 is this agent: give it our key.
+		c.peers[0].key = format!("0x{}", hex::encode(PublicKey::from(&secret(1)).as_bytes()));
 		c.check().unwrap();
+	}
+
+	/// L1: the example config shipped a working secret key, the one its peer 1 carries.
+	#[test]
+	fn l1_the_published_example_key_is_refused() {
+		let t = toml_for(1);
+		let text = t.replacen(
+			&format!("0x{}", hex::encode(secret(1).to_bytes())),
+			PUBLISHED_SECRETS[0],
+			1,
+		);
+		assert!(matches!(Config::parse(&text), Err(ConfigError::PublishedKey)));
+	}
+
+	/// L2: `secret_key` showed in `Debug` output and in TOML errors, and no key file with a
+	/// permission check existed.
+	#[test]
+	fn l2_secrets_stay_out_of_debug_output_and_errors() {
+		let t = toml_for(1);
+		let hex_secret = hex::encode(secret(1).to_bytes());
+		let c = Config::parse(&t).unwrap();
+		assert!(!format!("{c:?}").contains(&hex_secret), "Debug shows the secret");
+		// Unquoted: a TOML error on the secret's own line.
+		let unquoted = t.replace(&format!("\"0x{hex_secret}\""), &format!("0x{hex_secret}"));
+		let e = Config::parse(&unquoted).unwrap_err();
+		assert!(matches!(e, ConfigError::SecretKey), "{e}");
+		assert!(!e.to_string().contains(&hex_secret));
+		// An error elsewhere quotes the file with the secret blanked.
+		let e = Config::parse(&format!("{t}[routing]\nmargin_ms = \"x\"\n")).unwrap_err();
+		assert!(matches!(e, ConfigError::Parse(_)) && !e.to_string().contains(&hex_secret), "{e}");
+		// A key file: the owner's only.
+		use std::os::unix::fs::PermissionsExt;
+		let dir = tempfile::tempdir().unwrap();
+		let file = dir.path().join("secret.key");
+		std::fs::write(&file, format!("0x{hex_secret}\n")).unwrap();
+		let with_file = t.replace(
+			&format!("secret_key = \"0x{hex_secret}\""),
+			&format!("secret_key_file = \"{}\"", file.display()),
+		);
+		std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+		let e = Config::parse(&with_file).unwrap_err();
+		assert!(matches!(e, ConfigError::SecretFile { .. }), "{e}");
+		std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+		let c = Config::parse(&with_file).unwrap();
+		assert_eq!(c.secret().unwrap().to_bytes(), secret(1).to_bytes());
+		// Both, or neither: refused.
+		let both = format!("{}\nsecret_key_file = \"{}\"", &t[..t.find("\n\n").unwrap()], file.display());
+		assert!(matches!(Config::parse(&format!("{both}{}", &t[t.find("\n\n").unwrap()..])), Err(ConfigError::SecretKey)));
 	}
 
 	#[test]
