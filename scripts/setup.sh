@@ -6,13 +6,15 @@ source "$(dirname "$0")/env.sh"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # System packages: protoc for sc-network/litep2p; iproute2 and nftables for the relay
-# agent's network-namespace tests; chromium for the dashboard's browser test.
+# agent's network-namespace tests; chromium for the dashboard's browser test; systemd for
+# systemd-analyze (scripts/check-packaging.sh verifies the units with it).
 need=()
 command -v protoc >/dev/null || need+=(protobuf-compiler)
 command -v ip >/dev/null || need+=(iproute2)
 command -v nft >/dev/null || need+=(nftables)
 command -v socat >/dev/null || need+=(socat)
 command -v chromium >/dev/null || need+=(chromium)
+command -v systemd-analyze >/dev/null || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "setup: installing ${need[*]}"
 	as_root apt-get update -qq

@@ -20,3 +20,5 @@ cargo test --locked --workspace
 pallets=(pallet-ditex pallet-escrow pallet-tickets pallet-masternodes pallet-rewards)
 SKIP_WASM_BUILD=1 cargo test --locked --lib "${pallets[@]/#/-p=}" \
 	--features "$(printf '%s/runtime-benchmarks,' "${pallets[@]}")" benchmarking
+# The systemd units verify cleanly and the TUN/NAT helper sets up and cleans (seconds).
+scripts/check-packaging.sh
