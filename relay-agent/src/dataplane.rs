@@ -39,6 +39,9 @@ pub const REPLAY_WINDOW: u64 = 4096;
 pub const COUNTER_LIMIT: u64 = u64::MAX - REPLAY_WINDOW;
 /// At most one warning per this long for each kind of drop only an authenticated peer causes.
 pub const WARN_EVERY_US: u64 = 10_000_000;
+/// The longest datagram on the wire: what every agent's receive buffers hold whole. An ingress
+/// refuses to build a longer one ([`DropReason::TooBig`]).
+pub const MAX_WIRE_LEN: usize = 2048;
 /// Most flows kept; beyond it the least recently used is evicted.
 pub const MAX_FLOWS: usize = 65_536;
 
@@ -557,6 +560,12 @@ impl Dataplane {
 		if buf.len() < end {
 			return Err(DropReason::TooBig);
 		}
+		// Every receiver takes datagrams of up to MAX_WIRE_LEN whole; a longer one would be
+		// truncated on the way, still pass the hop MACs up to the egress, and be billed.
+		let wire_len = ditex_primitives::wire::encoded_len(path.len()) + AEAD_OVERHEAD + payload_len;
+		if wire_len > MAX_WIRE_LEN {
+			return Err(DropReason::TooBig);
+		}
 		let to = self.registry.endpoint(path[1])?;
 		let key = (remote, flow_id);
 		if !self.flows.contains(&key) {
@@ -843,6 +852,23 @@ mod tests {
 		let d = packet(&mut a[0], &[1, 5], 2, b"x");
 		let (act, _) = carry(&mut a, &[1, 5], d);
 		assert!(matches!(act, Action::Deliver { .. }));
+	}
+
+	/// M12: encapsulation checked only the buffer, so a 2000-byte payload made a datagram
+	/// longer than any receiver's buffer: truncated on the way, forwarded and billed.
+	#[test]
+	fn m12_oversize_payloads_are_refused_at_encapsulation() {
+		let mut a = agents();
+		let fits = MAX_WIRE_LEN - encoded_len(3) - AEAD_OVERHEAD;
+		for (len, ok) in [(fits, true), (fits + 1, false), (4000, false)] {
+			let mut buf = vec![0u8; HEADROOM + len + TAILROOM];
+			let r = a[0].encapsulate(0, 5, &[1, 2, 3], &mut buf, len);
+			assert_eq!(r.is_ok(), ok, "{len} bytes");
+			if let Ok(t) = r {
+				assert_eq!(t.range.len(), MAX_WIRE_LEN);
+			}
+		}
+		assert_eq!(a[0].drops.get(DropReason::TooBig), 2);
 	}
 
 	/// L4: a relay forwarded outside its listed hours and while itself quarantined, unpaid.

@@ -474,7 +474,9 @@ fn open_exit(
 	let sock = Arc::new(UdpSocket::from_std(std_sock).ok()?);
 	let reader_sock = sock.clone();
 	let reader = tokio::spawn(async move {
-		let mut b = vec![0u8; MAX_DATAGRAM];
+		// One byte more than any payload that fits a datagram: a reply cut to the buffer is
+		// still too big, and refused as such when wrapped.
+		let mut b = vec![0u8; MAX_DATAGRAM + 1];
 		while let Ok(n) = reader_sock.recv(&mut b).await {
 			let reply = ExitReply { key, from: to, data: b[..n].to_vec() };
 			if tx.send(reply).await.is_err() {
@@ -514,7 +516,11 @@ impl Agent {
 			let clock = wall_us();
 			let mut forward: Vec<(SocketAddr, usize)> = Vec::with_capacity(n);
 			for i in 0..n {
-				let RecvMeta { from, len } = meta[i];
+				let RecvMeta { from, len, truncated } = meta[i];
+				if truncated {
+					self.dp.drop_at(now, DropReason::TooBig, from);
+					continue;
+				}
 				let buf = &mut bufs[i][..len];
 				match peek_kind(buf) {
 					Ok(Kind::Data) => match contained(|| self.dp.handle_datagram(now, from, buf)) {

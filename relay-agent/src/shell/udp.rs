@@ -23,8 +23,8 @@ pub fn send_connected(sock: &UdpSocket, data: &[u8]) -> io::Result<usize> {
 	Ok(n as usize)
 }
 
-/// Largest datagram handled.
-pub const MAX_DATAGRAM: usize = 2048;
+/// Largest datagram handled: the longest an ingress builds.
+pub const MAX_DATAGRAM: usize = crate::dataplane::MAX_WIRE_LEN;
 
 /// One received datagram's metadata.
 #[derive(Clone, Copy, Debug)]
@@ -33,11 +33,13 @@ pub struct RecvMeta {
 	pub from: SocketAddr,
 	/// Length.
 	pub len: usize,
+	/// The datagram was longer than the buffer and was cut (`MSG_TRUNC`): drop it.
+	pub truncated: bool,
 }
 
 impl Default for RecvMeta {
 	fn default() -> Self {
-		RecvMeta { from: SocketAddr::from(([0, 0, 0, 0], 0)), len: 0 }
+		RecvMeta { from: SocketAddr::from(([0, 0, 0, 0], 0)), len: 0, truncated: false }
 	}
 }
 
@@ -157,6 +159,7 @@ pub fn recv_batch(
 			meta[i] = RecvMeta {
 				from: from_sockaddr(&names[i]).unwrap_or(meta[i].from),
 				len: hdrs[i].msg_len as usize,
+				truncated: hdrs[i].msg_hdr.msg_flags & libc::MSG_TRUNC != 0,
 			};
 		}
 		Ok(got as usize)
@@ -171,7 +174,8 @@ pub fn recv_batch(
 	meta: &mut [RecvMeta],
 ) -> io::Result<usize> {
 	let (len, from) = sock.try_recv_from(&mut bufs[0])?;
-	meta[0] = RecvMeta { from, len };
+	// Without MSG_TRUNC: a datagram that fills the buffer may have been cut.
+	meta[0] = RecvMeta { from, len, truncated: len >= bufs[0].len() };
 	Ok(1)
 }
 
@@ -371,6 +375,30 @@ mod tests {
 		let mut b = [0u8; 8];
 		let (k, from) = peer.recv_from(&mut b).await.unwrap();
 		assert_eq!((&b[..k], from.port()), (&b"pong"[..], port));
+	}
+
+	/// M12: MSG_TRUNC was never looked at, so an oversize datagram was cut to the buffer and
+	/// handled as if whole.
+	#[tokio::test]
+	async fn m12_truncated_datagrams_are_flagged() {
+		let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+		let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+		let to = b.local_addr().unwrap();
+		a.send_to(&vec![1u8; 3000], to).await.unwrap();
+		a.send_to(&[2u8; 100], to).await.unwrap();
+		let mut bufs = vec![vec![0u8; MAX_DATAGRAM]; 4];
+		let mut meta = vec![RecvMeta::default(); 4];
+		let mut got = vec![];
+		for _ in 0..100 {
+			if got.len() == 2 {
+				break;
+			}
+			b.readable().await.unwrap();
+			if let Ok(n) = recv_batch(&b, &mut bufs, &mut meta) {
+				got.extend(meta[..n].iter().map(|m| (m.len, m.truncated)));
+			}
+		}
+		assert_eq!(got, vec![(MAX_DATAGRAM, true), (100, false)]);
 	}
 
 	/// L11: one refused destination in a segmented run (EINVAL) turned segmentation off for
