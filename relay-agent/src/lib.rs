@@ -7,7 +7,7 @@
 //!
 //! | module | responsibility |
 //! | --- | --- |
-//! | [`wire`] | hop MACs, pulse MACs, end-to-end payload AEAD (formats: [`ditex_primitives::wire`]) |
+//! | [`wire`] | hop MACs, pulse MACs, the inner payload format (formats: [`ditex_primitives::wire`]) |
 //! | [`registry`] | the registry view: segment id → endpoint, key, price; next hops resolve only here |
 //! | [`channel`] | admission by escrow channel, credit, receipts and acks kept |
 //! | [`session`] | Noise IK sessions between a channel's ingress and egress, rekeyed |

@@ -507,6 +507,11 @@ impl Registry {
 		PublicKey::from(&self.secret)
 	}
 
+	/// This agent's secret key, for the Noise sessions it runs with the same static key.
+	pub fn secret_bytes(&self) -> [u8; 32] {
+		self.secret.to_bytes()
+	}
+
 	/// Segments in the view, this agent included if listed.
 	pub fn len(&self) -> usize {
 		self.segments.len()

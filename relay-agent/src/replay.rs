@@ -45,7 +45,7 @@ impl ReplayWindow {
 	/// Whether `counter` may be accepted: never seen and within the window. `u64::MAX`, where
 	/// counters stop, never is.
 	pub fn check(&self, counter: u64) -> Result<(), Replay> {
-		if counter >= LAST_COUNTER {
+		if counter == LAST_COUNTER {
 			return Err(Replay::TooOld);
 		}
 		if counter >= self.next {
@@ -65,7 +65,7 @@ impl ReplayWindow {
 	/// Mark `counter` seen, sliding the window forward if it is the highest yet. Call only
 	/// after [`ReplayWindow::check`] passed and the packet was authenticated.
 	pub fn mark(&mut self, counter: u64) {
-		if counter >= LAST_COUNTER {
+		if counter == LAST_COUNTER {
 			return;
 		}
 		if counter >= self.next {

@@ -64,11 +64,13 @@ const INIT: u8 = 1;
 const RESPONSE: u8 = 2;
 const TRANSPORT: u8 = 3;
 const KEY_LEN: usize = 32;
-const TAG_LEN: usize = 16;
+/// Bytes of an AEAD tag.
+pub const TAG_LEN: usize = 16;
 const TIMESTAMP_LEN: usize = 8;
 const INIT_HEAD: usize = 4 + 4 + 8;
 const RESPONSE_HEAD: usize = 4 + 4 + 4;
-const TRANSPORT_HEAD: usize = 4 + 4 + 8;
+/// Bytes of a transport message before its ciphertext.
+pub const TRANSPORT_HEAD: usize = 4 + 4 + 8;
 
 /// Bytes of a handshake initiation.
 pub const INIT_LEN: usize = INIT_HEAD + KEY_LEN + (KEY_LEN + TAG_LEN) + (TIMESTAMP_LEN + TAG_LEN);
@@ -272,6 +274,11 @@ impl Session {
 		self.confirmed = true;
 		Ok(n)
 	}
+}
+
+/// Whether `msg` is a transport message (by its type byte).
+pub fn is_transport(msg: &[u8]) -> bool {
+	msg.first() == Some(&TRANSPORT)
 }
 
 /// The receiver index of a transport message, checking its framing.
@@ -514,6 +521,11 @@ impl Responder {
 	/// Sessions held.
 	pub fn len(&self) -> usize {
 		self.sessions.len()
+	}
+
+	/// Whether the ingress with static key `initiator` has a session on `channel`.
+	pub fn has(&self, channel: ChannelId, initiator: &[u8; KEY_LEN]) -> bool {
+		self.channels.peek(&(channel, *initiator)).is_some_and(|c| !c.indexes.is_empty())
 	}
 
 	/// Whether no session is held.

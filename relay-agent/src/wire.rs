@@ -1,15 +1,14 @@
 //! Cryptography over the wire formats of [`ditex_primitives::wire`]: the chained per-hop MACs
-//! of the segment-routing header, pulse MACs, and the end-to-end AEAD of the payload between
-//! ingress and egress; plus the small inner format of that payload.
+//! of the segment-routing header and pulse MACs; plus the small inner format of the payload.
+//! The payload itself travels in a Noise session between ingress and egress
+//! ([`crate::session`]), with fresh keys per session.
 //!
-//! Every key comes from the X25519 shared secret of two registered data-plane keys, so only
-//! the two ends of a link can compute it. Everything here is pure: no sockets, no clock.
+//! Every key here comes from the X25519 shared secret of two registered data-plane keys, so
+//! only the two ends of a link can compute it. Everything here is pure: no sockets, no clock.
 //!
 //! Key schedule (all BLAKE2s keyed with the shared secret `s`):
 //! - hop MAC key between an ingress and a hop: `BLAKE2s(s, "ditex/v1/hop")`;
-//! - pulse MAC key between two group members: `BLAKE2s(s, "ditex/v1/pulse")`;
-//! - payload key of one flow in one direction: `BLAKE2s(s, "ditex/v1/e2e" ‖ flow ‖ src ‖ dst)`,
-//!   so the two directions of a flow never share a (key, nonce) pair.
+//! - pulse MAC key between two group members: `BLAKE2s(s, "ditex/v1/pulse")`.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -17,19 +16,11 @@ use blake2::{
 	digest::{consts::U16, Mac as _},
 	Blake2sMac, Blake2sMac256,
 };
-use chacha20poly1305::{aead::AeadInPlace, ChaCha20Poly1305, KeyInit, Nonce, Tag};
 use ditex_primitives::{
 	registry::SegmentId,
-	wire::{FlowId, Header, Mac, Pulse, MAC_LEN},
+	wire::{Header, Mac, Pulse, MAC_LEN},
 };
 use x25519_dalek::{PublicKey, StaticSecret};
-
-/// Bytes the payload AEAD adds: an 8-byte counter in front and a 16-byte tag behind.
-pub const AEAD_OVERHEAD: usize = COUNTER_LEN + TAG_LEN;
-/// Bytes of the explicit nonce counter.
-pub const COUNTER_LEN: usize = 8;
-/// Bytes of the AEAD tag.
-pub const TAG_LEN: usize = 16;
 
 /// Why a cryptographic check failed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
@@ -40,18 +31,11 @@ pub enum CryptoError {
 	/// A MAC did not verify.
 	#[error("MAC mismatch")]
 	BadMac,
-	/// The payload did not decrypt.
-	#[error("payload does not decrypt")]
-	Decrypt,
-	/// The payload is shorter than the AEAD overhead.
-	#[error("payload too short")]
-	Short,
 }
 
 /// The secret keys shared with one peer, derived once per peer and cached.
 #[derive(Clone)]
 pub struct PeerKeys {
-	shared: [u8; 32],
 	hop: [u8; 32],
 	pulse: [u8; 32],
 }
@@ -94,7 +78,6 @@ impl PeerKeys {
 		Ok(PeerKeys {
 			hop: kdf(&shared, &[b"ditex/v1/hop"]),
 			pulse: kdf(&shared, &[b"ditex/v1/pulse"]),
-			shared,
 		})
 	}
 
@@ -128,15 +111,6 @@ impl PeerKeys {
 			Err(CryptoError::BadMac)
 		}
 	}
-
-	/// The payload cipher of `flow` from `src` to `dst`.
-	pub fn flow_cipher(&self, flow: FlowId, src: SegmentId, dst: SegmentId) -> FlowCipher {
-		let key = kdf(
-			&self.shared,
-			&[b"ditex/v1/e2e", &flow.to_be_bytes(), &src.to_be_bytes(), &dst.to_be_bytes()],
-		);
-		FlowCipher { aead: ChaCha20Poly1305::new(&key.into()), aad: aad(flow, src, dst) }
-	}
 }
 
 /// Fill in every hop MAC of `header`, in chain order, with the keys the ingress shares with
@@ -147,72 +121,6 @@ pub fn seal_header(header: &mut Header, keys: &[&PeerKeys]) {
 	for (i, k) in keys.iter().enumerate().take(hops).skip(1) {
 		let mac = k.hop_mac(header, i);
 		header.set_mac(i, mac);
-	}
-}
-
-fn aad(flow: FlowId, src: SegmentId, dst: SegmentId) -> [u8; 16] {
-	let mut a = [0u8; 16];
-	a[..8].copy_from_slice(&flow.to_be_bytes());
-	a[8..12].copy_from_slice(&src.to_be_bytes());
-	a[12..].copy_from_slice(&dst.to_be_bytes());
-	a
-}
-
-fn nonce(counter: u64) -> Nonce {
-	let mut n = [0u8; 12];
-	n[4..].copy_from_slice(&counter.to_be_bytes());
-	n.into()
-}
-
-/// The payload AEAD of one flow in one direction.
-#[derive(Clone)]
-pub struct FlowCipher {
-	aead: ChaCha20Poly1305,
-	aad: [u8; 16],
-}
-
-impl std::fmt::Debug for FlowCipher {
-	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-		f.write_str("FlowCipher(..)")
-	}
-}
-
-impl FlowCipher {
-	/// Encrypt in place. `buf` is `counter (8) ‖ plaintext ‖ room for the tag (16)`; the
-	/// counter is written here. The counter must never repeat under one cipher.
-	pub fn seal(&self, counter: u64, buf: &mut [u8]) -> Result<(), CryptoError> {
-		if buf.len() < AEAD_OVERHEAD {
-			return Err(CryptoError::Short);
-		}
-		let tag_at = buf.len() - TAG_LEN;
-		buf[..COUNTER_LEN].copy_from_slice(&counter.to_be_bytes());
-		let tag = self
-			.aead
-			.encrypt_in_place_detached(&nonce(counter), &self.aad, &mut buf[COUNTER_LEN..tag_at])
-			.map_err(|_| CryptoError::Short)?;
-		buf[tag_at..].copy_from_slice(&tag);
-		Ok(())
-	}
-
-	/// Decrypt in place; returns the counter. The plaintext is `buf[8..len - 16]`.
-	pub fn open(&self, buf: &mut [u8]) -> Result<u64, CryptoError> {
-		if buf.len() < AEAD_OVERHEAD {
-			return Err(CryptoError::Short);
-		}
-		let mut c = [0u8; COUNTER_LEN];
-		c.copy_from_slice(&buf[..COUNTER_LEN]);
-		let counter = u64::from_be_bytes(c);
-		let tag_at = buf.len() - TAG_LEN;
-		let tag = Tag::clone_from_slice(&buf[tag_at..]);
-		self.aead
-			.decrypt_in_place_detached(
-				&nonce(counter),
-				&self.aad,
-				&mut buf[COUNTER_LEN..tag_at],
-				&tag,
-			)
-			.map_err(|_| CryptoError::Decrypt)?;
-		Ok(counter)
 	}
 }
 
@@ -368,26 +276,6 @@ mod tests {
 		let mut t = h.clone();
 		t.set_mac(1, [0; MAC_LEN]);
 		assert_eq!(hop_keys[1].verify_hop(&t, 2), Err(CryptoError::BadMac));
-	}
-
-	#[test]
-	fn aead_round_trip_and_tamper() {
-		let (a, ap) = key(1);
-		let (b, bp) = key(2);
-		let tx = PeerKeys::derive(&a, &bp).unwrap().flow_cipher(7, 1, 2);
-		let rx = PeerKeys::derive(&b, &ap).unwrap().flow_cipher(7, 1, 2);
-		let wrong_dir = PeerKeys::derive(&b, &ap).unwrap().flow_cipher(7, 2, 1);
-		let mut buf = vec![0u8; COUNTER_LEN + 5 + TAG_LEN];
-		buf[COUNTER_LEN..COUNTER_LEN + 5].copy_from_slice(b"hello");
-		tx.seal(3, &mut buf).unwrap();
-		let mut c = buf.clone();
-		assert_eq!(wrong_dir.open(&mut c), Err(CryptoError::Decrypt));
-		let mut c = buf.clone();
-		c[COUNTER_LEN] ^= 1;
-		assert_eq!(rx.open(&mut c), Err(CryptoError::Decrypt));
-		assert_eq!(rx.open(&mut buf), Ok(3));
-		assert_eq!(&buf[COUNTER_LEN..COUNTER_LEN + 5], b"hello");
-		assert_eq!(rx.open(&mut [0u8; 3]), Err(CryptoError::Short));
 	}
 
 	#[test]

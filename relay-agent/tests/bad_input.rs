@@ -80,11 +80,12 @@ fn bad_datagrams_are_dropped_counted_and_logged() {
 			Registry::new(1, secret(1), &mine, EndpointPolicy::test_bed()).unwrap(),
 			Accounting::default(),
 		);
+	// Agent 2 relays: it checks headers, never the payload (a session message only the
+	// egress reads), so a test payload will do.
 	let mut build = |path: &[u32], seq: u64| {
 		let payload = make_datagram(seq);
 		let mut buf = vec![0u8; HEADROOM + payload.len() + TAILROOM];
-		buf[HEADROOM..HEADROOM + payload.len()].copy_from_slice(&payload);
-		let t = ingress.encapsulate(0, 7, path, &mut buf, payload.len()).unwrap();
+		let t = ingress.wrap(7, path, &payload, &mut buf).unwrap();
 		buf[t.range].to_vec()
 	};
 	let good = build(&[1, 2, 3], 1);

@@ -81,6 +81,26 @@ fn egress(
 	(agent, status, ingress)
 }
 
+/// Run the session handshake of `flow` with segment 2 over `sock` (bounded: it fails the
+/// test if the agent does not answer within seconds).
+fn connect(sock: &UdpSocket, ingress: &mut Dataplane, port: u16, flow: u64) {
+	let mut buf = vec![0u8; HEADROOM + 1 + TAILROOM];
+	let _ = ingress.encapsulate(0, flow, &[1, 2], &mut buf, 1);
+	for (_, d) in ingress.take_transmits() {
+		sock.send_to(&d, format!("127.0.0.2:{port}")).unwrap();
+	}
+	sock.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+	let mut b = [0u8; 2048];
+	let start = Instant::now();
+	while start.elapsed() < Duration::from_secs(10) {
+		let Ok((n, from)) = sock.recv_from(&mut b) else { continue };
+		if ingress.handle_datagram(0, from, &mut b[..n]) == Action::Consumed {
+			return;
+		}
+	}
+	panic!("segment 2 never answered the handshake of flow {flow}");
+}
+
 /// A UDP datagram for `to`, through the overlay to segment 2.
 fn wrap(ingress: &mut Dataplane, flow: u64, to: SocketAddr, data: &[u8]) -> Vec<u8> {
 	let inner = Inner::Udp { addr: to, data: &[] };
@@ -125,6 +145,7 @@ fn m3_exit_accepts_replies_only_from_the_destination() {
 	let dst = UdpSocket::bind("127.0.0.4:0").unwrap();
 	let stranger = UdpSocket::bind("127.0.0.5:0").unwrap();
 	let to = dst.local_addr().unwrap();
+	connect(&me, &mut ingress, port, 9);
 	me.send_to(&wrap(&mut ingress, 9, to, b"query"), format!("127.0.0.2:{port}")).unwrap();
 	dst.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
 	let mut b = [0u8; 64];
@@ -154,6 +175,7 @@ fn m4_daemon_judges_v4_mapped_destinations_by_the_policy() {
 	let me = UdpSocket::bind(format!("127.0.0.1:{port}")).expect("ingress socket");
 	let other = UdpSocket::bind("127.0.0.6:0").unwrap();
 	let to = other.local_addr().unwrap();
+	connect(&me, &mut ingress, port, 9);
 	me.send_to(&wrap(&mut ingress, 9, to, b"x"), format!("127.0.0.2:{port}")).unwrap();
 	// v4-mapped does not get round it either.
 	let mapped: SocketAddr = format!("[::ffff:127.0.0.6]:{}", to.port()).parse().unwrap();

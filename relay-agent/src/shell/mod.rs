@@ -493,6 +493,9 @@ impl Agent {
 	}
 
 	async fn flush(&mut self) {
+		// Handshakes the data plane started go out with everything else.
+		let handshakes = self.dp.take_transmits();
+		self.out.extend(handshakes);
 		if self.out.is_empty() {
 			return;
 		}
@@ -528,7 +531,8 @@ impl Agent {
 						Some(Action::Deliver { from: seg, flow, payload }) => {
 							self.deliver(now, seg, flow, buf, payload);
 						},
-						Some(Action::Drop(_)) => {},
+						Some(Action::Reply { to, range }) => self.out.push((to, buf[range].to_vec())),
+						Some(Action::Consumed) | Some(Action::Drop(_)) => {},
 						None => {
 							self.dp.drop_at(now, DropReason::Internal, from);
 						},

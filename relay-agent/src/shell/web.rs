@@ -298,7 +298,10 @@ mod tests {
 		}
 	}
 
-	fn values(text: &str) -> Vec<(String, Vec<(String, String)>, f64)> {
+	/// A sample: metric name, sorted labels, value.
+	type Sample = (String, Vec<(String, String)>, f64);
+
+	fn values(text: &str) -> Vec<Sample> {
 		let lines = text.lines().map(|l| Ok(l.to_string()));
 		let scrape = prometheus_parse::Scrape::parse(lines).expect("valid text exposition");
 		scrape

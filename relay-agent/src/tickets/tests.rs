@@ -108,7 +108,7 @@ fn drive(q: &mut TicketQueue, chain: &mut Chain, from: u64, to: u64, bytes: &mut
 			q.on_outcome(now, outcome);
 		}
 		now += 60_000;
-		if now % EPOCH_MS == 0 {
+		if now.is_multiple_of(EPOCH_MS) {
 			chain.epoch += 1;
 		}
 	}
