@@ -30,7 +30,7 @@ use crate::{
 	replay::ReplayWindow as HopWindow,
 	session::{
 		self, Initiator, Received, Responded, Responder, SessionError, INIT_LEN, TAG_LEN,
-		TRANSPORT_HEAD,
+		TRANSPORT_HEAD, TRANSPORT_OVERHEAD,
 	},
 	wire::{seal_header, CryptoError, PeerKeys},
 };
@@ -586,7 +586,8 @@ impl Dataplane {
 		}
 		// Every receiver takes datagrams of up to MAX_WIRE_LEN whole; a longer one would be
 		// truncated on the way, still pass the hop MACs up to the egress, and be billed.
-		let wire_len = ditex_primitives::wire::encoded_len(path.len()) + AEAD_OVERHEAD + payload_len;
+		let wire_len =
+			ditex_primitives::wire::encoded_len(path.len()) + TRANSPORT_OVERHEAD + payload_len;
 		if wire_len > MAX_WIRE_LEN {
 			return Err(DropReason::TooBig);
 		}
@@ -932,7 +933,8 @@ mod tests {
 	#[test]
 	fn m12_oversize_payloads_are_refused_at_encapsulation() {
 		let mut a = agents();
-		let fits = MAX_WIRE_LEN - encoded_len(3) - AEAD_OVERHEAD;
+		establish(&mut a, &[1, 2, 3], 5);
+		let fits = MAX_WIRE_LEN - encoded_len(3) - TRANSPORT_OVERHEAD;
 		for (len, ok) in [(fits, true), (fits + 1, false), (4000, false)] {
 			let mut buf = vec![0u8; HEADROOM + len + TAILROOM];
 			let r = a[0].encapsulate(0, 5, &[1, 2, 3], &mut buf, len);
