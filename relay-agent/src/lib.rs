@@ -16,6 +16,7 @@
 //! | [`egress`] | exit policy (allow list over a floor of denied networks), bounded reply tables |
 //! | [`link`] | link metrics and the view of them, shared by pulse and routing |
 //! | [`pulse`] | pulses, per-peer relative latency, jitter, loss, baselines, skew |
+//! | [`resolve`] | segments a path names that the view lacks, looked up on demand, bounded |
 //! | [`routing`] | default path versus one- and two-relay detours, with hysteresis |
 //! | [`tickets`] | the ticket of each epoch, built, signed and queued until final |
 //! | [`report`] | the group reporter's signed report of its era |
@@ -39,6 +40,7 @@ pub mod pulse;
 pub mod registry;
 pub mod replay;
 pub mod report;
+pub mod resolve;
 pub mod routing;
 pub mod session;
 pub mod shell;

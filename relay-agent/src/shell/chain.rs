@@ -32,7 +32,13 @@ pub enum ChainEvent {
 	Registry(Vec<PeerEntry>, usize),
 	/// The poll failed; why.
 	Failed(String),
+	/// Segments looked up on demand (see [`crate::resolve`]): each id asked, with its listing
+	/// if it is registered.
+	Resolved(Vec<(SegmentId, Option<PeerEntry>)>),
 }
+
+/// Most segments from outside the group and the destinations kept in the view, once looked up.
+pub const MAX_REMOTE: usize = 64;
 
 /// A group as `ditex_group` answers it; only its members matter here.
 #[derive(Deserialize)]
@@ -115,22 +121,74 @@ pub async fn poll_once(
 	}
 }
 
+/// Look up `ids` (each must come back as the id asked), within [`POLL_TIMEOUT`].
+async fn lookup(
+	url: &str,
+	rpc: &mut Option<RpcClient>,
+	ids: &[SegmentId],
+) -> anyhow::Result<Vec<(SegmentId, Option<PeerEntry>)>> {
+	let client = match rpc.take() {
+		Some(c) => c,
+		None => RpcClient::from_insecure_url(url)
+			.await
+			.with_context(|| format!("connecting to {url}"))?,
+	};
+	let mut out = Vec::with_capacity(ids.len());
+	for id in ids {
+		let e: Option<PeerEntry> = client
+			.request("ditex_segment", rpc_params![*id])
+			.await
+			.with_context(|| format!("ditex_segment({id})"))?;
+		out.push((*id, e.filter(|e| e.id == *id)));
+	}
+	*rpc = Some(client);
+	Ok(out)
+}
+
 /// Poll the node every `cfg.poll_ms`, the first time after one interval, and send what each
-/// poll found to `tx`, until the receiver is gone.
+/// poll found to `tx`, until the receiver is gone. Segments asked for on `lookups` are looked
+/// up at once and answered with [`ChainEvent::Resolved`]; the registered ones stay in every
+/// later poll's view ([`MAX_REMOTE`] at most, least recently asked for dropped first).
 pub fn spawn(
 	cfg: ChainConfig,
 	me: SegmentId,
 	extra: Vec<SegmentId>,
 	mut rpc: Option<RpcClient>,
 	tx: mpsc::Sender<ChainEvent>,
+	mut lookups: mpsc::Receiver<Vec<SegmentId>>,
 ) -> JoinHandle<()> {
 	tokio::spawn(async move {
 		let period = Duration::from_millis(cfg.poll_ms);
 		let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
 		tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+		let mut remote: lru::LruCache<SegmentId, ()> =
+			lru::LruCache::new(std::num::NonZeroUsize::new(MAX_REMOTE).expect("non-zero"));
 		loop {
-			tick.tick().await;
-			let ev = poll_once(&cfg.url, &mut rpc, me, &extra).await;
+			let ev = tokio::select! {
+				_ = tick.tick() => {
+					let all: Vec<SegmentId> =
+						extra.iter().chain(remote.iter().map(|(id, ())| id)).copied().collect();
+					poll_once(&cfg.url, &mut rpc, me, &all).await
+				},
+				Some(ids) = lookups.recv() => {
+					match tokio::time::timeout(POLL_TIMEOUT, lookup(&cfg.url, &mut rpc, &ids)).await {
+						Ok(Ok(found)) => {
+							for (id, e) in &found {
+								if e.is_some() {
+									remote.put(*id, ());
+								}
+							}
+							ChainEvent::Resolved(found)
+						},
+						// No answer: the resolver asks again after its timeout.
+						Ok(Err(e)) => ChainEvent::Failed(format!("{e:#}")),
+						Err(_) => {
+							rpc = None;
+							ChainEvent::Failed(format!("{} did not answer within {POLL_TIMEOUT:?}", cfg.url))
+						},
+					}
+				},
+			};
 			if tx.send(ev).await.is_err() {
 				return;
 			}

@@ -31,6 +31,7 @@ use crate::{
 	dataplane::{Action, Dataplane, DropReason, HEADROOM, TAILROOM},
 	egress::{ExitPolicy, LeaseError, Leases},
 	registry::ViewGate,
+	resolve::Resolver,
 	pulse::{PulseView, Pulses},
 	routing::{EvalGate, Relay, Router},
 	wire::Inner,
@@ -261,6 +262,11 @@ struct Agent {
 	view_gate: ViewGate,
 	/// The refusals of the latest registry update, logged only when they change.
 	last_refused: Vec<String>,
+	/// The entries of the view in force (the latest poll, and segments looked up since).
+	view: Vec<crate::registry::PeerEntry>,
+	/// Segments on paths that the view lacks, to look up through the chain client.
+	resolver: Resolver,
+	lookup_tx: mpsc::Sender<Vec<SegmentId>>,
 }
 
 /// Run the agent until Ctrl-C, SIGTERM or `opts.run_for`.
@@ -349,10 +355,14 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	}
 	let (exit_tx, mut exit_rx) = mpsc::channel(1024);
 	let (chain_tx, mut chain_rx) = mpsc::channel(4);
+	let (lookup_tx, lookup_rx) = mpsc::channel(2);
 	let chain_task = cfg
 		.chain
 		.clone()
-		.map(|c| chain::spawn(c, me, dests.iter().copied().collect(), rpc.take(), chain_tx));
+		.map(|c| {
+			let dests = dests.iter().copied().collect();
+			chain::spawn(c, me, dests, rpc.take(), chain_tx, lookup_rx)
+		});
 	tracing::info!(
 		id = me,
 		listen = %sock.local_addr()?,
@@ -384,6 +394,9 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		logs: LogLimit::default(),
 		view_gate: ViewGate::default(),
 		last_refused: Vec::new(),
+		view: Vec::new(),
+		resolver: Resolver::default(),
+		lookup_tx,
 	};
 	if let Some(ev) = first_view {
 		agent.on_chain(ev);
@@ -532,6 +545,16 @@ impl Agent {
 							self.deliver(now, seg, flow, buf, payload);
 						},
 						Some(Action::Reply { to, range }) => self.out.push((to, buf[range].to_vec())),
+						Some(Action::Drop(DropReason::UnknownSegment)) if self.chain.is_some() => {
+							// Perhaps a segment of another group: look it up, without waiting.
+							if let Ok((h, _)) = Header::parse(buf) {
+								for id in h.hops() {
+									if self.dp.registry.get(*id).is_none() {
+										self.resolver.note(now, *id);
+									}
+								}
+							}
+						},
 						Some(Action::Consumed) | Some(Action::Drop(_)) => {},
 						None => {
 							self.dp.drop_at(now, DropReason::Internal, from);
@@ -623,6 +646,11 @@ impl Agent {
 			t.clients.expire(cutoff);
 		}
 		self.save_accounting(now).await;
+		// A few lookups a round at most; if the chain client is busy they wait for the next.
+		let ids = self.resolver.take(now, 8);
+		if !ids.is_empty() && self.lookup_tx.try_send(ids).is_err() {
+			tracing::debug!("segment lookups deferred: the chain client is busy");
+		}
 		self.write_status(now);
 	}
 
@@ -653,7 +681,24 @@ impl Agent {
 	/// Apply what a poll of the chain found. A failed poll keeps the view as it was.
 	fn on_chain(&mut self, ev: ChainEvent) {
 		let Some(st) = self.chain.as_mut() else { return };
+		let now = mono_us();
 		let entries = match ev {
+			ChainEvent::Resolved(found) => {
+				let mut entries = self.view.clone();
+				for (id, e) in found {
+					self.resolver.answered(now, id, e.is_some());
+					if let Some(e) = e {
+						if !entries.iter().any(|v| v.id == id) {
+							tracing::info!(segment = id, region = %e.region, "looked up a segment from outside the group");
+							entries.push(e);
+						}
+					}
+				}
+				let u = self.dp.registry.update(&entries);
+				st.refused += u.refused.len() as u64;
+				self.view = entries;
+				return;
+			},
 			ChainEvent::Registry(entries, dropped) => {
 				if dropped > 0 {
 					st.refused += dropped as u64;
@@ -686,6 +731,7 @@ impl Agent {
 			return;
 		}
 		let u = self.dp.registry.update(&entries);
+		self.view = entries;
 		// The same refusals come back every poll: log them when they change (L3).
 		let refused: Vec<String> = u.refused.iter().map(|e| e.to_string()).collect();
 		if refused != self.last_refused {
