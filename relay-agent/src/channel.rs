@@ -208,7 +208,9 @@ impl Channels {
 	}
 
 	/// Whether a datagram of `bytes` payload bytes on `channel`, with the hop list `hops`
-	/// and addressed to index `next`, may be carried; if so it is counted as received.
+	/// and addressed to index `next`, may be carried; if so it is counted as received. The
+	/// hop list is the channel's path (towards the egress) or the path reversed (the
+	/// egress's replies); either way this router must be the hop addressed.
 	pub fn admit(
 		&mut self,
 		channel: ChannelId,
@@ -220,7 +222,13 @@ impl Channels {
 		if !c.terms.open {
 			return Err(Refusal::NoChannel);
 		}
-		if c.terms.path != hops || c.index != next {
+		let path = &c.terms.path;
+		let forward = path.as_slice() == hops && c.index == next;
+		let back = hops.len() == path.len() &&
+			hops.iter().rev().eq(path.iter()) &&
+			next < hops.len() &&
+			c.index == hops.len() - 1 - next;
+		if !forward && !back {
 			return Err(Refusal::WrongPath);
 		}
 		let per_gib = c.terms.prices.iter().fold(0u128, |a, p| a.saturating_add(*p));

@@ -26,6 +26,7 @@ use ditex_primitives::{
 
 use crate::{
 	accounting::{Accounting, FlowKey},
+	channel::{Channels, Refusal},
 	registry::{LookupError, Registry},
 	replay::ReplayWindow as HopWindow,
 	session::{
@@ -101,6 +102,11 @@ reasons! {
 	NoSession => "no_session", "No session with the far end yet (a handshake is under way) or any more (it expired).";
 	BadSession => "bad_session", "A malformed session message, or one for no session this agent has.";
 	NotAdmitted => "not_admitted", "A handshake from a key that may not use the flow.";
+	NoChannel => "no_channel", "No open channel with the flow's id that this router is on.";
+	WrongPath => "wrong_path", "The hop list is not the channel's path, or this router is not the hop addressed.";
+	OverPrice => "over_price", "The channel's path costs more than its cap.";
+	OverCredit => "over_credit", "Past the channel's latest receipt plus the credit window.";
+	OverDeposit => "over_deposit", "Past what the channel's funds pay at the path's prices.";
 	Internal => "internal_error", "Handling it panicked: a bug of the agent's, caught.";
 	ClockOffset => "clock_offset", "A pulse stamped over i32::MAX µs (35 min) off this clock.";
 	PulseFlood => "pulse_flood", "More fresh pulses from one peer than an interval's worth.";
@@ -155,6 +161,18 @@ impl From<CryptoError> for DropReason {
 	fn from(e: CryptoError) -> DropReason {
 		match e {
 			CryptoError::BadMac | CryptoError::WeakKey => DropReason::BadMac,
+		}
+	}
+}
+
+impl From<Refusal> for DropReason {
+	fn from(r: Refusal) -> DropReason {
+		match r {
+			Refusal::NoChannel => DropReason::NoChannel,
+			Refusal::WrongPath => DropReason::WrongPath,
+			Refusal::OverPrice => DropReason::OverPrice,
+			Refusal::OverCredit => DropReason::OverCredit,
+			Refusal::OverDeposit => DropReason::OverDeposit,
 		}
 	}
 }
@@ -299,6 +317,10 @@ pub struct Dataplane {
 	/// The UTC hour (0–23) the caller last set: this agent relays only within its listed
 	/// availability windows, as the chain pays it.
 	pub utc_hour: u8,
+	/// The escrow channels this router may carry, when it follows a chain: then a flow is a
+	/// channel and nothing else is carried or delivered. `None` (a test bed of listed peers,
+	/// no chain): every flow is carried unpaid.
+	pub channels: Option<Channels>,
 	/// Most recently used first. Unbounded as a type (so it allocates as it grows, not all of
 	/// [`MAX_FLOWS`] up front); [`Self::insert_flow`] keeps the cap.
 	flows: LruCache<(SegmentId, FlowId), Outbound>,
@@ -339,6 +361,7 @@ impl Dataplane {
 			sent: 0,
 			check_source: true,
 			utc_hour: 0,
+			channels: None,
 			flows: LruCache::unbounded(),
 			responder,
 			pending: Vec::new(),
@@ -438,12 +461,21 @@ impl Dataplane {
 			if h.ttl == 0 {
 				return Err(DropReason::TtlExpired);
 			}
+			let bytes = (len - hlen) as u64;
+			if let Some(ch) = &mut self.channels {
+				ch.admit(h.flow, h.hops(), h.next as usize, bytes)?;
+				ch.sent(h.flow, bytes);
+			}
 			h.next += 1;
 			h.write_mutable(buf)?;
 			self.accounting.record_in(prev, fkey, len as u64);
 			self.accounting.record_out(next, fkey, len as u64);
 			self.forwarded += 1;
 			return Ok(Action::Forward { to });
+		}
+		// The end of the path: what arrives on a channel is paid for like what is relayed.
+		if let Some(ch) = &mut self.channels {
+			ch.admit(h.flow, h.hops(), h.next as usize, (len - hlen) as u64)?;
 		}
 		self.accounting.record_in(prev, fkey, len as u64);
 		// The end of the path: the payload is a session message between the two ends.
@@ -464,8 +496,13 @@ impl Dataplane {
 				Err(e) => return Err(e.into()),
 			}
 		}
-		// A session the far end started: only its registered key may, on any flow id.
-		let admit = |_: FlowId, key: &[u8; 32]| *key == remote_key;
+		// A session the far end started: only its registered key may; on a chain, only the
+		// key the channel's consumer opened it with (and the channel passes here, checked above).
+		let channels = &self.channels;
+		let admit = |flow: FlowId, key: &[u8; 32]| match channels {
+			Some(ch) => ch.terms(flow).is_some_and(|t| t.data_key == *key),
+			None => *key == remote_key,
+		};
 		match self.responder.handle(now_ms, msg, admit, &mut self.scratch)? {
 			Responded::Handshake { len: n, .. } => {
 				// Answer along the way the initiation came, reversed.
@@ -664,7 +701,12 @@ mod tests {
 		tests::{entry, secret},
 		EndpointPolicy,
 	};
-	use ditex_primitives::wire::{encoded_len, FIXED_HEADER_LEN, MAC_LEN};
+	use crate::channel::Terms;
+	use ditex_primitives::{
+		settlement::{Path, Receipt, SignedReceipt},
+		wire::{encoded_len, FIXED_HEADER_LEN, MAC_LEN},
+		Hash,
+	};
 
 	/// Five agents 1..=5 on 127.0.0.1:20001.. with segment 5 not for sale.
 	fn agents() -> Vec<Dataplane> {
@@ -838,6 +880,99 @@ mod tests {
 		let mut buf = vec![0u8; 512];
 		let t = dp.wrap(flow, path, b"not a session message", &mut buf).unwrap();
 		buf[t.range].to_vec()
+	}
+
+	/// Channel `id` over `path`, paying `funds`, opened with the data key of agent 1.
+	fn terms(a: &[Dataplane], id: FlowId, path: &[SegmentId], funds: u128) -> Terms {
+		Terms {
+			id,
+			path: path.to_vec(),
+			prices: path.iter().map(|_| 1_000).collect(),
+			max_price_per_gib: 10_000,
+			funds,
+			open: true,
+			receipt_key: consumer().verifying_key().to_bytes(),
+			data_key: a[0].registry.public_key().to_bytes(),
+		}
+	}
+
+	fn consumer() -> ed25519_dalek::SigningKey {
+		ed25519_dalek::SigningKey::from_bytes(&[3; 32])
+	}
+
+	fn receipt(id: FlowId, path: &[SegmentId], bytes: u64) -> SignedReceipt {
+		use ed25519_dalek::Signer;
+		let receipt = Receipt {
+			genesis: Hash::repeat_byte(1),
+			channel: id,
+			path: Path::truncate_from(path.to_vec()),
+			cumulative_bytes: bytes,
+		};
+		let signature = consumer().sign(&receipt.signing_payload()).to_bytes();
+		SignedReceipt { receipt, signature }
+	}
+
+	fn on_chain(dp: &mut Dataplane, credit: u64) {
+		let me = dp.registry.me();
+		dp.channels = Some(Channels::new(me, Hash::repeat_byte(1), credit, NonZeroUsize::new(16).unwrap()));
+	}
+
+	/// H3: following a chain, a relay carries only for an open channel over exactly its path
+	/// (either way), and only within the latest receipt plus its credit; a receipt lets it
+	/// go on.
+	#[test]
+	fn h3_on_a_chain_a_relay_carries_only_paid_channels() {
+		let mut a = agents();
+		on_chain(&mut a[1], 200);
+		let d = raw(&mut a[0], &[1, 2, 3], 7);
+		expect_drop(&mut a[1], 1, d, DropReason::NoChannel);
+		let t = terms(&a, 7, &[1, 2, 3], u128::MAX);
+		assert!(a[1].channels.as_mut().unwrap().update(t));
+		let d = raw(&mut a[0], &[1, 2, 4], 7);
+		expect_drop(&mut a[1], 1, d, DropReason::WrongPath);
+		// Each raw datagram carries 21 payload bytes: nine fit the 200-byte credit.
+		for _ in 0..9 {
+			let d = raw(&mut a[0], &[1, 2, 3], 7);
+			assert!(matches!(a[1].handle_datagram(0, addr(1), &mut d.clone()), Action::Forward { .. }));
+		}
+		let d = raw(&mut a[0], &[1, 2, 3], 7);
+		expect_drop(&mut a[1], 1, d, DropReason::OverCredit);
+		a[1].channels.as_mut().unwrap().on_receipt(&receipt(7, &[1, 2, 3], 1_000)).unwrap();
+		let d = raw(&mut a[0], &[1, 2, 3], 7);
+		assert!(matches!(a[1].handle_datagram(0, addr(1), &mut d.clone()), Action::Forward { .. }));
+		// A channel whose funds are spent.
+		let t = terms(&a, 8, &[1, 2, 3], 0);
+		a[1].channels.as_mut().unwrap().update(t);
+		a[1].channels.as_mut().unwrap().on_receipt(&receipt(8, &[1, 2, 3], 1_000)).unwrap();
+		let d = raw(&mut a[0], &[1, 2, 3], 8);
+		expect_drop(&mut a[1], 1, d, DropReason::OverDeposit);
+		let usage = a[1].channels.as_ref().unwrap().usage();
+		assert_eq!(usage.iter().find(|u| u.channel == 7).unwrap().bytes_in, 10 * 21);
+	}
+
+	/// H3: following a chain, an egress answers a handshake only on a channel it is on, from
+	/// the key the channel was opened with.
+	#[test]
+	fn h3_on_a_chain_an_egress_takes_sessions_only_from_the_channels_consumer() {
+		let mut a = agents();
+		on_chain(&mut a[2], 1 << 20);
+		let mut wrong_key = terms(&a, 7, &[1, 2, 3], u128::MAX);
+		wrong_key.data_key = [9; 32];
+		a[2].channels.as_mut().unwrap().update(wrong_key);
+		let mut buf = vec![0u8; HEADROOM + 1 + TAILROOM];
+		let _ = a[0].encapsulate(0, 7, &[1, 2, 3], &mut buf, 1);
+		let (_, init) = a[0].take_transmits().pop().unwrap();
+		let (act, _) = carry(&mut a, &[1, 2, 3], init);
+		assert_eq!(act, Action::Drop(DropReason::NotAdmitted));
+		// The channel as opened: the handshake completes and traffic flows.
+		let mut a = agents();
+		on_chain(&mut a[2], 1 << 20);
+		let t = terms(&a, 7, &[1, 2, 3], u128::MAX);
+		a[2].channels.as_mut().unwrap().update(t);
+		let d = packet_via(&mut a, &[1, 2, 3], 7, b"paid");
+		let (act, buf) = carry(&mut a, &[1, 2, 3], d);
+		let Action::Deliver { payload, .. } = act else { panic!("{act:?}") };
+		assert_eq!(&buf[payload], b"paid");
 	}
 
 	fn expect_drop(dp: &mut Dataplane, from: SegmentId, mut d: Vec<u8>, reason: DropReason) {

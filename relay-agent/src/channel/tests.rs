@@ -94,6 +94,10 @@ fn m2_another_path_or_index_is_refused() {
 	// Addressed to another index of the right path (a skipped or bounced hop).
 	assert_eq!(c.admit(CH, &path(), 2, 100), Err(Refusal::WrongPath));
 	assert_eq!(c.admit(CH, &path(), 1, 100), Ok(()));
+	// The egress's replies come back over the path reversed, addressed to this router.
+	assert_eq!(c.admit(CH, &[DOWN, ME, UP], 1, 100), Ok(()));
+	assert_eq!(c.admit(CH, &[DOWN, ME, UP], 2, 100), Err(Refusal::WrongPath));
+	assert_eq!(c.admit(CH, &[DOWN, UP, ME], 2, 100), Err(Refusal::WrongPath));
 }
 
 #[test]
