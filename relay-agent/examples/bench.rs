@@ -20,7 +20,7 @@ use std::{
 
 use ditex_relay::{
 	accounting::Accounting,
-	dataplane::{Dataplane, HEADROOM, TAILROOM},
+	dataplane::Dataplane,
 	pulse::{PulseConfig, Pulses},
 	registry::{EndpointPolicy, PeerEntry, Registry},
 	shell::status::Status,
@@ -118,24 +118,63 @@ fn set_buffers(s: &UdpSocket, bytes: i32) {
 	}
 }
 
-/// Send `dgram` to `to` as fast as the socket takes it, 64 per sendmmsg, until `stop`.
-fn blast(s: &UdpSocket, to: SocketAddr, dgram: &[u8], stop: &AtomicBool) -> u64 {
+/// What a load generator sends: the same plain datagram every time (the direct path), or a
+/// fresh datagram of a real ingress each time (through a relay, which refuses a header it has
+/// seen).
+#[derive(Clone)]
+enum Load {
+	Plain(Vec<u8>),
+	Sealed(Arc<std::sync::Mutex<Dataplane>>),
+}
+
+/// The path, flow and payload of the relayed datagrams: 1 → 2 → 3, flow 1, exactly
+/// [`DATAGRAM`] bytes on the wire.
+const PATH: [u32; 3] = [1, 2, 3];
+
+impl Load {
+	/// Write the next datagram into `out`; its length.
+	fn next(&self, out: &mut [u8]) -> usize {
+		match self {
+			Load::Plain(d) => {
+				out[..d.len()].copy_from_slice(d);
+				d.len()
+			},
+			Load::Sealed(ingress) => {
+				// Relays check headers only: the payload is filler of the right size.
+				let payload = [0x5au8; DATAGRAM];
+				let n = DATAGRAM - ditex_primitives::wire::encoded_len(PATH.len());
+				let t = ingress.lock().unwrap().wrap(1, &PATH, &payload[..n], out).unwrap();
+				t.range.len()
+			},
+		}
+	}
+}
+
+/// Send datagrams from `load` to `to` as fast as the socket takes them, 64 per sendmmsg,
+/// until `stop`.
+fn blast(s: &UdpSocket, to: SocketAddr, load: &Load, stop: &AtomicBool) -> u64 {
 	s.connect(to).expect("connect");
-	let mut iov: Vec<libc::iovec> = (0..64)
-		.map(|_| libc::iovec { iov_base: dgram.as_ptr() as *mut _, iov_len: dgram.len() })
-		.collect();
-	let mut hdrs: Vec<libc::mmsghdr> = (0..64)
-		.map(|i| {
-			// SAFETY: zeroed mmsghdr is valid; iov outlives the loop.
-			let mut h: libc::mmsghdr = unsafe { std::mem::zeroed() };
-			h.msg_hdr.msg_iov = &mut iov[i];
-			h.msg_hdr.msg_iovlen = 1;
-			h
-		})
+	let mut bufs = vec![[0u8; 2048]; 64];
+	let mut iov: Vec<libc::iovec> = bufs
+		.iter_mut()
+		.map(|b| libc::iovec { iov_base: b.as_mut_ptr() as *mut _, iov_len: 0 })
 		.collect();
 	let mut sent = 0u64;
 	while !stop.load(Ordering::Relaxed) {
-		// SAFETY: 64 initialised headers.
+		for (i, v) in iov.iter_mut().enumerate() {
+			v.iov_len = load.next(&mut bufs[i]);
+			v.iov_base = bufs[i].as_mut_ptr() as *mut _;
+		}
+		let mut hdrs: Vec<libc::mmsghdr> = (0..64)
+			.map(|i| {
+				// SAFETY: zeroed mmsghdr is valid; iov outlives the call.
+				let mut h: libc::mmsghdr = unsafe { std::mem::zeroed() };
+				h.msg_hdr.msg_iov = &mut iov[i];
+				h.msg_hdr.msg_iovlen = 1;
+				h
+			})
+			.collect();
+		// SAFETY: 64 initialised headers over live buffers.
 		let n = unsafe { libc::sendmmsg(s.as_raw_fd(), hdrs.as_mut_ptr(), 64, 0) };
 		if n > 0 {
 			sent += n as u64;
@@ -203,7 +242,7 @@ fn measure(
 	to: SocketAddr,
 	from: &str,
 	rx: UdpSocket,
-	dgram: Vec<u8>,
+	load: Load,
 	secs: u64,
 	relay: Option<u32>,
 	endpoints: Option<usize>,
@@ -219,10 +258,9 @@ fn measure(
 	let tx = UdpSocket::bind(from).expect("sender socket");
 	set_buffers(&tx, 8 << 20);
 	let s3 = stop.clone();
-	let d = dgram.clone();
 	let tx_thread = std::thread::spawn(move || {
 		pin_thread(endpoints);
-		blast(&tx, to, &d, &s3)
+		blast(&tx, to, &load, &s3)
 	});
 	std::thread::sleep(Duration::from_millis(500));
 	let (c0, t0, cpu0) = (count.load(Ordering::Relaxed), Instant::now(), relay.map(cpu_seconds));
@@ -234,7 +272,7 @@ fn measure(
 	let pps = (c1 - c0) as f64 / dt.as_secs_f64();
 	Rate {
 		pps,
-		gbps: pps * dgram.len() as f64 * 8.0 / 1e9,
+		gbps: pps * DATAGRAM as f64 * 8.0 / 1e9,
 		relay_cpu: cpu0.zip(cpu1).map(|(a, b)| (b - a) / dt.as_secs_f64()),
 	}
 }
@@ -244,8 +282,8 @@ fn quantile(v: &mut [f64], q: f64) -> f64 {
 	v[((v.len() - 1) as f64 * q) as usize]
 }
 
-/// Round trips: `dgram` to `to`, echoed straight back by a thread at `echo`.
-fn rtts(to: SocketAddr, from: &str, echo: UdpSocket, dgram: &[u8], n: usize) -> Vec<f64> {
+/// Round trips: datagrams of `load` to `to`, echoed straight back by a thread at `echo`.
+fn rtts(to: SocketAddr, from: &str, echo: UdpSocket, load: &Load, n: usize) -> Vec<f64> {
 	let stop = Arc::new(AtomicBool::new(false));
 	let s2 = stop.clone();
 	let s = UdpSocket::bind(from).unwrap();
@@ -261,10 +299,12 @@ fn rtts(to: SocketAddr, from: &str, echo: UdpSocket, dgram: &[u8], n: usize) -> 
 	});
 	s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
 	let mut b = [0u8; 2048];
+	let mut d = [0u8; 2048];
 	let mut out = Vec::with_capacity(n);
 	for _ in 0..n {
+		let len = load.next(&mut d);
 		let t0 = Instant::now();
-		s.send_to(dgram, to).unwrap();
+		s.send_to(&d[..len], to).unwrap();
 		if s.recv_from(&mut b).is_ok() {
 			out.push(t0.elapsed().as_secs_f64() * 1e6);
 		}
@@ -303,19 +343,16 @@ fn main() {
 	let relay_pid = relay.0.id();
 	wait_status(&dir.path().join("status-2.json"));
 
-	// One datagram of exactly 1400 bytes over 1 → 2 → 3, sealed by a real ingress.
-	let mut ingress =
+	// Datagrams of exactly 1400 bytes over 1 → 2 → 3, each with a fresh hop counter and MACs
+	// from a real ingress.
+	let ingress =
 		Dataplane::new(
 			Registry::new(1, secret(1), &peers, EndpointPolicy::test_bed()).unwrap(),
 			Accounting::default(),
 		);
-	let overhead = ditex_primitives::wire::encoded_len(3) + 8 + 16;
-	let payload = DATAGRAM - overhead;
-	let mut buf = vec![0u8; HEADROOM + payload + TAILROOM];
-	let t = ingress.encapsulate(0, 1, &[1, 2, 3], &mut buf, payload).unwrap();
-	let sealed = buf[t.range].to_vec();
-	assert_eq!(sealed.len(), DATAGRAM);
-	let plain = vec![0x5au8; DATAGRAM];
+	let sealed = Load::Sealed(Arc::new(std::sync::Mutex::new(ingress)));
+	assert_eq!(sealed.next(&mut [0u8; 2048]), DATAGRAM);
+	let plain = Load::Plain(vec![0x5au8; DATAGRAM]);
 
 	let socat_port = port + 1;
 	let socat = Command::new("socat")
