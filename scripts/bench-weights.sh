@@ -22,7 +22,9 @@ fi
 if ! command -v frame-omni-bencher >/dev/null; then
 	# It links RocksDB (its own tree, never this workspace's), whose bindings need libclang.
 	command -v apt-get >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libclang-dev clang
-	cargo install --locked frame-omni-bencher
+	# Outside this workspace: no workspace hint for its test runtimes' wasm builds (which it
+	# does not need for pallet benchmarks).
+	env -u WASM_BUILD_WORKSPACE_HINT SKIP_WASM_BUILD=1 cargo install --locked frame-omni-bencher
 fi
 # Only the wasm runtime is measured, and the wasm build is optimised whatever the host
 # profile, so the host side builds in the (cheaper, mostly cached) dev profile.

@@ -93,6 +93,12 @@ pub enum Kind {
 	Data = 1,
 	/// A [`Pulse`].
 	Pulse = 2,
+	/// A consumer's signed receipt travelling along its channel's path: a [`Header`] of this
+	/// kind (authenticated hop by hop like data) followed by a SCALE-encoded
+	/// [`SignedReceipt`](crate::settlement::SignedReceipt).
+	Receipt = 3,
+	/// A hop's signed ack to its upstream neighbour: an [`AckDatagram`].
+	Ack = 4,
 }
 
 impl Kind {
@@ -101,6 +107,8 @@ impl Kind {
 		match b {
 			1 => Some(Kind::Data),
 			2 => Some(Kind::Pulse),
+			3 => Some(Kind::Receipt),
+			4 => Some(Kind::Ack),
 			_ => None,
 		}
 	}
@@ -196,6 +204,7 @@ fn be_u64(b: &[u8]) -> u64 {
 /// A parsed segment-routing header. Fixed-size, so parsing never allocates.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Header {
+	kind: Kind,
 	len: u8,
 	/// Index of the hop the datagram is addressed to.
 	pub next: u8,
@@ -219,6 +228,7 @@ impl Header {
 		let mut hops = [0; MAX_PATH];
 		hops[..path.len()].copy_from_slice(path);
 		Ok(Header {
+			kind: Kind::Data,
 			len: path.len() as u8,
 			next: 1,
 			ttl,
@@ -243,6 +253,23 @@ impl Header {
 	/// channel id and the hop list is exactly the path.
 	pub fn is_channel(&self, channel: crate::settlement::ChannelId, path: &[SegmentId]) -> bool {
 		self.flow == channel && self.hops() == path
+	}
+
+	/// What the datagram carries: [`Kind::Data`] or [`Kind::Receipt`]. Covered by every hop
+	/// MAC, so a receipt cannot be turned into data or back.
+	pub fn kind(&self) -> Kind {
+		self.kind
+	}
+
+	/// The same header carrying `kind` ([`Kind::Data`] or [`Kind::Receipt`]).
+	pub fn with_kind(mut self, kind: Kind) -> Result<Header, WireError> {
+		match kind {
+			Kind::Data | Kind::Receipt => {
+				self.kind = kind;
+				Ok(self)
+			},
+			other => Err(WireError::BadKind(other as u8)),
+		}
 	}
 
 	/// The path, ingress first.
@@ -294,9 +321,10 @@ impl Header {
 		if buf[0] != VERSION {
 			return Err(WireError::BadVersion(buf[0]));
 		}
-		if buf[1] != Kind::Data as u8 {
-			return Err(WireError::BadKind(buf[1]));
-		}
+		let kind = match Kind::from_u8(buf[1]) {
+			Some(k @ (Kind::Data | Kind::Receipt)) => k,
+			_ => return Err(WireError::BadKind(buf[1])),
+		};
 		let n = buf[2];
 		if (n as usize) < MIN_PATH {
 			return Err(WireError::TooFewHops(n));
@@ -332,7 +360,7 @@ impl Header {
 			let at = macs_at + MAC_LEN * i;
 			m.copy_from_slice(&buf[at..at + MAC_LEN]);
 		}
-		Ok((Header { len: n, next, ttl, flow, counter, hops, macs }, len))
+		Ok((Header { kind, len: n, next, ttl, flow, counter, hops, macs }, len))
 	}
 
 	/// Write the header to the start of `out`; returns its length.
@@ -342,7 +370,7 @@ impl Header {
 			return Err(WireError::BufferTooSmall);
 		}
 		out[0] = VERSION;
-		out[1] = Kind::Data as u8;
+		out[1] = self.kind as u8;
 		out[2] = self.len;
 		out[3] = self.next;
 		out[4] = self.ttl;
@@ -379,7 +407,7 @@ impl Header {
 	pub fn hop_mac_input(&self, i: usize) -> ([u8; MAX_HOP_MAC_INPUT], usize) {
 		let mut b = [0u8; MAX_HOP_MAC_INPUT];
 		b[0] = VERSION;
-		b[1] = Kind::Data as u8;
+		b[1] = self.kind as u8;
 		b[2] = self.len;
 		b[3..11].copy_from_slice(&self.flow.to_be_bytes());
 		b[11..19].copy_from_slice(&self.counter.to_be_bytes());
@@ -395,6 +423,63 @@ impl Header {
 		}
 		at += MAC_LEN;
 		(b, at)
+	}
+}
+
+/// Bytes of an [`AckDatagram`].
+pub const ACK_DATAGRAM_LEN: usize = 8 + ACK_LEN;
+/// Bytes of a SCALE-encoded [`SignedAck`](crate::settlement::SignedAck).
+const ACK_LEN: usize = 32 + 8 + 1 + 8 + 64;
+
+/// A hop's signed ack of what it received on a channel, sent straight to its upstream
+/// neighbour (not source-routed): version, [`Kind::Ack`], two zero bytes, the sender's
+/// segment id (big-endian), then the SCALE-encoded
+/// [`SignedAck`](crate::settlement::SignedAck). The ack's own signature authenticates it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AckDatagram {
+	/// The acknowledging router.
+	pub sender: SegmentId,
+	/// Its ack.
+	pub ack: crate::settlement::SignedAck,
+}
+
+impl AckDatagram {
+	/// Parse exactly one ack datagram.
+	pub fn parse(buf: &[u8]) -> Result<AckDatagram, WireError> {
+		use codec::Decode;
+		need(buf, ACK_DATAGRAM_LEN)?;
+		if buf[0] != VERSION {
+			return Err(WireError::BadVersion(buf[0]));
+		}
+		if buf[1] != Kind::Ack as u8 {
+			return Err(WireError::BadKind(buf[1]));
+		}
+		if buf[2] != 0 || buf[3] != 0 {
+			return Err(WireError::Reserved);
+		}
+		if buf.len() > ACK_DATAGRAM_LEN {
+			return Err(WireError::TrailingBytes(buf.len() - ACK_DATAGRAM_LEN));
+		}
+		let sender = be_u32(&buf[4..8]);
+		let ack = crate::settlement::SignedAck::decode(&mut &buf[8..])
+			.map_err(|_| WireError::Truncated { needed: ACK_DATAGRAM_LEN, got: buf.len() })?;
+		Ok(AckDatagram { sender, ack })
+	}
+
+	/// Write the datagram to the start of `out`; returns its length.
+	pub fn write(&self, out: &mut [u8]) -> Result<usize, WireError> {
+		use codec::Encode;
+		if out.len() < ACK_DATAGRAM_LEN {
+			return Err(WireError::BufferTooSmall);
+		}
+		out[0] = VERSION;
+		out[1] = Kind::Ack as u8;
+		out[2..4].fill(0);
+		out[4..8].copy_from_slice(&self.sender.to_be_bytes());
+		let body = self.ack.encode();
+		debug_assert_eq!(body.len(), ACK_LEN);
+		out[8..ACK_DATAGRAM_LEN].copy_from_slice(&body);
+		Ok(ACK_DATAGRAM_LEN)
 	}
 }
 
@@ -677,6 +762,49 @@ mod tests {
 		let mut h4 = h.clone();
 		h4.counter += 1;
 		assert_ne!(h.hop_mac_input(1).0, h4.hop_mac_input(1).0, "and the packet's counter");
+	}
+
+	#[test]
+	fn receipts_travel_in_headers_of_their_own_kind() {
+		let h = Header::new(&[1, 2, 3], 7, 8).unwrap().with_kind(Kind::Receipt).unwrap();
+		let mut buf = [0u8; MAX_HEADER_LEN];
+		let n = h.write(&mut buf).unwrap();
+		assert_eq!(buf[1], Kind::Receipt as u8);
+		let (back, _) = Header::parse(&buf[..n]).unwrap();
+		assert_eq!(back.kind(), Kind::Receipt);
+		// The kind is covered by the hop MACs.
+		let data = Header::new(&[1, 2, 3], 7, 8).unwrap();
+		assert_ne!(data.hop_mac_input(1).0, back.hop_mac_input(1).0);
+		assert!(Header::new(&[1, 2], 7, 8).unwrap().with_kind(Kind::Pulse).is_err());
+		buf[1] = Kind::Ack as u8;
+		assert_eq!(Header::parse(&buf[..n]), Err(WireError::BadKind(4)));
+	}
+
+	#[test]
+	fn ack_datagrams_round_trip_and_refuse_garbage() {
+		let d = AckDatagram {
+			sender: 9,
+			ack: crate::settlement::SignedAck {
+				ack: crate::settlement::Ack {
+					genesis: sp_core::H256::repeat_byte(1),
+					channel: 7,
+					hop: 2,
+					cumulative_bytes: 1 << 20,
+				},
+				signature: [3; 64],
+			},
+		};
+		let mut buf = [0u8; 256];
+		let n = d.write(&mut buf).unwrap();
+		assert_eq!(n, ACK_DATAGRAM_LEN);
+		assert_eq!(AckDatagram::parse(&buf[..n]), Ok(d.clone()));
+		assert_eq!(peek_kind(&buf[..n]), Ok(Kind::Ack));
+		assert!(matches!(AckDatagram::parse(&buf[..n - 1]), Err(WireError::Truncated { .. })));
+		assert_eq!(AckDatagram::parse(&buf[..n + 1]), Err(WireError::TrailingBytes(1)));
+		let mut bad = buf;
+		bad[2] = 1;
+		assert_eq!(AckDatagram::parse(&bad[..n]), Err(WireError::Reserved));
+		assert!(d.write(&mut [0u8; 10]).is_err());
 	}
 
 	#[test]

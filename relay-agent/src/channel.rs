@@ -208,16 +208,18 @@ impl Channels {
 	}
 
 	/// Whether a datagram of `bytes` payload bytes on `channel`, with the hop list `hops`
-	/// and addressed to index `next`, may be carried; if so it is counted as received. The
-	/// hop list is the channel's path (towards the egress) or the path reversed (the
-	/// egress's replies); either way this router must be the hop addressed.
+	/// and addressed to index `next`, may be carried. The hop list is the channel's path
+	/// (towards the egress: counted as received, within credit and funds; returns `true`) or
+	/// the path reversed (the egress's replies, carried with the channel but counted and
+	/// receipted only one way: returns `false`); either way this router must be the hop
+	/// addressed.
 	pub fn admit(
 		&mut self,
 		channel: ChannelId,
 		hops: &[SegmentId],
 		next: usize,
 		bytes: u64,
-	) -> Result<(), Refusal> {
+	) -> Result<bool, Refusal> {
 		let c = self.carried.get_mut(&channel).ok_or(Refusal::NoChannel)?;
 		if !c.terms.open {
 			return Err(Refusal::NoChannel);
@@ -231,6 +233,9 @@ impl Channels {
 		if !forward && !back {
 			return Err(Refusal::WrongPath);
 		}
+		if !forward {
+			return Ok(false);
+		}
 		let per_gib = c.terms.prices.iter().fold(0u128, |a, p| a.saturating_add(*p));
 		if per_gib > c.terms.max_price_per_gib {
 			return Err(Refusal::OverPrice);
@@ -243,7 +248,7 @@ impl Channels {
 			return Err(Refusal::OverDeposit);
 		}
 		c.bytes_in = after;
-		Ok(())
+		Ok(true)
 	}
 
 	/// Count `bytes` payload bytes sent on downstream (or delivered, at the egress).

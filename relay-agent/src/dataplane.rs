@@ -21,12 +21,15 @@ use lru::LruCache;
 
 use ditex_primitives::{
 	registry::SegmentId,
-	wire::{check_path, FlowId, Header, WireError, MAX_HEADER_LEN},
+	settlement::{SignedAck, SignedReceipt},
+	wire::{
+		check_path, AckDatagram, FlowId, Header, Kind, WireError, ACK_DATAGRAM_LEN, MAX_HEADER_LEN,
+	},
 };
 
 use crate::{
 	accounting::{Accounting, FlowKey},
-	channel::{Channels, Refusal},
+	channel::{Channels, Ignored, Refusal},
 	registry::{LookupError, Registry},
 	replay::ReplayWindow as HopWindow,
 	session::{
@@ -107,6 +110,8 @@ reasons! {
 	OverPrice => "over_price", "The channel's path costs more than its cap.";
 	OverCredit => "over_credit", "Past the channel's latest receipt plus the credit window.";
 	OverDeposit => "over_deposit", "Past what the channel's funds pay at the path's prices.";
+	ReceiptIgnored => "receipt_ignored", "A receipt that is malformed, for another channel, path or chain, or not the consumer's.";
+	AckIgnored => "ack_ignored", "An ack that is malformed, not from the downstream hop, or not signed by its ticket key.";
 	Internal => "internal_error", "Handling it panicked: a bug of the agent's, caught.";
 	ClockOffset => "clock_offset", "A pulse stamped over i32::MAX µs (35 min) off this clock.";
 	PulseFlood => "pulse_flood", "More fresh pulses from one peer than an interval's worth.";
@@ -321,6 +326,8 @@ pub struct Dataplane {
 	/// channel and nothing else is carried or delivered. `None` (a test bed of listed peers,
 	/// no chain): every flow is carried unpaid.
 	pub channels: Option<Channels>,
+	/// This router's ticket key, which signs its acks (and tickets), when it follows a chain.
+	pub ticket_key: Option<ed25519_dalek::SigningKey>,
 	/// Most recently used first. Unbounded as a type (so it allocates as it grows, not all of
 	/// [`MAX_FLOWS`] up front); [`Self::insert_flow`] keeps the cap.
 	flows: LruCache<(SegmentId, FlowId), Outbound>,
@@ -362,6 +369,7 @@ impl Dataplane {
 			check_source: true,
 			utc_hour: 0,
 			channels: None,
+			ticket_key: None,
 			flows: LruCache::unbounded(),
 			responder,
 			pending: Vec::new(),
@@ -445,6 +453,24 @@ impl Dataplane {
 		}
 		let len = buf.len();
 		let fkey = FlowKey::new(ingress, h.egress(), h.flow);
+		let receipt = h.kind() == Kind::Receipt;
+		if receipt {
+			// The consumer's receipt for this channel: each hop keeps the largest it can check.
+			// It costs no credit (it is what grants credit), but a forged one goes no further.
+			let signed = decode_receipt(&buf[hlen..]).ok_or(DropReason::ReceiptIgnored)?;
+			if signed.receipt.channel != h.flow || signed.receipt.path.as_slice() != h.hops() {
+				return Err(DropReason::ReceiptIgnored);
+			}
+			if let Some(ch) = &mut self.channels {
+				match ch.on_receipt(&signed) {
+					Ok(_) | Err(Ignored::NotLarger) => {},
+					Err(why) => {
+						tracing::debug!(why = why.name(), channel = h.flow, "receipt ignored");
+						return Err(DropReason::ReceiptIgnored);
+					},
+				}
+			}
+		}
 		if !h.at_egress() {
 			let mine = self.registry.get(me);
 			if mine.is_none_or(|s| s.price_per_gib.is_none()) {
@@ -462,9 +488,10 @@ impl Dataplane {
 				return Err(DropReason::TtlExpired);
 			}
 			let bytes = (len - hlen) as u64;
-			if let Some(ch) = &mut self.channels {
-				ch.admit(h.flow, h.hops(), h.next as usize, bytes)?;
-				ch.sent(h.flow, bytes);
+			if let (Some(ch), false) = (&mut self.channels, receipt) {
+				if ch.admit(h.flow, h.hops(), h.next as usize, bytes)? {
+					ch.sent(h.flow, bytes);
+				}
 			}
 			h.next += 1;
 			h.write_mutable(buf)?;
@@ -472,6 +499,10 @@ impl Dataplane {
 			self.accounting.record_out(next, fkey, len as u64);
 			self.forwarded += 1;
 			return Ok(Action::Forward { to });
+		}
+		if receipt {
+			self.accounting.record_in(prev, fkey, len as u64);
+			return Ok(Action::Consumed);
 		}
 		// The end of the path: what arrives on a channel is paid for like what is relayed.
 		if let Some(ch) = &mut self.channels {
@@ -530,6 +561,65 @@ impl Dataplane {
 			return true;
 		}
 		self.registry.get(remote).is_some_and(|s| self.responder.has(flow, &s.key.to_bytes()))
+	}
+
+	/// Handle an ack datagram from a downstream neighbour: kept if it comes from the sender's
+	/// registered address and the sender is this router's downstream hop on the channel,
+	/// signed by its ticket key (see [`Channels::on_ack`]).
+	pub fn handle_ack(&mut self, from: SocketAddr, buf: &[u8]) -> Action {
+		match self.try_ack(from, buf) {
+			Ok(()) => Action::Consumed,
+			Err(r) => self.drop_datagram(r, Some(from)),
+		}
+	}
+
+	fn try_ack(&mut self, from: SocketAddr, buf: &[u8]) -> Result<(), DropReason> {
+		let d = AckDatagram::parse(buf)?;
+		let sender = self.registry.get(d.sender).ok_or(DropReason::UnknownSegment)?;
+		if self.check_source && !same_address(sender.endpoint, from) {
+			return Err(DropReason::UnexpectedSource);
+		}
+		let key = sender.ticket_key.ok_or(DropReason::AckIgnored)?;
+		let Some(ch) = &mut self.channels else { return Err(DropReason::AckIgnored) };
+		match ch.on_ack(d.sender, &key, &d.ack) {
+			Ok(_) | Err(Ignored::NotLarger) => Ok(()),
+			Err(why) => {
+				tracing::debug!(why = why.name(), sender = d.sender, "ack ignored");
+				Err(DropReason::AckIgnored)
+			},
+		}
+	}
+
+	/// Sign the acks this router owes its upstream neighbours at `now_us` with its ticket
+	/// key and queue them for the shell ([`Self::take_transmits`]). Nothing without a chain
+	/// or a ticket key.
+	pub fn poll_acks(&mut self, now_us: u64) {
+		use ed25519_dalek::Signer;
+		let (Some(ch), Some(key)) = (&mut self.channels, &self.ticket_key) else { return };
+		for (upstream, ack) in ch.acks_due(now_us / 1_000) {
+			let Ok(to) = self.registry.endpoint(upstream) else { continue };
+			let signature = key.sign(&ack.signing_payload()).to_bytes();
+			let d = AckDatagram { sender: self.registry.me(), ack: SignedAck { ack, signature } };
+			let mut out = vec![0u8; ACK_DATAGRAM_LEN];
+			if d.write(&mut out).is_ok() {
+				self.pending.push((to, out));
+			}
+		}
+	}
+
+	/// Queue the consumer's `receipt` to travel along its channel's `path` (this agent, the
+	/// ingress, first), authenticated hop by hop like data.
+	pub fn send_receipt(&mut self, path: &[SegmentId], receipt: &SignedReceipt) -> Result<(), DropReason> {
+		let body = codec::Encode::encode(receipt);
+		let mut h = Header::for_channel(receipt.receipt.channel, path, INITIAL_TTL)?.with_kind(Kind::Receipt)?;
+		self.seal(&mut h)?;
+		let hlen = h.encoded_len();
+		let mut out = vec![0u8; hlen + body.len()];
+		h.write(&mut out)?;
+		out[hlen..].copy_from_slice(&body);
+		let to = self.registry.endpoint(path[1])?;
+		self.pending.push((to, out));
+		Ok(())
 	}
 
 	/// Handshake datagrams due (initiations, retries and rekeys), for the shell to send.
@@ -687,6 +777,17 @@ impl Dataplane {
 		seal_header(h, &keys);
 		Ok(())
 	}
+}
+
+/// A receipt from a datagram's payload: exactly one, no longer than the format allows.
+fn decode_receipt(payload: &[u8]) -> Option<SignedReceipt> {
+	use codec::{Decode, MaxEncodedLen};
+	if payload.len() > SignedReceipt::max_encoded_len() {
+		return None;
+	}
+	let mut input = payload;
+	let r = SignedReceipt::decode(&mut input).ok()?;
+	input.is_empty().then_some(r)
 }
 
 /// Whether `from` is `registered`, an IPv4 address seen as v4-mapped IPv6 included.
@@ -973,6 +1074,71 @@ mod tests {
 		let (act, buf) = carry(&mut a, &[1, 2, 3], d);
 		let Action::Deliver { payload, .. } = act else { panic!("{act:?}") };
 		assert_eq!(&buf[payload], b"paid");
+	}
+
+	/// The consumer's receipt travels its channel's path; each hop on a chain keeps it and
+	/// carries further; a forged one goes no further and is counted.
+	#[test]
+	fn receipts_travel_in_band_and_grant_credit() {
+		let mut a = agents();
+		let path = [1, 2, 3];
+		on_chain(&mut a[1], 100);
+		let t = terms(&a, 7, &path, u128::MAX);
+		a[1].channels.as_mut().unwrap().update(t);
+		for _ in 0..4 {
+			let d = raw(&mut a[0], &path, 7);
+			assert!(matches!(a[1].handle_datagram(0, addr(1), &mut d.clone()), Action::Forward { .. }));
+		}
+		let d = raw(&mut a[0], &path, 7);
+		expect_drop(&mut a[1], 1, d, DropReason::OverCredit);
+		let mut forged = receipt(7, &path, 1 << 20);
+		forged.signature[0] ^= 1;
+		a[0].send_receipt(&path, &forged).unwrap();
+		let (_, d) = a[0].take_transmits().pop().unwrap();
+		expect_drop(&mut a[1], 1, d, DropReason::ReceiptIgnored);
+		a[0].send_receipt(&path, &receipt(7, &path, 1 << 20)).unwrap();
+		let (to, d) = a[0].take_transmits().pop().unwrap();
+		assert_eq!(to, addr(2));
+		assert_eq!(carry(&mut a, &path, d).0, Action::Consumed);
+		let d = raw(&mut a[0], &path, 7);
+		assert!(matches!(a[1].handle_datagram(0, addr(1), &mut d.clone()), Action::Forward { .. }));
+		let kept = a[1].channels.as_ref().unwrap().usage()[0].receipt.clone();
+		assert_eq!(kept, Some(receipt(7, &path, 1 << 20)));
+	}
+
+	/// Each hop acks upstream what it received, signed with its ticket key; the upstream keeps
+	/// only its downstream's, from its registered address.
+	#[test]
+	fn acks_go_upstream_signed_by_the_downstream_ticket_key() {
+		let mut a = agents();
+		let path = [1, 2, 3];
+		let key3 = ed25519_dalek::SigningKey::from_bytes(&[33; 32]);
+		let mut entries: Vec<_> = (1..=5).map(entry).collect();
+		entries[4].price_per_gib = None;
+		entries[2].ticket_key = Some(format!("0x{}", hex::encode(key3.verifying_key().to_bytes())));
+		a[1].registry.update(&entries);
+		for i in [1, 2] {
+			on_chain(&mut a[i], 1 << 20);
+			let t = terms(&a, 7, &path, u128::MAX);
+			a[i].channels.as_mut().unwrap().update(t);
+		}
+		a[2].ticket_key = Some(key3.clone());
+		let d = packet_via(&mut a, &path, 7, b"paid for");
+		assert!(matches!(carry(&mut a, &path, d).0, Action::Deliver { .. }));
+		a[2].poll_acks(2_000_000);
+		let (to, ack) = a[2].take_transmits().pop().expect("an ack is due");
+		assert_eq!(to, addr(2));
+		// From somewhere else, or signed by another key: ignored and counted.
+		assert_eq!(a[1].handle_ack(addr(4), &ack), Action::Drop(DropReason::UnexpectedSource));
+		let mut forged = ack.clone();
+		forged[ACK_DATAGRAM_LEN - 1] ^= 1;
+		assert_eq!(a[1].handle_ack(addr(3), &forged), Action::Drop(DropReason::AckIgnored));
+		assert_eq!(a[1].handle_ack(addr(3), &ack[..10]), Action::Drop(DropReason::Truncated));
+		assert_eq!(a[1].handle_ack(addr(3), &ack), Action::Consumed);
+		let usage = a[1].channels.as_ref().unwrap().usage();
+		let kept = usage[0].ack.as_ref().expect("the downstream's ack");
+		assert_eq!((kept.ack.hop, kept.ack.channel), (2, 7));
+		assert_eq!(kept.ack.cumulative_bytes, usage[0].bytes_out);
 	}
 
 	fn expect_drop(dp: &mut Dataplane, from: SegmentId, mut d: Vec<u8>, reason: DropReason) {

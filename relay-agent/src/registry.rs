@@ -295,6 +295,8 @@ pub struct Segment {
 	pub endpoint: SocketAddr,
 	/// Its X25519 key.
 	pub key: PublicKey,
+	/// Its ed25519 ticket key, which signs its acks (unknown for hand-written `[[peers]]`).
+	pub ticket_key: Option<[u8; 32]>,
 	/// `"CC-SUB"`.
 	pub region: String,
 	/// Its network.
@@ -343,6 +345,10 @@ impl TryFrom<&PeerEntry> for Segment {
 		if DataPlaneKey(key).is_null() {
 			return Err(EntryError::Key(id));
 		}
+		let ticket_key = match &e.ticket_key {
+			None => None,
+			Some(k) => Some(parse_key(k).filter(|k| *k != [0; 32]).ok_or(EntryError::Key(id))?),
+		};
 		let region_ok = e.region.split_once('-').and_then(|(c, s)| {
 			let c: [u8; 2] = c.as_bytes().try_into().ok()?;
 			Region::new(c, s.as_bytes()).filter(Region::is_valid)
@@ -374,6 +380,7 @@ impl TryFrom<&PeerEntry> for Segment {
 			id,
 			endpoint,
 			key: PublicKey::from(key),
+			ticket_key,
 			region: e.region.clone(),
 			asn: e.asn,
 			price_per_gib,
@@ -599,6 +606,20 @@ pub(crate) mod tests {
 	pub fn entry(id: SegmentId) -> PeerEntry {
 		let endpoint = SocketAddr::from(([127, 0, 0, 1], (20000 + id) as u16));
 		PeerEntry::active(id, endpoint, &PublicKey::from(&secret(id)), 1000)
+	}
+
+	/// The ticket key that signs a router's acks comes from the chain, checked like the
+	/// data-plane key.
+	#[test]
+	fn ticket_keys_are_parsed_and_checked() {
+		let mut e = entry(3);
+		assert_eq!(Segment::try_from(&e).unwrap().ticket_key, None);
+		e.ticket_key = Some(format!("0x{}", "ab".repeat(32)));
+		assert_eq!(Segment::try_from(&e).unwrap().ticket_key, Some([0xab; 32]));
+		for bad in ["0x12".to_string(), format!("0x{}", "00".repeat(32)), "ab".repeat(32)] {
+			e.ticket_key = Some(bad);
+			assert!(matches!(Segment::try_from(&e), Err(EntryError::Key(3))));
+		}
 	}
 
 	#[test]

@@ -93,9 +93,11 @@ fn m2_another_path_or_index_is_refused() {
 	assert_eq!(c.admit(CH, &[ME, UP, DOWN], 1, 100), Err(Refusal::WrongPath));
 	// Addressed to another index of the right path (a skipped or bounced hop).
 	assert_eq!(c.admit(CH, &path(), 2, 100), Err(Refusal::WrongPath));
-	assert_eq!(c.admit(CH, &path(), 1, 100), Ok(()));
-	// The egress's replies come back over the path reversed, addressed to this router.
-	assert_eq!(c.admit(CH, &[DOWN, ME, UP], 1, 100), Ok(()));
+	assert_eq!(c.admit(CH, &path(), 1, 100), Ok(true));
+	// The egress's replies come back over the path reversed, addressed to this router: carried,
+	// not counted.
+	assert_eq!(c.admit(CH, &[DOWN, ME, UP], 1, 100), Ok(false));
+	assert_eq!(c.usage()[0].bytes_in, 100);
 	assert_eq!(c.admit(CH, &[DOWN, ME, UP], 2, 100), Err(Refusal::WrongPath));
 	assert_eq!(c.admit(CH, &[DOWN, UP, ME], 2, 100), Err(Refusal::WrongPath));
 }

@@ -539,7 +539,7 @@ impl Agent {
 				}
 				let buf = &mut bufs[i][..len];
 				match peek_kind(buf) {
-					Ok(Kind::Data) => match contained(|| self.dp.handle_datagram(now, from, buf)) {
+					Ok(Kind::Data | Kind::Receipt) => match contained(|| self.dp.handle_datagram(now, from, buf)) {
 						Some(Action::Forward { to }) => forward.push((to, i)),
 						Some(Action::Deliver { from: seg, flow, payload }) => {
 							self.deliver(now, seg, flow, buf, payload);
@@ -559,6 +559,11 @@ impl Agent {
 						None => {
 							self.dp.drop_at(now, DropReason::Internal, from);
 						},
+					},
+					Ok(Kind::Ack) => {
+						if contained(|| self.dp.handle_ack(from, buf)).is_none() {
+							self.dp.drop_at(now, DropReason::Internal, from);
+						}
 					},
 					Ok(Kind::Pulse) => {
 						let (reg, check) = (&self.dp.registry, self.dp.check_source);
@@ -637,6 +642,8 @@ impl Agent {
 		if self.eval_gate.due(now, true) {
 			self.evaluate_routes(now);
 		}
+		// Acks this router owes its upstream neighbours on its channels.
+		self.dp.poll_acks(now);
 		self.flush().await;
 		let cutoff = now.saturating_sub(IDLE.as_micros() as u64);
 		self.dp.expire_flows(cutoff);
