@@ -275,6 +275,11 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	let own = host_addrs();
 	let registry = cfg.registry_with(own.clone())?;
 	let me = cfg.agent.id;
+	if !cfg.agent.state_file.exists() {
+		// A lost state file (a container without a volume, a new host) restarts the counters:
+		// say so, rather than let them go back to zero unnoticed.
+		tracing::warn!(file = %cfg.agent.state_file.display(), "no accounting state: starting a new ledger from zero");
+	}
 	let accounting = Accounting::load(&cfg.agent.state_file)?;
 	let mut dp = Dataplane::new(registry, accounting);
 	dp.check_source = cfg.agent.check_source;
