@@ -194,9 +194,9 @@ fn main() {
 	// The sink, segment 3: checks valid datagrams, counts relayed flood ones.
 	let sink = UdpSocket::bind(addr(3, port)).expect("sink socket");
 	sink.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
-	{
+	let sink_thread = {
 		let (stop, ok, flood) = (stop.clone(), valid_ok.clone(), flood_relayed.clone());
-		threads.push(std::thread::spawn(move || {
+		let sink_thread = std::thread::spawn(move || {
 			let mut dp = dataplane(3, port);
 			let mut buf = [0u8; 4096];
 			while !stop.load(Ordering::Relaxed) {
@@ -221,8 +221,10 @@ fn main() {
 				}
 				send_due(&mut dp, &sink);
 			}
-		}));
-	}
+			dp.drops.nonzero().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+		});
+		sink_thread
+	};
 	// Valid traffic, segment 1, 1000 datagrams a second.
 	let valid_sock = UdpSocket::bind(addr(1, port)).expect("ingress socket");
 	valid_sock.set_nonblocking(true).unwrap();
@@ -264,13 +266,13 @@ fn main() {
 			paced(4_000, &stop, || {
 				let r = rng.next();
 				let good = latest.lock().unwrap().clone();
-				if r % 2 == 0 || good.is_none() {
+				if r.is_multiple_of(2) || good.is_none() {
 					let n = 1 + (r >> 8) as usize % 1500;
 					let v: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
 					let _ = junk.send_to(&v, relay_addr);
 				} else if let Some(mut v) = good {
 					let i = (r >> 8) as usize % v.len();
-					v[i] ^= 1 << (r >> 40) % 8;
+					v[i] ^= 1 << ((r >> 40) % 8);
 					let _ = valid_copy.send_to(&v, relay_addr);
 				}
 			});
@@ -287,7 +289,7 @@ fn main() {
 			paced(4_000, &stop, || {
 				// Every fresh flow starts with an authenticated handshake initiation.
 				let flow = rng.next() | 1 << 63;
-				let path: &[u32] = if flow % 2 == 0 { &[4, 2] } else { &[4, 2, 3] };
+				let path: &[u32] = if flow.is_multiple_of(2) { &[4, 2] } else { &[4, 2, 3] };
 				let _ = wrap(&mut dp, flow, path, &[0u8; 64]);
 				send_due(&mut dp, &s);
 				// Fresh flows in this agent's own table must not grow it either.
@@ -313,7 +315,7 @@ fn main() {
 			let mut buf = [0u8; MAX_PULSE_LEN];
 			paced(2_000, &stop, || {
 				let r = rng.next();
-				let sender = if r % 4 == 0 { 1_000 + (r >> 8) as u32 % 1_000_000 } else { 5 };
+				let sender = if r.is_multiple_of(4) { 1_000 + (r >> 8) as u32 % 1_000_000 } else { 5 };
 				let mut p = Pulse::new(sender, seq, wall_us(), 1);
 				seq += 1;
 				for k in 0..4 {
@@ -375,6 +377,7 @@ fn main() {
 	for t in threads {
 		let _ = t.join();
 	}
+	let sink_drops = sink_thread.join().unwrap_or_default();
 	let alive = Path::new(&format!("/proc/{pid}")).exists();
 	let hwm = proc_kib(pid, "VmHWM:");
 	drop(relay);
@@ -394,6 +397,7 @@ fn main() {
 		min_valid,
 		if flowing { "kept flowing" } else { "STARVED" }
 	);
+	println!("soak: drops at the egress (segment 3, this process): {sink_drops}");
 	let _ = std::fs::remove_dir_all(&dir);
 	if !(alive && rss_ok && flowing) {
 		std::process::exit(1);

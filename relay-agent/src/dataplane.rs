@@ -30,6 +30,7 @@ use ditex_primitives::{
 use crate::{
 	accounting::{Accounting, FlowKey},
 	channel::{Channels, Ignored, Refusal},
+	egress::Leases,
 	registry::{LookupError, Registry},
 	replay::ReplayWindow as HopWindow,
 	session::{
@@ -54,8 +55,15 @@ pub const WARN_EVERY_US: u64 = 10_000_000;
 /// The longest datagram on the wire: what every agent's receive buffers hold whole. An ingress
 /// refuses to build a longer one ([`DropReason::TooBig`]).
 pub const MAX_WIRE_LEN: usize = 2048;
-/// Most flows kept; beyond it the least recently used is evicted.
-pub const MAX_FLOWS: usize = 65_536;
+/// Most flows kept (and most sessions answered); beyond it the least recently used is evicted.
+/// Sized for DESIGN.md's 32 MiB with 100 peers: each costs a session and windows (about
+/// 1 KiB), and the soak (`scripts/soak-relay.sh`) floods fresh flows.
+pub const MAX_FLOWS: usize = 16_384;
+/// Most per-flow hop replay windows kept, and the most one ingress may hold: a member opening
+/// fresh flows without end churns only its own share, never other ingresses' windows.
+pub const MAX_HOP_WINDOWS: usize = 16_384;
+/// See [`MAX_HOP_WINDOWS`].
+pub const HOP_WINDOWS_PER_INGRESS: usize = 2_048;
 
 macro_rules! reasons {
 	($($name:ident => $s:literal, $doc:literal;)*) => {
@@ -345,7 +353,7 @@ pub struct Dataplane {
 	next_hop_counter: u64,
 	/// Per (ingress, flow), the hop counters seen, so that a header carries one packet only.
 	/// Made only for datagrams whose hop MAC holds; capped like the flows.
-	hop_windows: LruCache<(SegmentId, FlowId), HopWindow>,
+	hop_windows: Leases<(SegmentId, FlowId), HopWindow>,
 }
 
 impl Dataplane {
@@ -376,7 +384,7 @@ impl Dataplane {
 			scratch: vec![0; MAX_DATAGRAM],
 			index_seed,
 			next_hop_counter: 0,
-			hop_windows: LruCache::unbounded(),
+			hop_windows: Leases::new(MAX_HOP_WINDOWS, HOP_WINDOWS_PER_INGRESS, 0),
 		}
 	}
 
@@ -440,17 +448,11 @@ impl Dataplane {
 		self.registry.keys(ingress)?.verify_hop(&h, h.next as usize)?;
 		// The MAC holds, so the counter is the ingress's: a header seen before is a replay.
 		let wkey = (ingress, h.flow);
-		match self.hop_windows.get_mut(&wkey) {
-			Some(w) => w.accept(h.counter).map_err(|_| DropReason::Replay)?,
-			None => {
-				let mut w = HopWindow::new();
-				w.accept(h.counter).map_err(|_| DropReason::Replay)?;
-				if self.hop_windows.len() >= MAX_FLOWS {
-					self.hop_windows.pop_lru();
-				}
-				self.hop_windows.push(wkey, w);
-			},
-		}
+		let w = self
+			.hop_windows
+			.claim(now_us, wkey, ingress, || Some(HopWindow::new()))
+			.map_err(|_| DropReason::Replay)?;
+		w.value.accept(h.counter).map_err(|_| DropReason::Replay)?;
 		let len = buf.len();
 		let fkey = FlowKey::new(ingress, h.egress(), h.flow);
 		let receipt = h.kind() == Kind::Receipt;
@@ -1425,6 +1427,30 @@ mod tests {
 		assert_eq!(a[0].flow_count(), MAX_FLOWS);
 		assert!(a[0].flows.contains(&(2, 0)), "the flow just used was evicted");
 		assert!(!a[0].flows.contains(&(2, 1)), "the least recently used one stays");
+	}
+
+	/// M9 (the hop replay windows H1 added): one global LRU of 65 536 windows, about 20 MiB,
+	/// that a member opening fresh flows filled alone, evicting every other ingress's windows,
+	/// after which their recorded headers replayed as new.
+	#[test]
+	fn m9_hop_windows_are_bounded_and_shared_per_ingress() {
+		let mut a = agents();
+		// Ingress 1's flow through relay 2, seen once.
+		let mut d1 = vec![0u8; MAX_HEADER_LEN + 8];
+		let t = a[0].wrap(1, &[1, 2, 3], b"honest!!", &mut d1).unwrap();
+		d1.truncate(t.range.end);
+		let mut first = d1.clone();
+		assert!(matches!(a[1].handle_datagram(0, addr(1), &mut first), Action::Forward { .. }));
+		// Ingress 4 floods fresh flows through relay 2, more than the old table held.
+		let mut d = vec![0u8; MAX_HEADER_LEN + 1];
+		for f in 0..70_000u64 {
+			let t = a[3].wrap(1_000 + f, &[4, 2, 3], b"x", &mut d).unwrap();
+			let _ = a[1].handle_datagram(0, addr(4), &mut d[..t.range.end]);
+		}
+		assert!(a[1].hop_windows.len() <= MAX_HOP_WINDOWS);
+		assert_eq!(a[1].hop_windows.owned_by(4), HOP_WINDOWS_PER_INGRESS);
+		// Ingress 1's window is still there: its recorded header is a replay.
+		assert_eq!(a[1].handle_datagram(0, addr(1), &mut d1), Action::Drop(DropReason::Replay));
 	}
 
 	/// M9: expiry walks from the least recently used end and stops at the first live flow.
