@@ -548,7 +548,11 @@ impl Responder {
 				let index = transport_index(msg)?;
 				let session = self.sessions.get_mut(&index).ok_or(SessionError::UnknownIndex)?;
 				let len = session.open(now_ms, msg, out)?;
-				Ok(Responded::Data { channel: session.channel, len })
+				let (channel, owner) = (session.channel, (session.channel, session.remote_static));
+				// A channel in use is recently used: a flood of initiations on fresh channels
+				// must evict idle channels, not this one (and its sessions with it).
+				self.channels.promote(&owner);
+				Ok(Responded::Data { channel, len })
 			},
 			_ => Err(SessionError::Malformed),
 		}

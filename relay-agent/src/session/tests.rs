@@ -293,6 +293,34 @@ fn the_responder_keeps_few_sessions_per_channel_and_a_bounded_total() {
 	assert_eq!(listed, egress.len());
 }
 
+/// Found by `scripts/soak-relay.sh`: a member's authenticated initiations on fresh channels,
+/// relayed to an egress, filled the responder's channel table; data never promoted a channel,
+/// so the oldest, the one in use, was evicted with its sessions and its traffic died
+/// (`bad_session` at the egress within seconds).
+#[test]
+fn soak_an_initiation_flood_does_not_evict_a_channel_in_use() {
+	let mut e = ends();
+	let (egress_secret, egress_public) = keypair(2);
+	e.egress = Responder::new(egress_secret, NonZeroUsize::new(16).unwrap(), 9);
+	e.handshake(0);
+	let (flooder, _) = keypair(99);
+	let mut init = [0u8; INIT_LEN];
+	let mut resp = [0u8; RESPONSE_LEN];
+	for k in 0..200u64 {
+		// Fresh channels, one initiation each, between packets of the channel in use.
+		let mut f = Initiator::new(1_000 + k, flooder, egress_public, k as u32);
+		let n = f.poll_handshake(k, k + 1, &mut init).unwrap().unwrap();
+		e.egress.handle(k, &init[..n], |_, _| true, &mut resp).unwrap();
+		// Traffic one way only (a UDP stream, nothing coming back to promote the channel).
+		let mut up = [0u8; 10 + TRANSPORT_OVERHEAD];
+		let n = e.ingress.encapsulate(k, b"still here", &mut up).unwrap();
+		let mut plain = [0u8; 10 + TRANSPORT_OVERHEAD];
+		let got = e.egress.handle(k, &up[..n], |_, _| false, &mut plain);
+		assert_eq!(got, Ok(Responded::Data { channel: CHANNEL, len: 10 }), "after {k} initiations");
+	}
+	assert!(e.egress.len() <= 16);
+}
+
 /// Whatever bytes arrive, nothing panics and nothing is kept.
 #[test]
 fn garbage_is_refused_without_state() {
