@@ -220,7 +220,11 @@ async fn the_reporter_reports_for_free(
 		record.is_some_and(|r| r.sample == entries[1].sample),
 		"the report is the registry's: {record:?}"
 	);
-	let err = report::submit(chain, me.0, era, &entries, &signature).await.expect_err("once an era");
+	// Another report of the same era (not the same bytes, which the pool would know by hash).
+	let mut again = entries.clone();
+	again[0].sample.latency_us += 1;
+	let signature = report::sign(me.0, era, &again, genesis.0, &ticket_secret(me.1));
+	let err = report::submit(chain, me.0, era, &again, &signature).await.expect_err("once an era");
 	ensure!(err.to_string().contains("outdated"), "unclear refusal: {err}");
 	let after = [free(node, chain, operators[0]).await?, free(node, chain, operators[1]).await?];
 	ensure!(after == before, "reports cost the operators nothing: {before:?} → {after:?}");
