@@ -95,6 +95,9 @@ pub struct Config {
 	/// The node to follow the registry on; absent: the `[[peers]]` below are the whole view.
 	#[serde(default)]
 	pub chain: Option<ChainConfig>,
+	/// The operator's web page, `/status.json` and `/metrics`.
+	#[serde(default)]
+	pub dashboard: DashboardConfig,
 	/// The registry view (the chain's `ditex_segments` answer), this agent included. With a
 	/// `[chain]`, the view to start from until the node first answers (usually none).
 	#[serde(default)]
@@ -153,6 +156,34 @@ pub struct NetConfig {
 	/// used, and the exit delivers to such networks when `[exit] allow` lists them. Default
 	/// false: such segments are refused and such destinations denied whatever `allow` says.
 	pub test_bed: bool,
+}
+
+/// `[dashboard]`: where the agent serves its page, `/status.json` and `/metrics`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardConfig {
+	/// The address to listen on. Default `127.0.0.1:9899`: loopback only (put a reverse proxy
+	/// in front to show it further); `""` turns it off.
+	#[serde(default = "default_dashboard", deserialize_with = "optional_addr")]
+	pub listen: Option<SocketAddr>,
+}
+
+impl Default for DashboardConfig {
+	fn default() -> Self {
+		DashboardConfig { listen: default_dashboard() }
+	}
+}
+
+fn default_dashboard() -> Option<SocketAddr> {
+	Some(SocketAddr::from(([127, 0, 0, 1], 9899)))
+}
+
+fn optional_addr<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+	let s = String::deserialize(d)?;
+	if s.is_empty() {
+		return Ok(None);
+	}
+	s.parse().map(Some).map_err(serde::de::Error::custom)
 }
 
 /// `[chain]`: the node the agent reads the registry from.

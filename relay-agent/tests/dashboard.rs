@@ -162,3 +162,77 @@ fn the_page_shows_the_jsons_figures_and_the_detour_in_headless_chromium() {
 	let png = std::fs::read(&shot).expect("a screenshot");
 	assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 }
+
+/// A running agent serves its dashboard where `[dashboard] listen` says, with its own status;
+/// a busy port costs the page, not the relay.
+#[test]
+fn a_running_agent_serves_its_dashboard() {
+	let port = 31_000 + (std::process::id() % 20_000) as u16;
+	let web: SocketAddr = format!("127.0.0.2:{}", port + 1).parse().unwrap();
+	let dir = tempfile::tempdir().unwrap();
+	let key = x25519_dalek::StaticSecret::from([0x42u8; 32]);
+	let public = x25519_dalek::PublicKey::from(&key);
+	let status = dir.path().join("status.json");
+	let cfg = format!(
+		"[agent]\nid = 2\nsecret_key = \"0x{}\"\nlisten = \"127.0.0.2:{port}\"\npulse_interval_ms = 200\nstatus_file = \"{}\"\nstate_file = \"{}\"\n\n[net]\ntest_bed = true\n\n[dashboard]\nlisten = \"{web}\"\n\n[[peers]]\nid = 2\nendpoint = \"127.0.0.2:{port}\"\nkey = \"0x{}\"\nregion = \"DE-BE\"\nasn = 64512\npricePerGib = \"10\"\ngroup = 1\nstatus = \"active\"\n",
+		hex::encode(key.to_bytes()),
+		status.display(),
+		dir.path().join("acct.json").display(),
+		hex::encode(public.to_bytes()),
+	);
+	let cfg_path = dir.path().join("agent.toml");
+	std::fs::write(&cfg_path, cfg).unwrap();
+	struct Kill(std::process::Child);
+	impl Drop for Kill {
+		fn drop(&mut self) {
+			let _ = self.0.kill();
+			let _ = self.0.wait();
+		}
+	}
+	// Something else holds the port first: the agent runs on and says so.
+	let squatter = std::net::TcpListener::bind(web).unwrap();
+	let log = dir.path().join("agent.log");
+	let agent = Kill(
+		Command::new(env!("CARGO_BIN_EXE_ditex-relay"))
+			.args(["run", "--config", cfg_path.to_str().unwrap(), "--run-for-ms", "30000"])
+			.stderr(std::fs::File::create(&log).unwrap())
+			.stdout(std::process::Stdio::null())
+			.spawn()
+			.unwrap(),
+	);
+	let start = std::time::Instant::now();
+	while Status::read(&status).is_err() && start.elapsed() < Duration::from_secs(20) {
+		std::thread::sleep(Duration::from_millis(50));
+	}
+	assert!(Status::read(&status).is_ok(), "the agent runs with its port taken");
+	let logged = std::fs::read_to_string(&log).unwrap();
+	assert!(logged.contains("dashboard not served"), "{logged}");
+	drop((agent, squatter));
+
+	// With the port free: its status as JSON and as metrics.
+	let _agent = Kill(
+		Command::new(env!("CARGO_BIN_EXE_ditex-relay"))
+			.args(["run", "--config", cfg_path.to_str().unwrap(), "--run-for-ms", "30000"])
+			.stderr(std::process::Stdio::null())
+			.stdout(std::process::Stdio::null())
+			.spawn()
+			.unwrap(),
+	);
+	let start = std::time::Instant::now();
+	let json = loop {
+		let body = TcpStream::connect(web).ok().and_then(|_| {
+			std::panic::catch_unwind(|| get(web, "/status.json")).ok()
+		});
+		if let Some(b) = body {
+			break b;
+		}
+		assert!(start.elapsed() < Duration::from_secs(20), "no dashboard at {web}");
+		std::thread::sleep(Duration::from_millis(100));
+	};
+	let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+	assert_eq!(json["status"]["id"], 2);
+	assert!(json["matrix"]["members"].as_array().unwrap().contains(&2.into()));
+	let metrics = get(web, "/metrics");
+	assert!(metrics.contains("ditex_relay_uptime_seconds"), "{metrics}");
+	assert!(get(web, "/").contains("<title>ditex-relay</title>"));
+}

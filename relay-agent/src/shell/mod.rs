@@ -267,6 +267,8 @@ struct Agent {
 	/// Segments on paths that the view lacks, to look up through the chain client.
 	resolver: Resolver,
 	lookup_tx: mpsc::Sender<Vec<SegmentId>>,
+	/// The latest dashboard, for the web server.
+	dashboard: tokio::sync::watch::Sender<Option<Arc<web::Dashboard>>>,
 }
 
 /// Run the agent until Ctrl-C, SIGTERM or `opts.run_for`.
@@ -377,6 +379,15 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		"ditex-relay started"
 	);
 	let batch = cfg.agent.batch;
+	let (dashboard, dashboard_rx) = tokio::sync::watch::channel(None);
+	if let Some(listen) = cfg.dashboard.listen {
+		// A busy port costs the page, never the relay.
+		tokio::spawn(async move {
+			if let Err(e) = web::serve(listen, dashboard_rx).await {
+				tracing::warn!(%listen, error = %e, "dashboard not served");
+			}
+		});
+	}
 	let mut agent = Agent {
 		exit_policy: cfg.exit_policy(own)?,
 		cfg,
@@ -402,6 +413,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		view: Vec::new(),
 		resolver: Resolver::default(),
 		lookup_tx,
+		dashboard,
 	};
 	if let Some(ev) = first_view {
 		agent.on_chain(ev);
@@ -792,6 +804,9 @@ impl Agent {
 			if let Some(unlogged) = self.logs.due("status", now) {
 				tracing::warn!(error = %e, unlogged, file = %self.cfg.agent.status_file.display(), "writing status failed");
 			}
+		}
+		if self.cfg.dashboard.listen.is_some() {
+			self.dashboard.send_replace(Some(Arc::new(web::Dashboard::new(s, None))));
 		}
 	}
 
