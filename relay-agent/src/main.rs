@@ -64,6 +64,16 @@ enum Cmd {
 		#[arg(long)]
 		json: bool,
 	},
+	/// Say whether this router's UDP port is reachable and, if not, the likely cause, from
+	/// what its group's pulses show (read from its status file). Exits 1 unless reachable.
+	Netcheck {
+		/// The agent's TOML config (to find its status file).
+		#[arg(short, long, required_unless_present = "file")]
+		config: Option<PathBuf>,
+		/// The status file itself.
+		#[arg(long)]
+		file: Option<PathBuf>,
+	},
 	/// Print a new X25519 data-plane key pair and ed25519 ticket key pair.
 	Keygen,
 }
@@ -110,6 +120,31 @@ fn main() -> anyhow::Result<()> {
 				println!("{}", serde_json::to_string_pretty(&s)?);
 			} else {
 				print_status(&s);
+			}
+			Ok(())
+		},
+		Cmd::Netcheck { config, file } => {
+			let path = match (file, config) {
+				(Some(f), _) => f,
+				(None, Some(c)) => Config::load(&c)?.agent.status_file,
+				(None, None) => anyhow::bail!("give --config or --file"),
+			};
+			let s = Status::read(&path)?;
+			let links: Vec<ditex_relay::dashboard::Link> = s
+				.links
+				.iter()
+				.map(|l| ditex_relay::dashboard::Link {
+					from: l.from,
+					to: l.to,
+					latency_us: l.latency_us,
+					baseline_us: l.baseline_us,
+					loss_ppm: l.loss_ppm,
+				})
+				.collect();
+			let reach = ditex_relay::dashboard::Reach::judge(s.id, &s.pulse_peers, &links);
+			println!("segment {}: {}", s.id, reach.explain());
+			if reach != ditex_relay::dashboard::Reach::Reachable {
+				std::process::exit(1);
 			}
 			Ok(())
 		},

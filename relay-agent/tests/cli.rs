@@ -13,7 +13,7 @@ fn relay(args: &[&str]) -> std::process::Output {
 fn help_lists_the_subcommands() {
 	let out = relay(&["--help"]);
 	let text = String::from_utf8_lossy(&out.stdout);
-	for cmd in ["run", "forward", "status", "keygen"] {
+	for cmd in ["run", "forward", "status", "netcheck", "keygen"] {
 		assert!(text.contains(cmd), "{cmd} missing from:\n{text}");
 	}
 }
@@ -43,4 +43,34 @@ fn a_bad_config_is_refused_clearly() {
 	let out = relay(&["status", "--file", dir.path().join("missing.json").to_str().unwrap()]);
 	assert!(!out.status.success());
 	assert!(String::from_utf8_lossy(&out.stderr).contains("status file"));
+}
+
+/// `netcheck` reads the status file and says what the group's pulses show, failing unless
+/// every peer hears this router.
+#[test]
+fn netcheck_says_what_the_pulses_show() {
+	use ditex_relay::shell::status::{LinkStatus, Status};
+	let dir = tempfile::tempdir().unwrap();
+	let link = |from, to| LinkStatus { from, to, latency_us: 1, baseline_us: 1, jitter_us: 0, loss_ppm: 0 };
+	let mut status: Status = serde_json::from_value(serde_json::json!({
+		"id": 1, "uptime_s": 5, "forwarded": 0, "delivered": 0, "sent": 0, "drops": {},
+		"pulses_sent": 0, "pulse_bytes_sent": 0, "pulses_received": 0, "pulse_bytes_received": 0,
+		"skewed": [], "links": [], "routes": [], "peers": [], "flows": 0, "exit_flows": 0,
+		"pulse_peers": [2, 3],
+	}))
+	.unwrap();
+	let path = dir.path().join("status.json");
+	let check = |s: &Status| {
+		s.write(&path).unwrap();
+		let out = relay(&["netcheck", "--file", path.to_str().unwrap()]);
+		(out.status.success(), String::from_utf8_lossy(&out.stdout).to_string())
+	};
+	let (ok, text) = check(&status);
+	assert!(!ok && text.contains("not reachable"), "{text}");
+	status.links = vec![link(2, 1), link(3, 1)];
+	let (ok, text) = check(&status);
+	assert!(!ok && text.contains("outbound"), "{text}");
+	status.links.extend([link(1, 2), link(1, 3)]);
+	let (ok, text) = check(&status);
+	assert!(ok && text.contains("reachable: every group peer hears"), "{text}");
 }
