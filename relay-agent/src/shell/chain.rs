@@ -99,9 +99,40 @@ async fn poll(
 			.await
 			.with_context(|| format!("connecting to {url}"))?,
 	};
+	// A node still importing blocks answers from a stale state: "no such segment" for a
+	// segment registered since, an old key for one rotated since. Not a view to apply.
+	let health: serde_json::Value = client
+		.request("system_health", rpc_params![])
+		.await
+		.context("system_health")?;
+	if syncing(&health) {
+		*rpc = Some(client);
+		return Err(anyhow!("the node is still syncing"));
+	}
 	let view = fetch(&client, me, extra).await?;
 	*rpc = Some(client);
 	Ok(view)
+}
+
+/// Whether a `system_health` answer says the node is syncing (an answer without the field
+/// does not).
+fn syncing(health: &serde_json::Value) -> bool {
+	health.get("isSyncing").and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// H9: a node still syncing after its own restart answered from a stale state, and its
+	/// answer was applied as the registry.
+	#[test]
+	fn h9_a_syncing_node_is_not_read() {
+		let h = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+		assert!(syncing(&h(r#"{"peers":3,"isSyncing":true,"shouldHavePeers":true}"#)));
+		assert!(!syncing(&h(r#"{"peers":0,"isSyncing":false,"shouldHavePeers":false}"#)));
+		assert!(!syncing(&h(r#"{}"#)));
+	}
 }
 
 /// Poll once, within [`POLL_TIMEOUT`].
