@@ -120,21 +120,6 @@ fn syncing(health: &serde_json::Value) -> bool {
 	health.get("isSyncing").and_then(|v| v.as_bool()).unwrap_or(false)
 }
 
-#[cfg(test)]
-mod tests {
-	use super::*;
-
-	/// H9: a node still syncing after its own restart answered from a stale state, and its
-	/// answer was applied as the registry.
-	#[test]
-	fn h9_a_syncing_node_is_not_read() {
-		let h = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
-		assert!(syncing(&h(r#"{"peers":3,"isSyncing":true,"shouldHavePeers":true}"#)));
-		assert!(!syncing(&h(r#"{"peers":0,"isSyncing":false,"shouldHavePeers":false}"#)));
-		assert!(!syncing(&h(r#"{}"#)));
-	}
-}
-
 /// Poll once, within [`POLL_TIMEOUT`].
 pub async fn poll_once(
 	url: &str,
@@ -225,4 +210,19 @@ pub fn spawn(
 			}
 		}
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// H9: a node still syncing after its own restart answered from a stale state, and its
+	/// answer was applied as the registry.
+	#[test]
+	fn h9_a_syncing_node_is_not_read() {
+		let h = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+		assert!(syncing(&h(r#"{"peers":3,"isSyncing":true,"shouldHavePeers":true}"#)));
+		assert!(!syncing(&h(r#"{"peers":0,"isSyncing":false,"shouldHavePeers":false}"#)));
+		assert!(!syncing(&h(r#"{}"#)));
+	}
 }
