@@ -33,7 +33,10 @@
 //! transport:  3, 0, 0, 0 | receiver index (4) | counter (8) | ciphertext and tag
 //! ```
 
-use std::{collections::VecDeque, num::NonZeroUsize};
+use std::{
+	collections::{HashMap, VecDeque},
+	num::NonZeroUsize,
+};
 
 use ditex_primitives::settlement::ChannelId;
 use lru::LruCache;
@@ -490,12 +493,20 @@ struct ChannelSessions {
 	timestamp: u64,
 }
 
+/// One initiator (a static key) holds at most this share of the responder's channels: past it,
+/// its own least recently used channel makes room for its new one, so a member initiating on
+/// fresh channels without end churns its own, never other members' idle channels.
+pub const INITIATOR_SHARE_DIVISOR: usize = 16;
+
 /// The egress's side of every channel that ends at it.
 pub struct Responder {
 	local_secret: [u8; KEY_LEN],
 	indexes: Indexes,
 	sessions: LruCache<u32, Session>,
 	channels: LruCache<Owner, ChannelSessions>,
+	/// Each initiator's channels, least recently used first.
+	by_initiator: HashMap<[u8; KEY_LEN], LruCache<ChannelId, ()>>,
+	per_initiator: usize,
 }
 
 impl std::fmt::Debug for Responder {
@@ -515,6 +526,8 @@ impl Responder {
 			indexes: Indexes(index_seed),
 			sessions: LruCache::new(capacity),
 			channels: LruCache::new(capacity),
+			by_initiator: HashMap::new(),
+			per_initiator: (capacity.get() / INITIATOR_SHARE_DIVISOR).max(1),
 		}
 	}
 
@@ -552,6 +565,9 @@ impl Responder {
 				// A channel in use is recently used: a flood of initiations on fresh channels
 				// must evict idle channels, not this one (and its sessions with it).
 				self.channels.promote(&owner);
+				if let Some(m) = self.by_initiator.get_mut(&owner.1) {
+					m.promote(&owner.0);
+				}
 				Ok(Responded::Data { channel, len })
 			},
 			_ => Err(SessionError::Malformed),
@@ -620,10 +636,24 @@ impl Responder {
 			}
 		}
 		if self.channels.peek(&owner).is_none() {
-			if let Some((_, gone)) = self.channels.push(owner, ChannelSessions::default()) {
+			let (channel, initiator) = owner;
+			let mine = self.by_initiator.entry(initiator).or_insert_with(LruCache::unbounded);
+			let own_oldest =
+				if mine.len() >= self.per_initiator { mine.pop_lru().map(|(c, ())| c) } else { None };
+			mine.put(channel, ());
+			if let Some(old) = own_oldest {
+				if let Some(gone) = self.channels.pop(&(old, initiator)) {
+					for i in gone.indexes {
+						self.sessions.pop(&i);
+					}
+				}
+			}
+			if let Some((gone_owner, gone)) = self.channels.push(owner, ChannelSessions::default())
+			{
 				for i in gone.indexes {
 					self.sessions.pop(&i);
 				}
+				self.unlist(gone_owner);
 			}
 		}
 		let entry = self.channels.get_mut(&owner).expect("inserted above");
@@ -632,6 +662,16 @@ impl Responder {
 		while entry.indexes.len() > SESSIONS_PER_CHANNEL {
 			if let Some(old) = entry.indexes.pop_front() {
 				self.sessions.pop(&old);
+			}
+		}
+	}
+
+	/// Drop `owner`'s channel from its initiator's list (the channel table let it go).
+	fn unlist(&mut self, (channel, initiator): Owner) {
+		if let Some(m) = self.by_initiator.get_mut(&initiator) {
+			m.pop(&channel);
+			if m.is_empty() {
+				self.by_initiator.remove(&initiator);
 			}
 		}
 	}

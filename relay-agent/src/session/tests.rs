@@ -321,6 +321,32 @@ fn soak_an_initiation_flood_does_not_evict_a_channel_in_use() {
 	assert!(e.egress.len() <= 16);
 }
 
+/// The same flood with the channel in use idle meanwhile (a consumer between bursts): only
+/// the flooding initiator's own channels make room for its new ones.
+#[test]
+fn soak_an_initiation_flood_does_not_evict_another_initiators_idle_channel() {
+	let mut e = ends();
+	let (egress_secret, egress_public) = keypair(2);
+	e.egress = Responder::new(egress_secret, NonZeroUsize::new(64).unwrap(), 9);
+	e.handshake(0);
+	e.exchange(0, b"before");
+	let (flooder, _) = keypair(99);
+	let mut init = [0u8; INIT_LEN];
+	let mut resp = [0u8; RESPONSE_LEN];
+	for k in 0..1_000u64 {
+		let mut f = Initiator::new(1_000 + k, flooder, egress_public, k as u32);
+		let n = f.poll_handshake(k, k + 1, &mut init).unwrap().unwrap();
+		e.egress.handle(k, &init[..n], |_, _| true, &mut resp).unwrap();
+	}
+	assert!(e.egress.len() <= 64);
+	let held = e.egress.channels.iter().filter(|(o, _)| o.1 != e.ingress_public).count();
+	assert!(held <= 64 / INITIATOR_SHARE_DIVISOR, "the flooder holds {held} channels");
+	e.exchange(1_000, b"after the flood");
+	// The bookkeeping agrees with the channels held.
+	let listed: usize = e.egress.by_initiator.values().map(|m| m.len()).sum();
+	assert_eq!(listed, e.egress.channels.len());
+}
+
 /// Whatever bytes arrive, nothing panics and nothing is kept.
 #[test]
 fn garbage_is_refused_without_state() {
