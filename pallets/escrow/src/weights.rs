@@ -2,7 +2,7 @@
 //!
 //! Measured by `scripts/bench-weights.sh` (frame-omni-bencher, benchmarking CLI 64.0.0)
 //! running the benchmarks in `benchmarking.rs` in the wasm runtime.
-//! DATE: 2026-11-22, STEPS: `20`, REPEAT: `10`, HOST: `Intel(R) Xeon(R) Processor`
+//! DATE: 2026-12-05, STEPS: `20`, REPEAT: `10`, HOST: `AMD EPYC`
 //! (2 cores, shared: the figures carry the noise of this machine).
 
 // Executed Command:
@@ -49,7 +49,7 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Ditex::Segments` (r:8 w:0)
-	/// Proof: `Ditex::Segments` (`max_values`: None, `max_size`: Some(174), added: 2649, mode: `MaxEncodedLen`)
+	/// Proof: `Ditex::Segments` (`max_values`: None, `max_size`: Some(206), added: 2681, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::NextChannelId` (r:1 w:1)
@@ -57,7 +57,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::RefundSchedule` (r:16 w:16)
 	/// Proof: `Escrow::RefundSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Channels` (r:0 w:1)
@@ -65,47 +65,47 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `h` is `[1, 8]`.
 	fn open_channel(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1303 + h * (187 ±0)`
-		//  Estimated: `44894 + h * (2649 ±0)`
-		// Minimum execution time: 253_163_000 picoseconds.
-		Weight::from_parts(358_315_149, 44894)
-			// Standard Error: 233_149
-			.saturating_add(Weight::from_parts(28_265_743, 0).saturating_mul(h.into()))
+		//  Measured:  `1356 + h * (219 ±0)`
+		//  Estimated: `44894 + h * (2681 ±0)`
+		// Minimum execution time: 141_851_000 picoseconds.
+		Weight::from_parts(139_403_759, 44894)
+			// Standard Error: 33_505
+			.saturating_add(Weight::from_parts(9_430_840, 0).saturating_mul(h.into()))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
-			.saturating_add(Weight::from_parts(0, 2649).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 2681).saturating_mul(h.into()))
 	}
 	/// Storage: `Escrow::Channels` (r:1 w:1)
 	/// Proof: `Escrow::Channels` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	fn top_up() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `566`
 		//  Estimated: `4075`
-		// Minimum execution time: 104_235_000 picoseconds.
-		Weight::from_parts(172_268_000, 4075)
+		// Minimum execution time: 64_615_000 picoseconds.
+		Weight::from_parts(67_109_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Escrow::Channels` (r:1 w:1)
 	/// Proof: `Escrow::Channels` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
-	/// Storage: `Escrow::RefundSchedule` (r:2 w:2)
+	/// Storage: `Escrow::RefundSchedule` (r:16 w:16)
 	/// Proof: `Escrow::RefundSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	fn close() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `708`
-		//  Estimated: `6478`
-		// Minimum execution time: 38_909_000 picoseconds.
-		Weight::from_parts(96_270_000, 6478)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		//  Measured:  `1898`
+		//  Estimated: `44894`
+		// Minimum execution time: 82_562_000 picoseconds.
+		Weight::from_parts(86_428_000, 44894)
+			.saturating_add(T::DbWeight::get().reads(17_u64))
+			.saturating_add(T::DbWeight::get().writes(17_u64))
 	}
 	/// Storage: `Ditex::Segments` (r:1 w:0)
-	/// Proof: `Ditex::Segments` (`max_values`: None, `max_size`: Some(174), added: 2649, mode: `MaxEncodedLen`)
+	/// Proof: `Ditex::Segments` (`max_values`: None, `max_size`: Some(206), added: 2681, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::NextOrderId` (r:1 w:1)
@@ -113,17 +113,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::OrderSchedule` (r:1 w:1)
 	/// Proof: `Escrow::OrderSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Orders` (r:0 w:1)
 	/// Proof: `Escrow::Orders` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	fn order_qos() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `525`
+		//  Measured:  `610`
 		//  Estimated: `3734`
-		// Minimum execution time: 101_258_000 picoseconds.
-		Weight::from_parts(162_089_000, 3734)
+		// Minimum execution time: 75_471_000 picoseconds.
+		Weight::from_parts(78_997_000, 3734)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -131,17 +131,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Escrow::Orders` (`max_values`: None, `max_size`: Some(113), added: 2588, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::OrderSchedule` (r:1 w:1)
 	/// Proof: `Escrow::OrderSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `Ditex::Segments` (r:1 w:0)
+	/// Proof: `Ditex::Segments` (`max_values`: None, `max_size`: Some(206), added: 2681, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	fn confirm_qos() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `621`
+		//  Measured:  `1062`
 		//  Estimated: `6196`
-		// Minimum execution time: 92_676_000 picoseconds.
-		Weight::from_parts(178_841_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Minimum execution time: 76_994_000 picoseconds.
+		Weight::from_parts(80_590_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Escrow::Orders` (r:1 w:1)
@@ -151,13 +153,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	fn reject_qos() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `447`
 		//  Estimated: `3734`
-		// Minimum execution time: 95_768_000 picoseconds.
-		Weight::from_parts(153_633_000, 3734)
+		// Minimum execution time: 55_252_000 picoseconds.
+		Weight::from_parts(58_937_000, 3734)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -166,20 +168,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Escrow::Channels` (r:32 w:32)
 	/// Proof: `Escrow::Channels` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// Storage: `Tickets::Claims` (r:32 w:32)
-	/// Proof: `Tickets::Claims` (`max_values`: None, `max_size`: Some(90), added: 2565, mode: `MaxEncodedLen`)
+	/// Proof: `Tickets::Claims` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:32 w:32)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:32 w:32)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn refund_channels(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `142 + n * (417 ±0)`
 		//  Estimated: `3734 + n * (3085 ±0)`
-		// Minimum execution time: 6_255_000 picoseconds.
-		Weight::from_parts(46_656_122, 3734)
-			// Standard Error: 629_059
-			.saturating_add(Weight::from_parts(133_475_316, 0).saturating_mul(n.into()))
+		// Minimum execution time: 3_405_000 picoseconds.
+		Weight::from_parts(415_806, 3734)
+			// Standard Error: 41_867
+			.saturating_add(Weight::from_parts(55_146_465, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -193,62 +195,62 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:32 w:32)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:32 w:32)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 32]`.
 	fn expire_orders(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `144 + n * (287 ±0)`
-		//  Estimated: `3734 + n * (2614 ±0)`
-		// Minimum execution time: 6_615_000 picoseconds.
-		Weight::from_parts(5_964_801, 3734)
-			// Standard Error: 1_112_936
-			.saturating_add(Weight::from_parts(96_362_680, 0).saturating_mul(n.into()))
+		//  Estimated: `3734 + n * (2632 ±0)`
+		// Minimum execution time: 3_385_000 picoseconds.
+		Weight::from_parts(3_705_746, 3734)
+			// Standard Error: 28_889
+			.saturating_add(Weight::from_parts(44_503_628, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2614).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2632).saturating_mul(n.into()))
 	}
 }
 
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
 impl WeightInfo for () {
 	fn open_channel(h: u32, ) -> Weight {
-		Weight::from_parts(358_315_149, 44894)
-			.saturating_add(Weight::from_parts(28_265_743, 0).saturating_mul(h.into()))
+		Weight::from_parts(139_403_759, 44894)
+			.saturating_add(Weight::from_parts(9_430_840, 0).saturating_mul(h.into()))
 			.saturating_add(ParityDbWeight::get().reads(20_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(ParityDbWeight::get().writes(20_u64))
-			.saturating_add(Weight::from_parts(0, 2649).saturating_mul(h.into()))
+			.saturating_add(Weight::from_parts(0, 2681).saturating_mul(h.into()))
 	}
 	fn top_up() -> Weight {
-		Weight::from_parts(172_268_000, 4075)
+		Weight::from_parts(67_109_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn close() -> Weight {
-		Weight::from_parts(96_270_000, 6478)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(86_428_000, 44894)
+			.saturating_add(ParityDbWeight::get().reads(17_u64))
+			.saturating_add(ParityDbWeight::get().writes(17_u64))
 	}
 	fn order_qos() -> Weight {
-		Weight::from_parts(162_089_000, 3734)
+		Weight::from_parts(78_997_000, 3734)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn confirm_qos() -> Weight {
-		Weight::from_parts(178_841_000, 6196)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+		Weight::from_parts(80_590_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn reject_qos() -> Weight {
-		Weight::from_parts(153_633_000, 3734)
+		Weight::from_parts(58_937_000, 3734)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn refund_channels(n: u32, ) -> Weight {
-		Weight::from_parts(46_656_122, 3734)
-			.saturating_add(Weight::from_parts(133_475_316, 0).saturating_mul(n.into()))
+		Weight::from_parts(415_806, 3734)
+			.saturating_add(Weight::from_parts(55_146_465, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
@@ -256,12 +258,12 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3085).saturating_mul(n.into()))
 	}
 	fn expire_orders(n: u32, ) -> Weight {
-		Weight::from_parts(5_964_801, 3734)
-			.saturating_add(Weight::from_parts(96_362_680, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_705_746, 3734)
+			.saturating_add(Weight::from_parts(44_503_628, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2614).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2632).saturating_mul(n.into()))
 	}
 }

@@ -2,7 +2,7 @@
 //!
 //! Measured by `scripts/bench-weights.sh` (frame-omni-bencher, benchmarking CLI 64.0.0)
 //! running the benchmarks in `benchmarking.rs` in the wasm runtime.
-//! DATE: 2026-11-22, STEPS: `20`, REPEAT: `10`, HOST: `Intel(R) Xeon(R) Processor`
+//! DATE: 2026-12-05, STEPS: `20`, REPEAT: `10`, HOST: `AMD EPYC`
 //! (2 cores, shared: the figures carry the noise of this machine).
 
 // Executed Command:
@@ -58,7 +58,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `MasterNodes::CurrentSession` (r:1 w:0)
 	/// Proof: `MasterNodes::CurrentSession` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[0, 100]`.
@@ -66,10 +66,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1092 + c * (57 ±0)`
 		//  Estimated: `6787 + c * (60 ±0)`
-		// Minimum execution time: 97_995_000 picoseconds.
-		Weight::from_parts(159_023_848, 6787)
-			// Standard Error: 39_468
-			.saturating_add(Weight::from_parts(617_807, 0).saturating_mul(c.into()))
+		// Minimum execution time: 63_704_000 picoseconds.
+		Weight::from_parts(69_872_540, 6787)
+			// Standard Error: 2_750
+			.saturating_add(Weight::from_parts(312_348, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 60).saturating_mul(c.into()))
@@ -79,16 +79,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 100]`.
 	fn bond_extra(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `529 + c * (55 ±0)`
 		//  Estimated: `6787`
-		// Minimum execution time: 79_444_000 picoseconds.
-		Weight::from_parts(137_475_655, 6787)
-			// Standard Error: 36_166
-			.saturating_add(Weight::from_parts(563_702, 0).saturating_mul(c.into()))
+		// Minimum execution time: 57_224_000 picoseconds.
+		Weight::from_parts(62_849_476, 6787)
+			// Standard Error: 2_129
+			.saturating_add(Weight::from_parts(239_225, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -105,10 +105,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `534 + c * (49 ±0)`
 		//  Estimated: `6787 + c * (2524 ±0)`
-		// Minimum execution time: 45_539_000 picoseconds.
-		Weight::from_parts(53_872_721, 6787)
-			// Standard Error: 48_708
-			.saturating_add(Weight::from_parts(5_323_944, 0).saturating_mul(c.into()))
+		// Minimum execution time: 25_918_000 picoseconds.
+		Weight::from_parts(24_925_684, 6787)
+			// Standard Error: 2_520
+			.saturating_add(Weight::from_parts(2_213_844, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -125,13 +125,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `965`
-		//  Estimated: `3604`
-		// Minimum execution time: 104_589_000 picoseconds.
-		Weight::from_parts(161_664_000, 3604)
+		//  Estimated: `3622`
+		// Minimum execution time: 60_299_000 picoseconds.
+		Weight::from_parts(63_905_000, 3622)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -144,10 +144,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `598 + c * (54 ±0)`
 		//  Estimated: `6787 + c * (55 ±0)`
-		// Minimum execution time: 48_939_000 picoseconds.
-		Weight::from_parts(59_331_445, 6787)
-			// Standard Error: 5_596
-			.saturating_add(Weight::from_parts(546_152, 0).saturating_mul(c.into()))
+		// Minimum execution time: 18_287_000 picoseconds.
+		Weight::from_parts(24_284_033, 6787)
+			// Standard Error: 6_156
+			.saturating_add(Weight::from_parts(372_213, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 55).saturating_mul(c.into()))
@@ -158,8 +158,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 6_777_000 picoseconds.
-		Weight::from_parts(13_366_000, 0)
+		// Minimum execution time: 4_377_000 picoseconds.
+		Weight::from_parts(5_248_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `MasterNodes::CurrentSession` (r:1 w:0)
@@ -170,8 +170,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `230`
 		//  Estimated: `3529`
-		// Minimum execution time: 14_294_000 picoseconds.
-		Weight::from_parts(27_643_000, 3529)
+		// Minimum execution time: 9_634_000 picoseconds.
+		Weight::from_parts(10_466_000, 3529)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -188,10 +188,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1403 + c * (49 ±0)`
 		//  Estimated: `6787 + c * (2526 ±0)`
-		// Minimum execution time: 38_433_000 picoseconds.
-		Weight::from_parts(91_018_218, 6787)
-			// Standard Error: 27_132
-			.saturating_add(Weight::from_parts(5_734_789, 0).saturating_mul(c.into()))
+		// Minimum execution time: 14_772_000 picoseconds.
+		Weight::from_parts(30_059_882, 6787)
+			// Standard Error: 5_849
+			.saturating_add(Weight::from_parts(2_341_706, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -215,11 +215,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn end_session(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `681 + c * (161 ±0)`
-		//  Estimated: `20369 + c * (2638 ±0)`
-		// Minimum execution time: 87_928_000 picoseconds.
-		Weight::from_parts(217_278_239, 20369)
-			// Standard Error: 56_133
-			.saturating_add(Weight::from_parts(11_578_197, 0).saturating_mul(c.into()))
+		//  Estimated: `20369 + c * (2638 ±14)`
+		// Minimum execution time: 40_280_000 picoseconds.
+		Weight::from_parts(63_357_885, 20369)
+			// Standard Error: 13_233
+			.saturating_add(Weight::from_parts(4_748_419, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -230,58 +230,58 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
 impl WeightInfo for () {
 	fn bond(c: u32, ) -> Weight {
-		Weight::from_parts(159_023_848, 6787)
-			.saturating_add(Weight::from_parts(617_807, 0).saturating_mul(c.into()))
+		Weight::from_parts(69_872_540, 6787)
+			.saturating_add(Weight::from_parts(312_348, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 60).saturating_mul(c.into()))
 	}
 	fn bond_extra(c: u32, ) -> Weight {
-		Weight::from_parts(137_475_655, 6787)
-			.saturating_add(Weight::from_parts(563_702, 0).saturating_mul(c.into()))
+		Weight::from_parts(62_849_476, 6787)
+			.saturating_add(Weight::from_parts(239_225, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn leave(c: u32, ) -> Weight {
-		Weight::from_parts(53_872_721, 6787)
-			.saturating_add(Weight::from_parts(5_323_944, 0).saturating_mul(c.into()))
+		Weight::from_parts(24_925_684, 6787)
+			.saturating_add(Weight::from_parts(2_213_844, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 2524).saturating_mul(c.into()))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(161_664_000, 3604)
+		Weight::from_parts(63_905_000, 3622)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rejoin(c: u32, ) -> Weight {
-		Weight::from_parts(59_331_445, 6787)
-			.saturating_add(Weight::from_parts(546_152, 0).saturating_mul(c.into()))
+		Weight::from_parts(24_284_033, 6787)
+			.saturating_add(Weight::from_parts(372_213, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 55).saturating_mul(c.into()))
 	}
 	fn set_session_length() -> Weight {
-		Weight::from_parts(13_366_000, 0)
+		Weight::from_parts(5_248_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn note_author() -> Weight {
-		Weight::from_parts(27_643_000, 3529)
+		Weight::from_parts(10_466_000, 3529)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn new_session(c: u32, ) -> Weight {
-		Weight::from_parts(91_018_218, 6787)
-			.saturating_add(Weight::from_parts(5_734_789, 0).saturating_mul(c.into()))
+		Weight::from_parts(30_059_882, 6787)
+			.saturating_add(Weight::from_parts(2_341_706, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2526).saturating_mul(c.into()))
 	}
 	fn end_session(c: u32, ) -> Weight {
-		Weight::from_parts(217_278_239, 20369)
-			.saturating_add(Weight::from_parts(11_578_197, 0).saturating_mul(c.into()))
+		Weight::from_parts(63_357_885, 20369)
+			.saturating_add(Weight::from_parts(4_748_419, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))

@@ -2,7 +2,7 @@
 //!
 //! Measured by `scripts/bench-weights.sh` (frame-omni-bencher, benchmarking CLI 64.0.0)
 //! running the benchmarks in `benchmarking.rs` in the wasm runtime.
-//! DATE: 2026-11-21, STEPS: `20`, REPEAT: `10`, HOST: `Intel(R) Xeon(R) Processor`
+//! DATE: 2026-12-05, STEPS: `20`, REPEAT: `10`, HOST: `AMD EPYC`
 //! (2 cores, shared: the figures carry the noise of this machine).
 
 // Executed Command:
@@ -64,10 +64,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Rewards::Standings` (`max_values`: Some(1), `max_size`: Some(3074), added: 3569, mode: `MaxEncodedLen`)
 	fn vote() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6174`
+		//  Measured:  `6210`
 		//  Estimated: `4764`
-		// Minimum execution time: 91_463_000 picoseconds.
-		Weight::from_parts(103_063_000, 4764)
+		// Minimum execution time: 70_314_000 picoseconds.
+		Weight::from_parts(77_485_000, 4764)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -89,10 +89,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Rewards::Standings` (`max_values`: Some(1), `max_size`: Some(3074), added: 3569, mode: `MaxEncodedLen`)
 	fn unvote() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6464`
+		//  Measured:  `6500`
 		//  Estimated: `4764`
-		// Minimum execution time: 99_276_000 picoseconds.
-		Weight::from_parts(113_958_000, 4764)
+		// Minimum execution time: 75_151_000 picoseconds.
+		Weight::from_parts(83_804_000, 4764)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -113,12 +113,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[0, 16]`.
 	fn claim(v: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1031 + v * (167 ±0)`
-		//  Estimated: `7922 + v * (2571 ±7)`
-		// Minimum execution time: 74_376_000 picoseconds.
-		Weight::from_parts(147_990_707, 7922)
-			// Standard Error: 84_030
-			.saturating_add(Weight::from_parts(10_952_697, 0).saturating_mul(v.into()))
+		//  Measured:  `1064 + v * (167 ±0)`
+		//  Estimated: `7942 + v * (2571 ±0)`
+		// Minimum execution time: 63_544_000 picoseconds.
+		Weight::from_parts(113_696_854, 7942)
+			// Standard Error: 55_744
+			.saturating_add(Weight::from_parts(8_508_046, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -137,10 +137,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Locks` (`max_values`: None, `max_size`: Some(1299), added: 3774, mode: `MaxEncodedLen`)
 	fn unlock() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `571`
+		//  Measured:  `608`
 		//  Estimated: `4764`
-		// Minimum execution time: 43_459_000 picoseconds.
-		Weight::from_parts(52_632_000, 4764)
+		// Minimum execution time: 36_214_000 picoseconds.
+		Weight::from_parts(38_326_000, 4764)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -150,10 +150,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Rewards::Wallets` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn refresh_standing() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4005`
+		//  Measured:  `4038`
 		//  Estimated: `4559`
-		// Minimum execution time: 39_319_000 picoseconds.
-		Weight::from_parts(51_763_000, 4559)
+		// Minimum execution time: 24_717_000 picoseconds.
+		Weight::from_parts(30_636_000, 4559)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -165,10 +165,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Rewards::EraBlocks` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn note_author() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `881`
+		//  Measured:  `918`
 		//  Estimated: `3509`
-		// Minimum execution time: 16_433_000 picoseconds.
-		Weight::from_parts(20_190_000, 3509)
+		// Minimum execution time: 13_730_000 picoseconds.
+		Weight::from_parts(14_682_000, 3509)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -176,14 +176,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Ledgers` (r:2 w:2)
 	/// Proof: `Rewards::Ledgers` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Issuance` (r:1 w:1)
+	/// Proof: `Rewards::Issuance` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn mint_subsidy() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `487`
+		//  Measured:  `523`
 		//  Estimated: `6196`
-		// Minimum execution time: 63_044_000 picoseconds.
-		Weight::from_parts(86_390_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 54_841_000 picoseconds.
+		Weight::from_parts(56_894_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Rewards::CurrentEra` (r:1 w:1)
 	/// Proof: `Rewards::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -207,14 +209,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `w` is `[0, 16]`.
 	fn end_era(a: u32, w: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `714 + a * (49 ±0) + w * (154 ±0)`
+		//  Measured:  `751 + a * (49 ±0) + w * (154 ±0)`
 		//  Estimated: `6196 + a * (2539 ±0) + w * (2571 ±0)`
-		// Minimum execution time: 195_956_000 picoseconds.
-		Weight::from_parts(9_364_941, 6196)
-			// Standard Error: 87_439
-			.saturating_add(Weight::from_parts(14_145_256, 0).saturating_mul(a.into()))
-			// Standard Error: 531_827
-			.saturating_add(Weight::from_parts(12_906_565, 0).saturating_mul(w.into()))
+		// Minimum execution time: 139_427_000 picoseconds.
+		Weight::from_parts(26_429_685, 6196)
+			// Standard Error: 12_849
+			.saturating_add(Weight::from_parts(9_494_130, 0).saturating_mul(a.into()))
+			// Standard Error: 78_057
+			.saturating_add(Weight::from_parts(7_335_326, 0).saturating_mul(w.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(w.into())))
@@ -229,18 +231,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests and mock runtimes.
 impl WeightInfo for () {
 	fn vote() -> Weight {
-		Weight::from_parts(103_063_000, 4764)
+		Weight::from_parts(77_485_000, 4764)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn unvote() -> Weight {
-		Weight::from_parts(113_958_000, 4764)
+		Weight::from_parts(83_804_000, 4764)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn claim(v: u32, ) -> Weight {
-		Weight::from_parts(147_990_707, 7922)
-			.saturating_add(Weight::from_parts(10_952_697, 0).saturating_mul(v.into()))
+		Weight::from_parts(113_696_854, 7942)
+			.saturating_add(Weight::from_parts(8_508_046, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
@@ -248,29 +250,29 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(v.into()))
 	}
 	fn unlock() -> Weight {
-		Weight::from_parts(52_632_000, 4764)
+		Weight::from_parts(38_326_000, 4764)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn refresh_standing() -> Weight {
-		Weight::from_parts(51_763_000, 4559)
+		Weight::from_parts(30_636_000, 4559)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn note_author() -> Weight {
-		Weight::from_parts(20_190_000, 3509)
+		Weight::from_parts(14_682_000, 3509)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn mint_subsidy() -> Weight {
-		Weight::from_parts(86_390_000, 6196)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(56_894_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn end_era(a: u32, w: u32, ) -> Weight {
-		Weight::from_parts(9_364_941, 6196)
-			.saturating_add(Weight::from_parts(14_145_256, 0).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(12_906_565, 0).saturating_mul(w.into()))
+		Weight::from_parts(26_429_685, 6196)
+			.saturating_add(Weight::from_parts(9_494_130, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(7_335_326, 0).saturating_mul(w.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(w.into())))
