@@ -24,6 +24,7 @@ use ditex_primitives::{
 	settlement::{SignedAck, SignedReceipt},
 	wire::{
 		check_path, AckDatagram, FlowId, Header, Kind, WireError, ACK_DATAGRAM_LEN, MAX_HEADER_LEN,
+		MAX_PATH,
 	},
 };
 
@@ -613,14 +614,10 @@ impl Dataplane {
 	/// ingress, first), authenticated hop by hop like data.
 	pub fn send_receipt(&mut self, path: &[SegmentId], receipt: &SignedReceipt) -> Result<(), DropReason> {
 		let body = codec::Encode::encode(receipt);
-		let mut h = Header::for_channel(receipt.receipt.channel, path, INITIAL_TTL)?.with_kind(Kind::Receipt)?;
-		self.seal(&mut h)?;
-		let hlen = h.encoded_len();
-		let mut out = vec![0u8; hlen + body.len()];
-		h.write(&mut out)?;
-		out[hlen..].copy_from_slice(&body);
-		let to = self.registry.endpoint(path[1])?;
-		self.pending.push((to, out));
+		let mut out = vec![0u8; MAX_HEADER_LEN + body.len()];
+		let t = self.wrap_kind(Kind::Receipt, receipt.receipt.channel, path, &body, &mut out)?;
+		out.truncate(t.range.end);
+		self.pending.push((t.to, out));
 		Ok(())
 	}
 
@@ -638,11 +635,23 @@ impl Dataplane {
 		msg: &[u8],
 		out: &mut [u8],
 	) -> Result<Transmit, DropReason> {
+		self.wrap_kind(Kind::Data, flow, path, msg, out)
+	}
+
+	/// [`Self::wrap`] with a header of `kind` ([`Kind::Data`] or [`Kind::Receipt`]).
+	fn wrap_kind(
+		&mut self,
+		kind: Kind,
+		flow: FlowId,
+		path: &[SegmentId],
+		msg: &[u8],
+		out: &mut [u8],
+	) -> Result<Transmit, DropReason> {
 		check_path(path)?;
 		if path[0] != self.registry.me() {
 			return Err(DropReason::NoRoute);
 		}
-		let mut h = Header::for_channel(flow, path, INITIAL_TTL)?;
+		let mut h = Header::for_channel(flow, path, INITIAL_TTL)?.with_kind(kind)?;
 		self.seal(&mut h)?;
 		let hlen = h.encoded_len();
 		if out.len() < hlen + msg.len() {
@@ -764,19 +773,24 @@ impl Dataplane {
 
 	/// Give `h` (a header this agent builds) a fresh hop counter and every hop's MAC.
 	fn seal(&mut self, h: &mut Header) -> Result<(), DropReason> {
-		let path = h.hops().to_vec();
-		let mut keys: Vec<&PeerKeys> = Vec::with_capacity(path.len());
-		for (i, hop) in path.iter().enumerate() {
-			// Hop 0 is this agent; its slot is unused by `seal_header`.
-			keys.push(if i == 0 { self.registry.keys(path[1])? } else { self.registry.keys(*hop)? });
+		// Every packet is sealed: fixed arrays, no allocation on this path.
+		let n = h.hops().len();
+		let mut path = [0; MAX_PATH];
+		path[..n].copy_from_slice(h.hops());
+		// Hop 0 is this agent; its slot is unused by `seal_header`.
+		let first = self.registry.keys(path[1])?;
+		let mut keys: [&PeerKeys; MAX_PATH] = [first; MAX_PATH];
+		for (k, hop) in keys.iter_mut().zip(&path[..n]).skip(1) {
+			*k = self.registry.keys(*hop)?;
 		}
+		let keys = &keys[..n];
 		let c = self.next_hop_counter;
 		if c == crate::replay::LAST_COUNTER {
 			return Err(DropReason::CounterExhausted);
 		}
 		self.next_hop_counter = c + 1;
 		h.counter = c;
-		seal_header(h, &keys);
+		seal_header(h, keys);
 		Ok(())
 	}
 }
