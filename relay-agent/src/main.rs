@@ -110,12 +110,7 @@ fn main() -> anyhow::Result<()> {
 			runtime()?.block_on(shell::run(cfg, opts))
 		},
 		Cmd::Status { config, file, json } => {
-			let path = match (file, config) {
-				(Some(f), _) => f,
-				(None, Some(c)) => Config::load(&c)?.agent.status_file,
-				(None, None) => anyhow::bail!("give --config or --file"),
-			};
-			let s = Status::read(&path)?;
+			let s = Status::read(&status_path(file, config)?)?;
 			if json {
 				println!("{}", serde_json::to_string_pretty(&s)?);
 			} else {
@@ -124,26 +119,11 @@ fn main() -> anyhow::Result<()> {
 			Ok(())
 		},
 		Cmd::Netcheck { config, file } => {
-			let path = match (file, config) {
-				(Some(f), _) => f,
-				(None, Some(c)) => Config::load(&c)?.agent.status_file,
-				(None, None) => anyhow::bail!("give --config or --file"),
-			};
-			let s = Status::read(&path)?;
-			let links: Vec<ditex_relay::dashboard::Link> = s
-				.links
-				.iter()
-				.map(|l| ditex_relay::dashboard::Link {
-					from: l.from,
-					to: l.to,
-					latency_us: l.latency_us,
-					baseline_us: l.baseline_us,
-					loss_ppm: l.loss_ppm,
-				})
-				.collect();
-			let reach = ditex_relay::dashboard::Reach::judge(s.id, &s.pulse_peers, &links);
-			println!("segment {}: {}", s.id, reach.explain());
-			if reach != ditex_relay::dashboard::Reach::Reachable {
+			let s = Status::read(&status_path(file, config)?)?;
+			// The verdict the dashboard shows, from the same status.
+			let d = ditex_relay::shell::web::Dashboard::new(s, None);
+			println!("segment {}: {}", d.status.id, d.reach_text);
+			if d.reach != ditex_relay::dashboard::Reach::Reachable {
 				std::process::exit(1);
 			}
 			Ok(())
@@ -161,6 +141,15 @@ fn main() -> anyhow::Result<()> {
 			println!("ticket_key = \"0x{}\"", hex::encode(ticket.verifying_key().to_bytes()));
 			Ok(())
 		},
+	}
+}
+
+/// The status file named by `--file`, or by the config's `agent.status_file`.
+fn status_path(file: Option<PathBuf>, config: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+	match (file, config) {
+		(Some(f), _) => Ok(f),
+		(None, Some(c)) => Ok(Config::load(&c)?.agent.status_file),
+		(None, None) => anyhow::bail!("give --config or --file"),
 	}
 }
 
