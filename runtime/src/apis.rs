@@ -201,6 +201,10 @@ impl_runtime_apis! {
 		fn current_epoch() -> Epoch {
 			Tickets::current_epoch()
 		}
+
+		fn epoch_length() -> BlockNumber {
+			Tickets::epoch_length()
+		}
 	}
 
 	impl pallet_rewards_runtime_api::RewardsApi<Block, AccountId, Balance> for Runtime {

@@ -221,7 +221,8 @@ impl pallet_ditex::Config for Runtime {
 }
 
 parameter_types! {
-	/// Relays submit one ticket per epoch.
+	/// Relays submit one ticket per epoch: its length when the genesis sets none (the dev and
+	/// local presets set `TESTNET_TICKET_EPOCH`). The chain's is `Tickets::epoch_length()`.
 	pub const TicketEpoch: BlockNumber = 10 * MINUTES;
 	/// The smallest deposit a channel can be opened with. Filling the refund schedule for
 	/// the 16 blocks a refund may be pushed by (32 a block) holds 5 120 DTX.
@@ -232,16 +233,17 @@ parameter_types! {
 	pub const MaxClockSkew: u64 = 3_600;
 	/// A channel is open for at most thirty days.
 	pub const MaxChannelLifetime: BlockNumber = 30 * DAYS;
-	/// A closed or expired channel keeps its deposit until every ticket that may still name it
-	/// has been settled: the tickets pallet's wait for a downstream ticket plus the age a ticket
-	/// may have, one epoch more for the ticket in flight.
-	pub const ChannelSettlementGrace: BlockNumber =
-		(TICKET_SETTLEMENT_GRACE + MAX_TICKET_AGE + 1) * TicketEpoch::get();
 	/// A QoS order must be answered within a day.
 	pub const MaxQosDeadline: BlockNumber = DAYS;
 	/// The infrastructure's part of every settlement: 5% to the fee pools.
 	pub const SettlementFee: Permill = Permill::from_percent(5);
 }
+
+/// A closed or expired channel keeps its deposit until every ticket that may still name it has
+/// been settled: the tickets pallet's wait for a downstream ticket plus the age a ticket may
+/// have, one epoch more for the ticket in flight — `(TICKET_SETTLEMENT_GRACE + MAX_TICKET_AGE +
+/// 1)` epochs of the chain's epoch length (read from the tickets pallet's storage).
+pub type ChannelSettlementGrace = pallet_tickets::EscrowSettlementGrace<Runtime>;
 
 /// Epochs a ticket may lag the current one.
 pub const MAX_TICKET_AGE: u32 = 2;
@@ -290,7 +292,7 @@ impl pallet_tickets::Config for Runtime {
 	type Strikes = Ditex;
 	type UnixTime = Timestamp;
 	type MaxClockSkew = MaxClockSkew;
-	type EpochLength = TicketEpoch;
+	type DefaultEpochLength = TicketEpoch;
 	type MaxTicketAge = ConstU32<MAX_TICKET_AGE>;
 	type SettlementGrace = ConstU32<TICKET_SETTLEMENT_GRACE>;
 	type SettlementFee = SettlementFee;

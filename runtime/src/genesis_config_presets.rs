@@ -3,11 +3,15 @@
 //!
 //! The genesis validators are master nodes like any other: their bonds are held at genesis and
 //! pallet-session gets their keys, from which it fills Aura's and GRANDPA's authorities. Both
-//! presets use one-minute sessions, so a joining master node validates within minutes.
+//! presets use one-minute sessions ([`TESTNET_SESSION_LENGTH`]), so a joining master node
+//! validates within minutes, and 30-second ticket epochs ([`TESTNET_TICKET_EPOCH`]), so a relay
+//! submits a ticket every five blocks and a closed channel's deposit returns after 25 blocks
+//! (its settlement grace of five epochs) instead of 50 minutes: what a local network and the
+//! end-to-end tests can wait for. Neither changes after genesis without a migration.
 
 use crate::{
 	AccountId, BalancesConfig, DitexConfig, MasterNodesConfig, RuntimeGenesisConfig, SessionConfig,
-	SessionKeys, SudoConfig, DTX,
+	SessionKeys, SudoConfig, TicketsConfig, DTX,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -23,6 +27,9 @@ pub const ENDOWMENT: crate::Balance = 1_000_000 * DTX;
 pub const GENESIS_BOND: crate::Balance = 10_000 * DTX;
 /// Blocks per session on the dev and local chains: one minute.
 pub const TESTNET_SESSION_LENGTH: crate::BlockNumber = 10;
+/// Blocks per ticket epoch on the dev and local chains: 30 seconds (the runtime's default,
+/// for a genesis that sets none, is ten minutes).
+pub const TESTNET_TICKET_EPOCH: crate::BlockNumber = 5;
 
 /// A test chain: dev accounts endowed, routers allowed on loopback and private addresses (one
 /// machine or one LAN), and `root` as sudo where given. No other preset keeps sudo.
@@ -55,6 +62,7 @@ fn testnet_genesis(
 				.collect::<Vec<_>>(),
 		},
 		ditex: DitexConfig { private_endpoints: true },
+		tickets: TicketsConfig { epoch_length: TESTNET_TICKET_EPOCH },
 		sudo: SudoConfig { key: root },
 	})
 }

@@ -271,8 +271,9 @@ pub mod pallet {
 		type MaxChannelLifetime: Get<BlockNumberFor<Self>>;
 
 		/// Blocks after a channel's close or expiry during which relays' tickets still settle
-		/// against it, before the unused deposit returns to the consumer.
-		#[pallet::constant]
+		/// against it, before the unused deposit returns to the consumer. Not a metadata
+		/// constant: it may follow state (the runtime's follows the tickets pallet's epoch
+		/// length, `pallet_tickets::EscrowSettlementGrace`).
 		type SettlementGrace: Get<BlockNumberFor<Self>>;
 
 		/// Most channels refunded in one block.

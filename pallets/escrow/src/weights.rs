@@ -63,6 +63,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Escrow::Channels` (r:0 w:1)
 	/// Proof: `Escrow::Channels` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 8]`.
+	/// Storage: `Tickets::EpochLength` (r:1 w:0) (added by hand, not re-measured yet)
+	/// Proof: `Tickets::EpochLength` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn open_channel(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1356 + h * (219 ±0)`
@@ -71,7 +73,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(139_403_759, 44894)
 			// Standard Error: 33_505
 			.saturating_add(Weight::from_parts(9_430_840, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(20_u64))
+			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
 			.saturating_add(Weight::from_parts(0, 2681).saturating_mul(h.into()))
@@ -95,13 +97,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Escrow::Channels` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::RefundSchedule` (r:16 w:16)
 	/// Proof: `Escrow::RefundSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Tickets::EpochLength` (r:1 w:0) (added by hand, not re-measured yet)
+	/// Proof: `Tickets::EpochLength` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn close() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1898`
 		//  Estimated: `44894`
 		// Minimum execution time: 82_562_000 picoseconds.
 		Weight::from_parts(86_428_000, 44894)
-			.saturating_add(T::DbWeight::get().reads(17_u64))
+			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
 	}
 	/// Storage: `Ditex::Segments` (r:1 w:0)
@@ -218,7 +222,7 @@ impl WeightInfo for () {
 	fn open_channel(h: u32, ) -> Weight {
 		Weight::from_parts(139_403_759, 44894)
 			.saturating_add(Weight::from_parts(9_430_840, 0).saturating_mul(h.into()))
-			.saturating_add(ParityDbWeight::get().reads(20_u64))
+			.saturating_add(ParityDbWeight::get().reads(21_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(h.into())))
 			.saturating_add(ParityDbWeight::get().writes(20_u64))
 			.saturating_add(Weight::from_parts(0, 2681).saturating_mul(h.into()))
@@ -230,7 +234,7 @@ impl WeightInfo for () {
 	}
 	fn close() -> Weight {
 		Weight::from_parts(86_428_000, 44894)
-			.saturating_add(ParityDbWeight::get().reads(17_u64))
+			.saturating_add(ParityDbWeight::get().reads(18_u64))
 			.saturating_add(ParityDbWeight::get().writes(17_u64))
 	}
 	fn order_qos() -> Weight {

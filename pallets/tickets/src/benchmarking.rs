@@ -43,7 +43,7 @@ mod benchmarks {
 				peers: peers.clone(),
 			},
 		);
-		frame_system::Pallet::<T>::set_block_number(T::EpochLength::get());
+		frame_system::Pallet::<T>::set_block_number(Pallet::<T>::epoch_length());
 		let epoch = Pallet::<T>::current_epoch();
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		let genesis = H256::from_slice(genesis.as_ref());
@@ -117,7 +117,7 @@ mod benchmarks {
 		let (relay, _) = T::BenchmarkHelper::segment(0);
 		let relay_key = sp_io::crypto::ed25519_generate(KEY_TYPE, None);
 		T::BenchmarkHelper::set_ticket_key(relay, TicketKey(relay_key.0));
-		frame_system::Pallet::<T>::set_block_number(T::EpochLength::get());
+		frame_system::Pallet::<T>::set_block_number(Pallet::<T>::epoch_length());
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
 		let genesis = H256::from_slice(genesis.as_ref());
 		let usage = |channel| ChannelUsage {

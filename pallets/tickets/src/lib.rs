@@ -5,13 +5,13 @@
 //!
 //! ## Overview
 //!
-//! Once per epoch ([`Config::EpochLength`] blocks) a segment router's agent submits a
-//! [`Ticket`] for it through [`Pallet::submit_ticket`], signed with the router's ticket key
-//! (registered in the registry by its operator): an **authorized transaction**
-//! (`#[pallet::authorize]`, checked by `frame_system::AuthorizeCall`), with no account, no
-//! fee and no nonce, so the relay's host never holds the operator's account key. The pool
-//! ([`Pallet::authorize_ticket`], run again when a block includes the ticket) takes one
-//! ticket per (segment, epoch) and checks, cheaply:
+//! Once per epoch ([`Pallet::epoch_length`] blocks, see "Epochs" below) a segment router's
+//! agent submits a [`Ticket`] for it through [`Pallet::submit_ticket`], signed with the
+//! router's ticket key (registered in the registry by its operator): an **authorized
+//! transaction** (`#[pallet::authorize]`, checked by `frame_system::AuthorizeCall`), with no
+//! account, no fee and no nonce, so the relay's host never holds the operator's account key.
+//! The pool ([`Pallet::authorize_ticket`], run again when a block includes the ticket) takes
+//! one ticket per (segment, epoch) and checks, cheaply:
 //!
 //! - the segment exists and is active (not quarantined);
 //! - the epoch is the current one or at most [`Config::MaxTicketAge`] epochs old, and strictly
@@ -32,6 +32,17 @@
 //!   a valid ed25519 signature of the channel's receipt key; one that does not is dropped
 //!   ([`Event::ReceiptIgnored`]). A receipt smaller than one already seen is ignored:
 //!   receipts only grow.
+//!
+//! ## Epochs
+//!
+//! Epoch `e` is blocks `e × L .. (e + 1) × L` for the chain's epoch length `L`
+//! ([`EpochLength`], read with [`Pallet::epoch_length`] and the `SettlementApi` runtime API's
+//! `epoch_length`). The genesis sets it (`epoch_length` in [`GenesisConfig`]; absent or zero
+//! means [`Config::DefaultEpochLength`]), so dev and local chains run short epochs and
+//! production ones long, with one runtime. Nothing changes it afterwards: epochs already
+//! numbered, tickets' ages and the settlement grace are counted in it, so a new length takes a
+//! storage migration that renumbers them. The escrow's settlement grace follows it through
+//! [`EscrowSettlementGrace`].
 //!
 //! ## Intake and settlement
 //!
@@ -117,7 +128,7 @@ use pallet_ditex::{SegmentRegistry, StrikeReason, StrikeSink};
 use pallet_escrow::{Channel, ChannelEscrow};
 use scale_info::TypeInfo;
 use sp_runtime::{
-	traits::{Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
+	traits::{One, Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
 	transaction_validity::{
 		InvalidTransaction, TransactionSource, TransactionValidityWithRefund, ValidTransaction,
 	},
@@ -253,9 +264,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxClockSkew: Get<u64>;
 
-		/// Blocks per epoch; relays submit one ticket per epoch.
+		/// Blocks per epoch of a chain whose genesis does not set [`EpochLength`]; relays
+		/// submit one ticket per epoch. The chain's epoch length is [`Pallet::epoch_length`].
 		#[pallet::constant]
-		type EpochLength: Get<BlockNumberFor<Self>>;
+		type DefaultEpochLength: Get<BlockNumberFor<Self>>;
 
 		/// How many epochs a ticket may lag the current epoch.
 		#[pallet::constant]
@@ -263,7 +275,7 @@ pub mod pallet {
 
 		/// Epochs without any ticket after which a downstream neighbour counts as absent, so
 		/// that its upstream is paid on the receipt alone. The escrow's settlement grace should
-		/// cover `(SettlementGrace + MaxTicketAge + 1) × EpochLength` blocks.
+		/// cover `(SettlementGrace + MaxTicketAge + 1)` epochs: [`EscrowSettlementGrace`].
 		#[pallet::constant]
 		type SettlementGrace: Get<Epoch>;
 
@@ -279,6 +291,17 @@ pub mod pallet {
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
+	#[pallet::type_value]
+	pub fn DefaultEpochLengthOf<T: Config>() -> BlockNumberFor<T> {
+		T::DefaultEpochLength::get()
+	}
+
+	/// Blocks per epoch, set at genesis and never changed (see the crate docs, "Epochs"). Read
+	/// it with [`Pallet::epoch_length`].
+	#[pallet::storage]
+	pub type EpochLength<T: Config> =
+		StorageValue<_, BlockNumberFor<T>, ValueQuery, DefaultEpochLengthOf<T>>;
+
 	/// The last accepted ticket of each segment router.
 	#[pallet::storage]
 	pub type LastTicket<T: Config> = StorageMap<_, Twox64Concat, SegmentId, TicketMark>;
@@ -291,6 +314,22 @@ pub mod pallet {
 	/// What each segment router's operator received so far, after fees.
 	#[pallet::storage]
 	pub type Earned<T: Config> = StorageMap<_, Twox64Concat, SegmentId, BalanceOf<T>, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Blocks per epoch; zero (or absent) means [`Config::DefaultEpochLength`].
+		pub epoch_length: BlockNumberFor<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if !self.epoch_length.is_zero() {
+				EpochLength::<T>::put(self.epoch_length);
+			}
+		}
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -432,7 +471,7 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
-			assert!(!T::EpochLength::get().is_zero(), "epochs must last at least one block");
+			assert!(!T::DefaultEpochLength::get().is_zero(), "epochs must last at least one block");
 			let weights = <T as frame_system::Config>::BlockWeights::get();
 			let max = weights
 				.get(frame_support::dispatch::DispatchClass::Normal)
@@ -530,10 +569,30 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::submit_ticket(channels, peers).saturating_add(T::Strikes::max_strike_weight())
 	}
 
+	/// Blocks per epoch: the genesis's [`EpochLength`], or [`Config::DefaultEpochLength`] if it
+	/// set none. Never zero.
+	pub fn epoch_length() -> BlockNumberFor<T> {
+		let length = EpochLength::<T>::get();
+		if length.is_zero() {
+			T::DefaultEpochLength::get().max(One::one())
+		} else {
+			length
+		}
+	}
+
 	/// The current epoch.
 	pub fn current_epoch() -> Epoch {
-		let n = frame_system::Pallet::<T>::block_number() / T::EpochLength::get();
+		let n = frame_system::Pallet::<T>::block_number() / Self::epoch_length();
 		n.unique_saturated_into()
+	}
+
+	/// Blocks after a channel's close or expiry during which its tickets may still arrive and
+	/// settle: a claim's wait for its downstream ([`Config::SettlementGrace`] epochs), the age
+	/// a ticket may have ([`Config::MaxTicketAge`]) and one epoch more for the ticket in flight.
+	pub fn channel_settlement_grace() -> BlockNumberFor<T> {
+		let epochs =
+			T::SettlementGrace::get().saturating_add(T::MaxTicketAge::get()).saturating_add(1);
+		Self::epoch_length().saturating_mul(epochs.into())
 	}
 
 	/// Authenticate, validate and apply a ticket, returning the validation `Error` itself on
@@ -608,7 +667,7 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::MaxTicketAge::get())
 			.saturating_add(1)
 			.saturating_sub(Self::current_epoch());
-		let blocks: u64 = T::EpochLength::get().unique_saturated_into();
+		let blocks: u64 = Self::epoch_length().unique_saturated_into();
 		let validity = ValidTransaction::with_tag_prefix("DitexTicket")
 			.and_provides((ticket.segment, ticket.epoch))
 			.longevity(blocks.saturating_mul(left.into()).max(1))
@@ -968,7 +1027,17 @@ impl<T: Config> Pallet<T> {
 		for mark in LastTicket::<T>::iter_values() {
 			ensure!(mark.epoch <= Self::current_epoch(), "ticket from the future");
 		}
+		ensure!(!EpochLength::<T>::get().is_zero(), "epochs of zero blocks");
 		Ok(())
+	}
+}
+
+/// The escrow's [`pallet_escrow::Config::SettlementGrace`] that follows the chain's epoch length:
+/// [`Pallet::channel_settlement_grace`]. It reads storage, so it is no metadata constant.
+pub struct EscrowSettlementGrace<T>(core::marker::PhantomData<T>);
+impl<T: Config> Get<BlockNumberFor<T>> for EscrowSettlementGrace<T> {
+	fn get() -> BlockNumberFor<T> {
+		Pallet::<T>::channel_settlement_grace()
 	}
 }
 

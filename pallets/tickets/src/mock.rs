@@ -96,6 +96,7 @@ impl frame_support::traits::UnixTime for MockTime {
 	}
 }
 
+/// Blocks per epoch when the genesis sets none.
 pub const EPOCH: u64 = 10;
 pub const MAX_AGE: u32 = 2;
 pub const WAIT: u32 = 2;
@@ -130,7 +131,7 @@ impl pallet_escrow::Config for Test {
 	type MinDeposit = MinDeposit;
 	type MinQosPayment = MinDeposit;
 	type MaxChannelLifetime = ConstU64<10_000>;
-	type SettlementGrace = ConstU64<ESCROW_GRACE>;
+	type SettlementGrace = pallet_tickets::EscrowSettlementGrace<Test>;
 	type MaxRefundsPerBlock = ConstU32<8>;
 	type MaxOrdersPerBlock = ConstU32<8>;
 	type MaxQosDeadline = ConstU64<100>;
@@ -181,7 +182,7 @@ impl pallet_tickets::Config for Test {
 	type Strikes = MockRegistry;
 	type UnixTime = MockTime;
 	type MaxClockSkew = ConstU64<MAX_SKEW>;
-	type EpochLength = ConstU64<EPOCH>;
+	type DefaultEpochLength = ConstU64<EPOCH>;
 	type MaxTicketAge = ConstU32<MAX_AGE>;
 	type SettlementGrace = ConstU32<WAIT>;
 	type SettlementFee = Fee;
@@ -205,9 +206,16 @@ pub fn new_bench_ext() -> sp_io::TestExternalities {
 	new_test_ext()
 }
 
-/// Externalities with funded accounts (and the two fee pots) at block 1, and a keystore.
+/// Externalities with funded accounts (and the two fee pots) at block 1, and a keystore; the
+/// genesis sets no epoch length.
 pub fn new_test_ext() -> sp_io::TestExternalities {
+	new_test_ext_with_epoch(0)
+}
+
+/// As [`new_test_ext`], with `epoch_length` in the tickets pallet's genesis.
+pub fn new_test_ext_with_epoch(epoch_length: u64) -> sp_io::TestExternalities {
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_tickets::GenesisConfig::<Test> { epoch_length }.assimilate_storage(&mut t).unwrap();
 	pallet_balances::GenesisConfig::<Test> {
 		balances: (1..=FUNDED)
 			.map(|a| (a, ENDOWMENT))

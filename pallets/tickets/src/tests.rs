@@ -900,6 +900,117 @@ mod refused {
 	}
 }
 
+/// The epoch length comes from the genesis; the runtime's default when the genesis sets none.
+mod epochs {
+	use super::*;
+
+	/// A short epoch, as the dev and local presets set.
+	const SHORT: u64 = 3;
+
+	fn epochs_at(blocks: &[u64]) -> Vec<Epoch> {
+		blocks
+			.iter()
+			.map(|&n| {
+				System::set_block_number(n);
+				Tickets::current_epoch()
+			})
+			.collect()
+	}
+
+	#[test]
+	fn without_a_genesis_length_epochs_last_the_default() {
+		build_and_execute(|| {
+			assert_eq!(Tickets::epoch_length(), EPOCH);
+			assert!(!EpochLength::<Test>::exists());
+			assert_eq!(
+				epochs_at(&[1, EPOCH - 1, EPOCH, 2 * EPOCH - 1, 2 * EPOCH]),
+				[0, 0, 1, 1, 2]
+			);
+			assert_eq!(Tickets::channel_settlement_grace(), ESCROW_GRACE);
+		});
+	}
+
+	#[test]
+	fn a_zero_genesis_length_means_the_default() {
+		new_test_ext_with_epoch(0).execute_with(|| {
+			assert_eq!(Tickets::epoch_length(), EPOCH);
+			assert!(!EpochLength::<Test>::exists());
+		});
+	}
+
+	#[test]
+	fn a_genesis_length_sets_the_epochs() {
+		new_test_ext_with_epoch(SHORT).execute_with(|| {
+			assert_eq!(Tickets::epoch_length(), SHORT);
+			assert_eq!(EpochLength::<Test>::get(), SHORT);
+			assert_eq!(epochs_at(&[1, 2, 3, 5, 6, 30]), [0, 0, 1, 1, 2, 10]);
+			Tickets::do_try_state().unwrap();
+		});
+	}
+
+	/// Everything counted in epochs follows the genesis length: which epochs a ticket may
+	/// name, how long the pool keeps it, the wait for a downstream and the escrow's grace.
+	#[test]
+	fn tickets_grace_and_refunds_follow_a_genesis_length() {
+		new_test_ext_with_epoch(SHORT).execute_with(|| {
+			let ch = setup();
+			let grace = (WAIT as u64 + MAX_AGE as u64 + 1) * SHORT;
+			assert_eq!(Tickets::channel_settlement_grace(), grace);
+			assert_eq!(<EscrowSettlementGrace<Test> as Get<u64>>::get(), grace);
+			// Block 1, epoch 0: epoch 1 is in the future until block 3.
+			refuse(ticket(A, 1, vec![]), Error::<Test>::StaleEpoch, InvalidTransaction::Future);
+			run_to_block(SHORT);
+			let t = signed(ticket(A, 1, vec![usage(ch, 0, 10_000, 10_000, None)]));
+			// Valid while epoch 1 is at most MAX_AGE old: through epoch 3, so 3 epochs.
+			let (validity, _) = authorize(&t).expect("the pool takes it");
+			assert_eq!(validity.longevity, (MAX_AGE as u64 + 1) * SHORT);
+			accept(t.ticket);
+			// Epoch 0 is too old from epoch MAX_AGE + 1 = block 9 on.
+			run_to_block((MAX_AGE as u64 + 1) * SHORT - 1);
+			accept(ticket(B, 0, vec![]));
+			run_to_block((MAX_AGE as u64 + 1) * SHORT);
+			refuse(ticket(C, 0, vec![]), Error::<Test>::StaleEpoch, InvalidTransaction::Stale);
+
+			// A's downstream B never reports on the channel, but submitted a ticket two short
+			// epochs ago: not absent yet, so the receipt does not pay A.
+			let r = receipt(ch, &PATH, 8_000);
+			accept(ticket(A, 3, vec![usage(ch, 0, 10_000, 10_000, Some(r))]));
+			nothing_to_settle(ch);
+
+			// The consumer closes: the refund comes `grace` blocks later, in short epochs.
+			let now = System::block_number();
+			assert_ok!(Escrow::close(RuntimeOrigin::signed(CONSUMER), ch));
+			System::assert_last_event(
+				pallet_escrow::Event::ChannelClosed { channel: ch, refund_at: now + grace + 1 }
+					.into(),
+			);
+			run_to_block(now + grace);
+			assert!(pallet_escrow::Channels::<Test>::contains_key(ch));
+			run_to_block(now + grace + 1);
+			assert!(!pallet_escrow::Channels::<Test>::contains_key(ch));
+			assert_eq!(held(CONSUMER), 0);
+			Tickets::do_try_state().unwrap();
+		});
+	}
+
+	/// A downstream silent for the grace counts as absent after `WAIT` short epochs, not
+	/// `WAIT` default ones.
+	#[test]
+	fn a_silent_downstream_is_absent_after_the_grace_in_short_epochs() {
+		new_test_ext_with_epoch(SHORT).execute_with(|| {
+			let ch = setup();
+			let r = receipt(ch, &PATH, 8_000);
+			accept(ticket(A, 0, vec![usage(ch, 0, 10_000, 10_000, Some(r))]));
+			run_to_block(WAIT as u64 * SHORT - 1);
+			nothing_to_settle(ch);
+			run_to_block(WAIT as u64 * SHORT);
+			settle(ch);
+			assert_eq!(paid(A, ch), 8_000);
+			assert!(WAIT as u64 * SHORT < EPOCH, "the default length would not have paid yet");
+		});
+	}
+}
+
 #[test]
 fn integrity() {
 	new_test_ext().execute_with(|| {

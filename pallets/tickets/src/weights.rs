@@ -55,6 +55,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Tickets::Claims` (`max_values`: None, `max_size`: Some(93), added: 2568, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[0, 64]`.
 	/// The range of component `p` is `[0, 128]`.
+	/// Storage: `Tickets::EpochLength` (r:1 w:0) (added by hand, not re-measured yet)
+	/// Proof: `Tickets::EpochLength` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn submit_ticket(c: u32, _p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `876 + c * (545 ±0) + p * (20 ±0)`
@@ -63,7 +65,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(128_776_502, 6071)
 			// Standard Error: 698_444
 			.saturating_add(Weight::from_parts(98_277_135, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
@@ -77,13 +79,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `System::BlockHash` (r:1 w:0)
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Tickets::EpochLength` (r:1 w:0) (added by hand, not re-measured yet)
+	/// Proof: `Tickets::EpochLength` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn authorize_ticket() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `507`
 		//  Estimated: `6071`
 		// Minimum execution time: 77_054_000 picoseconds.
 		Weight::from_parts(87_740_000, 6071)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Escrow::Channels` (r:1 w:1)
 	/// Proof: `Escrow::Channels` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
@@ -100,6 +104,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Tickets::Earned` (r:8 w:8)
 	/// Proof: `Tickets::Earned` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `h` is `[1, 8]`.
+	/// Storage: `Tickets::EpochLength` (r:1 w:0) (added by hand, not re-measured yet)
+	/// Proof: `Tickets::EpochLength` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn settle(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1308 + h * (457 ±0)`
@@ -108,7 +114,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(46_449_754, 8799)
 			// Standard Error: 110_287
 			.saturating_add(Weight::from_parts(118_525_358, 0).saturating_mul(h.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(h.into())))
@@ -121,7 +127,7 @@ impl WeightInfo for () {
 	fn submit_ticket(c: u32, _p: u32, ) -> Weight {
 		Weight::from_parts(128_776_502, 6071)
 			.saturating_add(Weight::from_parts(98_277_135, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(c.into())))
@@ -129,12 +135,12 @@ impl WeightInfo for () {
 	}
 	fn authorize_ticket() -> Weight {
 		Weight::from_parts(87_740_000, 6071)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 	}
 	fn settle(h: u32, ) -> Weight {
 		Weight::from_parts(46_449_754, 8799)
 			.saturating_add(Weight::from_parts(118_525_358, 0).saturating_mul(h.into()))
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(h.into())))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(h.into())))

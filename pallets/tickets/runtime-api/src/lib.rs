@@ -41,5 +41,8 @@ sp_api::decl_runtime_apis! {
 
 		/// The current ticket epoch.
 		fn current_epoch() -> Epoch;
+
+		/// Blocks per ticket epoch on this chain (set at genesis).
+		fn epoch_length() -> BlockNumber;
 	}
 }
