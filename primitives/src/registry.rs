@@ -421,6 +421,8 @@ pub struct GroupView<AccountId, Balance, BlockNumber> {
 	pub id: GroupId,
 	/// The region it serves.
 	pub region: Region,
+	/// The era this view is of: the one `reporter` reports, as `report_performance` names it.
+	pub era: u64,
 	/// The member whose turn it is to report this era.
 	pub reporter: Option<SegmentId>,
 	/// Its members.

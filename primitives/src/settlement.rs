@@ -119,7 +119,7 @@ pub struct Channel<AccountId, Balance, BlockNumber> {
 	pub consumer: AccountId,
 	/// The path, ingress first, with each hop's locked terms.
 	pub hops: BoundedVec<HopTerms<AccountId, Balance>, ConstU32<MAX_HOPS>>,
-	/// The most the consumer pays any hop per GiB.
+	/// The most the whole path may cost per GiB (the hops' prices summed).
 	pub max_price_per_gib: Balance,
 	/// Everything ever held for it (opening deposit and top-ups).
 	pub deposit: Balance,
@@ -153,6 +153,16 @@ impl<AccountId, Balance: Saturating + Copy, BlockNumber> Channel<AccountId, Bala
 	pub fn remaining(&self) -> Balance {
 		self.deposit.saturating_sub(self.paid).saturating_sub(self.refunded)
 	}
+}
+
+/// A relay's earnings as the settlement runtime API shows them (`SettlementApi_relay`).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug, Default)]
+pub struct RelayView<Balance> {
+	/// Received so far, after settlement fees.
+	pub earned: Balance,
+	/// Claimed on channels that still settle but not paid yet (before fees): bytes forwarded
+	/// and acknowledged by a receipt, waiting for the downstream ticket or a top-up.
+	pub pending: Balance,
 }
 
 /// The consumer's acknowledgement of the bytes carried on its channel so far.

@@ -75,6 +75,8 @@ pub struct Accounting {
 	flows: LruCache<FlowKey, Counters>,
 	evicted: Counters,
 	boot_id: u32,
+	/// When this ledger started, Unix seconds: the boot time of the tickets built from it.
+	since: u64,
 	dirty: bool,
 }
 
@@ -85,6 +87,7 @@ impl Default for Accounting {
 			flows: LruCache::unbounded(),
 			evicted: Counters::default(),
 			boot_id: 0,
+			since: 0,
 			dirty: false,
 		}
 	}
@@ -101,6 +104,7 @@ impl Clone for Accounting {
 			flows,
 			evicted: self.evicted,
 			boot_id: self.boot_id,
+			since: self.since,
 			dirty: self.dirty,
 		}
 	}
@@ -131,6 +135,9 @@ struct Snapshot {
 	/// The boot id of the latest start (pulse boot ids only grow).
 	#[serde(default)]
 	boot_id: u32,
+	/// When the ledger started, Unix seconds (0 in files from before it was kept).
+	#[serde(default)]
+	since: u64,
 }
 
 /// Why the state file could not be read or written.
@@ -200,6 +207,20 @@ impl Accounting {
 		self.dirty = true;
 	}
 
+	/// When this ledger started counting, Unix seconds; 0 until [`Self::start`].
+	pub fn since(&self) -> u64 {
+		self.since
+	}
+
+	/// Start the ledger's clock at `now_s` (Unix seconds) unless it has one: its counters
+	/// count from then, and its tickets name it as their boot time.
+	pub fn start(&mut self, now_s: u64) {
+		if self.since == 0 {
+			self.since = now_s.max(1);
+			self.dirty = true;
+		}
+	}
+
 	/// Flow records held.
 	pub fn flow_records(&self) -> usize {
 		self.flows.len()
@@ -242,6 +263,7 @@ impl Accounting {
 		let mut a = Accounting { peers: s.peers.into_iter().collect(), ..Default::default() };
 		a.evicted = s.evicted;
 		a.boot_id = s.boot_id;
+		a.since = s.since;
 		for (k, c) in s.flows {
 			a.flow_mut(k).add(&c);
 		}
@@ -256,6 +278,7 @@ impl Accounting {
 			flows: self.flows.iter().rev().map(|(k, v)| (*k, *v)).collect(),
 			evicted: self.evicted,
 			boot_id: self.boot_id,
+			since: self.since,
 		};
 		self.dirty = false;
 		serde_json::to_vec(&s).expect("snapshots always serialize")

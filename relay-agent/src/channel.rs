@@ -22,9 +22,13 @@
 
 use std::num::NonZeroUsize;
 
+use codec::{Decode, Encode};
 use ditex_primitives::{
 	registry::{SegmentId, GIB},
-	settlement::{Ack, ChannelId, ChannelUsage, Path, Receipt, SignedAck, SignedReceipt},
+	settlement::{
+		Ack, Channel, ChannelId, ChannelStatus, ChannelUsage, Path, Receipt, SignedAck,
+		SignedReceipt,
+	},
 	signed_by, Hash,
 };
 use lru::LruCache;
@@ -37,7 +41,7 @@ pub const ACK_EVERY_BYTES: u64 = 1 << 20;
 pub const ACK_EVERY_MS: u64 = 1_000;
 
 /// A channel's terms as the chain's escrow holds them.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
 pub struct Terms {
 	/// The channel.
 	pub id: ChannelId,
@@ -58,6 +62,21 @@ pub struct Terms {
 }
 
 impl Terms {
+	/// The terms of channel `id` as the chain holds it at block `now`: open while its status
+	/// is and `now` is not past its expiry.
+	pub fn from_chain<A>(id: ChannelId, c: &Channel<A, u128, u32>, now: u32) -> Terms {
+		Terms {
+			id,
+			path: c.hops.iter().map(|h| h.segment).collect(),
+			prices: c.hops.iter().map(|h| h.price_per_gib).collect(),
+			max_price_per_gib: c.max_price_per_gib,
+			funds: c.deposit.saturating_sub(c.refunded),
+			open: matches!(c.status, ChannelStatus::Open) && now <= c.expires_at,
+			receipt_key: c.receipt_key.0,
+			data_key: c.data_key.0,
+		}
+	}
+
 	/// Bytes the channel's funds pay for at the path's prices; `None` if the path is free.
 	pub fn payable_bytes(&self) -> Option<u64> {
 		let per_gib: u128 = self.prices.iter().fold(0u128, |a, p| a.saturating_add(*p));
@@ -126,10 +145,11 @@ impl Ignored {
 }
 
 /// What this relay carried on one channel, and the evidence for it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Encode, Decode)]
 struct Carried {
 	terms: Terms,
-	/// This router's index in the path.
+	/// This router's index in the path (not saved: found again in the path).
+	#[codec(skip)]
 	index: usize,
 	bytes_in: u64,
 	bytes_out: u64,
@@ -145,6 +165,9 @@ impl Carried {
 		self.receipt.as_ref().map_or(0, |r| r.receipt.cumulative_bytes)
 	}
 }
+
+/// Snapshot format version of [`Channels`].
+const SNAPSHOT_VERSION: u8 = 1;
 
 /// The channels a router carries.
 #[derive(Debug)]
@@ -200,6 +223,67 @@ impl Channels {
 			},
 		}
 		true
+	}
+
+	/// Forget a channel the chain no longer has (settled and gone): its counters roll off.
+	pub fn forget(&mut self, id: ChannelId) -> bool {
+		self.carried.pop(&id).is_some()
+	}
+
+	/// The ids of the channels held, most recently used first.
+	pub fn ids(&self) -> Vec<ChannelId> {
+		self.carried.iter().map(|(id, _)| *id).collect()
+	}
+
+	/// Count `bytes` this router sent on `channel` as its ingress (hop 0): what it took in
+	/// from its own consumer and sent on, with no credit to check.
+	pub fn originated(&mut self, channel: ChannelId, bytes: u64) {
+		if let Some(c) = self.carried.peek_mut(&channel).filter(|c| c.index == 0) {
+			c.bytes_in = c.bytes_in.saturating_add(bytes);
+			c.bytes_out = c.bytes_out.saturating_add(bytes);
+		}
+	}
+
+	/// The channels as bytes for the state file: what was carried on each, with the evidence
+	/// kept, least recently used first (so a restore keeps the order).
+	pub fn snapshot(&self) -> Vec<u8> {
+		let carried: Vec<(ChannelId, &Carried)> =
+			self.carried.iter().rev().map(|(id, c)| (*id, c)).collect();
+		(SNAPSHOT_VERSION, self.me, self.genesis, carried).encode()
+	}
+
+	/// Channels from a snapshot of the same router and chain; an error for anything else, so
+	/// a corrupt or foreign file is reported, never taken as nothing carried.
+	pub fn restore(
+		me: SegmentId,
+		genesis: Hash,
+		credit: u64,
+		capacity: NonZeroUsize,
+		bytes: &[u8],
+	) -> Result<Channels, crate::tickets::SnapshotError> {
+		use crate::tickets::SnapshotError;
+		let mut input = bytes;
+		let (version, m, g, carried) =
+			<(u8, SegmentId, Hash, Vec<(ChannelId, Carried)>)>::decode(&mut input)
+				.map_err(|_| SnapshotError::Corrupt)?;
+		if !input.is_empty() {
+			return Err(SnapshotError::Corrupt);
+		}
+		if version != SNAPSHOT_VERSION {
+			return Err(SnapshotError::Version(version));
+		}
+		if m != me || g != genesis {
+			return Err(SnapshotError::Foreign);
+		}
+		let mut out = Channels::new(me, genesis, credit, capacity);
+		for (id, mut c) in carried {
+			let index = c.terms.path.iter().position(|&s| s == me);
+			let sound = c.terms.id == id && c.terms.prices.len() == c.terms.path.len();
+			let (Some(index), true) = (index, sound) else { return Err(SnapshotError::Corrupt) };
+			c.index = index;
+			out.carried.push(id, c);
+		}
+		Ok(out)
 	}
 
 	/// The terms of a channel, if held.
@@ -382,6 +466,27 @@ impl Receipts {
 			sent: 0,
 			signed_ms: None,
 		}
+	}
+
+	/// The channel.
+	pub fn channel(&self) -> ChannelId {
+		self.receipt.channel
+	}
+
+	/// The channel's path.
+	pub fn path(&self) -> &[SegmentId] {
+		&self.receipt.path
+	}
+
+	/// Bytes sent on the channel so far (for the state file).
+	pub fn sent_bytes(&self) -> u64 {
+		self.sent
+	}
+
+	/// Carry on from `sent` bytes counted before a restart: receipts only grow, and relays
+	/// ignore one smaller than they hold.
+	pub fn resume(&mut self, sent: u64) {
+		self.sent = self.sent.max(sent);
 	}
 
 	/// Count `bytes` of payload the ingress sent on the channel.

@@ -95,6 +95,9 @@ pub struct Config {
 	/// The node to follow the registry on; absent: the `[[peers]]` below are the whole view.
 	#[serde(default)]
 	pub chain: Option<ChainConfig>,
+	/// Paying for the paths this agent sends on; absent: it sends on no channel of its own.
+	#[serde(default)]
+	pub consumer: Option<ConsumerConfig>,
 	/// The operator's web page, `/status.json` and `/metrics`.
 	#[serde(default)]
 	pub dashboard: DashboardConfig,
@@ -133,13 +136,16 @@ impl From<&str> for SecretString {
 const PUBLISHED_SECRETS: &[&str] =
 	&["0xb0a9a95f1b1e25003daa86b17cb6c7ab1d67a559448d4d07cec58a7f1176ec41"];
 
-/// `text` with the value of every `secret_key` line blanked, for error messages.
+/// The keys whose values are secrets.
+const SECRET_KEYS: &[&str] = &["secret_key", "ticket_key", "receipt_key", "account"];
+
+/// `text` with the value of every secret's line blanked, for error messages.
 fn redacted(text: &str) -> String {
 	text.lines()
 		.map(|l| {
 			let t = l.trim_start();
 			match t.split_once('=') {
-				Some((k, _)) if k.trim() == "secret_key" => "secret_key = \"<redacted>\"".to_string(),
+				Some((k, _)) if SECRET_KEYS.contains(&k.trim()) => format!("{} = \"<redacted>\"", k.trim()),
 				_ => l.to_string(),
 			}
 		})
@@ -195,6 +201,134 @@ pub struct ChainConfig {
 	/// How often to read the registry, in milliseconds. Default 6000 (a block).
 	#[serde(default = "default_poll")]
 	pub poll_ms: u64,
+	/// This router's ed25519 ticket key (the secret seed, `0x` + 64 hex digits), whose public
+	/// half its operator registered: it signs the router's tickets, acks and group reports.
+	/// This or `ticket_key_file`; without either the agent carries paid traffic but claims
+	/// nothing for it.
+	#[serde(default)]
+	pub ticket_key: Option<SecretString>,
+	/// A file holding the ticket key, readable by its owner only.
+	#[serde(default)]
+	pub ticket_key_file: Option<PathBuf>,
+	/// Bytes a relay carries on a channel beyond the consumer's latest receipt. Default
+	/// 4 MiB.
+	#[serde(default = "default_credit")]
+	pub credit_bytes: u64,
+}
+
+fn default_credit() -> u64 {
+	crate::channel::DEFAULT_CREDIT_BYTES
+}
+
+/// `[consumer]`: this agent pays for the paths it sends on. It opens an escrow channel for
+/// each path its router chooses (at most `max_channels`), signs receipts for what it sent, and
+/// tops a channel up when what is left pays for less than a quarter of its deposit. Needs a
+/// `[chain]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerConfig {
+	/// The consumer's account (an sr25519 secret URI: a mnemonic, a `0x` seed, a dev name
+	/// such as `//Alice`), which pays. This or `account_file`.
+	#[serde(default)]
+	pub account: Option<SecretString>,
+	/// A file holding the account's secret URI, readable by its owner only.
+	#[serde(default)]
+	pub account_file: Option<PathBuf>,
+	/// The ed25519 receipt key (secret seed, `0x` + 64 hex digits). This or
+	/// `receipt_key_file`.
+	#[serde(default)]
+	pub receipt_key: Option<SecretString>,
+	/// A file holding the receipt key, readable by its owner only.
+	#[serde(default)]
+	pub receipt_key_file: Option<PathBuf>,
+	/// What each channel holds when opened, and each top-up adds, in units (a decimal
+	/// string). Required.
+	pub deposit: String,
+	/// The most a path may cost per GiB, all hops summed, in units. Required.
+	pub max_price_per_gib: String,
+	/// How long a channel stays open, in blocks. Default 14 400 (a day).
+	#[serde(default = "default_lifetime")]
+	pub lifetime_blocks: u32,
+	/// Most channels opened at once. Default 4.
+	#[serde(default = "default_max_channels")]
+	pub max_channels: usize,
+}
+
+fn default_lifetime() -> u32 {
+	14_400
+}
+
+fn default_max_channels() -> usize {
+	4
+}
+
+/// A key of `what` from its inline value or its file (which others must not read): exactly
+/// one of them.
+fn secret_from(
+	what: &str,
+	inline: &Option<SecretString>,
+	file: &Option<PathBuf>,
+) -> Result<Option<SecretString>, ConfigError> {
+	match (inline, file) {
+		(None, None) => Ok(None),
+		(Some(s), None) => Ok(Some(s.clone())),
+		(None, Some(path)) => {
+			let err = |why: String| ConfigError::Invalid(format!("{what}_file {}: {why}", path.display()));
+			if others_can_read(path) {
+				return Err(err("others can read it (chmod 600)".into()));
+			}
+			let t = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+			Ok(Some(SecretString(t.trim().to_string())))
+		},
+		(Some(_), Some(_)) => Err(ConfigError::Invalid(format!("give {what} or {what}_file, not both"))),
+	}
+}
+
+/// An ed25519 secret seed, `0x` + 64 hex digits.
+fn ed25519_key(what: &str, s: &SecretString) -> Result<ed25519_dalek::SigningKey, ConfigError> {
+	parse_key(s.expose())
+		.map(|b| ed25519_dalek::SigningKey::from_bytes(&b))
+		.ok_or_else(|| ConfigError::Invalid(format!("{what} must be 0x followed by 64 hex digits")))
+}
+
+impl ChainConfig {
+	/// The ticket key, if one is configured.
+	pub fn ticket_key(&self) -> Result<Option<ed25519_dalek::SigningKey>, ConfigError> {
+		secret_from("chain.ticket_key", &self.ticket_key, &self.ticket_key_file)?
+			.map(|s| ed25519_key("chain.ticket_key", &s))
+			.transpose()
+	}
+}
+
+impl ConsumerConfig {
+	/// The receipt key.
+	pub fn receipt_key(&self) -> Result<ed25519_dalek::SigningKey, ConfigError> {
+		let s = secret_from("consumer.receipt_key", &self.receipt_key, &self.receipt_key_file)?
+			.ok_or_else(|| ConfigError::Invalid("consumer.receipt_key (or receipt_key_file) is required".into()))?;
+		ed25519_key("consumer.receipt_key", &s)
+	}
+
+	/// The account's secret URI.
+	pub fn account(&self) -> Result<SecretString, ConfigError> {
+		secret_from("consumer.account", &self.account, &self.account_file)?
+			.ok_or_else(|| ConfigError::Invalid("consumer.account (or account_file) is required".into()))
+	}
+
+	/// The deposit, in units.
+	pub fn deposit(&self) -> Result<u128, ConfigError> {
+		units("consumer.deposit", &self.deposit)
+	}
+
+	/// The price cap, in units per GiB.
+	pub fn max_price(&self) -> Result<u128, ConfigError> {
+		units("consumer.max_price_per_gib", &self.max_price_per_gib)
+	}
+}
+
+fn units(what: &str, s: &str) -> Result<u128, ConfigError> {
+	s.trim()
+		.parse::<u128>()
+		.map_err(|e| ConfigError::Invalid(format!("{what} {s:?} is not a whole number of units: {e}")))
 }
 
 fn default_poll() -> u64 {
@@ -399,19 +533,45 @@ impl Config {
 					Some(v6) => v6.split(']').next().unwrap_or(""),
 					None => host.split(':').next().unwrap_or(""),
 				};
-				host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+				// A test bed's own network (namespaces, a lab LAN) is as trusted as loopback.
+				let local = |ip: IpAddr| {
+					ip.is_loopback() ||
+						(self.net.test_bed &&
+							match ip {
+								IpAddr::V4(v4) => v4.is_private(),
+								IpAddr::V6(v6) => v6.is_unique_local(),
+							})
+				};
+				host == "localhost" || host.parse::<IpAddr>().is_ok_and(local)
 			});
 			if !(c.url.starts_with("wss://") || loopback) {
 				return Err(ConfigError::Invalid(format!(
 					"chain.url {:?} must be wss://, or ws:// to a node on this host (localhost, \
-					 127.0.0.0/8, [::1])",
+					 127.0.0.0/8, [::1]; in a test bed, a private address too)",
 					c.url
 				)));
+			}
+			c.ticket_key()?;
+			if c.credit_bytes < 65_536 {
+				return Err(ConfigError::Invalid("chain.credit_bytes must be at least 65536".into()));
 			}
 			if !(1..=MAX_INTERVAL_MS).contains(&c.poll_ms) {
 				return Err(ConfigError::Invalid(format!(
 					"chain.poll_ms must be 1–{MAX_INTERVAL_MS}"
 				)));
+			}
+		}
+		if let Some(k) = &self.consumer {
+			if self.chain.is_none() {
+				return Err(ConfigError::Invalid("[consumer] needs a [chain] to open channels on".into()));
+			}
+			k.receipt_key()?;
+			k.account()?;
+			if k.deposit()? == 0 || k.max_price()? == 0 {
+				return Err(ConfigError::Invalid("consumer.deposit and consumer.max_price_per_gib must be more than 0".into()));
+			}
+			if k.lifetime_blocks == 0 || !(1..=64).contains(&k.max_channels) {
+				return Err(ConfigError::Invalid("consumer.lifetime_blocks must be more than 0 and consumer.max_channels 1–64".into()));
 			}
 		}
 		let public = PublicKey::from(&self.secret()?);

@@ -15,7 +15,7 @@
 //! [`Action::Reply`]), payloads wait for it (dropped as `no_session`), and rekeys happen in
 //! band while the old session carries on.
 
-use std::{net::SocketAddr, num::NonZeroUsize, ops::Range};
+use std::{collections::BTreeMap, net::SocketAddr, num::NonZeroUsize, ops::Range};
 
 use lru::LruCache;
 
@@ -30,7 +30,7 @@ use ditex_primitives::{
 
 use crate::{
 	accounting::{Accounting, FlowKey},
-	channel::{Channels, Ignored, Refusal},
+	channel::{Channels, Ignored, Receipts, Refusal},
 	egress::Leases,
 	registry::{LookupError, Registry},
 	replay::ReplayWindow as HopWindow,
@@ -337,6 +337,9 @@ pub struct Dataplane {
 	pub channels: Option<Channels>,
 	/// This router's ticket key, which signs its acks (and tickets), when it follows a chain.
 	pub ticket_key: Option<ed25519_dalek::SigningKey>,
+	/// The channels this agent pays for as a consumer (it is their ingress): what it sent on
+	/// each, and the receipts it signs for it.
+	pub paying: BTreeMap<FlowId, Receipts>,
 	/// Most recently used first. Unbounded as a type (so it allocates as it grows, not all of
 	/// [`MAX_FLOWS`] up front); [`Self::insert_flow`] keeps the cap.
 	flows: LruCache<(SegmentId, FlowId), Outbound>,
@@ -379,6 +382,7 @@ impl Dataplane {
 			utc_hour: 0,
 			channels: None,
 			ticket_key: None,
+			paying: BTreeMap::new(),
 			flows: LruCache::unbounded(),
 			responder,
 			pending: Vec::new(),
@@ -621,6 +625,35 @@ impl Dataplane {
 		Ok(())
 	}
 
+	/// Count `bytes` of session message this agent sent on `flow` over `path` as its ingress:
+	/// on a channel it pays for, the relays count the same bytes, and its receipts and its own
+	/// ticket (as hop 0) must cover them.
+	fn originated(&mut self, flow: FlowId, path: &[SegmentId], bytes: u64) {
+		let Some(r) = self.paying.get_mut(&flow) else { return };
+		if r.path() != path {
+			return;
+		}
+		r.sent(bytes);
+		if let Some(ch) = &mut self.channels {
+			ch.originated(flow, bytes);
+		}
+	}
+
+	/// Sign the receipts due on the channels this agent pays for at `now_us` and queue them
+	/// along their paths ([`Self::take_transmits`]).
+	pub fn poll_receipts(&mut self, now_us: u64) {
+		let due: Vec<(Vec<SegmentId>, SignedReceipt)> = self
+			.paying
+			.values_mut()
+			.filter_map(|r| r.due(now_us / 1_000).map(|s| (r.path().to_vec(), s)))
+			.collect();
+		for (path, receipt) in due {
+			if let Err(why) = self.send_receipt(&path, &receipt) {
+				tracing::debug!(channel = receipt.receipt.channel, why = why.as_str(), "receipt not sent");
+			}
+		}
+	}
+
 	/// Handshake datagrams due (initiations, retries and rekeys), for the shell to send.
 	pub fn take_transmits(&mut self) -> Vec<(SocketAddr, Vec<u8>)> {
 		std::mem::take(&mut self.pending)
@@ -660,6 +693,9 @@ impl Dataplane {
 		h.write(out)?;
 		out[hlen..hlen + msg.len()].copy_from_slice(msg);
 		let to = self.registry.endpoint(path[1])?;
+		if kind == Kind::Data {
+			self.originated(flow, path, msg.len() as u64);
+		}
 		Ok(Transmit { to, range: 0..hlen + msg.len() })
 	}
 
@@ -767,6 +803,7 @@ impl Dataplane {
 		h.write(&mut buf[start..])?;
 		let end = msg_at + n;
 		self.accounting.record_out(path[1], FlowKey::new(me, remote, flow_id), (end - start) as u64);
+		self.originated(flow_id, path, n as u64);
 		self.sent += 1;
 		Ok(Transmit { to, range: start..end })
 	}

@@ -48,6 +48,9 @@ enum Cmd {
 		/// Egress segment id.
 		#[arg(long)]
 		egress: u32,
+		/// Go through these relays, in order (`2,5`), instead of the route the agent chooses.
+		#[arg(long, value_delimiter = ',')]
+		via: Vec<u32>,
 		/// Stop after this many milliseconds (tests, benchmarks).
 		#[arg(long, hide = true)]
 		run_for_ms: Option<u64>,
@@ -76,6 +79,48 @@ enum Cmd {
 	},
 	/// Print a new X25519 data-plane key pair and ed25519 ticket key pair.
 	Keygen,
+	/// A consumer's channels, by hand (the agent opens and tops up its own as it needs them):
+	/// signed with the config's `[consumer]` account, on its `[chain]`.
+	Channel {
+		/// The agent's TOML config.
+		#[arg(short, long)]
+		config: PathBuf,
+		#[command(subcommand)]
+		op: ChannelOp,
+	},
+}
+
+#[derive(Subcommand)]
+enum ChannelOp {
+	/// Open a channel over a path (this agent first): prints its id.
+	Open {
+		/// Segment ids, ingress first: `1,2,3`.
+		#[arg(long)]
+		path: String,
+		/// Units to hold; default the config's `consumer.deposit`.
+		#[arg(long)]
+		deposit: Option<u128>,
+		/// Blocks it stays open; default the config's `consumer.lifetime_blocks`.
+		#[arg(long)]
+		blocks: Option<u32>,
+	},
+	/// Hold more for a channel.
+	TopUp {
+		/// The channel.
+		id: u64,
+		/// Units to add.
+		amount: u128,
+	},
+	/// Close a channel: its relays are settled, the rest returns to the account.
+	Close {
+		/// The channel.
+		id: u64,
+	},
+	/// Print a channel as the chain holds it, as JSON.
+	Show {
+		/// The channel.
+		id: u64,
+	},
 }
 
 fn init_logs(filter: &str) {
@@ -97,14 +142,14 @@ fn main() -> anyhow::Result<()> {
 			let opts = Options { forward: None, run_for: run_for_ms.map(Duration::from_millis) };
 			runtime()?.block_on(shell::run(cfg, opts))
 		},
-		Cmd::Forward { config, local, to, egress, run_for_ms } => {
+		Cmd::Forward { config, local, to, egress, via, run_for_ms } => {
 			let cfg = Config::load(&config)?;
 			if !local.ip().is_loopback() {
 				// Anyone who can reach it sends through the overlay at this operator's cost.
 				tracing::warn!(%local, "--local is not a loopback address: every host that reaches it can use this forward, paid by this agent's channel");
 			}
 			let opts = Options {
-				forward: Some(ForwardSpec { local, to, egress }),
+				forward: Some(ForwardSpec { local, to, egress, via }),
 				run_for: run_for_ms.map(Duration::from_millis),
 			};
 			runtime()?.block_on(shell::run(cfg, opts))
@@ -128,6 +173,7 @@ fn main() -> anyhow::Result<()> {
 			}
 			Ok(())
 		},
+		Cmd::Channel { config, op } => runtime()?.block_on(channel(Config::load(&config)?, op)),
 		Cmd::Keygen => {
 			let secret = StaticSecret::random_from_rng(OsRng);
 			println!("secret_key = \"0x{}\"", hex::encode(secret.to_bytes()));
@@ -142,6 +188,40 @@ fn main() -> anyhow::Result<()> {
 			Ok(())
 		},
 	}
+}
+
+/// `ditex-relay channel ...`.
+async fn channel(cfg: Config, op: ChannelOp) -> anyhow::Result<()> {
+	use ditex_ctl::channel as ch;
+	let url = &cfg.chain.as_ref().context("the config has no [chain]")?.url;
+	let chain = ditex_ctl::Chain::connect(url).await?;
+	if let ChannelOp::Show { id } = op {
+		let c = ch::get(&chain, id).await?.with_context(|| format!("no channel {id} on the chain"))?;
+		println!("{}", serde_json::to_string_pretty(&ch::to_json(id, &c))?);
+		return Ok(());
+	}
+	let k = cfg.consumer.as_ref().context("the config has no [consumer] to sign with")?;
+	let who = ditex_ctl::signer(k.account()?.expose())?;
+	match op {
+		ChannelOp::Open { path, deposit, blocks } => {
+			let now = chain.finalized_number().await?;
+			let open = ch::Open {
+				path: ch::parse_path(&path)?,
+				deposit: deposit.map_or_else(|| k.deposit(), Ok)?,
+				max_price_per_gib: k.max_price()?,
+				expires_at: now.saturating_add(blocks.unwrap_or(k.lifetime_blocks)),
+				data_key: ditex_primitives::registry::DataPlaneKey(*PublicKey::from(&cfg.secret()?).as_bytes()),
+				receipt_key: ditex_primitives::settlement::ReceiptKey(k.receipt_key()?.verifying_key().to_bytes()),
+			};
+			println!("{}", ch::open(&chain, &who, &open).await?);
+		},
+		ChannelOp::TopUp { id, amount } => {
+			println!("{}", ch::top_up(&chain, &who, id, amount).await?.join(" "));
+		},
+		ChannelOp::Close { id } => println!("{}", ch::close(&chain, &who, id).await?.join(" ")),
+		ChannelOp::Show { .. } => unreachable!("answered above"),
+	}
+	Ok(())
 }
 
 /// The status file named by `--file`, or by the config's `agent.status_file`.
@@ -173,6 +253,15 @@ fn print_status(s: &Status) {
 		);
 		if let Some(e) = &c.last_error {
 			println!("chain: last failure: {e}");
+		}
+	}
+	if let Some(p) = &s.paid {
+		println!(
+			"earned {} (final), {} (claimed, not settled); tickets {} submitted, {} final, {} refused, waiting {:?}",
+			p.earned, p.pending, p.tickets_submitted, p.tickets_finalized, p.tickets_refused, p.tickets_queued
+		);
+		for c in &p.paying {
+			println!("paying on channel {} over {:?}: {} bytes sent, funds {}", c.id, c.path, c.sent, c.funds);
 		}
 	}
 	if s.drops.is_empty() {

@@ -23,29 +23,38 @@ pub const ASK_TIMEOUT_US: u64 = 30_000_000;
 
 /// The lookups of one agent.
 #[derive(Debug)]
-pub struct Resolver {
-	pending: LruCache<SegmentId, ()>,
-	asked: LruCache<SegmentId, u64>,
-	missing: LruCache<SegmentId, u64>,
+pub struct Resolver<Id: std::hash::Hash + Eq = SegmentId> {
+	pending: LruCache<Id, ()>,
+	asked: LruCache<Id, u64>,
+	missing: LruCache<Id, u64>,
+	/// How long an id the chain did not know is not asked about again.
+	missing_ttl_us: u64,
 	/// Lookups asked for so far.
 	pub asked_total: u64,
 }
 
-impl Default for Resolver {
+impl<Id: std::hash::Hash + Eq + Copy> Default for Resolver<Id> {
 	fn default() -> Self {
 		let cap = |n| NonZeroUsize::new(n).expect("non-zero");
 		Resolver {
 			pending: LruCache::new(cap(MAX_PENDING)),
 			asked: LruCache::new(cap(MAX_PENDING)),
 			missing: LruCache::new(cap(MAX_MISSING)),
+			missing_ttl_us: MISSING_TTL_US,
 			asked_total: 0,
 		}
 	}
 }
 
-impl Resolver {
+impl<Id: std::hash::Hash + Eq + Copy> Resolver<Id> {
+	/// A resolver that asks again about an id the chain did not know after `us` (a channel
+	/// the node had not finalized yet may be there a block later).
+	pub fn with_missing_ttl(us: u64) -> Self {
+		Resolver { missing_ttl_us: us, ..Default::default() }
+	}
+
 	/// A datagram named `id`, which the view lacks, at `now_us`.
-	pub fn note(&mut self, now_us: u64, id: SegmentId) {
+	pub fn note(&mut self, now_us: u64, id: Id) {
 		if self.missing.peek(&id).is_some_and(|until| now_us < *until) {
 			return;
 		}
@@ -56,7 +65,7 @@ impl Resolver {
 	}
 
 	/// Up to `max` ids to look up now; they count as asked until [`Self::answered`].
-	pub fn take(&mut self, now_us: u64, max: usize) -> Vec<SegmentId> {
+	pub fn take(&mut self, now_us: u64, max: usize) -> Vec<Id> {
 		let mut out = Vec::new();
 		while out.len() < max {
 			let Some((id, ())) = self.pending.pop_lru() else { break };
@@ -69,12 +78,12 @@ impl Resolver {
 
 	/// The chain's answer about `id` at `now_us`: registered (it will be in the next view) or
 	/// not (not asked about again for [`MISSING_TTL_US`]).
-	pub fn answered(&mut self, now_us: u64, id: SegmentId, registered: bool) {
+	pub fn answered(&mut self, now_us: u64, id: Id, registered: bool) {
 		self.asked.pop(&id);
 		if registered {
 			self.missing.pop(&id);
 		} else {
-			self.missing.put(id, now_us.saturating_add(MISSING_TTL_US));
+			self.missing.put(id, now_us.saturating_add(self.missing_ttl_us));
 		}
 	}
 }

@@ -56,6 +56,7 @@ fn status() -> Status {
 		pulse_peers: vec![2, 3, 4],
 		segments: 4,
 		chain: None,
+		paid: None,
 	}
 }
 

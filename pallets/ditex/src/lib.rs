@@ -1306,7 +1306,7 @@ impl<T: Config> Pallet<T> {
 			.iter()
 			.filter_map(|&m| Segments::<T>::get(m).map(|r| Self::view(m, r)))
 			.collect();
-		Some(GroupView { id: group, region: g.region, reporter, members })
+		Some(GroupView { id: group, region: g.region, era: Self::current_era(), reporter, members })
 	}
 
 	/// The latest performance of the pair `from → to`.

@@ -297,3 +297,84 @@ fn the_consumers_receipts_keep_the_relays_going() {
 	r.sent(10);
 	assert_eq!(r.due(30_000).unwrap().receipt.cumulative_bytes, delivered + 10);
 }
+
+/// What was carried, and the evidence for it, survives a restart exactly; a corrupt, foreign
+/// or tampered state file is refused, never read as nothing carried.
+#[test]
+fn carried_channels_survive_a_restart_and_bad_state_files_are_refused() {
+	let mut c = channels();
+	assert_eq!(c.admit(CH, &path(), 1, 3 * MIB), Ok(true));
+	c.sent(CH, 3 * MIB);
+	c.on_receipt(&receipt(2 * MIB)).unwrap();
+	let cap = NonZeroUsize::new(8).unwrap();
+	let bytes = c.snapshot();
+	let back = Channels::restore(ME, genesis(), 4 * MIB, cap, &bytes).unwrap();
+	assert_eq!(format!("{:?}", back.usage()), format!("{:?}", c.usage()));
+	assert_eq!(back.terms(CH), Some(&terms()));
+	use crate::tickets::SnapshotError;
+	let err = |b: &[u8]| Channels::restore(ME, genesis(), 4 * MIB, cap, b).unwrap_err();
+	assert_eq!(err(&bytes[..bytes.len() - 1]), SnapshotError::Corrupt);
+	assert_eq!(err(&[bytes.clone(), vec![0]].concat()), SnapshotError::Corrupt);
+	assert_eq!(
+		Channels::restore(ME, Hash::repeat_byte(2), 4 * MIB, cap, &bytes).unwrap_err(),
+		SnapshotError::Foreign
+	);
+	assert_eq!(
+		Channels::restore(ME + 1, genesis(), 4 * MIB, cap, &bytes).unwrap_err(),
+		SnapshotError::Foreign
+	);
+	// A channel whose path does not pass here cannot be smuggled in.
+	let mut other = Channels::new(ME, genesis(), 4 * MIB, cap);
+	let mut t = terms();
+	t.path = vec![UP, ME, DOWN];
+	other.update(t);
+	let mut forged = other.snapshot();
+	// Rewrite ME in the saved path to another id: the restore finds no index.
+	let me = ME.to_le_bytes();
+	let at = forged.windows(4).rposition(|w| w == me).unwrap();
+	forged[at] ^= 0xff;
+	assert!(Channels::restore(ME, genesis(), 4 * MIB, cap, &forged).is_err());
+}
+
+/// The chain's channel, as the runtime API answers it, becomes the terms a relay admits by.
+#[test]
+fn terms_from_the_chain() {
+	use ditex_primitives::{
+		registry::DataPlaneKey,
+		settlement::{HopTerms, ReceiptKey},
+	};
+	let hop = |segment, price_per_gib| HopTerms { segment, payee: [0u8; 32], price_per_gib };
+	let mut c = Channel {
+		consumer: [1u8; 32],
+		hops: vec![hop(UP, 0), hop(ME, 1_000), hop(DOWN, 1_000)].try_into().unwrap(),
+		max_price_per_gib: 5_000,
+		deposit: 3_000,
+		paid: 500,
+		refunded: 1_000,
+		opened_at: 1,
+		expires_at: 100,
+		refund_at: 0,
+		status: ChannelStatus::Open,
+		data_key: DataPlaneKey([9; 32]),
+		receipt_key: ReceiptKey(consumer().verifying_key().to_bytes()),
+	};
+	// Paid-out coins still count (counters are cumulative); refunded ones do not.
+	assert_eq!(Terms::from_chain(CH, &c, 100), terms());
+	assert!(!Terms::from_chain(CH, &c, 101).open, "expired");
+	c.status = ChannelStatus::Closed { at: 50 };
+	assert!(!Terms::from_chain(CH, &c, 60).open, "closed");
+}
+
+/// Hop 0 is the consumer's own agent: what it sends counts as in and out, with no credit.
+#[test]
+fn the_ingress_counts_what_it_originates() {
+	let mut c = Channels::new(UP, genesis(), 4 * MIB, NonZeroUsize::new(8).unwrap());
+	assert!(c.update(terms()));
+	c.originated(CH, 10 * MIB);
+	let u = c.usage();
+	assert_eq!((u[0].hop, u[0].bytes_in, u[0].bytes_out), (0, 10 * MIB, 10 * MIB));
+	// Not at a relay: its bytes are counted as it admits them.
+	let mut relay = channels();
+	relay.originated(CH, MIB);
+	assert!(relay.usage().is_empty());
+}

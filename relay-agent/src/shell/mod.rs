@@ -5,7 +5,9 @@
 //! address maps of the ingress and egress modes, and writes the status file.
 
 pub mod chain;
+pub mod paid;
 pub mod status;
+pub mod submit;
 pub mod tun;
 pub mod udp;
 pub mod web;
@@ -20,13 +22,16 @@ use std::{
 use anyhow::Context as _;
 use ditex_primitives::{
 	registry::SegmentId,
+	settlement::ChannelId,
 	wire::{peek_kind, FlowId, Header, Kind},
+	Hash,
 };
 use rand_core::{OsRng, RngCore};
 use tokio::{net::UdpSocket, sync::mpsc, task::JoinHandle};
 
 use crate::{
-	accounting::Accounting,
+	accounting::{Accounting, AccountingError},
+	channel::Channels,
 	config::Config,
 	dataplane::{Action, Dataplane, DropReason, HEADROOM, TAILROOM},
 	egress::{ExitPolicy, LeaseError, Leases},
@@ -36,7 +41,8 @@ use crate::{
 	routing::{EvalGate, Relay, Router},
 	wire::Inner,
 };
-use chain::ChainEvent;
+use chain::{ChainEvent, Lookup};
+use paid::Paid;
 use status::ChainStatus;
 use udp::{recv_batch, send_batch, RecvMeta, MAX_DATAGRAM};
 
@@ -75,6 +81,9 @@ const FD_RESERVE: u64 = 256;
 const TUN_SOURCES_PER_INGRESS: usize = 64;
 /// Idle mappings are forgotten after this long.
 const IDLE: Duration = Duration::from_secs(120);
+/// A channel the chain did not have is looked up again after this long (it may have been
+/// opened a block after the node's answer).
+const CHANNEL_MISSING_TTL: Duration = Duration::from_secs(6);
 
 /// The port-forward ingress: datagrams to `local` go to `to`, leaving through `egress`.
 #[derive(Clone, Debug)]
@@ -85,6 +94,8 @@ pub struct ForwardSpec {
 	pub to: SocketAddr,
 	/// The egress segment.
 	pub egress: SegmentId,
+	/// The relays to go through, in order; empty: the route the router chooses.
+	pub via: Vec<SegmentId>,
 }
 
 /// How to run.
@@ -266,7 +277,11 @@ struct Agent {
 	view: Vec<crate::registry::PeerEntry>,
 	/// Segments on paths that the view lacks, to look up through the chain client.
 	resolver: Resolver,
-	lookup_tx: mpsc::Sender<Vec<SegmentId>>,
+	/// Channels datagrams named that this router does not hold, likewise.
+	channel_resolver: Resolver<ChannelId>,
+	lookup_tx: mpsc::Sender<Lookup>,
+	/// Channels, tickets, reports, earnings and the consumer's channels, with a chain.
+	paid: Option<Paid>,
 	/// The latest dashboard, for the web server.
 	dashboard: tokio::sync::watch::Sender<Option<Arc<web::Dashboard>>>,
 }
@@ -282,8 +297,22 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		// say so, rather than let them go back to zero unnoticed.
 		tracing::warn!(file = %cfg.agent.state_file.display(), "no accounting state: starting a new ledger from zero");
 	}
-	let accounting = Accounting::load(&cfg.agent.state_file)?;
+	let accounting = match Accounting::load(&cfg.agent.state_file) {
+		Ok(a) => a,
+		Err(e @ AccountingError::Corrupt { .. }) => {
+			// Never a silent zero: the file is kept for a look, and the new ledger is a new
+			// boot the chain tells apart from the old one.
+			let mut aside = cfg.agent.state_file.as_os_str().to_owned();
+			aside.push(".corrupt");
+			std::fs::rename(&cfg.agent.state_file, &aside)
+				.with_context(|| format!("setting aside {}", cfg.agent.state_file.display()))?;
+			tracing::error!(error = %e, moved_to = ?aside, "the accounting state is corrupt: set aside, starting a new ledger (a new boot) from zero");
+			Accounting::default()
+		},
+		Err(e) => return Err(e.into()),
+	};
 	let mut dp = Dataplane::new(registry, accounting);
+	dp.accounting.start(wall_us() / 1_000_000);
 	dp.check_source = cfg.agent.check_source;
 	dp.utc_hour = ditex_primitives::registry::utc_hour(wall_us() / 1000);
 	// Hop counters from the wall clock in ns: a restart never reuses one the hops saw.
@@ -295,11 +324,25 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	// agent its view at once; one that is not is retried every poll.
 	let mut chain_status = None;
 	let mut first_view = None;
-	let mut rpc = None;
+	let mut conn = None;
+	let (job_tx, job_rx) = mpsc::channel(8);
+	let (done_tx, mut done_rx) = mpsc::channel(8);
+	let mut paid = None;
+	let mut submit_task = None;
 	if let Some(c) = &cfg.chain {
+		// Nothing is carried before the chain says which channels are paid.
+		let cap = std::num::NonZeroUsize::new(paid::MAX_CHANNELS).expect("non-zero");
+		dp.channels = Some(Channels::new(me, Hash::zero(), c.credit_bytes, cap));
+		let p = Paid::new(me, c.credit_bytes, &cfg.agent.state_file, c.ticket_key()?, cfg.consumer.as_ref(), job_tx)?;
+		let account = match &cfg.consumer {
+			Some(k) => Some(ditex_ctl::signer(k.account()?.expose())?),
+			None => None,
+		};
+		submit_task = Some(submit::spawn(c.url.clone(), account, job_rx, done_tx));
 		let extra: Vec<SegmentId> = dests.iter().copied().collect();
-		first_view = Some(chain::poll_once(&c.url, &mut rpc, me, &extra).await);
+		first_view = Some(chain::poll_once(&c.url, &mut conn, me, &extra, &p.own_channels()).await);
 		chain_status = Some(ChainStatus { url: c.url.clone(), ..Default::default() });
+		paid = Some(p);
 	}
 	let sock = UdpSocket::bind(cfg.agent.listen)
 		.await
@@ -368,7 +411,8 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		.clone()
 		.map(|c| {
 			let dests = dests.iter().copied().collect();
-			chain::spawn(c, me, dests, rpc.take(), chain_tx, lookup_rx)
+			let own = paid.as_ref().map(|p| p.own_channels()).unwrap_or_default();
+			chain::spawn(c, me, dests, own, conn.take(), chain_tx, lookup_rx)
 		});
 	tracing::info!(
 		id = me,
@@ -412,7 +456,9 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		last_refused: Vec::new(),
 		view: Vec::new(),
 		resolver: Resolver::default(),
+		channel_resolver: Resolver::with_missing_ttl(CHANNEL_MISSING_TTL.as_micros() as u64),
 		lookup_tx,
+		paid,
 		dashboard,
 	};
 	if let Some(ev) = first_view {
@@ -462,6 +508,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 			},
 			Some(reply) = exit_rx.recv() => agent.on_exit_reply(reply).await,
 			Some(ev) = chain_rx.recv() => agent.on_chain(ev),
+			Some(d) = done_rx.recv() => agent.on_done(d),
 			r = async {
 				match &agent.tun {
 					Some(t) => t.dev.readable().await,
@@ -477,6 +524,9 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		}
 	}
 	if let Some(t) = chain_task {
+		t.abort();
+	}
+	if let Some(t) = submit_task {
 		t.abort();
 	}
 	agent.shutdown().await;
@@ -523,7 +573,9 @@ impl Agent {
 	}
 
 	async fn flush(&mut self) {
-		// Handshakes the data plane started go out with everything else.
+		// Receipts due go out with what they pay for; handshakes the data plane started
+		// with everything else.
+		self.dp.poll_receipts(self.now());
 		let handshakes = self.dp.take_transmits();
 		self.out.extend(handshakes);
 		if self.out.is_empty() {
@@ -570,6 +622,12 @@ impl Agent {
 										self.resolver.note(now, *id);
 									}
 								}
+							}
+						},
+						Some(Action::Drop(DropReason::NoChannel)) => {
+							// Perhaps a channel opened since: look it up, without waiting.
+							if let Ok((h, _)) = Header::parse(buf) {
+								self.channel_resolver.note(now, h.flow);
 							}
 						},
 						Some(Action::Consumed) | Some(Action::Drop(_)) => {},
@@ -670,10 +728,21 @@ impl Agent {
 			t.clients.expire(cutoff);
 		}
 		self.save_accounting(now).await;
+		if let Some(p) = &mut self.paid {
+			p.tick(now / 1_000);
+		}
+		// The consumer's own channels, until this router holds their terms.
+		if let Some(ch) = &self.dp.channels {
+			for id in self.dp.paying.keys() {
+				if ch.terms(*id).is_none() {
+					self.channel_resolver.note(now, *id);
+				}
+			}
+		}
 		// A few lookups a round at most; if the chain client is busy they wait for the next.
-		let ids = self.resolver.take(now, 8);
-		if !ids.is_empty() && self.lookup_tx.try_send(ids).is_err() {
-			tracing::debug!("segment lookups deferred: the chain client is busy");
+		let ask = Lookup { segments: self.resolver.take(now, 8), channels: self.channel_resolver.take(now, 8) };
+		if !(ask.segments.is_empty() && ask.channels.is_empty()) && self.lookup_tx.try_send(ask).is_err() {
+			tracing::debug!("lookups deferred: the chain client is busy");
 		}
 		self.write_status(now);
 	}
@@ -693,10 +762,12 @@ impl Agent {
 		}
 		let due = now.saturating_sub(self.last_save_us) >= SAVE_EVERY.as_micros() as u64;
 		if self.saving.is_none() && due && self.dp.accounting.is_dirty() {
-			let bytes = self.dp.accounting.snapshot();
-			let path = self.cfg.agent.state_file.clone();
+			// The channels and the consumer's receipts change with the traffic the ledger
+			// counts: they are saved with it.
+			let mut files = self.paid.as_ref().map(|p| p.snapshots(&self.dp)).unwrap_or_default();
+			files.push((self.cfg.agent.state_file.clone(), self.dp.accounting.snapshot()));
 			self.saving = Some(tokio::task::spawn_blocking(move || {
-				crate::accounting::write_atomic(&path, &bytes, true)
+				files.iter().try_for_each(|(path, bytes)| crate::accounting::write_atomic(path, bytes, true))
 			}));
 			self.last_save_us = now;
 		}
@@ -706,6 +777,7 @@ impl Agent {
 	fn on_chain(&mut self, ev: ChainEvent) {
 		let Some(st) = self.chain.as_mut() else { return };
 		let now = mono_us();
+		let poll;
 		let entries = match ev {
 			ChainEvent::Resolved(found) => {
 				let mut entries = self.view.clone();
@@ -723,11 +795,22 @@ impl Agent {
 				self.view = entries;
 				return;
 			},
-			ChainEvent::Registry(entries, dropped) => {
-				if dropped > 0 {
-					st.refused += dropped as u64;
-					tracing::warn!(dropped, "the node listed members of other groups in this agent's group; ignored");
+			ChainEvent::Channels(at, found) => {
+				for (id, c) in &found {
+					self.channel_resolver.answered(now, *id, c.is_some());
 				}
+				if let Some(p) = &mut self.paid {
+					p.apply_channels(&mut self.dp, at, &found);
+				}
+				return;
+			},
+			ChainEvent::Poll(p) => {
+				if p.dropped > 0 {
+					st.refused += p.dropped as u64;
+					tracing::warn!(dropped = p.dropped, "the node listed members of other groups in this agent's group; ignored");
+				}
+				let entries = p.view.clone();
+				poll = Some(p);
 				entries
 			},
 			ChainEvent::Failed(why) => {
@@ -784,13 +867,40 @@ impl Agent {
 				"registry updated from the chain"
 			);
 		}
+		if let (Some(p), Some(poll)) = (&mut self.paid, poll) {
+			let restoring = self.dp.channels.as_ref().is_some_and(|c| c.is_empty());
+			let links = PulseView { pulses: &self.pulses, now_us: now };
+			p.on_poll(&mut self.dp, &links, &poll, now / 1_000);
+			// Channels restored from the state file are read from now on like the rest.
+			let held = self.dp.channels.as_ref().map(|c| c.ids()).unwrap_or_default();
+			if restoring && !held.is_empty() {
+				let channels = held.into_iter().take(chain::MAX_WATCHED).collect();
+				let _ = self.lookup_tx.try_send(Lookup { segments: Vec::new(), channels });
+			}
+		}
+	}
+
+	/// What became of a transaction.
+	fn on_done(&mut self, d: submit::Done) {
+		let now_ms = self.now() / 1_000;
+		// A channel this consumer opened is read like the rest, from now on.
+		if let submit::Done::Opened(Ok(id)) = &d {
+			let _ = self.lookup_tx.try_send(Lookup { segments: Vec::new(), channels: vec![*id] });
+		}
+		if let Some(p) = &mut self.paid {
+			p.on_done(&mut self.dp, d, now_ms);
+		}
 	}
 
 	fn write_status(&mut self, now: u64) {
+		if let Some(p) = &mut self.paid {
+			p.refresh_status(&self.dp);
+		}
 		let s = status::Status {
 			exit_flows: self.exits.len(),
 			pulse_peers: self.peers.clone(),
 			chain: self.chain.clone(),
+			paid: self.paid.as_ref().map(|p| p.status.clone()),
 			..status::Status::collect(
 				&self.dp,
 				&self.pulses,
@@ -806,7 +916,8 @@ impl Agent {
 			}
 		}
 		if self.cfg.dashboard.listen.is_some() {
-			self.dashboard.send_replace(Some(Arc::new(web::Dashboard::new(s, None))));
+			let earnings = self.paid.as_ref().and_then(|p| p.earnings());
+			self.dashboard.send_replace(Some(Arc::new(web::Dashboard::new(s, earnings))));
 		}
 	}
 
@@ -817,6 +928,11 @@ impl Agent {
 		}
 		if let Err(e) = self.dp.accounting.save(&self.cfg.agent.state_file) {
 			tracing::warn!(error = %e, "saving accounting failed");
+		}
+		for (path, bytes) in self.paid.as_ref().map(|p| p.snapshots(&self.dp)).unwrap_or_default() {
+			if let Err(e) = crate::accounting::write_atomic(&path, &bytes, true) {
+				tracing::warn!(error = %e, file = %path.display(), "saving state failed");
+			}
 		}
 		self.write_status(self.now());
 		tracing::info!("ditex-relay stopped");
@@ -948,25 +1064,50 @@ impl Agent {
 				Ok(x) => x,
 				Err(_) => break,
 			};
-			let flow = match l.by_client.get(&client) {
-				Some(f) => *f,
-				None => {
-					if l.by_client.len() >= MAX_MAPPINGS {
-						l.by_client.clear();
-						l.by_flow.clear();
-					}
-					let f = OsRng.next_u64();
-					l.by_client.insert(client, f);
-					l.by_flow.insert(f, client);
-					f
-				},
-			};
 			let egress = l.spec.egress;
 			let inner = Inner::Udp { addr: l.spec.to, data: &[] };
 			if inner.write_prefix(&mut buf[HEADROOM..]).is_none() {
 				continue;
 			}
-			let path = self.router.path(egress);
+			let path = match l.spec.via.is_empty() {
+				true => self.router.path(egress),
+				false => std::iter::once(self.dp.registry.me())
+					.chain(l.spec.via.iter().copied())
+					.chain(std::iter::once(egress))
+					.collect(),
+			};
+			let (flow, path) = match self.paid.as_mut().filter(|p| p.is_consumer()) {
+				// A consumer sends on its channel for the path: the flow is the channel, and
+				// the replies go to the client that sent last.
+				Some(p) => match p.flow_for(&self.dp, &path, now / 1_000) {
+					Some((channel, path)) => {
+						let Some(l) = &mut self.local else { return };
+						l.by_flow.insert(channel, client);
+						(channel, path)
+					},
+					None => {
+						self.dp.drop_at(now, DropReason::NoChannel, client);
+						continue;
+					},
+				},
+				None => {
+					let Some(l) = &mut self.local else { return };
+					let flow = match l.by_client.get(&client) {
+						Some(f) => *f,
+						None => {
+							if l.by_client.len() >= MAX_MAPPINGS {
+								l.by_client.clear();
+								l.by_flow.clear();
+							}
+							let f = OsRng.next_u64();
+							l.by_client.insert(client, f);
+							l.by_flow.insert(f, client);
+							f
+						},
+					};
+					(flow, path)
+				},
+			};
 			if let Ok(t) = self.dp.encapsulate(now, flow, &path, buf, prefix + n) {
 				self.out.push((t.to, buf[t.range].to_vec()));
 			}
@@ -1034,7 +1175,19 @@ impl Agent {
 			// Ingress: everything goes to the configured egress. Egress: replies go back to
 			// whichever ingress the destination address came from.
 			let (flow, path) = match t.egress {
-				Some(e) => (t.flow, self.router.path(e)),
+				Some(e) => {
+					let path = self.router.path(e);
+					match self.paid.as_mut().filter(|p| p.is_consumer()) {
+						Some(p) => match p.flow_for(&self.dp, &path, now / 1_000) {
+							Some(x) => x,
+							None => {
+								self.dp.drop_datagram(DropReason::NoChannel, None);
+								continue;
+							},
+						},
+						None => (t.flow, path),
+					}
+				},
 				None => match t.clients.peek(&dst.to_canonical()) {
 					Some(l) => (l.value.flow, l.value.back.clone()),
 					None => {

@@ -131,6 +131,9 @@ pub struct Status {
 	/// The chain followed, if any.
 	#[serde(default)]
 	pub chain: Option<ChainStatus>,
+	/// Channels, tickets, reports and earnings, with a chain.
+	#[serde(default)]
+	pub paid: Option<super::paid::PaidStatus>,
 }
 
 impl Status {
@@ -203,6 +206,7 @@ impl Status {
 			pulse_peers: Vec::new(),
 			segments: dp.registry.len(),
 			chain: None,
+			paid: None,
 		}
 	}
 
@@ -254,6 +258,7 @@ mod tests {
 			pulse_peers: vec![2],
 			segments: 2,
 			chain: None,
+			paid: None,
 		};
 		let mut v = serde_json::to_value(&s).unwrap();
 		let back: Status = serde_json::from_value(v.clone()).unwrap();

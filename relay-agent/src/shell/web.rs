@@ -295,6 +295,7 @@ mod tests {
 			pulse_peers: vec![2, 3, 4],
 			segments: 4,
 			chain: None,
+			paid: None,
 		}
 	}
 

@@ -71,6 +71,8 @@ pub struct GroupJson {
 	pub id: GroupId,
 	/// `CC-SUB`.
 	pub region: String,
+	/// The era this answer is of (as `report_performance` names it).
+	pub era: u64,
 	/// This era's reporter.
 	pub reporter: Option<SegmentId>,
 	/// Its members.
@@ -153,6 +155,7 @@ impl GroupJson {
 		GroupJson {
 			id: g.id,
 			region: region_to_string(&g.region),
+			era: g.era,
 			reporter: g.reporter,
 			members: g.members.into_iter().map(SegmentJson::from_view).collect(),
 		}
