@@ -7,6 +7,7 @@
 
 extern crate alloc;
 
+pub mod qos;
 pub mod registry;
 pub mod settlement;
 pub mod wire;

@@ -182,6 +182,12 @@ impl_runtime_apis! {
 			Escrow::order_view(id)
 		}
 
+		fn orders_of(
+			segment: SegmentId,
+		) -> Vec<(OrderId, pallet_escrow::QosOrder<AccountId, Balance, BlockNumber>)> {
+			Escrow::orders_of_view(segment)
+		}
+
 		fn relay(segment: SegmentId) -> pallet_tickets::RelayView<Balance> {
 			Tickets::relay_view(segment)
 		}

@@ -263,6 +263,7 @@ impl pallet_escrow::Config for Runtime {
 	type SettlementGrace = ChannelSettlementGrace;
 	type MaxRefundsPerBlock = ConstU32<32>;
 	type MaxOrdersPerBlock = ConstU32<32>;
+	type MaxOrdersPerSegment = ConstU32<64>;
 	type MaxQosDeadline = MaxQosDeadline;
 	type WeightInfo = pallet_escrow::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
@@ -344,6 +345,13 @@ mod bench_helpers {
 			fund(operator, 100 * SegmentDeposit::get());
 			Ditex::do_register(operator.clone(), spec(n, price)).expect("a valid listing")
 		}
+
+		fn set_ticket_key(segment: SegmentId, key: TicketKey) {
+			let operator = pallet_ditex::Segments::<Runtime>::get(segment)
+				.expect("a benchmark segment")
+				.operator;
+			Ditex::do_set_ticket_key(operator, segment, key).expect("a fresh key");
+		}
 	}
 
 	impl pallet_tickets::BenchmarkHelper<AccountId> for Settlement {
@@ -358,10 +366,7 @@ mod bench_helpers {
 		}
 
 		fn set_ticket_key(segment: SegmentId, key: TicketKey) {
-			let operator = pallet_ditex::Segments::<Runtime>::get(segment)
-				.expect("a benchmark segment")
-				.operator;
-			Ditex::do_set_ticket_key(operator, segment, key).expect("a fresh key");
+			<Self as pallet_escrow::BenchmarkHelper<_, _>>::set_ticket_key(segment, key)
 		}
 
 		fn open_channel(path: Path, receipt_key: ReceiptKey) -> ChannelId {

@@ -119,14 +119,15 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 		receipt: Some(signed(key)),
 		ack: None,
 	};
-	let epoch: u32 = node.state_call("SettlementApi_current_epoch", (), None).await?;
-	let ingress = ticket(a, epoch, usage(0, None, Some(b), 3 * MIB, 3 * MIB, &consumer));
+	// Epochs are 5 blocks on the dev chain and a ticket may be 2 epochs old: each ticket
+	// names the epoch current when it is submitted.
+	let epoch = || node.state_call::<u32>("SettlementApi_current_epoch", (), None);
 
 	let (bob_before, charlie_before) =
 		(free(&node, &chain, &bob).await?, free(&node, &chain, &charlie).await?);
 
 	// A ticket claiming another hop of the path: rejected and struck.
-	let wrong_hop = ticket(b, epoch, usage(0, None, Some(b), 5 * MIB / 2, 5 * MIB / 2, &consumer));
+	let wrong_hop = ticket(b, epoch().await?, usage(0, None, Some(b), 5 * MIB / 2, 5 * MIB / 2, &consumer));
 	let events = submit_ticket(&chain, 2, &wrong_hop).await?;
 	ensure!(events.iter().any(|e| e == "Tickets.TicketRejected"), "events: {events:?}");
 	let strikes = |view: Option<SegmentView<AccountId32, u128, u32>>| view.map(|v| v.strikes);
@@ -135,12 +136,13 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 	// A receipt the consumer never signed is the consumer's input: dropped, no strike, and
 	// the rest of the ticket counts (the ingress's receipt pays the egress).
 	let forger = ed25519::Pair::from_seed(&[8; 32]);
-	let forged = ticket(b, epoch, usage(1, Some(a), None, 5 * MIB / 2, 5 * MIB / 2, &forger));
+	let forged = ticket(b, epoch().await?, usage(1, Some(a), None, 5 * MIB / 2, 5 * MIB / 2, &forger));
 	let events = submit_ticket(&chain, 2, &forged).await?;
 	ensure!(events.iter().any(|e| e == "Tickets.ReceiptIgnored"), "events: {events:?}");
 	assert_eq!(strikes(node.state_call("DitexApi_segment", b, None).await?), Some(1));
 
 	// The ingress's ticket, then the same epoch again: the pool keeps one per epoch.
+	let ingress = ticket(a, epoch().await?, usage(0, None, Some(b), 3 * MIB, 3 * MIB, &consumer));
 	let events = submit_ticket(&chain, 1, &ingress).await?;
 	ensure!(events.iter().any(|e| e == "Tickets.TicketAccepted"), "events: {events:?}");
 	let mut again = ingress.clone();
@@ -250,7 +252,18 @@ async fn vote_inflation_fails_at_its_first_step(
 	ensure!(before.frozen == voted, "the vote froze {} of {voted}", before.frozen);
 
 	let (now, _) = node.best().await?;
-	let order = (segment, pallet_escrow::QosClass::Priority, 990_000 * DTX, 10u32, now + 20);
+	let flow = pallet_escrow::QosFlow {
+		src: None,
+		dst: Some(ditex_primitives::qos::IpPrefix {
+			addr: ditex_primitives::registry::IpAddress::V4([192, 0, 2, 0]),
+			len: 24,
+		}),
+		protocol: None,
+		src_port: None,
+		dst_port: None,
+	};
+	let order =
+		(segment, pallet_escrow::QosClass::Priority, 1_000_000u64, flow, 990_000 * DTX, 10u32, now + 20);
 	let err = chain
 		.submit_encoded("Escrow", "order_qos", &order.encode(), &eve)
 		.await

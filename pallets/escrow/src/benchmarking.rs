@@ -2,8 +2,15 @@
 
 use super::*;
 use alloc::vec::Vec;
+use ditex_primitives::{
+	qos::{IpPrefix, PROTO_UDP},
+	registry::{IpAddress, TicketKey},
+};
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
+
+/// The key type the benchmark's ticket keys live under in the keystore.
+const KEY_TYPE: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"dtxq");
 
 fn price<T: Config>() -> BalanceOf<T> {
 	1_000u32.into()
@@ -56,19 +63,83 @@ fn now<T: Config>() -> BlockNumberFor<T> {
 	frame_system::Pallet::<T>::block_number()
 }
 
-fn order<T: Config>(who: &T::AccountId) -> (OrderId, T::AccountId) {
+/// The widest flow an order may name: both prefixes, protocol and both ports.
+fn flow() -> QosFlow {
+	QosFlow {
+		src: Some(IpPrefix { addr: IpAddress::V6([0x20; 16]), len: 128 }),
+		dst: Some(IpPrefix { addr: IpAddress::V6([0x30; 16]), len: 128 }),
+		protocol: Some(PROTO_UDP),
+		src_port: Some(5000),
+		dst_port: Some(5001),
+	}
+}
+
+fn terms<T: Config>(segment: SegmentId, deadline: BlockNumberFor<T>) -> OrderTermsOf<T> {
+	OrderTerms {
+		segment,
+		class: QosClass::Priority,
+		rate: 1_000_000,
+		flow: flow(),
+		payment: deposit::<T>(),
+		duration: 10u32.into(),
+		deadline,
+	}
+}
+
+/// The QoS segment router, its operator, and its ticket key (in the keystore).
+fn qos_segment<T: Config>() -> (SegmentId, T::AccountId, sp_core::ed25519::Public) {
 	let provider = funded::<T>("provider", 0);
 	let segment = T::BenchmarkHelper::sellable_segment(100, &provider, price::<T>());
-	let id = Pallet::<T>::do_order_qos(
-		who.clone(),
-		segment,
-		QosClass::Priority,
-		deposit::<T>(),
-		10u32.into(),
-		now::<T>() + 1u32.into(),
-	)
-	.expect("valid order");
-	(id, provider)
+	let key = sp_io::crypto::ed25519_generate(KEY_TYPE, None);
+	T::BenchmarkHelper::set_ticket_key(segment, TicketKey(key.0));
+	(segment, provider, key)
+}
+
+/// `n` pending orders on `segment`, by `n` consumers, answerable until `deadline`.
+fn orders<T: Config>(segment: SegmentId, n: u32, deadline: BlockNumberFor<T>) -> Vec<OrderId> {
+	(0..n)
+		.map(|i| {
+			Pallet::<T>::do_order_qos(funded::<T>("consumer", i), terms::<T>(segment, deadline))
+				.expect("valid order")
+		})
+		.collect()
+}
+
+/// A deadline soon.
+fn soon<T: Config>() -> BlockNumberFor<T> {
+	now::<T>() + One::one()
+}
+
+/// Order `id` on `segment` answered `verdict`, signed with `key`.
+fn sign<T: Config>(
+	id: OrderId,
+	segment: SegmentId,
+	verdict: QosVerdict,
+	key: &sp_core::ed25519::Public,
+) -> [u8; 64] {
+	let answer = QosAnswer { order: id, segment, verdict };
+	let payload = answer.signing_payload(&pallet_ditex::genesis_hash::<T>());
+	sp_io::crypto::ed25519_sign(KEY_TYPE, key, &payload).expect("the key is in the keystore").0
+}
+
+/// Fill the `SCHEDULE_PROBE - 1` order slots from `first` with orders that do not exist, so a
+/// schedule probes to the last slot; returns a closure that drops the filler again.
+fn fill_order_slots<T: Config>(first: BlockNumberFor<T>) -> impl Fn() {
+	let filler: BoundedVec<OrderId, T::MaxOrdersPerBlock> = BoundedVec::truncate_from(
+		(0..T::MaxOrdersPerBlock::get() as u64).map(|i| u64::MAX - i).collect(),
+	);
+	let mut b = first;
+	for _ in 0..SCHEDULE_PROBE - 1 {
+		OrderSchedule::<T>::insert(b, filler.clone());
+		b += One::one();
+	}
+	move || {
+		let mut b = first;
+		for _ in 0..SCHEDULE_PROBE - 1 {
+			OrderSchedule::<T>::remove(b);
+			b += One::one();
+		}
+	}
 }
 
 #[benchmarks]
@@ -154,40 +225,77 @@ mod benchmarks {
 		}
 	}
 
+	/// An order on a segment with all but one of its order slots taken, whose expiry slot
+	/// is found at the last block probed.
 	#[benchmark]
 	fn order_qos() {
-		let who = funded::<T>("consumer", 0);
-		let provider = funded::<T>("provider", 0);
-		let segment = T::BenchmarkHelper::sellable_segment(100, &provider, price::<T>());
-		let deadline = now::<T>() + One::one();
+		let (segment, _, _) = qos_segment::<T>();
+		// The others expire far from the slots this one probes.
+		let later = now::<T>() + T::MaxQosDeadline::get();
+		orders::<T>(segment, T::MaxOrdersPerSegment::get() - 1, later);
+		let who = funded::<T>("consumer", u32::MAX);
+		let t = terms::<T>(segment, soon::<T>());
+		let drop_filler = fill_order_slots::<T>(t.deadline + One::one());
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(who),
 			segment,
 			QosClass::RealTime,
-			deposit::<T>(),
-			10u32.into(),
-			deadline,
+			t.rate,
+			t.flow,
+			t.payment,
+			t.duration,
+			t.deadline,
 		);
-		assert!(Orders::<T>::contains_key(0));
+		let id = NextOrderId::<T>::get() - 1;
+		assert!(Orders::<T>::contains_key(id));
+		drop_filler();
 	}
 
+	/// A confirmation: signature check, payment, and the order's end scheduled at the last
+	/// block probed.
 	#[benchmark]
 	fn confirm_qos() {
-		let who = funded::<T>("consumer", 0);
-		let (id, provider) = order::<T>(&who);
+		let (segment, provider, key) = qos_segment::<T>();
+		let id = orders::<T>(segment, 1, soon::<T>())[0];
+		let signature = sign::<T>(id, segment, QosVerdict::Confirm, &key);
+		let until = now::<T>() + 10u32.into();
+		let drop_filler = fill_order_slots::<T>(until + One::one());
 		#[extrinsic_call]
-		_(RawOrigin::Signed(provider), id);
-		assert!(!Orders::<T>::contains_key(id));
+		_(RawOrigin::Authorized, id, signature);
+		let order = Orders::<T>::get(id).expect("active");
+		assert_eq!(order.status, QosStatus::Active { until });
+		assert!(T::Currency::balance(&provider) >= deposit::<T>());
+		drop_filler();
 	}
 
+	/// A rejection of the oldest order of a segment with every order slot taken.
 	#[benchmark]
 	fn reject_qos() {
-		let who = funded::<T>("consumer", 0);
-		let (id, provider) = order::<T>(&who);
+		let (segment, _, key) = qos_segment::<T>();
+		let ids = orders::<T>(segment, T::MaxOrdersPerSegment::get(), soon::<T>());
+		let reason = QosRejectReason::AboveCapacity;
+		let signature = sign::<T>(ids[0], segment, QosVerdict::Reject(reason), &key);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(provider), id);
-		assert!(!Orders::<T>::contains_key(id));
+		_(RawOrigin::Authorized, ids[0], reason, signature);
+		assert!(!Orders::<T>::contains_key(ids[0]));
+	}
+
+	/// The pool's check of an answer: the order, the segment's ticket key and the signature.
+	#[benchmark]
+	fn authorize_answer() -> Result<(), BenchmarkError> {
+		use frame_support::traits::Authorize;
+		let (segment, _, key) = qos_segment::<T>();
+		let id = orders::<T>(segment, 1, soon::<T>())[0];
+		let signature = sign::<T>(id, segment, QosVerdict::Confirm, &key);
+		let call = Call::<T>::confirm_qos { order: id, signature };
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or("confirm_qos is authorized by its call")?
+				.map_err(|_| "the answer is valid")?;
+		}
+		Ok(())
 	}
 
 	/// Refunding `n` channels in one block.
@@ -218,24 +326,27 @@ mod benchmarks {
 		assert_eq!(Channels::<T>::iter().count(), 0);
 	}
 
-	/// Refunding `n` unanswered orders in one block.
+	/// Refunding `n` unanswered orders in one block, all of one segment whose order list is
+	/// full.
 	#[benchmark]
 	fn expire_orders(n: Linear<0, { T::MaxOrdersPerBlock::get() }>) {
-		let provider = funded::<T>("provider", 0);
-		let segment = T::BenchmarkHelper::sellable_segment(100, &provider, price::<T>());
-		let deadline = now::<T>() + One::one();
-		let at = deadline + One::one();
-		for i in 0..n {
-			let who = funded::<T>("consumer", i);
-			Pallet::<T>::do_order_qos(
-				who,
-				segment,
-				QosClass::Priority,
-				deposit::<T>(),
-				10u32.into(),
-				deadline,
-			)
-			.expect("valid order");
+		let (segment, _, _) = qos_segment::<T>();
+		let n = n.min(T::MaxOrdersPerSegment::get());
+		let ids = orders::<T>(segment, T::MaxOrdersPerSegment::get(), soon::<T>());
+		let at = now::<T>() + 2u32.into();
+		// The first `n` orders expire in one block (as scheduled, up to a slot's room).
+		for &id in &ids {
+			let o = Orders::<T>::get(id).expect("pending");
+			OrderSchedule::<T>::mutate(o.expire_at, |v| v.retain(|x| *x != id));
+		}
+		let mut slot = at + One::one();
+		for (i, &id) in ids.iter().enumerate() {
+			let b = if (i as u32) < n { at } else { slot };
+			if (i as u32) >= n {
+				slot += One::one();
+			}
+			OrderSchedule::<T>::mutate(b, |v| v.try_push(id).expect("room"));
+			Orders::<T>::mutate(id, |o| o.as_mut().expect("pending").expire_at = b);
 		}
 		#[block]
 		{
@@ -244,7 +355,7 @@ mod benchmarks {
 				Pallet::<T>::do_expire_order(id);
 			}
 		}
-		assert_eq!(Orders::<T>::iter().count(), 0);
+		assert_eq!(Orders::<T>::iter().count() as u32, T::MaxOrdersPerSegment::get() - n);
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

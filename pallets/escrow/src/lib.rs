@@ -24,9 +24,30 @@
 //!   pallet implements. No unit is created or destroyed: `try_state` checks that for every
 //!   channel held = deposit − paid − refunded and that each consumer's hold is the sum over its
 //!   channels and orders.
-//! - A consumer **orders QoS** — a priority treatment on a provider's segment for a duration —
-//!   and its payment is held. The provider's operator **confirms** (paid) or **rejects**
-//!   (refunded); no answer by the deadline refunds automatically in `on_initialize`.
+//! - A consumer **orders QoS** — a priority treatment ([`QosClass`]) at a guaranteed rate for
+//!   its packets ([`QosFlow`]) on a provider's segment router, for a duration — and its payment
+//!   is held. The router's agent applies the treatment on its host and answers under the
+//!   router's **ticket key** (see "QoS answers"): a confirmation pays the segment's operator and
+//!   makes the order active until its end; a rejection (with a [`QosRejectReason`]) refunds the
+//!   consumer at once; no answer by the deadline refunds automatically in `on_initialize`. An
+//!   active order stays readable ([`Pallet::orders_of_view`], the agent's source of truth on
+//!   restart) until the block after its end, when `on_initialize` removes it.
+//!
+//! ## QoS answers
+//!
+//! [`Pallet::confirm_qos`] and [`Pallet::reject_qos`] are **authorized transactions**
+//! (`#[pallet::authorize]`, checked by `frame_system::AuthorizeCall`): no account, fee or nonce,
+//! so the provider's host holds no account key, only its router's ticket key. The pool
+//! ([`Pallet::authorize_answer`], run again when a block includes the answer) takes one answer
+//! per order, valid until the order's deadline, and checks that the order is pending, its
+//! deadline has not passed, and the signature over [`QosAnswer::signing_payload`] — genesis
+//! hash, order, segment and verdict — is the order's segment's current ticket key's. The call
+//! checks all of it again. A signed answer holds for one order of one chain with one verdict:
+//! an answered order is no longer pending, so an answer replayed is refused
+//! ([`Error::OrderNotPending`] or [`Error::UnknownOrder`]); a confirmation cannot be turned into
+//! a rejection; another router's key signs for its own segment only. A segment with more
+//! than [`Config::MaxOrdersPerSegment`] orders pending or active takes no new order, which
+//! bounds what an agent reads and applies.
 //!
 //! Read paths for agents and UIs are in [`Pallet`]'s `*_view` functions.
 
@@ -45,15 +66,19 @@ mod tests;
 pub mod weights;
 pub use weights::WeightInfo;
 
-use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use ditex_primitives::{
 	registry::{DataPlaneKey, PathError, SegmentId},
 	settlement::{ChannelId, OrderId, Path, ReceiptKey},
-	MAX_HOPS,
+	signed_by, MAX_HOPS,
 };
 /// A channel, its hops' terms and its status: defined in `ditex-primitives`, which agents and
 /// the runtime API share.
 pub use ditex_primitives::settlement::{Channel, ChannelStatus, HopTerms};
+/// QoS orders and answers: defined in `ditex-primitives`, which agents and the runtime API
+/// share.
+pub use ditex_primitives::qos::{
+	QosAnswer, QosClass, QosFlow, QosOrder, QosRejectReason, QosStatus, QosVerdict,
+};
 use frame_support::{
 	pallet_prelude::*,
 	traits::{
@@ -64,8 +89,12 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use pallet_ditex::SegmentRegistry;
-use scale_info::TypeInfo;
-use sp_runtime::traits::{One, Saturating, Zero};
+use sp_runtime::{
+	traits::{One, Saturating, UniqueSaturatedInto, Zero},
+	transaction_validity::{
+		InvalidTransaction, TransactionSource, TransactionValidityWithRefund, ValidTransaction,
+	},
+};
 
 const LOG_TARGET: &str = "runtime::escrow";
 
@@ -88,48 +117,27 @@ pub type ChannelOf<T> =
 pub type QosOrderOf<T> =
 	QosOrder<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
-/// A priority treatment a consumer may order.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-)]
-pub enum QosClass {
-	/// Ahead of best-effort traffic (an `htb` class with a higher priority).
-	Priority,
-	/// Lowest queueing delay with a guaranteed rate (the top `htb` class).
-	RealTime,
-}
-
-/// A consumer's order of a QoS treatment on a provider's segment.
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
-)]
-pub struct QosOrder<AccountId, Balance, BlockNumber> {
-	/// Who ordered and pays.
-	pub consumer: AccountId,
-	/// The segment router whose traffic gets the treatment.
+/// What a consumer orders: the arguments of [`Pallet::order_qos`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct OrderTerms<Balance, BlockNumber> {
+	/// The segment router whose egress gives the treatment.
 	pub segment: SegmentId,
-	/// Its operator at the time of the order, who confirms and is paid.
-	pub provider: AccountId,
 	/// The treatment.
 	pub class: QosClass,
-	/// The held payment.
+	/// The rate guaranteed, in bits per second.
+	pub rate: u64,
+	/// The packets it applies to.
+	pub flow: QosFlow,
+	/// The payment held until the answer.
 	pub payment: Balance,
-	/// For how many blocks the treatment applies once confirmed.
+	/// Blocks the treatment applies once confirmed.
 	pub duration: BlockNumber,
-	/// The last block the provider may answer in.
+	/// The last block the router may answer in.
 	pub deadline: BlockNumber,
-	/// The block whose `on_initialize` refunds the order if it is still unanswered.
-	pub expire_at: BlockNumber,
 }
+
+/// An order's terms as this runtime types them.
+pub type OrderTermsOf<T> = OrderTerms<BalanceOf<T>, BlockNumberFor<T>>;
 
 /// What the tickets pallet needs from the escrow.
 pub trait ChannelEscrow<AccountId, BlockNumber> {
@@ -220,6 +228,9 @@ pub trait BenchmarkHelper<AccountId, Balance> {
 	/// A segment router for sale now at `price` per GiB, operated by `operator` (a funded
 	/// account), distinct for every `n`.
 	fn sellable_segment(n: u32, operator: &AccountId, price: Balance) -> SegmentId;
+
+	/// Give segment `segment` the ticket key `key`.
+	fn set_ticket_key(segment: SegmentId, key: ditex_primitives::registry::TicketKey);
 }
 
 #[frame_support::pallet]
@@ -280,9 +291,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxRefundsPerBlock: Get<u32>;
 
-		/// Most QoS orders expiring in one block.
+		/// Most QoS orders expiring or ending in one block.
 		#[pallet::constant]
 		type MaxOrdersPerBlock: Get<u32>;
+
+		/// Most QoS orders pending or active on one segment router at once.
+		#[pallet::constant]
+		type MaxOrdersPerSegment: Get<u32>;
 
 		/// The furthest ahead a QoS order's answer deadline may be, in blocks.
 		#[pallet::constant]
@@ -327,11 +342,21 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextOrderId<T> = StorageValue<_, OrderId, ValueQuery>;
 
-	/// Unanswered QoS orders.
+	/// QoS orders pending or active.
 	#[pallet::storage]
 	pub type Orders<T: Config> = StorageMap<_, Twox64Concat, OrderId, QosOrderOf<T>>;
 
-	/// The orders refunded in a block if still unanswered.
+	/// The QoS orders pending or active on each segment router, oldest first.
+	#[pallet::storage]
+	pub type SegmentOrders<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		SegmentId,
+		BoundedVec<OrderId, T::MaxOrdersPerSegment>,
+		ValueQuery,
+	>;
+
+	/// The orders removed in a block: refunded if still pending, ended if active.
 	#[pallet::storage]
 	pub type OrderSchedule<T: Config> = StorageMap<
 		_,
@@ -405,12 +430,14 @@ pub mod pallet {
 			segment: SegmentId,
 			/// The treatment.
 			class: QosClass,
+			/// The rate guaranteed, in bits per second.
+			rate: u64,
 			/// The held payment.
 			payment: BalanceOf<T>,
 			/// The last block the provider may answer in.
 			deadline: BlockNumberFor<T>,
 		},
-		/// A provider confirmed a QoS order and was paid.
+		/// A segment router confirmed a QoS order under its ticket key; its operator was paid.
 		QosConfirmed {
 			/// The order.
 			order: OrderId,
@@ -421,12 +448,15 @@ pub mod pallet {
 			/// The last block the treatment applies.
 			until: BlockNumberFor<T>,
 		},
-		/// A provider rejected a QoS order; the consumer was refunded.
+		/// A segment router rejected a QoS order under its ticket key; the consumer was
+		/// refunded.
 		QosRejected {
 			/// The order.
 			order: OrderId,
 			/// The amount returned.
 			refunded: BalanceOf<T>,
+			/// Why the router turned it down.
+			reason: QosRejectReason,
 		},
 		/// Nobody answered a QoS order by its deadline; the consumer was refunded.
 		QosExpired {
@@ -434,6 +464,11 @@ pub mod pallet {
 			order: OrderId,
 			/// The amount returned.
 			refunded: BalanceOf<T>,
+		},
+		/// A confirmed QoS order's treatment ended; the order is gone.
+		QosEnded {
+			/// The order.
+			order: OrderId,
 		},
 	}
 
@@ -471,14 +506,20 @@ pub mod pallet {
 		ScheduleFull,
 		/// The channel does not hold enough to pay this.
 		InsufficientDeposit,
-		/// No unanswered QoS order has this id.
+		/// No QoS order has this id, or its deadline has passed.
 		UnknownOrder,
-		/// The caller is not the order's provider.
-		NotProvider,
+		/// The QoS order was already confirmed.
+		OrderNotPending,
+		/// The answer's signature is not the order's segment router's ticket key's.
+		BadAnswerSignature,
 		/// The deadline is not in the future or too far ahead.
 		InvalidDeadline,
-		/// A QoS order needs a duration and a payment of at least the minimum.
+		/// A QoS order needs a rate, a duration and a payment of at least the minimum.
 		InvalidQos,
+		/// The QoS order's flow is malformed (see `QosFlow`).
+		InvalidFlow,
+		/// The segment router has `MaxOrdersPerSegment` QoS orders pending or active.
+		TooManyOrders,
 		/// Channel or order ids are exhausted.
 		IdsExhausted,
 	}
@@ -502,6 +543,7 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxRefundsPerBlock::get() > 0, "refunds must be schedulable");
 			assert!(T::MaxOrdersPerBlock::get() > 0, "orders must be schedulable");
+			assert!(T::MaxOrdersPerSegment::get() > 0, "segments must take orders");
 			assert!(!T::MaxChannelLifetime::get().is_zero(), "channels must be able to open");
 			assert!(!T::MaxQosDeadline::get().is_zero(), "orders must be answerable");
 			assert!(!T::MinDeposit::get().is_zero(), "dust channels could fill the refund schedule");
@@ -520,6 +562,7 @@ pub mod pallet {
 				T::WeightInfo::order_qos(),
 				T::WeightInfo::confirm_qos().saturating_add(T::Freezes::shrink_weight()),
 				T::WeightInfo::reject_qos(),
+				T::WeightInfo::authorize_answer(),
 			];
 			for w in worst {
 				assert!(w.all_lte(max), "a worst case of pallet-escrow exceeds a block: {w:?}");
@@ -582,37 +625,68 @@ pub mod pallet {
 			Self::do_close(who, channel)
 		}
 
-		/// Order a QoS treatment on `segment` for `duration` blocks, holding `payment` until
-		/// its provider answers, at the latest in block `deadline`.
+		/// Order a QoS treatment `class` at `rate` bits per second for the packets of `flow`
+		/// on `segment`, for `duration` blocks once confirmed, holding `payment` until the
+		/// segment router answers, at the latest in block `deadline`.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::order_qos())]
+		#[allow(clippy::too_many_arguments)]
 		pub fn order_qos(
 			origin: OriginFor<T>,
 			segment: SegmentId,
 			class: QosClass,
+			rate: u64,
+			flow: QosFlow,
 			payment: BalanceOf<T>,
 			duration: BlockNumberFor<T>,
 			deadline: BlockNumberFor<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_order_qos(who, segment, class, payment, duration, deadline).map(|_| ())
+			let terms = OrderTerms { segment, class, rate, flow, payment, duration, deadline };
+			Self::do_order_qos(who, terms).map(|_| ())
 		}
 
-		/// Confirm, as the provider, that the ordered treatment is applied; releases the payment
-		/// to the provider.
+		/// Confirm that the ordered treatment is applied, signed with the order's segment
+		/// router's ticket key: an authorized transaction, with no account, fee or nonce,
+		/// checked by [`Pallet::authorize_answer`]. Pays the segment's operator; the order is
+		/// active until its end.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::confirm_qos().saturating_add(T::Freezes::shrink_weight()))]
-		pub fn confirm_qos(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
-			let who = ensure_signed(origin)?;
-			Self::do_confirm_qos(who, order)
+		#[pallet::authorize(|_source: TransactionSource, order: &OrderId, signature: &[u8; 64]| {
+			Pallet::<T>::authorize_answer(*order, QosVerdict::Confirm, signature)
+		})]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_answer())]
+		pub fn confirm_qos(
+			origin: OriginFor<T>,
+			order: OrderId,
+			signature: [u8; 64],
+		) -> DispatchResultWithPostInfo {
+			frame_system::ensure_authorized(origin)?;
+			Self::do_confirm_qos(order, &signature)?;
+			Ok(Pays::No.into())
 		}
 
-		/// Reject, as the provider, a QoS order; refunds the consumer.
+		/// Reject a QoS order for `reason`, signed with the order's segment router's ticket
+		/// key: an authorized transaction, with no account, fee or nonce, checked by
+		/// [`Pallet::authorize_answer`]. Refunds the consumer.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::reject_qos())]
-		pub fn reject_qos(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
-			let who = ensure_signed(origin)?;
-			Self::do_reject_qos(who, order)
+		#[pallet::authorize(|_source: TransactionSource,
+			order: &OrderId,
+			reason: &QosRejectReason,
+			signature: &[u8; 64]| {
+			Pallet::<T>::authorize_answer(*order, QosVerdict::Reject(*reason), signature)
+		})]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_answer())]
+		pub fn reject_qos(
+			origin: OriginFor<T>,
+			order: OrderId,
+			reason: QosRejectReason,
+			signature: [u8; 64],
+		) -> DispatchResultWithPostInfo {
+			frame_system::ensure_authorized(origin)?;
+			Self::do_reject_qos(order, reason, &signature)?;
+			Ok(Pays::No.into())
 		}
 	}
 }
@@ -877,17 +951,18 @@ impl<T: Config> Pallet<T> {
 	/// Place a QoS order; returns its id.
 	pub fn do_order_qos(
 		who: T::AccountId,
-		segment: SegmentId,
-		class: QosClass,
-		payment: BalanceOf<T>,
-		duration: BlockNumberFor<T>,
-		deadline: BlockNumberFor<T>,
+		terms: OrderTermsOf<T>,
 	) -> Result<OrderId, DispatchError> {
+		let OrderTerms { segment, class, rate, flow, payment, duration, deadline } = terms;
 		let (provider, _price) = T::Registry::sellable(segment).map_err(Self::path_error)?;
 		ensure!(
-			payment >= T::MinQosPayment::get() && !payment.is_zero() && !duration.is_zero(),
+			payment >= T::MinQosPayment::get()
+				&& !payment.is_zero()
+				&& !duration.is_zero()
+				&& rate > 0,
 			Error::<T>::InvalidQos
 		);
+		flow.check().map_err(|_| Error::<T>::InvalidFlow)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(
 			deadline >= now && deadline <= now.saturating_add(T::MaxQosDeadline::get()),
@@ -895,9 +970,12 @@ impl<T: Config> Pallet<T> {
 		);
 		let id = NextOrderId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
+		let mut listed = SegmentOrders::<T>::get(segment);
+		listed.try_push(id).map_err(|_| Error::<T>::TooManyOrders)?;
 		Self::hold_unfrozen(HoldReason::QosPayment, &who, payment)?;
 		let expire_at = Self::schedule_order(id, deadline.saturating_add(One::one()))?;
 		NextOrderId::<T>::put(next);
+		SegmentOrders::<T>::insert(segment, listed);
 		Orders::<T>::insert(
 			id,
 			QosOrder {
@@ -905,10 +983,13 @@ impl<T: Config> Pallet<T> {
 				segment,
 				provider,
 				class,
+				rate,
+				flow,
 				payment,
 				duration,
 				deadline,
 				expire_at,
+				status: QosStatus::Pending,
 			},
 		);
 		Self::deposit_event(Event::QosOrdered {
@@ -916,21 +997,66 @@ impl<T: Config> Pallet<T> {
 			consumer: who,
 			segment,
 			class,
+			rate,
 			payment,
 			deadline,
 		});
 		Ok(id)
 	}
 
-	/// Take an unanswered order that `who` provides, out of its schedule.
-	fn take_provided(who: &T::AccountId, id: OrderId) -> Result<QosOrderOf<T>, DispatchError> {
+	/// A pending order whose deadline has not passed, with `signature` its segment router's
+	/// ticket key's over the answer `verdict`: what both the pool and the call check before an
+	/// answer counts.
+	pub fn check_answer(
+		id: OrderId,
+		verdict: QosVerdict,
+		signature: &[u8; 64],
+	) -> Result<QosOrderOf<T>, Error<T>> {
 		let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
-		ensure!(&order.provider == who, Error::<T>::NotProvider);
+		ensure!(order.status == QosStatus::Pending, Error::<T>::OrderNotPending);
 		let now = frame_system::Pallet::<T>::block_number();
 		// Past the deadline the order is refunded at the start of `expire_at`.
 		ensure!(now <= order.deadline, Error::<T>::UnknownOrder);
-		Orders::<T>::remove(id);
-		OrderSchedule::<T>::mutate_exists(order.expire_at, |v| {
+		let key = T::Registry::ticket_key(order.segment).ok_or(Error::<T>::UnknownSegment)?;
+		let answer = QosAnswer { order: id, segment: order.segment, verdict };
+		let payload = answer.signing_payload(&pallet_ditex::genesis_hash::<T>());
+		ensure!(signed_by(signature, &payload, &key.0), Error::<T>::BadAnswerSignature);
+		if verdict == QosVerdict::Confirm {
+			// Quarantined or gone since the order: not paid. It may still reject.
+			ensure!(T::Registry::is_active(order.segment), Error::<T>::SegmentQuarantined);
+		}
+		Ok(order)
+	}
+
+	/// The authorization of [`Pallet::confirm_qos`] and [`Pallet::reject_qos`]:
+	/// [`Pallet::check_answer`], and one answer per order in the pool, valid until the order's
+	/// deadline. Runs when the pool validates the transaction and again when a block includes
+	/// it.
+	pub fn authorize_answer(
+		id: OrderId,
+		verdict: QosVerdict,
+		signature: &[u8; 64],
+	) -> TransactionValidityWithRefund {
+		let invalid = |e: Error<T>| match e {
+			Error::<T>::BadAnswerSignature => InvalidTransaction::BadProof,
+			Error::<T>::UnknownSegment => InvalidTransaction::BadSigner,
+			Error::<T>::UnknownOrder | Error::<T>::OrderNotPending => InvalidTransaction::Stale,
+			_ => InvalidTransaction::Call,
+		};
+		let order = Self::check_answer(id, verdict, signature).map_err(invalid)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let left: u64 = order.deadline.saturating_sub(now).unique_saturated_into();
+		let validity = ValidTransaction::with_tag_prefix("DitexQosAnswer")
+			.and_provides(id)
+			.longevity(left.saturating_add(1))
+			.propagate(true)
+			.build()?;
+		Ok((validity, Weight::zero()))
+	}
+
+	/// Take order `id` out of its schedule slot.
+	fn unschedule_order(id: OrderId, at: BlockNumberFor<T>) {
+		OrderSchedule::<T>::mutate_exists(at, |v| {
 			if let Some(list) = v {
 				list.retain(|o| *o != id);
 				if list.is_empty() {
@@ -938,14 +1064,33 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		});
-		Ok(order)
 	}
 
-	/// The provider confirms; the payment moves to it.
-	pub fn do_confirm_qos(who: T::AccountId, id: OrderId) -> DispatchResult {
-		let order = Self::take_provided(&who, id)?;
-		// Quarantined or gone since the order: not paid. The consumer may order again.
-		ensure!(T::Registry::is_active(order.segment), Error::<T>::SegmentQuarantined);
+	/// Drop order `id` of `segment` from the segment's list.
+	fn unlist_order(id: OrderId, segment: SegmentId) {
+		SegmentOrders::<T>::mutate_exists(segment, |v| {
+			if let Some(list) = v {
+				list.retain(|o| *o != id);
+				if list.is_empty() {
+					*v = None;
+				}
+			}
+		});
+	}
+
+	/// The segment router confirms, under its ticket key: the payment moves to the segment's
+	/// operator and the order is active until `now + duration`, when it is removed. All of it
+	/// or nothing: an end that finds no room leaves the order pending.
+	pub fn do_confirm_qos(id: OrderId, signature: &[u8; 64]) -> DispatchResult {
+		frame_support::storage::with_storage_layer(|| Self::confirm(id, signature))
+	}
+
+	fn confirm(id: OrderId, signature: &[u8; 64]) -> DispatchResult {
+		let mut order = Self::check_answer(id, QosVerdict::Confirm, signature)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let until = now.saturating_add(order.duration);
+		Self::unschedule_order(id, order.expire_at);
+		let end_at = Self::schedule_order(id, until.saturating_add(One::one()))?;
 		Self::make_room(&order.consumer, order.payment);
 		let paid = T::Currency::transfer_on_hold(
 			&HoldReason::QosPayment.into(),
@@ -956,32 +1101,42 @@ impl<T: Config> Pallet<T> {
 			Restriction::Free,
 			Fortitude::Polite,
 		)?;
-		let now = frame_system::Pallet::<T>::block_number();
-		Self::deposit_event(Event::QosConfirmed {
-			order: id,
-			provider: order.provider,
-			paid,
-			until: now.saturating_add(order.duration),
-		});
+		order.expire_at = end_at;
+		order.status = QosStatus::Active { until };
+		let provider = order.provider.clone();
+		Orders::<T>::insert(id, order);
+		Self::deposit_event(Event::QosConfirmed { order: id, provider, paid, until });
 		Ok(())
 	}
 
-	/// The provider rejects; the consumer is refunded.
-	pub fn do_reject_qos(who: T::AccountId, id: OrderId) -> DispatchResult {
-		let order = Self::take_provided(&who, id)?;
+	/// The segment router rejects, under its ticket key: the consumer is refunded.
+	pub fn do_reject_qos(
+		id: OrderId,
+		reason: QosRejectReason,
+		signature: &[u8; 64],
+	) -> DispatchResult {
+		let order = Self::check_answer(id, QosVerdict::Reject(reason), signature)?;
 		let refunded = T::Currency::release(
 			&HoldReason::QosPayment.into(),
 			&order.consumer,
 			order.payment,
 			Precision::Exact,
 		)?;
-		Self::deposit_event(Event::QosRejected { order: id, refunded });
+		Orders::<T>::remove(id);
+		Self::unschedule_order(id, order.expire_at);
+		Self::unlist_order(id, order.segment);
+		Self::deposit_event(Event::QosRejected { order: id, refunded, reason });
 		Ok(())
 	}
 
-	/// Refund an order nobody answered.
+	/// Remove an order whose slot came: refund it if nobody answered, end it if it was active.
 	pub fn do_expire_order(id: OrderId) {
 		let Some(order) = Orders::<T>::take(id) else { return };
+		Self::unlist_order(id, order.segment);
+		if let QosStatus::Active { .. } = order.status {
+			Self::deposit_event(Event::QosEnded { order: id });
+			return;
+		}
 		let refunded = T::Currency::release(
 			&HoldReason::QosPayment.into(),
 			&order.consumer,
@@ -1002,9 +1157,18 @@ impl<T: Config> Pallet<T> {
 		Channels::<T>::get(id)
 	}
 
-	/// An unanswered QoS order.
+	/// A QoS order, pending or active.
 	pub fn order_view(id: OrderId) -> Option<QosOrderOf<T>> {
 		Orders::<T>::get(id)
+	}
+
+	/// The QoS orders pending or active on a segment router, oldest first: what its agent
+	/// applies (at most [`Config::MaxOrdersPerSegment`]).
+	pub fn orders_of_view(segment: SegmentId) -> alloc::vec::Vec<(OrderId, QosOrderOf<T>)> {
+		SegmentOrders::<T>::get(segment)
+			.into_iter()
+			.filter_map(|id| Orders::<T>::get(id).map(|o| (id, o)))
+			.collect()
 	}
 
 	/// Whether the state is consistent: every channel holds deposit − paid − refunded and is
@@ -1036,19 +1200,36 @@ impl<T: Config> Pallet<T> {
 		for (id, o) in Orders::<T>::iter() {
 			orders += 1;
 			ensure!(id < NextOrderId::<T>::get(), "order id beyond NextOrderId");
-			ensure!(OrderSchedule::<T>::get(o.expire_at).contains(&id), "order not scheduled");
-			let h = order_holds.entry(o.consumer.clone()).or_insert_with(Zero::zero);
-			*h = h.saturating_add(o.payment);
+			ensure!(
+				OrderSchedule::<T>::get(o.expire_at).iter().filter(|x| **x == id).count() == 1,
+				"order not scheduled exactly once in its slot"
+			);
+			ensure!(
+				SegmentOrders::<T>::get(o.segment).iter().filter(|x| **x == id).count() == 1,
+				"order not listed exactly once for its segment"
+			);
+			match o.status {
+				QosStatus::Pending => {
+					ensure!(o.expire_at > o.deadline, "pending order removed before its deadline");
+					let h = order_holds.entry(o.consumer.clone()).or_insert_with(Zero::zero);
+					*h = h.saturating_add(o.payment);
+				},
+				QosStatus::Active { until } => {
+					ensure!(o.expire_at > until, "active order removed before its end")
+				},
+			}
 		}
 		let scheduled: usize = OrderSchedule::<T>::iter_values().map(|v| v.len()).sum();
 		ensure!(scheduled == orders, "order schedule lists answered or duplicate orders");
+		let listed: usize = SegmentOrders::<T>::iter_values().map(|v| v.len()).sum();
+		ensure!(listed == orders, "segment order lists name orders that are gone");
 		for (who, expected) in channel_holds {
 			let held = T::Currency::balance_on_hold(&HoldReason::ChannelDeposit.into(), &who);
 			ensure!(held == expected, "channel hold != deposit - paid - refunded");
 		}
 		for (who, expected) in order_holds {
 			let held = T::Currency::balance_on_hold(&HoldReason::QosPayment.into(), &who);
-			ensure!(held == expected, "order hold != payments");
+			ensure!(held == expected, "order hold != pending payments");
 		}
 		Ok(())
 	}

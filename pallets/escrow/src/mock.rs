@@ -131,6 +131,13 @@ impl crate::BenchmarkHelper<AccountId, Balance> for BenchHelper {
 		add_segment(n, *operator, Some(price));
 		n
 	}
+
+	fn set_ticket_key(
+		segment: ditex_primitives::registry::SegmentId,
+		key: ditex_primitives::registry::TicketKey,
+	) {
+		pallet_ditex::testing::set_ticket_key(segment, key);
+	}
 }
 
 pub const MIN_DEPOSIT: Balance = 10;
@@ -138,6 +145,7 @@ pub const LIFETIME: u64 = 1_000;
 pub const GRACE: u64 = 20;
 pub const MAX_REFUNDS: u32 = 4;
 pub const MAX_ORDERS: u32 = 4;
+pub const MAX_SEGMENT_ORDERS: u32 = 8;
 pub const QOS_DEADLINE: u64 = 50;
 /// Accounts 1..=FUNDED start with this much.
 pub const ENDOWMENT: Balance = 1_000_000;
@@ -165,6 +173,7 @@ impl pallet_escrow::Config for Test {
 	type SettlementGrace = ConstU64<GRACE>;
 	type MaxRefundsPerBlock = ConstU32<MAX_REFUNDS>;
 	type MaxOrdersPerBlock = ConstU32<MAX_ORDERS>;
+	type MaxOrdersPerSegment = ConstU32<MAX_SEGMENT_ORDERS>;
 	type MaxQosDeadline = ConstU64<QOS_DEADLINE>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
@@ -180,7 +189,7 @@ pub fn run_to_block(n: u64) {
 	}
 }
 
-/// Externalities with funded accounts (and the two fee pots) at block 1.
+/// Externalities with funded accounts (and the two fee pots) at block 1, and a keystore.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
@@ -193,6 +202,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut t)
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(t);
+	// The benchmarks sign with keys they keep here.
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }

@@ -1,7 +1,19 @@
 //! Unit tests of the escrow on the mock runtime.
 
 use crate::{mock::*, *};
-use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold as _};
+use codec::Encode;
+use ditex_primitives::{
+	qos::{IpPrefix, PROTO_UDP},
+	registry::{IpAddress, TicketKey},
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	dispatch::{DispatchResultWithPostInfo, Pays},
+	traits::fungible::InspectHold as _,
+};
+use pallet_ditex::testing::set_ticket_key;
+use sp_core::{ed25519, Pair, H256};
+use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
 
 const CONSUMER: AccountId = 1;
 const OTHER: AccountId = 2;
@@ -19,6 +31,39 @@ fn segments() {
 	add_segment(10, OP_A, Some(PRICE));
 	add_segment(11, OP_B, Some(2 * PRICE));
 	add_segment(12, OP_C, Some(PRICE));
+	for s in [10, 11, 12] {
+		set_ticket_key(s, TicketKey(router_key(s).public().0));
+	}
+}
+
+/// The ticket key of test segment router `segment`: what its agent holds.
+fn router_key(segment: SegmentId) -> ed25519::Pair {
+	ed25519::Pair::from_seed(&[0x40 + segment as u8; 32])
+}
+
+/// A consumer's flow: UDP to port 5001 of 10.0.0.0/24.
+fn flow() -> QosFlow {
+	QosFlow {
+		src: None,
+		dst: Some(IpPrefix { addr: IpAddress::V4([10, 0, 0, 0]), len: 24 }),
+		protocol: Some(PROTO_UDP),
+		src_port: None,
+		dst_port: Some(5001),
+	}
+}
+
+/// An order of `class` on `segment` for 30 blocks at 1 Mbit/s, paying `payment`.
+fn order_on(segment: SegmentId, payment: Balance, deadline: u64) -> DispatchResult {
+	Escrow::order_qos(
+		RuntimeOrigin::signed(CONSUMER),
+		segment,
+		QosClass::Priority,
+		1_000_000,
+		flow(),
+		payment,
+		30,
+		deadline,
+	)
 }
 
 fn data_key() -> DataPlaneKey {
@@ -163,10 +208,7 @@ mod open_channel {
 			NextChannelId::<Test>::put(u64::MAX);
 			assert_noop!(open(CONSUMER, &[10], 100, 10), Error::<Test>::IdsExhausted);
 			NextOrderId::<Test>::put(u64::MAX);
-			assert_noop!(
-				Escrow::order_qos(RuntimeOrigin::signed(CONSUMER), 10, QosClass::Priority, 5, 5, 5),
-				Error::<Test>::IdsExhausted
-			);
+			assert_noop!(order_on(10, 5, 5), Error::<Test>::IdsExhausted);
 		});
 	}
 }
@@ -289,19 +331,349 @@ mod pay {
 mod qos {
 	use super::*;
 
+	fn genesis() -> H256 {
+		System::block_hash(0)
+	}
+
+	/// `key`'s signature of the answer `verdict` to order `id` on `segment`, on chain `genesis`.
+	fn sign_on(
+		genesis: H256,
+		id: OrderId,
+		segment: SegmentId,
+		verdict: QosVerdict,
+		key: &ed25519::Pair,
+	) -> [u8; 64] {
+		key.sign(&QosAnswer { order: id, segment, verdict }.signing_payload(&genesis)).0
+	}
+
+	/// Segment `segment`'s router's answer to order `id` (on `segment`).
+	fn sign(id: OrderId, segment: SegmentId, verdict: QosVerdict) -> [u8; 64] {
+		sign_on(genesis(), id, segment, verdict, &router_key(segment))
+	}
+
+	fn confirm_call(id: OrderId, signature: [u8; 64]) -> Call<Test> {
+		Call::<Test>::confirm_qos { order: id, signature }
+	}
+
+	fn reject_call(id: OrderId, reason: QosRejectReason, signature: [u8; 64]) -> Call<Test> {
+		Call::<Test>::reject_qos { order: id, reason, signature }
+	}
+
+	/// What the pool (and block import) makes of an answer: `AuthorizeCall` runs the call's
+	/// authorization.
+	fn authorize(
+		call: &Call<Test>,
+	) -> sp_runtime::transaction_validity::TransactionValidityWithRefund {
+		use frame_support::traits::Authorize;
+		call.authorize(sp_runtime::transaction_validity::TransactionSource::External)
+			.expect("answers are authorized by their call")
+	}
+
+	/// An answer the pool takes, then dispatched with the authorized origin.
+	fn answer(call: Call<Test>) -> DispatchResultWithPostInfo {
+		let (validity, _) = authorize(&call).expect("the pool takes the answer");
+		let id = match &call {
+			Call::confirm_qos { order, .. } | Call::reject_qos { order, .. } => *order,
+			_ => unreachable!(),
+		};
+		assert_eq!(validity.provides, vec![("DitexQosAnswer", id).encode()]);
+		let info = call
+			.dispatch_bypass_filter(frame_system::RawOrigin::Authorized.into())
+			.map_err(|e| e.error)?;
+		assert_eq!(info.pays_fee, Pays::No);
+		Ok(info)
+	}
+
+	/// An answer the pool refuses with `invalid`, and that the call refuses with `err` if it
+	/// got into a block anyway: nothing changes.
+	fn refused(call: Call<Test>, err: Error<Test>, invalid: InvalidTransaction) {
+		let err = DispatchError::from(err);
+		assert_eq!(authorize(&call), Err(TransactionValidityError::Invalid(invalid)));
+		let result = match call.clone() {
+			Call::confirm_qos { order, signature } => Escrow::do_confirm_qos(order, &signature),
+			Call::reject_qos { order, reason, signature } => {
+				Escrow::do_reject_qos(order, reason, &signature)
+			},
+			_ => unreachable!(),
+		};
+		assert_eq!(result, Err(err));
+		assert_noop!(
+			call.dispatch_bypass_filter(frame_system::RawOrigin::Authorized.into())
+				.map_err(|e| e.error),
+			err
+		);
+	}
+
 	fn order(deadline: u64) -> DispatchResult {
-		Escrow::order_qos(
-			RuntimeOrigin::signed(CONSUMER),
-			10,
-			QosClass::RealTime,
-			500,
-			30,
-			deadline,
-		)
+		order_on(10, 500, deadline)
+	}
+
+	use frame_support::traits::UnfilteredDispatchable;
+
+	mod attacks {
+		use super::*;
+
+		#[test]
+		fn a_forged_signature_is_refused() {
+			build_and_execute(|| {
+				segments();
+				assert_ok!(order(10));
+				let forger = ed25519::Pair::from_seed(&[9; 32]);
+				let forged = sign_on(genesis(), 0, 10, QosVerdict::Confirm, &forger);
+				refused(
+					confirm_call(0, forged),
+					Error::<Test>::BadAnswerSignature,
+					InvalidTransaction::BadProof,
+				);
+				refused(
+					confirm_call(0, [0; 64]),
+					Error::<Test>::BadAnswerSignature,
+					InvalidTransaction::BadProof,
+				);
+				let reason = QosRejectReason::AboveCapacity;
+				let forged = sign_on(genesis(), 0, 10, QosVerdict::Reject(reason), &forger);
+				refused(
+					reject_call(0, reason, forged),
+					Error::<Test>::BadAnswerSignature,
+					InvalidTransaction::BadProof,
+				);
+				assert_eq!(qos_held(CONSUMER), 500);
+				assert_eq!(Balances::free_balance(OP_A), ENDOWMENT);
+			});
+		}
+
+		/// Router B's key answers nothing for an order on A's segment, whichever segment the
+		/// signed answer names.
+		#[test]
+		fn another_segments_key_is_refused() {
+			build_and_execute(|| {
+				segments();
+				assert_ok!(order(10));
+				let by_b =
+					|segment| sign_on(genesis(), 0, segment, QosVerdict::Confirm, &router_key(11));
+				for sig in [by_b(10), by_b(11)] {
+					refused(
+						confirm_call(0, sig),
+						Error::<Test>::BadAnswerSignature,
+						InvalidTransaction::BadProof,
+					);
+				}
+				// Nor does the operator's account origin count any more.
+				assert_noop!(
+					confirm_call(0, sign(0, 10, QosVerdict::Confirm))
+						.dispatch_bypass_filter(RuntimeOrigin::signed(OP_A))
+						.map_err(|e| e.error),
+					DispatchError::BadOrigin
+				);
+			});
+		}
+
+		/// A signed confirmation is no rejection, names one order and one chain.
+		#[test]
+		fn an_answer_binds_its_verdict_order_and_chain() {
+			build_and_execute(|| {
+				segments();
+				assert_ok!(order(10));
+				assert_ok!(order(10));
+				let confirm = sign(0, 10, QosVerdict::Confirm);
+				let reason = QosRejectReason::TrafficControlFailed;
+				refused(
+					reject_call(0, reason, confirm),
+					Error::<Test>::BadAnswerSignature,
+					InvalidTransaction::BadProof,
+				);
+				refused(
+					confirm_call(1, confirm),
+					Error::<Test>::BadAnswerSignature,
+					InvalidTransaction::BadProof,
+				);
+				let elsewhere =
+					sign_on(H256::repeat_byte(1), 0, 10, QosVerdict::Confirm, &router_key(10));
+				refused(
+					confirm_call(0, elsewhere),
+					Error::<Test>::BadAnswerSignature,
+					InvalidTransaction::BadProof,
+				);
+				// A rejection with another reason than the one signed.
+				let signed = sign(0, 10, QosVerdict::Reject(QosRejectReason::AboveCapacity));
+				refused(
+					reject_call(0, QosRejectReason::ClassNotOffered, signed),
+					Error::<Test>::BadAnswerSignature,
+					InvalidTransaction::BadProof,
+				);
+			});
+		}
+
+		#[test]
+		fn an_answer_replayed_after_the_answer_is_refused() {
+			build_and_execute(|| {
+				segments();
+				assert_ok!(order(10));
+				assert_ok!(order(10));
+				let confirm = sign(0, 10, QosVerdict::Confirm);
+				assert_ok!(answer(confirm_call(0, confirm)));
+				let paid = Balances::free_balance(OP_A);
+				refused(
+					confirm_call(0, confirm),
+					Error::<Test>::OrderNotPending,
+					InvalidTransaction::Stale,
+				);
+				let reason = QosRejectReason::AboveCapacity;
+				refused(
+					reject_call(0, reason, sign(0, 10, QosVerdict::Reject(reason))),
+					Error::<Test>::OrderNotPending,
+					InvalidTransaction::Stale,
+				);
+				assert_eq!(Balances::free_balance(OP_A), paid);
+				// A rejected order is gone: its answer again is refused, and so is a
+				// confirmation.
+				let reject = sign(1, 10, QosVerdict::Reject(reason));
+				assert_ok!(answer(reject_call(1, reason, reject)));
+				refused(
+					reject_call(1, reason, reject),
+					Error::<Test>::UnknownOrder,
+					InvalidTransaction::Stale,
+				);
+				refused(
+					confirm_call(1, sign(1, 10, QosVerdict::Confirm)),
+					Error::<Test>::UnknownOrder,
+					InvalidTransaction::Stale,
+				);
+				assert_eq!(qos_held(CONSUMER), 0);
+				assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT - 500);
+			});
+		}
+
+		#[test]
+		fn an_answer_after_the_deadline_is_refused() {
+			build_and_execute(|| {
+				segments();
+				assert_ok!(order(10));
+				let confirm = sign(0, 10, QosVerdict::Confirm);
+				// Valid in the pool until the deadline block, inclusive.
+				let (validity, _) = authorize(&confirm_call(0, confirm)).unwrap();
+				assert_eq!(validity.longevity, 10);
+				run_to_block(10);
+				let (validity, _) = authorize(&confirm_call(0, confirm)).unwrap();
+				assert_eq!(validity.longevity, 1);
+				System::set_block_number(11);
+				refused(
+					confirm_call(0, confirm),
+					Error::<Test>::UnknownOrder,
+					InvalidTransaction::Stale,
+				);
+			});
+		}
+
+		/// After the operator rotates the ticket key, the old key answers nothing.
+		#[test]
+		fn a_rotated_out_key_answers_nothing() {
+			build_and_execute(|| {
+				segments();
+				assert_ok!(order(10));
+				let old = sign(0, 10, QosVerdict::Confirm);
+				let new_key = ed25519::Pair::from_seed(&[0x77; 32]);
+				set_ticket_key(10, TicketKey(new_key.public().0));
+				refused(
+					confirm_call(0, old),
+					Error::<Test>::BadAnswerSignature,
+					InvalidTransaction::BadProof,
+				);
+				assert_ok!(answer(confirm_call(
+					0,
+					sign_on(genesis(), 0, 10, QosVerdict::Confirm, &new_key)
+				)));
+			});
+		}
+
+		/// One answer per order in the pool: a confirmation and a rejection of one order
+		/// provide the same tag.
+		#[test]
+		fn one_answer_per_order_in_the_pool() {
+			build_and_execute(|| {
+				segments();
+				assert_ok!(order(10));
+				let reason = QosRejectReason::AboveCapacity;
+				let tag = |call| authorize(&call).unwrap().0.provides;
+				assert_eq!(
+					tag(confirm_call(0, sign(0, 10, QosVerdict::Confirm))),
+					tag(reject_call(0, reason, sign(0, 10, QosVerdict::Reject(reason))))
+				);
+			});
+		}
+
+		/// A quarantined router is not paid: its confirmation is refused, but it may still
+		/// reject, refunding the consumer at once.
+		#[test]
+		fn l11_a_quarantined_router_may_reject_but_not_confirm() {
+			build_and_execute(|| {
+				segments();
+				assert_ok!(order(10));
+				set_state(10, SegState::Quarantined);
+				refused(
+					confirm_call(0, sign(0, 10, QosVerdict::Confirm)),
+					Error::<Test>::SegmentQuarantined,
+					InvalidTransaction::Call,
+				);
+				let reason = QosRejectReason::Unavailable;
+				assert_ok!(answer(reject_call(0, reason, sign(0, 10, QosVerdict::Reject(reason)))));
+				assert_eq!(Balances::free_balance(OP_A), ENDOWMENT);
+				assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT);
+			});
+		}
+
+		/// A segment takes at most `MaxOrdersPerSegment` orders pending or active; answered
+		/// and ended ones make room.
+		#[test]
+		fn a_segment_takes_a_bounded_number_of_orders() {
+			build_and_execute(|| {
+				segments();
+				for _ in 0..MAX_SEGMENT_ORDERS {
+					assert_ok!(order_on(10, MIN_QOS, 40));
+				}
+				assert_noop!(order_on(10, MIN_QOS, 40), Error::<Test>::TooManyOrders);
+				// Another segment is not affected.
+				assert_ok!(order_on(11, MIN_QOS, 40));
+				let reason = QosRejectReason::AboveCapacity;
+				assert_ok!(answer(reject_call(0, reason, sign(0, 10, QosVerdict::Reject(reason)))));
+				assert_ok!(order_on(10, MIN_QOS, 40));
+				assert_eq!(Escrow::orders_of_view(10).len() as u32, MAX_SEGMENT_ORDERS);
+			});
+		}
+
+		#[test]
+		fn malformed_orders_are_refused() {
+			build_and_execute(|| {
+				segments();
+				let with = |rate, flow| {
+					Escrow::order_qos(
+						RuntimeOrigin::signed(CONSUMER),
+						10,
+						QosClass::Priority,
+						rate,
+						flow,
+						500,
+						30,
+						10,
+					)
+				};
+				assert_noop!(with(0, flow()), Error::<Test>::InvalidQos);
+				let wide = QosFlow { dst: None, ..flow() };
+				assert_noop!(with(1_000, wide), Error::<Test>::InvalidFlow);
+				let host_bits = QosFlow {
+					dst: Some(IpPrefix { addr: IpAddress::V4([10, 0, 0, 1]), len: 24 }),
+					..flow()
+				};
+				assert_noop!(with(1_000, host_bits), Error::<Test>::InvalidFlow);
+				let port_only = QosFlow { protocol: None, ..flow() };
+				assert_noop!(with(1_000, port_only), Error::<Test>::InvalidFlow);
+				assert_eq!(qos_held(CONSUMER), 0);
+			});
+		}
 	}
 
 	#[test]
-	fn confirm_pays_the_provider() {
+	fn a_confirmation_pays_the_operator_and_the_order_stays_active_until_its_end() {
 		build_and_execute(|| {
 			segments();
 			assert_ok!(order(10));
@@ -311,45 +683,55 @@ mod qos {
 					order: 0,
 					consumer: CONSUMER,
 					segment: 10,
-					class: QosClass::RealTime,
+					class: QosClass::Priority,
+					rate: 1_000_000,
 					payment: 500,
 					deadline: 10,
 				}
 				.into(),
 			);
-			assert_noop!(
-				Escrow::confirm_qos(RuntimeOrigin::signed(OP_B), 0),
-				Error::<Test>::NotProvider
-			);
+			let pending = Escrow::order_view(0).unwrap();
+			assert_eq!((pending.status, pending.expire_at), (QosStatus::Pending, 11));
 			run_to_block(10);
-			assert_ok!(Escrow::confirm_qos(RuntimeOrigin::signed(OP_A), 0));
+			assert_ok!(answer(confirm_call(0, sign(0, 10, QosVerdict::Confirm))));
 			assert_eq!(qos_held(CONSUMER), 0);
 			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 500);
 			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT - 500);
 			System::assert_last_event(
 				Event::QosConfirmed { order: 0, provider: OP_A, paid: 500, until: 40 }.into(),
 			);
+			// Active through block 40: the agent reads it, and applies it after a restart.
+			let active = Escrow::orders_of_view(10);
+			assert_eq!(active.len(), 1);
+			assert_eq!(active[0].1.status, QosStatus::Active { until: 40 });
+			assert_eq!(active[0].1.expire_at, 41);
+			run_to_block(40);
+			assert!(Escrow::order_view(0).is_some());
+			run_to_block(41);
+			System::assert_last_event(Event::QosEnded { order: 0 }.into());
+			assert!(Escrow::order_view(0).is_none());
+			assert!(Escrow::orders_of_view(10).is_empty());
+			assert!(!SegmentOrders::<Test>::contains_key(10));
 			assert!(OrderSchedule::<Test>::iter().next().is_none());
-			assert_noop!(
-				Escrow::confirm_qos(RuntimeOrigin::signed(OP_A), 0),
-				Error::<Test>::UnknownOrder
-			);
+			// The payment stays paid.
+			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 500);
 		});
 	}
 
 	#[test]
-	fn reject_refunds_the_consumer() {
+	fn a_rejection_refunds_the_consumer_to_the_unit_with_its_reason() {
 		build_and_execute(|| {
 			segments();
 			assert_ok!(order(10));
-			assert_ok!(Escrow::reject_qos(RuntimeOrigin::signed(OP_A), 0));
+			let reason = QosRejectReason::ClassNotOffered;
+			assert_ok!(answer(reject_call(0, reason, sign(0, 10, QosVerdict::Reject(reason)))));
 			assert_eq!(qos_held(CONSUMER), 0);
 			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT);
-			System::assert_last_event(Event::QosRejected { order: 0, refunded: 500 }.into());
-			assert_noop!(
-				Escrow::reject_qos(RuntimeOrigin::signed(OP_A), 0),
-				Error::<Test>::UnknownOrder
+			System::assert_last_event(
+				Event::QosRejected { order: 0, refunded: 500, reason }.into(),
 			);
+			assert!(Escrow::orders_of_view(10).is_empty());
+			assert!(OrderSchedule::<Test>::iter().next().is_none());
 		});
 	}
 
@@ -364,9 +746,11 @@ mod qos {
 			assert_eq!(qos_held(CONSUMER), 0);
 			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT);
 			System::assert_last_event(Event::QosExpired { order: 0, refunded: 500 }.into());
-			assert_noop!(
-				Escrow::confirm_qos(RuntimeOrigin::signed(OP_A), 0),
-				Error::<Test>::UnknownOrder
+			assert!(Escrow::orders_of_view(10).is_empty());
+			refused(
+				confirm_call(0, sign(0, 10, QosVerdict::Confirm)),
+				Error::<Test>::UnknownOrder,
+				InvalidTransaction::Stale,
 			);
 		});
 	}
@@ -380,6 +764,8 @@ mod qos {
 					RuntimeOrigin::signed(CONSUMER),
 					seg,
 					QosClass::Priority,
+					1_000,
+					flow(),
 					payment,
 					duration,
 					deadline,
@@ -393,6 +779,36 @@ mod qos {
 			assert_noop!(o(10, ENDOWMENT, 5, 5), Error::<Test>::InsufficientBalance);
 			set_state(10, SegState::Quarantined);
 			assert_noop!(o(10, 5, 5, 5), Error::<Test>::SegmentQuarantined);
+		});
+	}
+
+	/// A confirmation whose end finds every slot it may be scheduled in full fails whole: the
+	/// order stays pending, the payment held.
+	#[test]
+	fn a_confirmation_with_no_room_to_end_changes_nothing() {
+		build_and_execute(|| {
+			segments();
+			assert_ok!(order(10));
+			let filler: BoundedVec<OrderId, ConstU32<MAX_ORDERS>> =
+				BoundedVec::truncate_from((0..MAX_ORDERS as u64).map(|i| u64::MAX - i).collect());
+			for b in 32..32 + SCHEDULE_PROBE as u64 {
+				OrderSchedule::<Test>::insert(b, filler.clone());
+			}
+			assert_noop!(
+				Escrow::do_confirm_qos(0, &sign(0, 10, QosVerdict::Confirm)),
+				Error::<Test>::ScheduleFull
+			);
+			let confirm = confirm_call(0, sign(0, 10, QosVerdict::Confirm));
+			assert_noop!(
+				confirm
+					.dispatch_bypass_filter(frame_system::RawOrigin::Authorized.into())
+					.map_err(|e| e.error),
+				Error::<Test>::ScheduleFull
+			);
+			assert_eq!(Escrow::order_view(0).unwrap().status, QosStatus::Pending);
+			for b in 32..32 + SCHEDULE_PROBE as u64 {
+				OrderSchedule::<Test>::remove(b);
+			}
 		});
 	}
 }
@@ -425,16 +841,7 @@ mod review {
 			segments();
 			// A votes all but 1 000 of its coins, then orders QoS with the voted coins.
 			assert_ok!(Balances::set_freeze(&Votes, &CONSUMER, ENDOWMENT - 1_000));
-			let order = |payment| {
-				Escrow::order_qos(
-					RuntimeOrigin::signed(CONSUMER),
-					10,
-					QosClass::Priority,
-					payment,
-					5,
-					5,
-				)
-			};
+			let order = |payment| order_on(10, payment, 5);
 			assert_noop!(order(990_000), Error::<Test>::FundsFrozen);
 			assert_noop!(order(1_001), Error::<Test>::FundsFrozen);
 			assert_noop!(open(CONSUMER, &[10], 1_001, 10), Error::<Test>::FundsFrozen);
@@ -449,7 +856,9 @@ mod review {
 			assert_eq!(Balances::balance(&CONSUMER), ENDOWMENT - 1_000);
 			assert_eq!(frozen(CONSUMER), ENDOWMENT - 1_000);
 			// The provider is paid from unfrozen coins: the votes stay backed.
-			assert_ok!(Escrow::confirm_qos(RuntimeOrigin::signed(OP_A), 0));
+			let answer = QosAnswer { order: 0, segment: 10, verdict: QosVerdict::Confirm };
+			let signature = router_key(10).sign(&answer.signing_payload(&System::block_hash(0))).0;
+			assert_ok!(Escrow::do_confirm_qos(0, &signature));
 			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 400);
 			assert_eq!(frozen(CONSUMER), ENDOWMENT - 1_000);
 			assert_votes_backed(CONSUMER);
@@ -523,9 +932,7 @@ mod review {
 	fn l5_dust_orders_cannot_fill_the_order_schedule() {
 		build_and_execute(|| {
 			segments();
-			let o = |payment| {
-				Escrow::order_qos(RuntimeOrigin::signed(CONSUMER), 10, QosClass::Priority, payment, 5, 5)
-			};
+			let o = |payment| order_on(10, payment, 5);
 			assert_noop!(o(1), Error::<Test>::InvalidQos);
 			assert_noop!(o(MIN_QOS - 1), Error::<Test>::InvalidQos);
 			assert_ok!(o(MIN_QOS));
@@ -555,31 +962,6 @@ mod review {
 			assert_noop!(open_at(4 * PRICE - 1), Error::<Test>::PriceAboveMax);
 			assert_ok!(open_at(4 * PRICE));
 			assert_eq!(held(CONSUMER), 1_000);
-		});
-	}
-
-	#[test]
-	fn l11_a_quarantined_provider_is_not_paid_for_qos() {
-		build_and_execute(|| {
-			segments();
-			assert_ok!(Escrow::order_qos(
-				RuntimeOrigin::signed(CONSUMER),
-				10,
-				QosClass::Priority,
-				500,
-				5,
-				5
-			));
-			set_state(10, SegState::Quarantined);
-			assert_noop!(
-				Escrow::confirm_qos(RuntimeOrigin::signed(OP_A), 0),
-				Error::<Test>::SegmentQuarantined
-			);
-			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT);
-			// Unanswered, the order is refunded at its deadline.
-			run_to_block(6);
-			assert_eq!(qos_held(CONSUMER), 0);
-			assert_eq!(Balances::free_balance(CONSUMER), ENDOWMENT);
 		});
 	}
 }

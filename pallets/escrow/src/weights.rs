@@ -41,6 +41,7 @@ pub trait WeightInfo {
 	fn order_qos() -> Weight;
 	fn confirm_qos() -> Weight;
 	fn reject_qos() -> Weight;
+	fn authorize_answer() -> Weight;
 	fn refund_channels(n: u32, ) -> Weight;
 	fn expire_orders(n: u32, ) -> Weight;
 }
@@ -167,6 +168,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	/// Not measured yet: the figures of the tickets pallet's `authorize_ticket` (an order
+	/// and a segment read, the genesis hash, one signature).
+	fn authorize_answer() -> Weight {
+		Weight::from_parts(87_740_000, 6071)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+	}
 	/// Storage: `Escrow::RefundSchedule` (r:1 w:1)
 	/// Proof: `Escrow::RefundSchedule` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Escrow::Channels` (r:32 w:32)
@@ -251,6 +258,10 @@ impl WeightInfo for () {
 		Weight::from_parts(58_937_000, 3734)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn authorize_answer() -> Weight {
+		Weight::from_parts(87_740_000, 6071)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 	fn refund_channels(n: u32, ) -> Weight {
 		Weight::from_parts(415_806, 3734)

@@ -119,6 +119,10 @@ impl pallet_escrow::BenchmarkHelper<AccountId, Balance> for EscrowBench {
 		add_segment(n, *operator, Some(price));
 		n
 	}
+
+	fn set_ticket_key(segment: SegmentId, key: ditex_primitives::registry::TicketKey) {
+		pallet_ditex::testing::set_ticket_key(segment, key);
+	}
 }
 
 impl pallet_escrow::Config for Test {
@@ -134,6 +138,7 @@ impl pallet_escrow::Config for Test {
 	type SettlementGrace = pallet_tickets::EscrowSettlementGrace<Test>;
 	type MaxRefundsPerBlock = ConstU32<8>;
 	type MaxOrdersPerBlock = ConstU32<8>;
+	type MaxOrdersPerSegment = ConstU32<8>;
 	type MaxQosDeadline = ConstU64<100>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]

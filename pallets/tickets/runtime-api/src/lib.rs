@@ -5,6 +5,9 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
+use alloc::vec::Vec;
 use codec::Codec;
 use ditex_primitives::{
 	registry::SegmentId,
@@ -24,8 +27,12 @@ sp_api::decl_runtime_apis! {
 		/// A channel: its path with each hop's locked terms, deposit, paid, refunded, expiry.
 		fn channel(id: ChannelId) -> Option<Channel<AccountId, Balance, BlockNumber>>;
 
-		/// A QoS order and where it stands.
+		/// A QoS order, pending or active, and where it stands.
 		fn order(id: OrderId) -> Option<QosOrder<AccountId, Balance, BlockNumber>>;
+
+		/// The QoS orders pending or active on a segment router, oldest first: what its agent
+		/// answers and applies.
+		fn orders_of(segment: SegmentId) -> Vec<(OrderId, QosOrder<AccountId, Balance, BlockNumber>)>;
 
 		/// A relay's earnings: received after fees, and claimed but not yet paid.
 		fn relay(segment: SegmentId) -> RelayView<Balance>;
