@@ -20,6 +20,7 @@
 //! | [`routing`] | default path versus one- and two-relay detours, with hysteresis |
 //! | [`tickets`] | the ticket of each epoch, built, signed and queued until final |
 //! | [`report`] | the group reporter's signed report of its era |
+//! | [`qos`] | QoS orders on this router: accept or reject, the `tc`/`htb` changes, reconciliation |
 //! | [`accounting`] | byte counters per peer and per flow, persisted atomically |
 //! | [`dashboard`] | the operator's page and its latency matrix with detours marked |
 //! | [`config`] | the TOML config and its documented defaults |
@@ -37,6 +38,7 @@ pub mod dataplane;
 pub mod egress;
 pub mod link;
 pub mod pulse;
+pub mod qos;
 pub mod registry;
 pub mod replay;
 pub mod report;
