@@ -3,7 +3,7 @@
 //! What an operator does on the ditex chain from a shell, as a library the command line and the
 //! end-to-end tests share: connect to a node, submit signed extrinsics and wait until they are
 //! finalized, the master-node flow (session keys from the node itself, bond, leave,
-//! withdraw), listing segment routers and settling a channel.
+//! withdraw), listing segment routers, settling a channel and QoS orders.
 //!
 //! Calls go through the node's metadata (pallet and call indices, argument types), so there is
 //! no generated code to keep in step with the runtime.
@@ -21,6 +21,7 @@ use subxt_signer::sr25519::Keypair;
 
 pub mod channel;
 pub mod masternode;
+pub mod qos;
 pub mod report;
 pub mod segment;
 pub mod settlement;

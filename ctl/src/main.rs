@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use ditex_ctl::{channel, masternode, segment, settlement, signer, ticket, Chain};
+use ditex_ctl::{channel, masternode, qos, segment, settlement, signer, ticket, Chain};
 use subxt::utils::AccountId32;
 
 #[derive(Parser)]
@@ -29,6 +29,9 @@ enum Command {
 	/// A consumer's payment channels.
 	#[command(subcommand)]
 	Channel(ChannelCmd),
+	/// QoS orders: priority for a consumer's packets on a segment router's egress.
+	#[command(subcommand)]
+	Qos(QosCmd),
 	/// Pay a channel's relays what their tickets so far make payable (free when it pays
 	/// someone; channels are settled when they end anyway).
 	Settle {
@@ -93,6 +96,48 @@ enum ChannelCmd {
 		/// The channel.
 		#[arg(long)]
 		channel: u64,
+	},
+}
+
+#[derive(Subcommand)]
+enum QosCmd {
+	/// Order a treatment on a segment router, holding the payment until its agent answers;
+	/// prints the order's id.
+	Order {
+		/// The consumer's account (secret URI), which pays.
+		#[arg(long)]
+		suri: String,
+		/// The segment router.
+		#[arg(long)]
+		segment: u32,
+		/// `priority` or `realtime`.
+		#[arg(long, default_value = "priority")]
+		class: String,
+		/// The rate guaranteed, bit/s.
+		#[arg(long)]
+		rate: u64,
+		/// The packets: `dst=198.51.100.7,proto=udp,dport=5001` (keys src, dst, proto, sport,
+		/// dport).
+		#[arg(long)]
+		flow: String,
+		/// The payment, in plancks.
+		#[arg(long)]
+		payment: u128,
+		/// Blocks the treatment applies once confirmed.
+		#[arg(long, default_value_t = 600)]
+		blocks: u32,
+		/// Blocks from now the router has to answer (refunded after).
+		#[arg(long, default_value_t = 20)]
+		answer_within: u32,
+	},
+	/// Orders pending or active, in JSON: one order, or all on a segment.
+	Show {
+		/// The order.
+		#[arg(long, conflicts_with = "segment")]
+		order: Option<u64>,
+		/// The segment router.
+		#[arg(long)]
+		segment: Option<u32>,
 	},
 }
 
@@ -258,6 +303,48 @@ async fn main() -> Result<()> {
 			match channel::get(&chain, id).await? {
 				Some(ch) => println!("{}", channel::to_json(id, &ch)),
 				None => anyhow::bail!("no channel {id}"),
+			}
+			return Ok(());
+		},
+		Command::Qos(QosCmd::Order {
+			suri,
+			segment,
+			class,
+			rate,
+			flow,
+			payment,
+			blocks,
+			answer_within,
+		}) => {
+			let now = chain.finalized_number().await?;
+			let order = qos::Order {
+				segment,
+				class: qos::parse_class(&class)?,
+				rate,
+				flow: qos::parse_flow(&flow)?,
+				payment,
+				duration: blocks,
+				deadline: now.saturating_add(answer_within),
+			};
+			let id = qos::order(&chain, &signer(&suri)?, &order).await?;
+			println!("order {id} placed, to be answered by block {}", order.deadline);
+			return Ok(());
+		},
+		Command::Qos(QosCmd::Show { order, segment }) => {
+			match (order, segment) {
+				(Some(id), _) => match qos::get(&chain, id).await? {
+					Some(o) => println!("{}", qos::to_json(id, &o)),
+					None => anyhow::bail!("no order {id} pending or active"),
+				},
+				(None, Some(s)) => {
+					let list: Vec<_> = qos::of_segment(&chain, s, None)
+						.await?
+						.iter()
+						.map(|(id, o)| qos::to_json(*id, o))
+						.collect();
+					println!("{}", serde_json::Value::Array(list));
+				},
+				(None, None) => anyhow::bail!("--order or --segment"),
 			}
 			return Ok(());
 		},
