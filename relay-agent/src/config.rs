@@ -101,6 +101,9 @@ pub struct Config {
 	/// The operator's web page, `/status.json` and `/metrics`.
 	#[serde(default)]
 	pub dashboard: DashboardConfig,
+	/// QoS orders this router sells and carries out with `tc`; absent: it sells none.
+	#[serde(default)]
+	pub qos: Option<QosConfig>,
 	/// The registry view (the chain's `ditex_segments` answer), this agent included. With a
 	/// `[chain]`, the view to start from until the node first answers (usually none).
 	#[serde(default)]
@@ -678,6 +681,85 @@ impl Config {
 			eval_gap_us: self.agent.pulse_interval_ms * 1_000 / EVALS_PER_INTERVAL,
 			max_relays: r.max_relays,
 		})
+	}
+}
+
+/// `[qos]`: QoS orders this router sells (priority for a consumer's packets) and carries out
+/// with `tc` (`htb`) on its egress interface. Needs a `[chain]` with a `ticket_key`: the
+/// answers are signed with it. The interface's root qdisc becomes the agent's.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QosConfig {
+	/// The egress interface the classes go on.
+	pub interface: String,
+	/// The rate the egress is shaped to, bit/s: a little below the uplink's, so the queue
+	/// forms here and priority decides it.
+	pub link_rate: u64,
+	/// Of it, what orders may take together, bit/s.
+	pub capacity: u64,
+	/// The classes sold: `priority`, `realtime`.
+	pub classes: Vec<String>,
+	/// The least payment per Mbit/s per hour, in plancks.
+	pub price_floor: String,
+	/// The least prefix length of an order's narrowest network (IPv4): wider flows are
+	/// refused.
+	#[serde(default = "default_qos_min_prefix")]
+	pub min_prefix: u8,
+	/// The `htb` handle (major), `1`–`0xfffe`.
+	#[serde(default = "default_qos_handle")]
+	pub handle: u16,
+	/// The `tc` binary.
+	#[serde(default = "default_tc")]
+	pub tc: PathBuf,
+	/// How often the orders are read, ms.
+	#[serde(default = "default_qos_poll")]
+	pub poll_ms: u64,
+}
+
+fn default_qos_min_prefix() -> u8 {
+	24
+}
+
+fn default_qos_handle() -> u16 {
+	0xd1
+}
+
+fn default_tc() -> PathBuf {
+	PathBuf::from("tc")
+}
+
+fn default_qos_poll() -> u64 {
+	3_000
+}
+
+impl QosConfig {
+	/// The offer, checked.
+	pub fn offer(&self) -> Result<crate::qos::Offer, ConfigError> {
+		let classes = self
+			.classes
+			.iter()
+			.map(|c| match c.as_str() {
+				"priority" => Ok(ditex_primitives::qos::QosClass::Priority),
+				"realtime" => Ok(ditex_primitives::qos::QosClass::RealTime),
+				other => Err(ConfigError::Invalid(format!(
+					"qos.classes: {other:?} is not priority or realtime"
+				))),
+			})
+			.collect::<Result<_, _>>()?;
+		let offer = crate::qos::Offer {
+			interface: self.interface.clone(),
+			handle: self.handle,
+			link_rate: self.link_rate,
+			capacity: self.capacity,
+			classes,
+			price_floor: units("qos.price_floor", &self.price_floor)?,
+			min_prefix: self.min_prefix,
+		};
+		offer.check().map_err(ConfigError::Invalid)?;
+		if !(100..=MAX_INTERVAL_MS).contains(&self.poll_ms) {
+			return Err(ConfigError::Invalid(format!("qos.poll_ms must be 100–{MAX_INTERVAL_MS}")));
+		}
+		Ok(offer)
 	}
 }
 
