@@ -8,6 +8,7 @@ pub mod chain;
 pub mod paid;
 pub mod status;
 pub mod submit;
+pub mod tc;
 pub mod tun;
 pub mod udp;
 pub mod web;
@@ -414,6 +415,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 			let own = paid.as_ref().map(|p| p.own_channels()).unwrap_or_default();
 			chain::spawn(c, me, dests, own, conn.take(), chain_tx, lookup_rx)
 		});
+	let _qos = tc::spawn_from(&cfg, me)?;
 	tracing::info!(
 		id = me,
 		listen = %sock.local_addr()?,
