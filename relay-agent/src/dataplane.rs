@@ -525,6 +525,8 @@ impl Dataplane {
 		if let Some(out) = self.flows.peek_mut(&(remote, h.flow)) {
 			match out.session.handle(now_ms, msg, &mut self.scratch) {
 				Ok(Received::Established) => return Ok(Action::Consumed),
+				// A keepalive: the egress holds the session.
+				Ok(Received::Data(0)) => return Ok(Action::Consumed),
 				Ok(Received::Data(n)) => {
 					out.last_used_us = now_us;
 					return Ok(self.delivered(h.flow, remote, buf, hlen, n));
@@ -549,7 +551,28 @@ impl Dataplane {
 				let t = self.wrap(h.flow, &back, &answer, buf)?;
 				Ok(Action::Reply { to: t.to, range: t.range })
 			},
-			Responded::Data { len: n, .. } => Ok(self.delivered(h.flow, remote, buf, hlen, n)),
+			Responded::Data { len: n, .. } => {
+				let key = self.registry.get(remote).map(|s| s.key.to_bytes());
+				if let Some(key) = key.filter(|k| self.responder.keepalive_due(now_ms, h.flow, k)) {
+					let back: Vec<SegmentId> = h.hops().iter().rev().copied().collect();
+					self.keepalive(now_ms, h.flow, &key, &back);
+				}
+				if n == 0 {
+					return Ok(Action::Consumed);
+				}
+				Ok(self.delivered(h.flow, remote, buf, hlen, n))
+			},
+		}
+	}
+
+	/// Queue an empty message to the ingress with key `initiator` on `flow`, back along `back`.
+	fn keepalive(&mut self, now_ms: u64, flow: FlowId, initiator: &[u8; 32], back: &[SegmentId]) {
+		let mut msg = [0u8; TRANSPORT_OVERHEAD];
+		let Ok(n) = self.responder.encapsulate(now_ms, flow, initiator, &[], &mut msg) else { return };
+		let mut dg = vec![0u8; MAX_HEADER_LEN + n];
+		if let Ok(t) = self.wrap(flow, back, &msg[..n], &mut dg) {
+			dg.truncate(t.range.end);
+			self.pending.push((t.to, dg));
 		}
 	}
 
@@ -1026,6 +1049,90 @@ mod tests {
 		a[0].start_hop_counters(2_000_000);
 		let d = packet_via(&mut a, &path, 5, b"y");
 		assert!(matches!(carry(&mut a, &path, d).0, Action::Deliver { .. }));
+	}
+
+	/// Carry a datagram along its path at `now_us`; returns what the last agent did.
+	fn carry_at(a: &mut [Dataplane], path: &[SegmentId], mut dgram: Vec<u8>, now_us: u64) -> Action {
+		for w in path.windows(2) {
+			match a[w[1] as usize - 1].handle_datagram(now_us, addr(w[0]), &mut dgram) {
+				Action::Forward { .. } => {},
+				other => return other,
+			}
+		}
+		unreachable!("the egress delivers or drops")
+	}
+
+	/// `path[0]` sends `payload` on `flow` at `now_us`: whatever it has to send (handshakes
+	/// first, then the datagram, if its session can carry it) is carried along `path`, and
+	/// what the egress sends back (answers, keepalives) along the way back. Returns what the
+	/// egress did with the payload, if it was sent, and how many initiations went out.
+	fn exchange(a: &mut [Dataplane], path: &[SegmentId], flow: FlowId, payload: &[u8], now_us: u64) -> (Option<Action>, usize) {
+		let (src, dst) = (path[0] as usize - 1, path[path.len() - 1] as usize - 1);
+		let back: Vec<SegmentId> = path.iter().rev().copied().collect();
+		let mut buf = vec![0u8; HEADROOM + payload.len() + TAILROOM];
+		buf[HEADROOM..HEADROOM + payload.len()].copy_from_slice(payload);
+		let sent = a[src].encapsulate(now_us, flow, path, &mut buf, payload.len()).ok().map(|t| buf[t.range].to_vec());
+		let inits = a[src].take_transmits();
+		let n_inits = inits.len();
+		for (_, d) in inits {
+			if let Action::Reply { range, .. } = carry_at_keep(a, path, d, now_us) {
+				let _ = range;
+			}
+		}
+		let delivered = sent.map(|d| carry_at(a, path, d, now_us));
+		for (_, d) in a[dst].take_transmits() {
+			assert_eq!(carry_at(a, &back, d, now_us), Action::Consumed, "an answer or a keepalive");
+		}
+		(delivered, n_inits)
+	}
+
+	/// [`carry_at`], carrying an egress's direct answer (a handshake response) back too.
+	fn carry_at_keep(a: &mut [Dataplane], path: &[SegmentId], mut dgram: Vec<u8>, now_us: u64) -> Action {
+		for w in path.windows(2) {
+			match a[w[1] as usize - 1].handle_datagram(now_us, addr(w[0]), &mut dgram) {
+				Action::Forward { .. } => {},
+				Action::Reply { range, .. } => {
+					let back: Vec<SegmentId> = path.iter().rev().copied().collect();
+					return carry_at(a, &back, dgram[range].to_vec(), now_us);
+				},
+				other => return other,
+			}
+		}
+		unreachable!("the egress delivers or drops")
+	}
+
+	/// A one-way flow to a live egress is kept alive by the egress's keepalives (no new
+	/// handshake before the rekey); an egress that restarts lost the session, and the ingress,
+	/// hearing nothing back while it sends, starts a new one within [`session::SILENCE_MS`]
+	/// and the flow resumes.
+	#[test]
+	fn a_restarted_egress_gets_a_new_session_and_a_live_one_keeps_its_own() {
+		let mut a = agents();
+		let path = [1, 2, 3];
+		let s = 1_000_000u64;
+		let (first, inits) = exchange(&mut a, &path, 9, b"x", 0);
+		assert_eq!((first, inits), (None, 1), "the first datagram waits for the handshake");
+		for t in 1..=60 {
+			let (d, inits) = exchange(&mut a, &path, 9, b"one way", t * s);
+			assert!(matches!(d, Some(Action::Deliver { .. })), "t={t}: {d:?}");
+			assert_eq!(inits, 0, "t={t}: a live egress's keepalives keep the session");
+		}
+		let mut entries: Vec<_> = (1..=5).map(entry).collect();
+		entries[4].price_per_gib = None;
+		let registry = Registry::new(3, secret(3), &entries, EndpointPolicy::test_bed()).unwrap();
+		a[2] = Dataplane::new(registry, Accounting::default());
+		// As the shell does: past every hop counter the old process used.
+		a[2].start_hop_counters(1 << 40);
+		let mut resumed = None;
+		for t in 61..=100 {
+			let (d, inits) = exchange(&mut a, &path, 9, b"after", t * s);
+			if matches!(d, Some(Action::Deliver { .. })) {
+				resumed = Some((t, inits));
+				break;
+			}
+		}
+		let (t, _) = resumed.unwrap_or_else(|| panic!("the flow resumed: ingress drops {:?}, egress drops {:?}", a[0].drops.nonzero().collect::<Vec<_>>(), a[2].drops.nonzero().collect::<Vec<_>>()));
+		assert!(t <= 61 + session::SILENCE_MS / 1_000 + 1, "resumed at {t} s");
 	}
 
 	/// A datagram of `dp` on `flow` over `path` whose payload is no session message: enough

@@ -55,6 +55,12 @@ pub const REKEY_AFTER_MS: u64 = 120_000;
 pub const REJECT_AFTER_MS: u64 = 180_000;
 /// An unanswered handshake is sent again after this long.
 pub const REKEY_TIMEOUT_MS: u64 = 5_000;
+/// A responder that received in a session and sent nothing back for this long sends an empty
+/// message (a keepalive), so that an initiator hearing nothing knows its session is gone.
+pub const KEEPALIVE_MS: u64 = 10_000;
+/// An initiator that sent and heard nothing back for this long (a keepalive's interval and a
+/// handshake's timeout) starts a new handshake: the responder restarted, or lost the session.
+pub const SILENCE_MS: u64 = KEEPALIVE_MS + REKEY_TIMEOUT_MS;
 /// The initiator starts a new handshake after sending this many messages in a session.
 pub const REKEY_AFTER_MESSAGES: u64 = 1 << 60;
 /// No session sends a counter at or past this: far below where a counter could wrap.
@@ -163,6 +169,8 @@ pub struct Session {
 	remote_static: [u8; KEY_LEN],
 	started_ms: u64,
 	sent: u64,
+	/// When it last sealed a message.
+	sent_ms: u64,
 	replay: ReplayWindow,
 	/// Whether the other end is known to hold the session: always for the initiator, after
 	/// the first authenticated message for the responder (whose response may have been lost).
@@ -207,6 +215,7 @@ impl Session {
 			remote_static,
 			started_ms: now_ms,
 			sent: 0,
+			sent_ms: now_ms,
 			replay: ReplayWindow::new(),
 			confirmed,
 			#[cfg(test)]
@@ -253,6 +262,7 @@ impl Session {
 			.write_message(counter, plaintext, &mut out[TRANSPORT_HEAD..len])
 			.map_err(|_| SessionError::BufferTooSmall)?;
 		self.sent = counter + 1;
+		self.sent_ms = now_ms;
 		Ok(len)
 	}
 
@@ -319,6 +329,8 @@ pub struct Initiator {
 	current: Option<Session>,
 	previous: Option<Session>,
 	last_timestamp: u64,
+	/// Since when it has sent without hearing back.
+	unanswered_since: Option<u64>,
 }
 
 impl std::fmt::Debug for Initiator {
@@ -350,6 +362,7 @@ impl Initiator {
 			current: None,
 			previous: None,
 			last_timestamp: 0,
+			unanswered_since: None,
 		}
 	}
 
@@ -372,8 +385,9 @@ impl Initiator {
 		wall_us: u64,
 		out: &mut [u8],
 	) -> Result<Option<usize>, SessionError> {
+		let silent = self.unanswered_since.is_some_and(|t| now_ms.saturating_sub(t) >= SILENCE_MS);
 		let due = match &self.current {
-			Some(s) => !s.can_send(now_ms) || s.wants_rekey(now_ms),
+			Some(s) => !s.can_send(now_ms) || s.wants_rekey(now_ms) || silent,
 			None => true,
 		};
 		let waiting = self
@@ -416,14 +430,25 @@ impl Initiator {
 		plaintext: &[u8],
 		out: &mut [u8],
 	) -> Result<usize, SessionError> {
-		match &mut self.current {
-			Some(s) if s.can_send(now_ms) => s.seal(now_ms, plaintext, out),
-			_ => Err(SessionError::NoSession),
-		}
+		let n = match &mut self.current {
+			Some(s) if s.can_send(now_ms) => s.seal(now_ms, plaintext, out)?,
+			_ => return Err(SessionError::NoSession),
+		};
+		self.unanswered_since.get_or_insert(now_ms);
+		Ok(n)
 	}
 
 	/// Take a message from the egress: a handshake response or a transport message.
 	pub fn handle(&mut self, now_ms: u64, msg: &[u8], out: &mut [u8]) -> Result<Received, SessionError> {
+		let r = self.receive(now_ms, msg, out);
+		if r.is_ok() {
+			// Heard from the responder: the session is alive.
+			self.unanswered_since = None;
+		}
+		r
+	}
+
+	fn receive(&mut self, now_ms: u64, msg: &[u8], out: &mut [u8]) -> Result<Received, SessionError> {
 		match msg.first() {
 			Some(&RESPONSE) => self.handle_response(now_ms, msg),
 			Some(&TRANSPORT) => {
@@ -680,6 +705,17 @@ impl Responder {
 		if let Some(c) = self.channels.peek_mut(&owner) {
 			c.indexes.retain(|&i| i != index);
 		}
+	}
+
+	/// Whether the session of `channel` with `initiator` that just carried a message owes the
+	/// ingress a keepalive: it has sent nothing back for [`KEEPALIVE_MS`].
+	pub fn keepalive_due(&self, now_ms: u64, channel: ChannelId, initiator: &[u8; KEY_LEN]) -> bool {
+		let Some(c) = self.channels.peek(&(channel, *initiator)) else { return false };
+		c.indexes
+			.iter()
+			.rev()
+			.find_map(|i| self.sessions.peek(i).filter(|s| s.confirmed && s.can_send(now_ms)))
+			.is_some_and(|s| now_ms.saturating_sub(s.sent_ms) >= KEEPALIVE_MS)
 	}
 
 	/// Encrypt `plaintext` for the ingress with static key `initiator` on `channel`, in its

@@ -399,6 +399,10 @@ impl Paid {
 		match done {
 			Done::Ticket(outcome) => {
 				let Some(q) = &mut self.tickets else { return };
+				let why = match &outcome {
+					Outcome::Transient(why) => why.clone(),
+					_ => String::new(),
+				};
 				match q.on_outcome(now_ms, outcome) {
 					Some(tickets::Done::Finalized(e)) => {
 						self.status.tickets_finalized += 1;
@@ -411,7 +415,7 @@ impl Paid {
 					},
 					Some(tickets::Done::Retry(e, at)) => {
 						self.status.tickets_retried += 1;
-						tracing::warn!(epoch = e, retry_in_ms = at.saturating_sub(now_ms), "ticket not submitted: retrying");
+						tracing::warn!(epoch = e, %why, retry_in_ms = at.saturating_sub(now_ms), "ticket not submitted: retrying");
 					},
 					None => {},
 				}
