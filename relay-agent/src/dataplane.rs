@@ -511,9 +511,13 @@ impl Dataplane {
 			self.accounting.record_in(prev, fkey, len as u64);
 			return Ok(Action::Consumed);
 		}
-		// The end of the path: what arrives on a channel is paid for like what is relayed.
+		// The end of the path: what arrives on a channel is paid for like what is relayed, and
+		// counted as delivered once it proves to be a session message of the channel's.
+		let mut paid = 0;
 		if let Some(ch) = &mut self.channels {
-			ch.admit(h.flow, h.hops(), h.next as usize, (len - hlen) as u64)?;
+			if ch.admit(h.flow, h.hops(), h.next as usize, (len - hlen) as u64)? {
+				paid = (len - hlen) as u64;
+			}
 		}
 		self.accounting.record_in(prev, fkey, len as u64);
 		// The end of the path: the payload is a session message between the two ends.
@@ -543,7 +547,11 @@ impl Dataplane {
 			Some(ch) => ch.terms(flow).is_some_and(|t| t.data_key == *key),
 			None => *key == remote_key,
 		};
-		match self.responder.handle(now_ms, msg, admit, &mut self.scratch)? {
+		let responded = self.responder.handle(now_ms, msg, admit, &mut self.scratch)?;
+		if let (Some(ch), true) = (&mut self.channels, paid > 0) {
+			ch.sent(h.flow, paid);
+		}
+		match responded {
 			Responded::Handshake { len: n, .. } => {
 				// Answer along the way the initiation came, reversed.
 				let back: Vec<SegmentId> = h.hops().iter().rev().copied().collect();
@@ -1234,6 +1242,16 @@ mod tests {
 		let (act, buf) = carry(&mut a, &[1, 2, 3], d);
 		let Action::Deliver { payload, .. } = act else { panic!("{act:?}") };
 		assert_eq!(&buf[payload], b"paid");
+		// What the egress delivers (the handshake and the payload) is what it claims as
+		// delivered; a message that is no session's is counted in, never out.
+		let usage = |a: &[Dataplane]| a[2].channels.as_ref().unwrap().usage()[0].clone();
+		let u = usage(&a);
+		assert!(u.bytes_in > 0 && u.bytes_out == u.bytes_in, "{u:?}");
+		let d = raw(&mut a[0], &[1, 2, 3], 7);
+		let (act, _) = carry(&mut a, &[1, 2, 3], d);
+		assert!(matches!(act, Action::Drop(_)), "{act:?}");
+		let v = usage(&a);
+		assert!(v.bytes_in > u.bytes_in && v.bytes_out == u.bytes_out, "{v:?}");
 	}
 
 	/// The consumer's receipt travels its channel's path; each hop on a chain keeps it and

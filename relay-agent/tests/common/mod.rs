@@ -19,6 +19,15 @@ use std::{
 use ditex_relay::shell::status::Status;
 use x25519_dalek::{PublicKey, StaticSecret};
 
+/// The `ditex-relay` binary: this crate's own, or the one `DITEX_RELAY_BIN` names (tests of
+/// other crates that share this lab).
+pub fn relay_bin() -> PathBuf {
+	match option_env!("CARGO_BIN_EXE_ditex-relay") {
+		Some(p) => PathBuf::from(p),
+		None => std::env::var_os("DITEX_RELAY_BIN").map(PathBuf::from).expect("DITEX_RELAY_BIN"),
+	}
+}
+
 /// Whether this process may build namespaces; prints why not otherwise.
 pub fn can_build_namespaces(test: &str) -> bool {
 	// SAFETY: geteuid has no preconditions.
@@ -45,10 +54,10 @@ pub fn sh(args: &[&str]) {
 	);
 }
 
-/// The secret of test host `i`.
+/// The secret of test host `i` (distinct per host: X25519 clamps the low bits of byte 0).
 pub fn secret(i: usize) -> StaticSecret {
 	let mut b = [0x42u8; 32];
-	b[0] = i as u8;
+	b[1] = i as u8;
 	StaticSecret::from(b)
 }
 
@@ -181,7 +190,8 @@ impl Lab {
 		let log = File::create(self.log_path(i)).expect("log file");
 		let ns = self.ns(i);
 		let child = Command::new("ip")
-			.args(["netns", "exec", &ns, env!("CARGO_BIN_EXE_ditex-relay")])
+			.args(["netns", "exec", &ns])
+			.arg(relay_bin())
 			.args(args)
 			.env("RUST_LOG", "info,ditex_relay::dataplane=debug")
 			.stdout(Stdio::null())
