@@ -58,13 +58,24 @@ impl Chain {
 		payload: &impl Payload,
 		signer: &Keypair,
 	) -> Result<ExtrinsicEvents<PolkadotConfig>> {
+		Ok(self.submit_in_block(payload, signer).await?.1)
+	}
+
+	/// [`Self::submit_for_events`], with the hash of the finalized block it is in.
+	pub async fn submit_in_block(
+		&self,
+		payload: &impl Payload,
+		signer: &Keypair,
+	) -> Result<(subxt::utils::H256, ExtrinsicEvents<PolkadotConfig>)> {
 		let at = self.api.at_current_block().await?;
-		Ok(at
+		let in_block = at
 			.transactions()
 			.sign_and_submit_then_watch_default(payload, signer)
 			.await?
-			.wait_for_finalized_success()
-			.await?)
+			.wait_for_finalized()
+			.await?;
+		let events = in_block.wait_for_success().await?;
+		Ok((in_block.block_hash(), events))
 	}
 
 	/// [`Self::submit_for_events`], with the events by name (`Pallet.Event`).
@@ -102,9 +113,20 @@ impl Chain {
 		args: &[u8],
 		signer: &Keypair,
 	) -> Result<ExtrinsicEvents<PolkadotConfig>> {
+		Ok(self.submit_encoded_in_block(pallet, call, args, signer).await?.1)
+	}
+
+	/// [`Self::submit_encoded_for_events`], with the hash of the finalized block it is in.
+	pub async fn submit_encoded_in_block(
+		&self,
+		pallet: &str,
+		call: &str,
+		args: &[u8],
+		signer: &Keypair,
+	) -> Result<(subxt::utils::H256, ExtrinsicEvents<PolkadotConfig>)> {
 		let at = self.api.at_current_block().await?;
 		let payload = encoded_call(&at, pallet, call, args)?;
-		self.submit_for_events(&payload, signer).await
+		self.submit_in_block(&payload, signer).await
 	}
 
 	/// A runtime API call (`Api_method`) with SCALE-encoded `args`, at block `at` (a hash) or

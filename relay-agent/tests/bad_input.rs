@@ -165,3 +165,34 @@ fn bad_datagrams_are_dropped_counted_and_logged() {
 		);
 	}
 }
+
+/// A corrupt accounting state file is set aside and reported, and the agent starts a new
+/// ledger (a new boot the chain tells apart), never a silent zero.
+#[test]
+fn a_corrupt_state_file_is_set_aside_loudly_and_a_new_ledger_starts() {
+	let port = 30_000 + ((std::process::id() + 7) % 20_000) as u16;
+	let dir = tempfile::tempdir().unwrap();
+	let state = dir.path().join("acct.json");
+	std::fs::write(&state, b"{\"version\": 2, \"peers\": [[1, {\"bytes_in\": ").unwrap();
+	let me = peer(2, port);
+	let cfg = format!(
+		"[agent]\nid = 2\nsecret_key = \"0x{}\"\nlisten = \"127.0.0.2:{port}\"\nstatus_file = \"{}\"\nstate_file = \"{}\"\n\n[net]\ntest_bed = true\n\n[dashboard]\nlisten = \"\"\n\n{}",
+		hex::encode(secret(2).to_bytes()),
+		dir.path().join("status.json").display(),
+		state.display(),
+		toml_peer(&me),
+	);
+	let cfg_path = dir.path().join("agent.toml");
+	std::fs::write(&cfg_path, cfg).unwrap();
+	let out = Command::new(env!("CARGO_BIN_EXE_ditex-relay"))
+		.args(["run", "--config", cfg_path.to_str().unwrap(), "--run-for-ms", "300"])
+		.output()
+		.unwrap();
+	let log = String::from_utf8_lossy(&out.stderr);
+	assert!(out.status.success(), "{log}");
+	assert!(log.contains("ERROR") && log.contains("corrupt"), "{log}");
+	let aside = dir.path().join("acct.json.corrupt");
+	assert!(std::fs::read(&aside).unwrap().starts_with(b"{\"version\": 2"), "kept for a look");
+	let fresh = Accounting::load(&state).expect("a new, sound ledger");
+	assert!(fresh.since() > 0, "the new ledger is a new boot");
+}

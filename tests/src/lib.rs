@@ -357,6 +357,26 @@ pub async fn account(api: &Api, at: H256, who: [u8; 32]) -> Result<AccountInfo> 
 	Ok(value.decode()?)
 }
 
+/// `Rewards.FeesReceived`: a fee split into the pools.
+#[derive(Debug, Clone, Copy, scale_decode::DecodeAsType)]
+pub struct FeesReceived {
+	pub validator: u128,
+	pub dividend: u128,
+}
+
+/// `Rewards.SubsidyMinted`: a block's subsidy, split into the pools.
+#[derive(Debug, Clone, Copy, scale_decode::DecodeAsType)]
+pub struct SubsidyMinted {
+	pub amount: u128,
+	pub validator: u128,
+	pub dividend: u128,
+}
+
+/// The reward pools at block `at`, as the runtime API shows them.
+pub async fn pools(node: &Node, at: H256) -> Result<pallet_rewards_runtime_api::Pools<[u8; 32], u128>> {
+	node.state_call("RewardsApi_pools", (), Some(at)).await
+}
+
 /// `TransactionPayment.TransactionFeePaid`, as far as the tests need it.
 #[derive(Debug, Clone, Copy, scale_decode::DecodeAsType)]
 pub struct TransactionFeePaid {

@@ -3,27 +3,13 @@
 //! pool's by the rest, each besides the block's subsidy, and nothing else moves.
 
 use anyhow::{anyhow, ensure, Result};
-use ditex_e2e::{account, parent_hash, transfer, Node, NodeConfig, TransactionFeePaid};
-use pallet_rewards_runtime_api::Pools;
+use ditex_e2e::{
+	account, parent_hash, pools, transfer, FeesReceived, Node, NodeConfig, SubsidyMinted,
+	TransactionFeePaid,
+};
 use subxt::utils::H256;
 use subxt_signer::sr25519::dev;
 
-#[derive(Debug, scale_decode::DecodeAsType)]
-struct FeesReceived {
-	validator: u128,
-	dividend: u128,
-}
-
-#[derive(Debug, scale_decode::DecodeAsType)]
-struct SubsidyMinted {
-	amount: u128,
-	validator: u128,
-	dividend: u128,
-}
-
-async fn pools(node: &Node, at: H256) -> Result<Pools<[u8; 32], u128>> {
-	node.state_call("RewardsApi_pools", (), Some(at)).await
-}
 
 async fn total_issuance(node: &Node, at: H256) -> Result<u128> {
 	let api = node.api().await?;

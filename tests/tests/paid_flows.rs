@@ -4,7 +4,9 @@
 //! first relay; the egress restarts and the flow resumes with a new session; every router
 //! submits its tickets with no account key on its host, and a settlement pays each operator
 //! exactly its price × the bytes its downstream acknowledged (capped by the receipt), less
-//! the settlement fee.
+//! the settlement fee, and the reward pools grow by those fees split 25/75. The agents show
+//! what they have claimed (read through the runtime API), and the group's reporter reports. On
+//! the way the node is stopped for three epochs while the traffic goes on, and restarted.
 //!
 //! One node (in host 4's namespace, beside the destination), one lab; run as root, skipped
 //! otherwise.
@@ -25,8 +27,12 @@ use std::{
 
 use anyhow::{anyhow, ensure, Context, Result};
 use common::*;
-use ditex_ctl::{segment, settlement, Chain};
-use ditex_e2e::{account, relay_binary, Node, NodeConfig};
+use codec::Encode;
+use ditex_ctl::{segment, Chain};
+use ditex_e2e::{
+	account, parent_hash, pools, relay_binary, FeesReceived, Node, NodeConfig, SubsidyMinted,
+	TransactionFeePaid,
+};
 use ditex_primitives::{
 	registry::{DataPlaneKey, SegmentId, TicketKey, GIB},
 	settlement::ChannelId,
@@ -241,6 +247,13 @@ async fn run(lab: &mut Lab) -> Result<()> {
 	let now: Vec<u64> = [1, 2, 3].iter().map(|&h| finalized(lab, h)).collect();
 	lab.wait_for(Duration::from_secs(240), |l| [1usize, 2, 3].iter().zip(&now).all(|(&h, n)| finalized(l, h) > *n))
 		.ok_or_else(|| anyhow!("no ticket landed after the node came back"))?;
+	// The agents read what they earn from the chain: claimed, not settled yet.
+	let pending = |lab: &Lab, h: usize| lab.status(h).and_then(|s| s.paid).map_or(0, |p| p.pending.parse::<u128>().unwrap_or(0));
+	lab.wait_for(Duration::from_secs(30), |l| [1, 2, 3].iter().all(|&h| pending(l, h) > 0))
+		.ok_or_else(|| anyhow!("an agent shows nothing pending"))?;
+	// The group's reporter reported its measurements, under its ticket key.
+	let reports: u64 = [1, 2, 3, 5].iter().filter_map(|&h| lab.status(h)?.paid.map(|p| p.reports)).sum();
+	ensure!(reports >= 1, "no group report was taken");
 	stop1.store(true, Ordering::Relaxed);
 	let sent1 = c1_client.join().unwrap();
 	// One more ticket each after the traffic stopped, then the agents stop: the chain's
@@ -282,11 +295,16 @@ async fn run(lab: &mut Lab) -> Result<()> {
 		before.push(free(&operators[&h]).await?);
 	}
 	// The egress's operator settles: as a payee, for free.
-	let events = settlement::settle(&chain, &operators[&3], ch).await?;
-	ensure!(events.iter().filter(|e| *e == "Tickets.RelayPaid").count() == 3, "{events:?}");
+	let (block, events) = chain.submit_encoded_in_block("Tickets", "settle", &ch.encode(), &operators[&3]).await?;
+	let named = |pallet: &str, name: &str| {
+		events.iter().filter_map(|e| e.ok()).filter(|e| e.pallet_name() == pallet && e.event_name() == name).count()
+	};
+	ensure!(named("Tickets", "RelayPaid") == 3, "every hop is paid");
+	let mut settlement_fees = 0;
 	for (i, h) in [1, 2, 3].into_iter().enumerate() {
 		let gross = PRICE * u128::from(payable(i)) / GIB - claims[i].paid;
 		let earned = gross - gross * 5 / 100;
+		settlement_fees += gross - earned;
 		let after = free(&operators[&h]).await?;
 		ensure!(
 			after - before[i] == earned,
@@ -296,6 +314,38 @@ async fn run(lab: &mut Lab) -> Result<()> {
 			claims[i]
 		);
 	}
+	// The pools grew by the fees, 25% to the validators and 75% to the dividend pool, besides
+	// the block's subsidy.
+	let (mut fees, mut split) = (0u128, 0u128);
+	for e in events.iter().filter_map(|e| e.ok()) {
+		if e.pallet_name() == "Rewards" && e.event_name() == "FeesReceived" {
+			let f = e.decode_fields_unchecked_as::<FeesReceived>()?;
+			ensure!(f.validator == (f.validator + f.dividend) / 4, "a quarter to the validators: {f:?}");
+			fees += f.validator + f.dividend;
+			split += f.validator;
+		}
+	}
+	let tx_fee: u128 = events
+		.iter()
+		.filter_map(|e| e.ok())
+		.filter(|e| e.pallet_name() == "TransactionPayment" && e.event_name() == "TransactionFeePaid")
+		.map(|e| e.decode_fields_unchecked_as::<TransactionFeePaid>().map(|f| f.actual_fee + f.tip))
+		.sum::<Result<u128, _>>()?;
+	ensure!(tx_fee == 0, "a payee's settlement is free: {tx_fee}");
+	ensure!(fees == settlement_fees, "the pools received {fees}, the settlement fees are {settlement_fees}");
+	let subsidy = events
+		.all_events_in_block()
+		.iter()
+		.filter_map(|e| e.ok())
+		.find(|e| e.pallet_name() == "Rewards" && e.event_name() == "SubsidyMinted")
+		.map(|e| e.decode_fields_unchecked_as::<SubsidyMinted>())
+		.transpose()?
+		.map_or((0, 0), |s| (s.validator, s.dividend));
+	let parent = parent_hash(&node.rpc().await?, block).await?;
+	let (p0, p1) = (pools(&node, parent).await?, pools(&node, block).await?);
+	ensure!(p0.current_era == p1.current_era, "an era ended in the block");
+	ensure!(p1.validator.balance - p0.validator.balance == split + subsidy.0, "validator pool");
+	ensure!(p1.dividend.balance - p0.dividend.balance == fees - split + subsidy.1, "dividend pool");
 	eprintln!(
 		"sent {sent1} datagrams, {} echoed; payable bytes per hop {:?}; whole test {:?}",
 		echoes.load(Ordering::Relaxed),
