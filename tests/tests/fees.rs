@@ -58,7 +58,7 @@ async fn a_transfer_fee_lands_25_75_in_the_pools() -> Result<()> {
 		.iter()
 		.filter_map(|e| e.ok())
 		.find(|e| e.pallet_name() == "Rewards" && e.event_name() == "SubsidyMinted")
-		.map(|e| e.decode_fields_unchecked_as::<SubsidyMinted>())
+		.map(|e| e.decode_fields_unchecked_as::<SubsidyMinted>().map_err(Box::new))
 		.transpose()?
 		.ok_or_else(|| anyhow!("no subsidy minted in the block"))?;
 	assert_eq!(subsidy.validator + subsidy.dividend, subsidy.amount);

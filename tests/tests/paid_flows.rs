@@ -329,7 +329,7 @@ async fn run(lab: &mut Lab) -> Result<()> {
 		.iter()
 		.filter_map(|e| e.ok())
 		.filter(|e| e.pallet_name() == "TransactionPayment" && e.event_name() == "TransactionFeePaid")
-		.map(|e| e.decode_fields_unchecked_as::<TransactionFeePaid>().map(|f| f.actual_fee + f.tip))
+		.map(|e| e.decode_fields_unchecked_as::<TransactionFeePaid>().map(|f| f.actual_fee + f.tip).map_err(Box::new))
 		.sum::<Result<u128, _>>()?;
 	ensure!(tx_fee == 0, "a payee's settlement is free: {tx_fee}");
 	ensure!(fees == settlement_fees, "the pools received {fees}, the settlement fees are {settlement_fees}");
@@ -338,7 +338,7 @@ async fn run(lab: &mut Lab) -> Result<()> {
 		.iter()
 		.filter_map(|e| e.ok())
 		.find(|e| e.pallet_name() == "Rewards" && e.event_name() == "SubsidyMinted")
-		.map(|e| e.decode_fields_unchecked_as::<SubsidyMinted>())
+		.map(|e| e.decode_fields_unchecked_as::<SubsidyMinted>().map_err(Box::new))
 		.transpose()?
 		.map_or((0, 0), |s| (s.validator, s.dividend));
 	let parent = parent_hash(&node.rpc().await?, block).await?;

@@ -278,7 +278,7 @@ async fn vote_inflation_fails_at_its_first_step(
 		data_key: DataPlaneKey([9; 32]),
 		receipt_key: ReceiptKey([5; 32]),
 	};
-	let err = channel::open(&chain, &eve, &open).await.expect_err("voted coins cannot be escrowed");
+	let err = channel::open(chain, &eve, &open).await.expect_err("voted coins cannot be escrowed");
 	ensure!(err.to_string().contains("FundsFrozen"), "unclear error: {err}");
 
 	let (_, at) = node.finalized().await?;

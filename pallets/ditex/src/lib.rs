@@ -1270,8 +1270,8 @@ impl<T: Config> Pallet<T> {
 	) -> Vec<SegmentViewOf<T>> {
 		let wanted = |r: &SegmentOf<T>| {
 			r.status == SegmentStatus::Active &&
-				region.as_ref().map_or(true, |x| &r.spec.region == x) &&
-				asn.map_or(true, |a| r.spec.asn == a)
+				region.as_ref().is_none_or(|x| &r.spec.region == x) &&
+				asn.is_none_or(|a| r.spec.asn == a)
 		};
 		let mut out = Vec::new();
 		match &region {

@@ -209,15 +209,8 @@ pub enum Entry<Balance> {
 	Skipped(DispatchError),
 }
 
-/// A relay's earnings as the runtime API shows them.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
-pub struct RelayView<Balance> {
-	/// Received so far, after settlement fees.
-	pub earned: Balance,
-	/// Claimed on channels that still settle but not paid yet (before fees): bytes forwarded
-	/// and acknowledged by a receipt, waiting for the downstream ticket or a top-up.
-	pub pending: Balance,
-}
+/// A relay's earnings as the runtime API shows them (one definition, read by the agents too).
+pub use ditex_primitives::settlement::RelayView;
 
 /// Sets up what the benchmarks need from the registry and the escrow.
 #[cfg(feature = "runtime-benchmarks")]
@@ -783,7 +776,7 @@ impl<T: Config> Pallet<T> {
 					Self::deposit_event(Event::ChannelSkipped {
 						segment,
 						channel: id,
-						error: e.into(),
+						error: e,
 					});
 					continue;
 				},
@@ -838,7 +831,7 @@ impl<T: Config> Pallet<T> {
 				Some(Err(e)) => Self::deposit_event(Event::ReceiptIgnored {
 					segment,
 					channel: id,
-					error: e.into(),
+					error: e,
 				}),
 				_ => {},
 			}

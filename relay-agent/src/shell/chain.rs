@@ -152,7 +152,7 @@ impl Conn {
 			.rpc
 			.request("state_call", rpc_params![method, data, at])
 			.await
-			.with_context(|| format!("{method}"))?;
+			.with_context(|| method.to_string())?;
 		let bytes = hex::decode(answer.trim_start_matches("0x")).with_context(|| format!("{method}: not hex"))?;
 		let mut input = &bytes[..];
 		let r = R::decode(&mut input).with_context(|| format!("decoding the answer of {method}"))?;
