@@ -11,9 +11,53 @@ cd "$DITEX_ROOT"
 # One build of the whole workspace with test features unified, so the node binary the
 # end-to-end tests start and the test crates share every compiled dependency.
 cargo build --locked --workspace --all-targets
-# Test binaries run one after another; each end-to-end file holds one test that starts its
-# own nodes, so they never compete for the two cores.
-cargo test --locked --workspace
+# Unit tests, the agent's loopback and namespace tests (whose timings matter: one after
+# another, nothing beside them).
+cargo test --locked --workspace --exclude ditex-e2e
+cargo test --locked -p ditex-e2e --lib --bins
+# The end-to-end tests spend their time waiting for blocks and epochs, not computing: they run
+# in three lanes side by side, the longest first. Each file starts its own nodes on free
+# ports (and namespaces named by its pid), so they do not meet.
+e2e_lanes=3
+mapfile -t e2e < <(cargo test --locked -p ditex-e2e --no-run 2>&1 |
+	sed -n 's/^ *Executable tests\/\([a-z_0-9]*\)\.rs (\(.*\))$/\1 \2/p')
+[ ${#e2e[@]} -gt 0 ] || { echo "e2e: no test binaries found" >&2; exit 1; }
+# Longest first (as measured), then the rest in name order.
+order=(paid_flows qos settlement local_network masternodes agents_follow_chain registry)
+sorted=()
+for name in "${order[@]}"; do
+	for t in "${e2e[@]}"; do [ "${t%% *}" = "$name" ] && sorted+=("$t"); done
+done
+for t in "${e2e[@]}"; do
+	[[ " ${order[*]} " == *" ${t%% *} "* ]] || sorted+=("$t")
+done
+logs="$(mktemp -d)"
+lane() {
+	local failed=0 i=$1 k t name exe started
+	for ((k = i; k < ${#sorted[@]}; k += e2e_lanes)); do
+		t="${sorted[$k]}"
+		name="${t%% *}"
+		exe="${t#* }"
+		started=$(date +%s)
+		if (cd "$DITEX_ROOT/tests" && "$exe") >"$logs/$name.log" 2>&1; then
+			echo "e2e: $name passed in $(($(date +%s) - started)) s"
+		else
+			echo "e2e: $name FAILED after $(($(date +%s) - started)) s; its output:"
+			cat "$logs/$name.log"
+			failed=1
+		fi
+	done
+	return $failed
+}
+pids=()
+for ((i = 0; i < e2e_lanes; i++)); do
+	lane "$i" &
+	pids+=($!)
+done
+e2e_failed=0
+for p in "${pids[@]}"; do wait "$p" || e2e_failed=1; done
+rm -rf "$logs"
+[ $e2e_failed -eq 0 ] || { echo "e2e: failures above" >&2; exit 1; }
 # Every benchmark once on its pallet's mock runtime, so a broken benchmark fails here and not
 # first in scripts/bench-weights.sh (which measures them in the real runtime). No runtime in
 # these builds, so no wasm either.
