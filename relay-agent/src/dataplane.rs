@@ -751,6 +751,18 @@ impl Dataplane {
 		self.flows.len()
 	}
 
+	/// Sessions held as the far end of flows other agents started: at most [`MAX_FLOWS`], and
+	/// [`session::SESSIONS_PER_CHANNEL`] for one (channel, initiator key).
+	pub fn session_count(&self) -> usize {
+		self.responder.len()
+	}
+
+	/// Hop replay windows held: at most [`MAX_HOP_WINDOWS`], one per (ingress, flow) seen with
+	/// a valid hop MAC.
+	pub fn hop_window_count(&self) -> usize {
+		self.hop_windows.len()
+	}
+
 	/// Wrap the payload at `buf[HEADROOM..HEADROOM + payload_len]` for `flow` over `path`
 	/// (this agent first, the remote end last), in place. `buf` must have [`TAILROOM`] bytes
 	/// after the payload. Returns where to send which bytes.

@@ -392,7 +392,9 @@ impl TryFrom<&PeerEntry> for Segment {
 }
 
 /// The registry as this agent sees it, with the keys it shares with every segment cached
-/// (an X25519 operation costs tens of microseconds; a packet must not pay it).
+/// (an X25519 operation costs tens of microseconds; a packet must not pay it). A clone keeps
+/// the derived keys: the fuzz targets build each input's data planes from one view.
+#[derive(Clone)]
 pub struct Registry {
 	me: SegmentId,
 	secret: StaticSecret,

@@ -527,8 +527,11 @@ pub const INITIATOR_SHARE_DIVISOR: usize = 16;
 pub struct Responder {
 	local_secret: [u8; KEY_LEN],
 	indexes: Indexes,
+	/// Unbounded as types, so that they allocate as they grow rather than all of `capacity`
+	/// up front; [`Self::insert`] keeps the cap.
 	sessions: LruCache<u32, Session>,
 	channels: LruCache<Owner, ChannelSessions>,
+	capacity: usize,
 	/// Each initiator's channels, least recently used first.
 	by_initiator: HashMap<[u8; KEY_LEN], LruCache<ChannelId, ()>>,
 	per_initiator: usize,
@@ -549,8 +552,9 @@ impl Responder {
 		Responder {
 			local_secret,
 			indexes: Indexes(index_seed),
-			sessions: LruCache::new(capacity),
-			channels: LruCache::new(capacity),
+			sessions: LruCache::unbounded(),
+			channels: LruCache::unbounded(),
+			capacity: capacity.get(),
 			by_initiator: HashMap::new(),
 			per_initiator: (capacity.get() / INITIATOR_SHARE_DIVISOR).max(1),
 		}
@@ -655,11 +659,12 @@ impl Responder {
 	/// least recently used sessions beyond the capacity.
 	fn insert(&mut self, owner: Owner, timestamp: u64, session: Session) {
 		let index = session.local_index;
-		if let Some((_, evicted)) = self.sessions.push(index, session) {
-			if evicted.local_index != index {
+		if self.sessions.len() >= self.capacity && !self.sessions.contains(&index) {
+			if let Some((_, evicted)) = self.sessions.pop_lru() {
 				self.forget((evicted.channel, evicted.remote_static), evicted.local_index);
 			}
 		}
+		self.sessions.push(index, session);
 		if self.channels.peek(&owner).is_none() {
 			let (channel, initiator) = owner;
 			let mine = self.by_initiator.entry(initiator).or_insert_with(LruCache::unbounded);
@@ -673,13 +678,15 @@ impl Responder {
 					}
 				}
 			}
-			if let Some((gone_owner, gone)) = self.channels.push(owner, ChannelSessions::default())
-			{
-				for i in gone.indexes {
-					self.sessions.pop(&i);
+			if self.channels.len() >= self.capacity {
+				if let Some((gone_owner, gone)) = self.channels.pop_lru() {
+					for i in gone.indexes {
+						self.sessions.pop(&i);
+					}
+					self.unlist(gone_owner);
 				}
-				self.unlist(gone_owner);
 			}
+			self.channels.push(owner, ChannelSessions::default());
 		}
 		let entry = self.channels.get_mut(&owner).expect("inserted above");
 		entry.timestamp = timestamp;
