@@ -372,6 +372,21 @@ pub struct SubsidyMinted {
 	pub dividend: u128,
 }
 
+/// The subsidy minted in the block `events` are of, if any.
+pub fn subsidy(
+	events: &subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>,
+) -> Result<Option<SubsidyMinted>> {
+	let found = events
+		.all_events_in_block()
+		.iter()
+		.filter_map(|e| e.ok())
+		.find(|e| e.pallet_name() == "Rewards" && e.event_name() == "SubsidyMinted");
+	Ok(match found {
+		Some(e) => Some(e.decode_fields_unchecked_as::<SubsidyMinted>()?),
+		None => None,
+	})
+}
+
 /// The reward pools at block `at`, as the runtime API shows them.
 pub async fn pools(node: &Node, at: H256) -> Result<pallet_rewards_runtime_api::Pools<[u8; 32], u128>> {
 	node.state_call("RewardsApi_pools", (), Some(at)).await

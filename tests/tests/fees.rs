@@ -4,7 +4,7 @@
 
 use anyhow::{anyhow, ensure, Result};
 use ditex_e2e::{
-	account, parent_hash, pools, transfer, FeesReceived, Node, NodeConfig, SubsidyMinted,
+	account, parent_hash, pools, subsidy, transfer, FeesReceived, Node, NodeConfig,
 	TransactionFeePaid,
 };
 use subxt::utils::H256;
@@ -53,13 +53,7 @@ async fn a_transfer_fee_lands_25_75_in_the_pools() -> Result<()> {
 	assert_eq!(received.dividend, fee - fee / 4, "the dividend pool has the rest");
 
 	// The block's subsidy went into the same pools, split the same way.
-	let subsidy = events
-		.all_events_in_block()
-		.iter()
-		.filter_map(|e| e.ok())
-		.find(|e| e.pallet_name() == "Rewards" && e.event_name() == "SubsidyMinted")
-		.map(|e| e.decode_fields_unchecked_as::<SubsidyMinted>().map_err(Box::new))
-		.transpose()?
+	let subsidy = subsidy(&events)?
 		.ok_or_else(|| anyhow!("no subsidy minted in the block"))?;
 	assert_eq!(subsidy.validator + subsidy.dividend, subsidy.amount);
 	assert_eq!(subsidy.validator, subsidy.amount / 4);

@@ -30,7 +30,7 @@ use common::*;
 use codec::Encode;
 use ditex_ctl::{segment, Chain};
 use ditex_e2e::{
-	account, parent_hash, pools, relay_binary, FeesReceived, Node, NodeConfig, SubsidyMinted,
+	account, parent_hash, pools, relay_binary, subsidy, FeesReceived, Node, NodeConfig,
 	TransactionFeePaid,
 };
 use ditex_primitives::{
@@ -333,14 +333,7 @@ async fn run(lab: &mut Lab) -> Result<()> {
 		.sum::<Result<u128, _>>()?;
 	ensure!(tx_fee == 0, "a payee's settlement is free: {tx_fee}");
 	ensure!(fees == settlement_fees, "the pools received {fees}, the settlement fees are {settlement_fees}");
-	let subsidy = events
-		.all_events_in_block()
-		.iter()
-		.filter_map(|e| e.ok())
-		.find(|e| e.pallet_name() == "Rewards" && e.event_name() == "SubsidyMinted")
-		.map(|e| e.decode_fields_unchecked_as::<SubsidyMinted>().map_err(Box::new))
-		.transpose()?
-		.map_or((0, 0), |s| (s.validator, s.dividend));
+	let subsidy = subsidy(&events)?.map_or((0, 0), |s| (s.validator, s.dividend));
 	let parent = parent_hash(&node.rpc().await?, block).await?;
 	let (p0, p1) = (pools(&node, parent).await?, pools(&node, block).await?);
 	ensure!(p0.current_era == p1.current_era, "an era ended in the block");
