@@ -525,8 +525,12 @@ impl Dataplane {
 		let now_ms = now_us / 1_000;
 		let remote = ingress;
 		let remote_key = self.registry.get(remote).ok_or(DropReason::UnknownSegment)?.key.to_bytes();
-		// A flow this agent started: the far end's response or its replies.
-		if let Some(out) = self.flows.peek_mut(&(remote, h.flow)) {
+		// A flow this agent started: the far end's response or its replies. An initiation is
+		// the far end starting a session of its own, for the responder, even while a handshake
+		// of this agent's on the flow waits (on a chain the consumer's ingress never answers
+		// its egress's, which must not keep the consumer out).
+		let own = self.flows.peek_mut(&(remote, h.flow)).filter(|_| !session::is_initiation(msg));
+		if let Some(out) = own {
 			match out.session.handle(now_ms, msg, &mut self.scratch) {
 				Ok(Received::Established) => return Ok(Action::Consumed),
 				// A keepalive: the egress holds the session.
@@ -1264,6 +1268,40 @@ mod tests {
 		assert!(matches!(act, Action::Drop(_)), "{act:?}");
 		let v = usage(&a);
 		assert!(v.bytes_in > u.bytes_in && v.bytes_out == u.bytes_out, "{v:?}");
+	}
+
+	/// Found with the `paid` fuzz target (three operations: the ingress sends, the egress
+	/// sends, the network delivers). An egress with something to send on a flow before any
+	/// session starts a handshake of its own, which the ingress on a chain refuses (only the
+	/// consumer's key opens a channel's sessions). The egress then took the ingress's
+	/// initiations for answers to its own and dropped them as `bad_session`: the consumer could
+	/// not open a session for as long as the egress kept trying to send. (Off a chain, two ends
+	/// starting at once refused each other's initiations the same way.)
+	#[test]
+	fn an_egress_that_tried_to_send_first_still_answers_the_consumers_handshake() {
+		let mut a = agents();
+		let (path, back) = ([1, 2, 3], [3, 2, 1]);
+		for i in 0..3 {
+			on_chain(&mut a[i], 1 << 20);
+			let t = terms(&a, 7, &path, u128::MAX);
+			a[i].channels.as_mut().unwrap().update(t);
+		}
+		let mut buf = vec![0u8; HEADROOM + 1 + TAILROOM];
+		assert_eq!(a[2].encapsulate(0, 7, &back, &mut buf, 1), Err(DropReason::NoSession));
+		let (_, init) = a[2].take_transmits().pop().expect("the egress's own initiation");
+		assert_eq!(carry(&mut a, &back, init).0, Action::Drop(DropReason::NotAdmitted));
+		// The consumer's handshake is answered all the same, and the flow carries both ways.
+		assert_eq!(a[0].encapsulate(0, 7, &path, &mut buf, 1), Err(DropReason::NoSession));
+		let (_, init) = a[0].take_transmits().pop().expect("the ingress's initiation");
+		let (act, d) = carry(&mut a, &path, init);
+		let Action::Reply { range, .. } = act else { panic!("the consumer's handshake: {act:?}") };
+		assert_eq!(carry(&mut a, &back, d[range].to_vec()).0, Action::Consumed);
+		let d = packet(&mut a[0], &path, 7, b"up");
+		assert!(matches!(carry(&mut a, &path, d).0, Action::Deliver { .. }));
+		let d = packet(&mut a[2], &back, 7, b"down");
+		let (act, d) = carry(&mut a, &back, d);
+		let Action::Deliver { payload, .. } = act else { panic!("the reply: {act:?}") };
+		assert_eq!(&d[payload], b"down");
 	}
 
 	/// The consumer's receipt travels its channel's path; each hop on a chain keeps it and

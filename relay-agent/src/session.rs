@@ -294,6 +294,11 @@ pub fn is_transport(msg: &[u8]) -> bool {
 	msg.first() == Some(&TRANSPORT)
 }
 
+/// Whether `msg` is a handshake initiation (by its type byte): only a responder takes one.
+pub fn is_initiation(msg: &[u8]) -> bool {
+	msg.first() == Some(&INIT)
+}
+
 /// The receiver index of a transport message, checking its framing.
 fn transport_index(msg: &[u8]) -> Result<u32, SessionError> {
 	if msg.len() < TRANSPORT_OVERHEAD || msg[..4] != [TRANSPORT, 0, 0, 0] {

@@ -20,7 +20,8 @@
 //!   reason given, or nothing for `Consumed` and `Reply`; an encapsulation moves `sent` or
 //!   one drop counter;
 //! - a forward goes to the registered address of the hop the rewritten header addresses;
-//! - only the egress answers handshakes (only the channel's consumer key opens sessions);
+//! - only the egress answers handshakes (only the channel's consumer key opens sessions), and
+//!   a well-framed initiation is never dropped as malformed (`bad_session`);
 //! - every payload delivered is one the other end sent, intact, to this agent, on its flow,
 //!   at most once; at the egress only on a channel it holds open;
 //! - flows, sessions, hop windows and channels stay within what the flows in play allow;
@@ -53,7 +54,7 @@ use ditex_relay::{
 	channel::{Channels, Receipts, Terms},
 	dataplane::{Action, Dataplane, DropCounters, DropReason, HEADROOM, TAILROOM},
 	registry::{EndpointPolicy, PeerEntry, Registry},
-	session::SESSIONS_PER_CHANNEL,
+	session::{INIT_LEN, SESSIONS_PER_CHANNEL},
 };
 use ed25519_dalek::{Signer, SigningKey};
 use libfuzzer_sys::fuzz_target;
@@ -441,6 +442,14 @@ impl World {
 		let dp = &mut agent.dp;
 		let before = Before::of(dp);
 		let ack = matches!(peek_kind(&bytes), Ok(Kind::Ack));
+		// A well-framed handshake initiation at the end of its path.
+		let init = !ack
+			&& Header::parse(&bytes).is_ok_and(|(h, hlen)| {
+				h.current() == id
+					&& h.at_egress()
+					&& bytes.len() - hlen == INIT_LEN
+					&& bytes[hlen..hlen + 4] == [1, 0, 0, 0]
+			});
 		let act = if ack {
 			dp.handle_ack(from, &bytes)
 		} else {
@@ -454,6 +463,10 @@ impl World {
 		}
 		assert!(!ack || matches!(act, Action::Consumed | Action::Drop(_)), "an ack: {act:?}");
 		trace!("  {id} <- {from} ({len} bytes): {act:?}");
+		assert!(
+			!(init && act == Action::Drop(DropReason::BadSession)),
+			"{id} took a well-framed initiation for a malformed message"
+		);
 		match act {
 			Action::Forward { to } => {
 				assert_eq!(bytes.len(), len);
