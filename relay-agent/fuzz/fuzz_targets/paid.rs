@@ -10,7 +10,8 @@
 //! (top-ups, closes, settles, agents polling it late) and restart agents as the shell does.
 //!
 //! An input is four setup bytes (one relay or two; the credit window; channel 7's funds;
-//! whether channel 8 is open, and priced over its cap) and then at most [`MAX_OPS`]
+//! whether channel 8 is open, and priced over its cap; whether recovery is checked at the
+//! end) and then at most [`MAX_OPS`]
 //! operations of four bytes each, an opcode and three arguments ([`World::step`]). Seeds in
 //! `seeds/paid` spell whole scenarios: a flow with receipts and acks, rekeys over minutes,
 //! restarts, a credit window running out, tampering in flight.
@@ -29,7 +30,9 @@
 //!   window, nor more than the funds pay, nor (in one life) more than the ingress sent plus
 //!   what the fuzzer appended to datagrams on the way;
 //! - the receipts and acks a hop keeps are ones the consumer and the downstream hop signed;
-//! - a hop never counts more sent on than it received, and restores what it saved.
+//! - a hop never counts more sent on than it received, and restores what it saved;
+//! - at the end (if the setup asks), channel 7 carries again once the network behaves
+//!   ([`World::recovers`]).
 //!
 //! `PAID_TRACE=1` prints every operation and what each agent did, to read a crash by:
 //! `PAID_TRACE=1 cargo +nightly fuzz run paid artifacts/paid/crash-...`.
@@ -213,6 +216,10 @@ struct World {
 	originated: BTreeMap<FlowId, u64>,
 	/// Bytes the fuzzer appended to datagrams in flight.
 	appended: u64,
+	/// Whether the ingress or the egress restarted with its hop counters from zero (a clock
+	/// stepped back): the hops take its headers for replays, by design, until they pass the
+	/// old ones.
+	stepped_back: bool,
 }
 
 /// Counters an operation on one data plane may move.
@@ -295,6 +302,7 @@ impl World {
 			acks: HashSet::new(),
 			originated: BTreeMap::new(),
 			appended: 0,
+			stepped_back: false,
 		};
 		for id in w.path.clone() {
 			w.boot(id, None, true);
@@ -306,6 +314,7 @@ impl World {
 	/// receipts sent), its hop counters past every earlier life's unless `counters_past` is
 	/// false (a clock stepped back), and the chain's terms read before it starts.
 	fn boot(&mut self, id: SegmentId, old: Option<&Dataplane>, counters_past: bool) {
+		self.stepped_back |= !counters_past && (id == INGRESS || id == EGRESS);
 		let life = {
 			let l = self.lives.entry(id).or_default();
 			*l += 1;
@@ -505,6 +514,76 @@ impl World {
 		}
 	}
 
+	/// Deliver in order until the network is quiet.
+	fn pump(&mut self, most: usize) {
+		for _ in 0..most {
+			let Some(p) = self.net.pop_front() else { break };
+			self.handle(p);
+		}
+	}
+
+	/// Whatever happened, channel 7 carries again once the network behaves: the datagrams in
+	/// flight are lost, the agents read the chain, the consumer signs a receipt past what any
+	/// hop counted, time passes beyond every session's end, and within six rounds of sending
+	/// every six seconds (past a handshake's timeout and the silence that restarts one) a payload
+	/// arrives. Not checked where no recovery is due: the channel closed or its funds spent, or
+	/// an end's hop counters stepped back.
+	fn recovers(&mut self) {
+		const CH: FlowId = 7;
+		let Some(c) = self.chain.get(&CH).filter(|c| c.terms.open && !c.gone) else { return };
+		let payable = c.terms.payable_bytes().unwrap_or(u64::MAX);
+		let most_in = self
+			.agents
+			.values()
+			.flat_map(|a| a.dp.channels.as_ref().unwrap().usage())
+			.filter(|u| u.channel == CH)
+			.map(|u| u.bytes_in)
+			.max()
+			.unwrap_or(0);
+		if self.stepped_back || most_in.saturating_add(1 << 16) > payable {
+			return;
+		}
+		trace!("recovery: {most_in} bytes in at most, {payable} payable");
+		self.net.clear();
+		for id in self.path.clone() {
+			let mut agent = self.agents.remove(&id).unwrap();
+			self.poll(&mut agent);
+			self.agents.insert(id, agent);
+		}
+		let r = Receipt {
+			genesis: genesis(),
+			channel: CH,
+			path: Path::truncate_from(self.path.clone()),
+			cumulative_bytes: most_in + (1 << 16),
+		};
+		let signature = consumer().sign(&r.signing_payload()).to_bytes();
+		let signed = SignedReceipt { receipt: r, signature };
+		let path = self.path.clone();
+		let dp = &mut self.agents.get_mut(&INGRESS).unwrap().dp;
+		dp.send_receipt(&path, &signed).expect("the ingress wraps a receipt for its path");
+		self.drain(INGRESS);
+		self.pump(256);
+		self.now_us += 200_000_000;
+		for _ in 0..6 {
+			self.step(&[11, 0x80, 0, 0]);
+			self.pump(256);
+			let seq = self.seq;
+			self.send(INGRESS, CH, 100);
+			self.pump(256);
+			self.check();
+			if self.sent.get(&seq).is_some_and(|s| s.delivered) {
+				return;
+			}
+			self.now_us += 6_000_000;
+		}
+		let drops: Vec<_> = self
+			.agents
+			.iter()
+			.map(|(id, a)| (*id, a.dp.drops.nonzero().collect::<Vec<_>>()))
+			.collect();
+		panic!("channel {CH} did not recover: drops {drops:?}");
+	}
+
 	fn pick(&self, i: u8) -> Option<usize> {
 		(!self.net.is_empty()).then(|| i as usize % self.net.len())
 	}
@@ -532,12 +611,7 @@ impl World {
 				}
 			},
 			// Deliver in order until the network is quiet (or long enough).
-			3 => {
-				for _ in 0..PUMP {
-					let Some(p) = self.net.pop_front() else { break };
-					self.handle(p);
-				}
-			},
+			3 => self.pump(PUMP),
 			// Flip or overwrite a byte, counted from the start or from the end.
 			4 => {
 				if let Some(i) = self.pick(a >> 2) {
@@ -789,5 +863,8 @@ fuzz_target!(|data: &[u8]| {
 	for op in ops.chunks_exact(4).take(MAX_OPS) {
 		w.step(op);
 		w.check();
+	}
+	if setup[3] & 4 != 0 {
+		w.recovers();
 	}
 });
