@@ -299,6 +299,15 @@ impl Accounting {
 	}
 }
 
+/// Move the unusable state file at `path` to `<path>.corrupt` (kept for a look, out of the way
+/// of the fresh state written next); returns where it went.
+pub fn set_aside(path: &Path) -> std::io::Result<PathBuf> {
+	let mut aside = path.as_os_str().to_owned();
+	aside.push(".corrupt");
+	std::fs::rename(path, &aside)?;
+	Ok(PathBuf::from(aside))
+}
+
 /// Replace `path` with `bytes` so readers see the old or the new content, never a mix. The
 /// temporary file has a name of its own (several writers never clobber each other), is
 /// created exclusively and never through a symlink (one planted where it would go cannot

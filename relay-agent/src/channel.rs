@@ -77,9 +77,14 @@ impl Terms {
 		}
 	}
 
+	/// What the whole path costs per GiB: its hops' prices summed.
+	pub fn price_per_gib(&self) -> u128 {
+		self.prices.iter().fold(0u128, |a, p| a.saturating_add(*p))
+	}
+
 	/// Bytes the channel's funds pay for at the path's prices; `None` if the path is free.
 	pub fn payable_bytes(&self) -> Option<u64> {
-		let per_gib: u128 = self.prices.iter().fold(0u128, |a, p| a.saturating_add(*p));
+		let per_gib = self.price_per_gib();
 		if per_gib == 0 {
 			return None;
 		}
@@ -320,8 +325,7 @@ impl Channels {
 		if !forward {
 			return Ok(false);
 		}
-		let per_gib = c.terms.prices.iter().fold(0u128, |a, p| a.saturating_add(*p));
-		if per_gib > c.terms.max_price_per_gib {
+		if c.terms.price_per_gib() > c.terms.max_price_per_gib {
 			return Err(Refusal::OverPrice);
 		}
 		let after = c.bytes_in.saturating_add(bytes);

@@ -275,16 +275,20 @@ fn secret_from(
 	match (inline, file) {
 		(None, None) => Ok(None),
 		(Some(s), None) => Ok(Some(s.clone())),
-		(None, Some(path)) => {
-			let err = |why: String| ConfigError::Invalid(format!("{what}_file {}: {why}", path.display()));
-			if others_can_read(path) {
-				return Err(err("others can read it (chmod 600)".into()));
-			}
-			let t = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-			Ok(Some(SecretString(t.trim().to_string())))
-		},
+		(None, Some(path)) => read_secret_file(path)
+			.map(Some)
+			.map_err(|why| ConfigError::Invalid(format!("{what}_file {}: {why}", path.display()))),
 		(Some(_), Some(_)) => Err(ConfigError::Invalid(format!("give {what} or {what}_file, not both"))),
 	}
+}
+
+/// The secret in the file at `path`, which others must not be able to read.
+fn read_secret_file(path: &Path) -> Result<SecretString, String> {
+	if others_can_read(path) {
+		return Err("others can read it (chmod 600)".into());
+	}
+	let t = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+	Ok(SecretString(t.trim().to_string()))
 }
 
 /// An ed25519 secret seed, `0x` + 64 hex digits.
@@ -595,14 +599,8 @@ impl Config {
 	pub fn secret(&self) -> Result<StaticSecret, ConfigError> {
 		let text = match (&self.agent.secret_key, &self.agent.secret_key_file) {
 			(Some(s), None) => s.clone(),
-			(None, Some(path)) => {
-				let err = |why: String| ConfigError::SecretFile { path: path.clone(), why };
-				if others_can_read(path) {
-					return Err(err("others can read it (chmod 600)".into()));
-				}
-				let t = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-				SecretString(t.trim().to_string())
-			},
+			(None, Some(path)) => read_secret_file(path)
+				.map_err(|why| ConfigError::SecretFile { path: path.clone(), why })?,
 			_ => return Err(ConfigError::SecretKey),
 		};
 		if PUBLISHED_SECRETS.contains(&text.expose()) {

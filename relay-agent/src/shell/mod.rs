@@ -303,9 +303,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		Err(e @ AccountingError::Corrupt { .. }) => {
 			// Never a silent zero: the file is kept for a look, and the new ledger is a new
 			// boot the chain tells apart from the old one.
-			let mut aside = cfg.agent.state_file.as_os_str().to_owned();
-			aside.push(".corrupt");
-			std::fs::rename(&cfg.agent.state_file, &aside)
+			let aside = crate::accounting::set_aside(&cfg.agent.state_file)
 				.with_context(|| format!("setting aside {}", cfg.agent.state_file.display()))?;
 			tracing::error!(error = %e, moved_to = ?aside, "the accounting state is corrupt: set aside, starting a new ledger (a new boot) from zero");
 			Accounting::default()

@@ -38,7 +38,7 @@ use super::{
 	submit::{Done, Job},
 };
 use crate::{
-	accounting::write_atomic,
+	accounting::{set_aside, write_atomic},
 	channel::{Channels, Receipts, Terms},
 	config::ConsumerConfig,
 	dataplane::Dataplane,
@@ -174,12 +174,10 @@ fn load<T>(path: &Path, what: &str, parse: impl FnOnce(&[u8]) -> Result<T, Strin
 	match parse(&bytes) {
 		Ok(v) => Some(v),
 		Err(why) => {
-			let mut aside = path.as_os_str().to_owned();
-			aside.push(".corrupt");
-			let _ = std::fs::rename(path, &aside);
+			let aside = set_aside(path).map_or_else(|e| format!("nowhere ({e})"), |p| p.display().to_string());
 			tracing::error!(
 				file = %path.display(),
-				moved_to = %PathBuf::from(aside).display(),
+				moved_to = %aside,
 				why,
 				"the {what} state is unusable: set aside, starting afresh (the chain pays only growth over what it paid, so nothing is paid twice)"
 			);
@@ -510,8 +508,8 @@ impl Paid {
 			if !t.open || c.topping.contains(id) {
 				continue;
 			}
-			let per_gib: u128 = t.prices.iter().fold(0u128, |a, p| a.saturating_add(*p));
-			let spent = u128::from(r.sent_bytes()).saturating_mul(per_gib) / ditex_primitives::registry::GIB;
+			let spent =
+				u128::from(r.sent_bytes()).saturating_mul(t.price_per_gib()) / ditex_primitives::registry::GIB;
 			let left = t.funds.saturating_sub(spent);
 			if left < c.deposit / TOP_UP_BELOW && self.jobs.try_send(Job::TopUp(*id, c.deposit)).is_ok() {
 				tracing::info!(channel = id, %left, "channel running out: topping it up");
