@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use codec::{Decode, Encode};
 use ditex_primitives::{
 	qos::{
-		IpPrefix, QosAnswer, QosClass, QosFlow, QosOrder, QosRejectReason, QosStatus, QosVerdict,
+		IpPrefix, OrderTerms, QosAnswer, QosClass, QosFlow, QosOrder, QosRejectReason, QosStatus, QosVerdict,
 		PROTO_TCP, PROTO_UDP,
 	},
 	registry::{IpAddress, SegmentId},
@@ -24,23 +24,7 @@ use crate::{encoded_call, Chain};
 pub type OrderView = QosOrder<AccountId32, Balance, BlockNumber>;
 
 /// What ordering asks for: the arguments of `Escrow.order_qos`, in order.
-#[derive(Clone, Debug, PartialEq, Eq, Encode)]
-pub struct Order {
-	/// The segment router whose egress gives the treatment.
-	pub segment: SegmentId,
-	/// The treatment.
-	pub class: QosClass,
-	/// The rate guaranteed, bit/s.
-	pub rate: u64,
-	/// The packets it applies to.
-	pub flow: QosFlow,
-	/// The payment, held until the answer.
-	pub payment: Balance,
-	/// Blocks the treatment applies once confirmed.
-	pub duration: BlockNumber,
-	/// The last block the router may answer in.
-	pub deadline: BlockNumber,
-}
+pub type Order = OrderTerms<Balance, BlockNumber>;
 
 /// Place an order as the consumer `who`; returns its id, from the `Escrow.QosOrdered` event.
 pub async fn order(chain: &Chain, who: &Keypair, order: &Order) -> Result<OrderId> {

@@ -206,6 +206,26 @@ pub enum QosStatus<BlockNumber> {
 	},
 }
 
+/// What a consumer orders: the arguments of `Escrow.order_qos`, in their order (so their
+/// encoding is the call's arguments).
+#[derive(Clone, PartialEq, Eq, Encode, Debug)]
+pub struct OrderTerms<Balance, BlockNumber> {
+	/// The segment router whose egress gives the treatment.
+	pub segment: SegmentId,
+	/// The treatment.
+	pub class: QosClass,
+	/// The rate guaranteed, in bits per second.
+	pub rate: u64,
+	/// The packets it applies to.
+	pub flow: QosFlow,
+	/// The payment held until the answer.
+	pub payment: Balance,
+	/// Blocks the treatment applies once confirmed.
+	pub duration: BlockNumber,
+	/// The last block the router may answer in.
+	pub deadline: BlockNumber,
+}
+
 /// A consumer's order of a QoS treatment on a provider's segment router.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,

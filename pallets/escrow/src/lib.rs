@@ -118,23 +118,7 @@ pub type QosOrderOf<T> =
 	QosOrder<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 
 /// What a consumer orders: the arguments of [`Pallet::order_qos`].
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct OrderTerms<Balance, BlockNumber> {
-	/// The segment router whose egress gives the treatment.
-	pub segment: SegmentId,
-	/// The treatment.
-	pub class: QosClass,
-	/// The rate guaranteed, in bits per second.
-	pub rate: u64,
-	/// The packets it applies to.
-	pub flow: QosFlow,
-	/// The payment held until the answer.
-	pub payment: Balance,
-	/// Blocks the treatment applies once confirmed.
-	pub duration: BlockNumber,
-	/// The last block the router may answer in.
-	pub deadline: BlockNumber,
-}
+pub use ditex_primitives::qos::OrderTerms;
 
 /// An order's terms as this runtime types them.
 pub type OrderTermsOf<T> = OrderTerms<BalanceOf<T>, BlockNumberFor<T>>;
