@@ -55,6 +55,46 @@ fn built_binary(name: &str, env: &str) -> Result<PathBuf> {
 	Ok(bin)
 }
 
+/// Key pairs from `ditex-relay keygen`, by the names it prints (`secret_key`, `key`,
+/// `ticket_secret_key`, `ticket_key`), values `0x`-hex.
+pub struct Keys(Vec<(String, String)>);
+
+impl Keys {
+	/// New pairs from the agent's own `keygen`.
+	pub fn generate() -> Result<Keys> {
+		let out = Command::new(relay_binary()?).arg("keygen").output()?;
+		let text = String::from_utf8(out.stdout)?;
+		Ok(Keys(
+			text.lines()
+				.filter_map(|l| l.split_once(" = "))
+				.map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
+				.collect(),
+		))
+	}
+
+	/// The value printed as `name`.
+	pub fn get(&self, name: &str) -> Result<String> {
+		self.0
+			.iter()
+			.find(|(k, _)| k == name)
+			.map(|(_, v)| v.clone())
+			.ok_or_else(|| anyhow!("keygen printed no {name}"))
+	}
+}
+
+/// Start `ditex-relay run --config cfg`, logging to `log`.
+pub fn spawn_relay(cfg: &Path, log: &Path) -> Result<Child> {
+	Command::new(relay_binary()?)
+		.args(["run", "--config"])
+		.arg(cfg)
+		.env("RUST_LOG", "info")
+		.stdin(Stdio::null())
+		.stdout(Stdio::null())
+		.stderr(std::fs::File::create(log)?)
+		.spawn()
+		.context("spawning ditex-relay")
+}
+
 /// A free TCP port on loopback.
 pub fn free_port() -> u16 {
 	TcpListener::bind("127.0.0.1:0")

@@ -7,28 +7,21 @@
 use std::{
 	net::UdpSocket,
 	path::{Path, PathBuf},
-	process::{Child, Command, Stdio},
+	process::Child,
 	time::{Duration, Instant},
 };
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Result};
 use ditex_ctl::{segment, Chain};
-use ditex_e2e::{relay_binary, Node, NodeConfig};
+use ditex_e2e::{spawn_relay, Keys, Node, NodeConfig};
 use ditex_primitives::registry::{SegmentId, SegmentSpec, TicketKey};
 use serde_json::Value;
 use subxt_signer::sr25519::{dev, Keypair};
 
 /// A key pair from `ditex-relay keygen`: (secret, public), both `0x`-hex.
 fn keygen() -> Result<(String, String)> {
-	let out = Command::new(relay_binary()?).arg("keygen").output()?;
-	let text = String::from_utf8(out.stdout)?;
-	let field = |name: &str| {
-		text.lines()
-			.find_map(|l| l.strip_prefix(&format!("{name} = \"")))
-			.map(|v| v.trim_end_matches('"').to_string())
-			.ok_or_else(|| anyhow!("keygen printed no {name}: {text}"))
-	};
-	Ok((field("secret_key")?, field("key")?))
+	let keys = Keys::generate()?;
+	Ok((keys.get("secret_key")?, keys.get("key")?))
 }
 
 /// A free UDP port on loopback.
@@ -79,15 +72,7 @@ impl Agent {
 			),
 		)?;
 		let log = dir.join(format!("relay-{id}.log"));
-		let child = Command::new(relay_binary()?)
-			.args(["run", "--config"])
-			.arg(&cfg)
-			.env("RUST_LOG", "info")
-			.stdin(Stdio::null())
-			.stdout(Stdio::null())
-			.stderr(std::fs::File::create(&log)?)
-			.spawn()
-			.context("spawning ditex-relay")?;
+		let child = spawn_relay(&cfg, &log)?;
 		Ok(Agent { child, status, log })
 	}
 

@@ -17,7 +17,6 @@ mod common;
 use std::{
 	collections::BTreeMap,
 	net::UdpSocket,
-	os::fd::AsRawFd,
 	sync::{
 		atomic::{AtomicBool, AtomicU64, Ordering},
 		Arc,
@@ -53,14 +52,6 @@ const LOCAL: &str = "127.0.0.1:5000";
 /// The ticket key of host `i`.
 fn ticket_secret(i: usize) -> [u8; 32] {
 	[0x50 + i as u8; 32]
-}
-
-/// Move this thread into host `i`'s namespace: the node and the test's chain client live
-/// there, beside the destination.
-fn enter(lab: &Lab, i: usize) {
-	let f = std::fs::File::open(format!("/var/run/netns/{}", lab.ns(i))).expect("netns");
-	// SAFETY: setns on a namespace fd; it moves only this thread (and threads it starts).
-	assert_eq!(unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) }, 0);
 }
 
 /// Host `i`'s agent config for segment `id` on the node at `url`; `extra` is appended.
@@ -113,7 +104,8 @@ fn paid_flows_over_two_relays() -> Result<()> {
 	}
 	std::env::set_var("DITEX_RELAY_BIN", relay_binary()?);
 	let mut lab = Lab::new("pf", 5);
-	enter(&lab, 4);
+	// The node and the test's chain client live in host 4, beside the destination.
+	lab.enter(4);
 	let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
 	let r = rt.block_on(run(&mut lab));
 	if r.is_err() {

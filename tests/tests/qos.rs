@@ -27,7 +27,7 @@ use std::{
 	net::UdpSocket,
 	os::fd::AsRawFd,
 	path::{Path, PathBuf},
-	process::{Child, Command, Stdio},
+	process::{Child, Command},
 	sync::{
 		atomic::{AtomicBool, Ordering},
 		Arc,
@@ -38,7 +38,7 @@ use std::{
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use codec::{Decode, Encode};
 use ditex_ctl::{qos, segment, Chain};
-use ditex_e2e::{account, relay_binary, Node, NodeConfig, TransactionFeePaid};
+use ditex_e2e::{account, spawn_relay, Keys, Node, NodeConfig, TransactionFeePaid};
 use ditex_primitives::{
 	qos::{QosClass, QosStatus},
 	registry::{SegmentId, TicketKey},
@@ -210,23 +210,9 @@ impl Drop for Agent {
 	}
 }
 
-fn keygen() -> Result<Vec<(String, String)>> {
-	let out = Command::new(relay_binary()?).arg("keygen").output()?;
-	let text = String::from_utf8(out.stdout)?;
-	Ok(text
-		.lines()
-		.filter_map(|l| l.split_once(" = "))
-		.map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
-		.collect())
-}
-
-fn field(keys: &[(String, String)], name: &str) -> Result<String> {
-	keys.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).ok_or_else(|| anyhow!("keygen: no {name}"))
-}
-
 /// Start the provider's agent for `segment`, its `tc` run in namespace `ns` by a wrapper that
 /// fails for [`BROKEN_RATE`].
-fn start_agent(dir: &Path, segment: SegmentId, keys: &[(String, String)], url: &str, ns: &str) -> Result<Agent> {
+fn start_agent(dir: &Path, segment: SegmentId, keys: &Keys, url: &str, ns: &str) -> Result<Agent> {
 	let wrapper = dir.join("tc-in-provider");
 	std::fs::write(
 		&wrapper,
@@ -247,23 +233,15 @@ fn start_agent(dir: &Path, segment: SegmentId, keys: &[(String, String)], url: &
 			 [chain]\nurl = \"{url}\"\npoll_ms = 1000\nticket_key = \"{}\"\n\n\
 			 [qos]\ninterface = \"vp1\"\nlink_rate = {LINK}\ncapacity = {CAPACITY}\n\
 			 classes = [\"priority\"]\nprice_floor = \"1000\"\ntc = \"{}\"\npoll_ms = 1000\n",
-			field(keys, "secret_key")?,
+			keys.get("secret_key")?,
 			dir.join("status.json").display(),
 			dir.join("accounting.json").display(),
-			field(keys, "ticket_secret_key")?,
+			keys.get("ticket_secret_key")?,
 			wrapper.display(),
 		),
 	)?;
 	let log = dir.join("provider.log");
-	let child = Command::new(relay_binary()?)
-		.args(["run", "--config"])
-		.arg(&cfg)
-		.env("RUST_LOG", "info")
-		.stdin(Stdio::null())
-		.stdout(Stdio::null())
-		.stderr(std::fs::File::create(&log)?)
-		.spawn()
-		.context("spawning ditex-relay")?;
+	let child = spawn_relay(&cfg, &log)?;
 	Ok(Agent { child, log })
 }
 
@@ -325,11 +303,11 @@ async fn qos_orders_are_carried_out_on_the_providers_host() -> Result<()> {
 	let (operator, consumer) = (dev::bob(), dev::charlie());
 
 	// The provider lists its router with the ticket key its agent holds.
-	let keys = keygen()?;
+	let keys = Keys::generate()?;
 	let spec = segment::spec(
 		([127, 0, 0, 1], 40_100).into(),
-		segment::parse_key(&field(&keys, "key")?)?,
-		TicketKey(segment::parse_key(&field(&keys, "ticket_key")?)?.0),
+		segment::parse_key(&keys.get("key")?)?,
+		TicketKey(segment::parse_key(&keys.get("ticket_key")?)?.0),
 		segment::parse_region("DE-BE")?,
 		3320,
 		Some(1_000_000),

@@ -223,6 +223,12 @@ impl Lab {
 		None
 	}
 
+	/// Move the calling thread (and the threads and processes it starts from now on) into
+	/// host `i`'s namespace.
+	pub fn enter(&self, i: usize) {
+		enter_netns(&Path::new("/var/run/netns").join(self.ns(i)));
+	}
+
 	/// Run `f` on a thread inside host `i`'s namespace.
 	pub fn in_host<T: Send + 'static>(
 		&self,
@@ -231,10 +237,7 @@ impl Lab {
 	) -> JoinHandle<T> {
 		let path = Path::new("/var/run/netns").join(self.ns(i));
 		std::thread::spawn(move || {
-			let fd = File::open(&path).expect("open netns");
-			// SAFETY: setns on a namespace fd; it moves only this thread.
-			let r = unsafe { libc::setns(fd.as_raw_fd(), libc::CLONE_NEWNET) };
-			assert_eq!(r, 0, "setns: {}", std::io::Error::last_os_error());
+			enter_netns(&path);
 			f()
 		})
 	}
@@ -266,6 +269,14 @@ impl Drop for Lab {
 			let _ = Command::new("ip").args(["netns", "del", ns]).status();
 		}
 	}
+}
+
+/// Move the calling thread into the network namespace at `path`.
+fn enter_netns(path: &Path) {
+	let fd = File::open(path).expect("open netns");
+	// SAFETY: setns on a namespace fd; it moves only this thread.
+	let r = unsafe { libc::setns(fd.as_raw_fd(), libc::CLONE_NEWNET) };
+	assert_eq!(r, 0, "setns: {}", std::io::Error::last_os_error());
 }
 
 /// FNV-1a, to checksum test payloads.
