@@ -106,8 +106,10 @@ impl Rng {
 
 /// Send the handshake datagrams `dp` has due.
 fn send_due(dp: &mut Dataplane, sock: &UdpSocket) {
-	for (to, d) in dp.take_transmits() {
-		let _ = sock.send_to(&d, to);
+	for (to, d, charge) in dp.take_transmits() {
+		if sock.send_to(&d, to).is_ok() {
+			dp.commit(charge);
+		}
 	}
 }
 

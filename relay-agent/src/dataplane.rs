@@ -126,6 +126,7 @@ reasons! {
 	PulseFlood => "pulse_flood", "More fresh pulses from one peer than an interval's worth.";
 	InnerSource => "inner_source", "A TUN inner source another ingress is using.";
 	ReplySource => "reply_source", "A reply from an address the flow never sent to.";
+	Unsent => "unsent", "The socket, the exit or the TUN device did not take it (a refused destination, a buffer that never drained); not counted as sent.";
 }
 
 impl DropReason {
@@ -271,6 +272,8 @@ pub enum Action {
 	Forward {
 		/// The next hop's registered endpoint.
 		to: SocketAddr,
+		/// What it counts once the socket took it ([`Dataplane::commit`]).
+		charge: Charge,
 	},
 	/// This agent is the end of the path: `buf[payload]` is the decrypted inner payload.
 	Deliver {
@@ -280,6 +283,9 @@ pub enum Action {
 		flow: FlowId,
 		/// Where the plaintext is in the buffer.
 		payload: Range<usize>,
+		/// What it counts once the exit, the TUN device or the local client took it
+		/// ([`Dataplane::commit`]).
+		charge: Charge,
 	},
 	/// This agent is the end of the path and answers a handshake: send `buf[range]` to `to`.
 	Reply {
@@ -301,6 +307,41 @@ pub struct Transmit {
 	pub to: SocketAddr,
 	/// Where the datagram is in the buffer.
 	pub range: Range<usize>,
+	/// What it counts once the socket took it ([`Dataplane::commit`]).
+	pub charge: Charge,
+}
+
+/// What a datagram or a payload counts for once it really left this agent: bytes out to a
+/// neighbour in the ledger, and a channel's payload bytes carried on, delivered or sent by its
+/// consumer. The data plane decides before the shell sends; counting then counted, and billed,
+/// what the socket gave up on or the exit refused (L8). So the shell hands the charge back with
+/// [`Dataplane::commit`] for what left, and only for that. The default charges nothing.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Charge {
+	/// The neighbour, the flow's record and the datagram's length.
+	out: Option<(SegmentId, FlowKey, u64)>,
+	/// The channel, its payload bytes and how this router carried them.
+	channel: Option<(FlowId, u64, Carried)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Carried {
+	/// Sent on downstream as a relay, or delivered as the egress.
+	On,
+	/// Sent as the channel's consumer (hop 0): receipted, and counted in and out.
+	Originated,
+}
+
+impl Charge {
+	/// Whether it counts nothing.
+	pub fn is_empty(&self) -> bool {
+		self.out.is_none() && self.channel.is_none()
+	}
+
+	/// The ledger's bytes out, if any: the datagram's length.
+	pub fn bytes_out(&self) -> u64 {
+		self.out.map_or(0, |(_, _, n)| n)
+	}
 }
 
 /// A flow this agent started, as its ingress: its session with the far end.
@@ -346,7 +387,7 @@ pub struct Dataplane {
 	/// The sessions ingresses started with this agent as their egress.
 	responder: Responder,
 	/// Handshake datagrams to send, for the shell to take ([`Self::take_transmits`]).
-	pending: Vec<(SocketAddr, Vec<u8>)>,
+	pending: Vec<(SocketAddr, Vec<u8>, Charge)>,
 	/// Where sessions seal and open, since they do not work in place.
 	scratch: Vec<u8>,
 	/// Seeds the session indexes of this run.
@@ -495,17 +536,19 @@ impl Dataplane {
 				return Err(DropReason::TtlExpired);
 			}
 			let bytes = (len - hlen) as u64;
+			let mut channel = None;
 			if let (Some(ch), false) = (&mut self.channels, receipt) {
+				// What arrived counts against the credit now; what goes on, once it went.
 				if ch.admit(h.flow, h.hops(), h.next as usize, bytes)? {
-					ch.sent(h.flow, bytes);
+					channel = Some((h.flow, bytes, Carried::On));
 				}
 			}
 			h.next += 1;
 			h.write_mutable(buf)?;
 			self.accounting.record_in(prev, fkey, len as u64);
-			self.accounting.record_out(next, fkey, len as u64);
 			self.forwarded += 1;
-			return Ok(Action::Forward { to });
+			let charge = Charge { out: Some((next, fkey, len as u64)), channel };
+			return Ok(Action::Forward { to, charge });
 		}
 		if receipt {
 			self.accounting.record_in(prev, fkey, len as u64);
@@ -537,7 +580,7 @@ impl Dataplane {
 				Ok(Received::Data(0)) => return Ok(Action::Consumed),
 				Ok(Received::Data(n)) => {
 					out.last_used_us = now_us;
-					return Ok(self.delivered(h.flow, remote, buf, hlen, n));
+					return Ok(self.delivered(h.flow, remote, buf, hlen, n, Charge::default()));
 				},
 				// Not one of its sessions: perhaps the other end started one too.
 				Err(SessionError::UnknownIndex) if session::is_transport(msg) => {},
@@ -552,14 +595,16 @@ impl Dataplane {
 			None => *key == remote_key,
 		};
 		let responded = self.responder.handle(now_ms, msg, admit, &mut self.scratch)?;
-		if let (Some(ch), true) = (&mut self.channels, paid > 0) {
-			ch.sent(h.flow, paid);
-		}
+		// A channel's payload counts as delivered once the exit takes it; a handshake or a
+		// keepalive is taken here, by this agent.
+		let charge = Charge { out: None, channel: (paid > 0).then_some((h.flow, paid, Carried::On)) };
 		match responded {
 			Responded::Handshake { len: n, .. } => {
+				self.commit(charge);
 				// Answer along the way the initiation came, reversed.
 				let back: Vec<SegmentId> = h.hops().iter().rev().copied().collect();
 				let answer = self.scratch[..n].to_vec();
+				// An answer charges nothing: this agent pays for no channel it is the egress of.
 				let t = self.wrap(h.flow, &back, &answer, buf)?;
 				Ok(Action::Reply { to: t.to, range: t.range })
 			},
@@ -570,9 +615,10 @@ impl Dataplane {
 					self.keepalive(now_ms, h.flow, &key, &back);
 				}
 				if n == 0 {
+					self.commit(charge);
 					return Ok(Action::Consumed);
 				}
-				Ok(self.delivered(h.flow, remote, buf, hlen, n))
+				Ok(self.delivered(h.flow, remote, buf, hlen, n, charge))
 			},
 		}
 	}
@@ -584,15 +630,63 @@ impl Dataplane {
 		let mut dg = vec![0u8; MAX_HEADER_LEN + n];
 		if let Ok(t) = self.wrap(flow, back, &msg[..n], &mut dg) {
 			dg.truncate(t.range.end);
-			self.pending.push((t.to, dg));
+			self.pending.push((t.to, dg, t.charge));
 		}
 	}
 
 	/// Move `n` decrypted bytes from the scratch buffer into `buf` after the header.
-	fn delivered(&mut self, flow: FlowId, from: SegmentId, buf: &mut [u8], hlen: usize, n: usize) -> Action {
+	fn delivered(
+		&mut self,
+		flow: FlowId,
+		from: SegmentId,
+		buf: &mut [u8],
+		hlen: usize,
+		n: usize,
+		charge: Charge,
+	) -> Action {
 		buf[hlen..hlen + n].copy_from_slice(&self.scratch[..n]);
 		self.delivered += 1;
-		Action::Deliver { from, flow, payload: hlen..hlen + n }
+		Action::Deliver { from, flow, payload: hlen..hlen + n, charge }
+	}
+
+	/// Count what `c` charges. The shell calls it for each datagram the socket took and each
+	/// payload the exit, the TUN device or the local client took; never for one refused or
+	/// given up on.
+	pub fn commit(&mut self, c: Charge) {
+		if let Some((peer, flow, bytes)) = c.out {
+			self.accounting.record_out(peer, flow, bytes);
+		}
+		match c.channel {
+			Some((flow, bytes, Carried::On)) => {
+				if let Some(ch) = &mut self.channels {
+					ch.sent(flow, bytes);
+				}
+			},
+			Some((flow, bytes, Carried::Originated)) => {
+				if let Some(r) = self.paying.get_mut(&flow) {
+					r.sent(bytes);
+				}
+				if let Some(ch) = &mut self.channels {
+					ch.originated(flow, bytes);
+				}
+			},
+			None => {},
+		}
+	}
+
+	/// The shell sent a batch: commit the charge of each datagram the socket took, and count
+	/// each one it gave up on as [`DropReason::Unsent`]. Returns how many it gave up on.
+	pub fn after_send(&mut self, batch: impl IntoIterator<Item = (Charge, bool)>) -> u64 {
+		let mut unsent = 0;
+		for (charge, sent) in batch {
+			if sent {
+				self.commit(charge);
+			} else {
+				self.drops.add(DropReason::Unsent);
+				unsent += 1;
+			}
+		}
+		unsent
 	}
 
 	/// Whether this agent can send on `flow` to `remote` now: a session it started is up, or
@@ -644,7 +738,7 @@ impl Dataplane {
 			let d = AckDatagram { sender: self.registry.me(), ack: SignedAck { ack, signature } };
 			let mut out = vec![0u8; ACK_DATAGRAM_LEN];
 			if d.write(&mut out).is_ok() {
-				self.pending.push((to, out));
+				self.pending.push((to, out, Charge::default()));
 			}
 		}
 	}
@@ -656,22 +750,16 @@ impl Dataplane {
 		let mut out = vec![0u8; MAX_HEADER_LEN + body.len()];
 		let t = self.wrap_kind(Kind::Receipt, receipt.receipt.channel, path, &body, &mut out)?;
 		out.truncate(t.range.end);
-		self.pending.push((t.to, out));
+		self.pending.push((t.to, out, t.charge));
 		Ok(())
 	}
 
-	/// Count `bytes` of session message this agent sent on `flow` over `path` as its ingress:
-	/// on a channel it pays for, the relays count the same bytes, and its receipts and its own
-	/// ticket (as hop 0) must cover them.
-	fn originated(&mut self, flow: FlowId, path: &[SegmentId], bytes: u64) {
-		let Some(r) = self.paying.get_mut(&flow) else { return };
-		if r.path() != path {
-			return;
-		}
-		r.sent(bytes);
-		if let Some(ch) = &mut self.channels {
-			ch.originated(flow, bytes);
-		}
+	/// What `bytes` of session message this agent sends on `flow` over `path` charges as its
+	/// ingress: on a channel it pays for, the relays count the same bytes, and its receipts and
+	/// its own ticket (as hop 0) must cover them once they left.
+	fn originates(&self, flow: FlowId, path: &[SegmentId], bytes: u64) -> Option<(FlowId, u64, Carried)> {
+		let r = self.paying.get(&flow)?;
+		(r.path() == path).then_some((flow, bytes, Carried::Originated))
 	}
 
 	/// Sign the receipts due on the channels this agent pays for at `now_us` and queue them
@@ -689,8 +777,9 @@ impl Dataplane {
 		}
 	}
 
-	/// Handshake datagrams due (initiations, retries and rekeys), for the shell to send.
-	pub fn take_transmits(&mut self) -> Vec<(SocketAddr, Vec<u8>)> {
+	/// Handshake datagrams due (initiations, retries and rekeys), acks and receipts, for the
+	/// shell to send, with what each counts once sent ([`Self::after_send`]).
+	pub fn take_transmits(&mut self) -> Vec<(SocketAddr, Vec<u8>, Charge)> {
 		std::mem::take(&mut self.pending)
 	}
 
@@ -728,10 +817,9 @@ impl Dataplane {
 		h.write(out)?;
 		out[hlen..hlen + msg.len()].copy_from_slice(msg);
 		let to = self.registry.endpoint(path[1])?;
-		if kind == Kind::Data {
-			self.originated(flow, path, msg.len() as u64);
-		}
-		Ok(Transmit { to, range: 0..hlen + msg.len() })
+		let channel =
+			if kind == Kind::Data { self.originates(flow, path, msg.len() as u64) } else { None };
+		Ok(Transmit { to, range: 0..hlen + msg.len(), charge: Charge { out: None, channel } })
 	}
 
 	fn insert_flow(&mut self, key: (SegmentId, FlowId), flow: Outbound) {
@@ -837,7 +925,7 @@ impl Dataplane {
 				let mut dg = vec![0u8; MAX_HEADER_LEN + n];
 				let t = self.wrap(flow_id, path, &init[..n], &mut dg)?;
 				dg.truncate(t.range.end);
-				self.pending.push((t.to, dg));
+				self.pending.push((t.to, dg, t.charge));
 			}
 			let out = self.flows.get_mut(&key).ok_or(DropReason::NoRoute)?;
 			out.last_used_us = now_us;
@@ -849,10 +937,12 @@ impl Dataplane {
 		let start = msg_at - hlen;
 		h.write(&mut buf[start..])?;
 		let end = msg_at + n;
-		self.accounting.record_out(path[1], FlowKey::new(me, remote, flow_id), (end - start) as u64);
-		self.originated(flow_id, path, n as u64);
+		let charge = Charge {
+			out: Some((path[1], FlowKey::new(me, remote, flow_id), (end - start) as u64)),
+			channel: self.originates(flow_id, path, n as u64),
+		};
 		self.sent += 1;
-		Ok(Transmit { to, range: start..end })
+		Ok(Transmit { to, range: start..end, charge })
 	}
 
 	/// Give `h` (a header this agent builds) a fresh hop counter and every hop's MAC.
@@ -953,7 +1043,7 @@ mod tests {
 		assert_eq!(a[src].encapsulate(0, flow, path, &mut buf, 1), Err(DropReason::NoSession));
 		let mut sent = a[src].take_transmits();
 		assert_eq!(sent.len(), 1, "one initiation");
-		let (to, init) = sent.pop().unwrap();
+		let (to, init, _) = sent.pop().unwrap();
 		assert_eq!(to, addr(path[1]));
 		let (act, buf) = carry(a, path, init);
 		let Action::Reply { to, range } = act else { panic!("no answer: {act:?}") };
@@ -964,15 +1054,23 @@ mod tests {
 		assert!(a[src].has_session(0, path[path.len() - 1], flow));
 	}
 
-	/// Carry a datagram along its path; returns what the last agent did.
+	/// Carry a datagram along its path, every send and delivery taken (committed); returns
+	/// what the last agent did.
 	fn carry(a: &mut [Dataplane], path: &[SegmentId], mut dgram: Vec<u8>) -> (Action, Vec<u8>) {
 		for w in path.windows(2) {
-			let act = a[w[1] as usize - 1].handle_datagram(0, addr(w[0]), &mut dgram);
+			let dp = &mut a[w[1] as usize - 1];
+			let act = dp.handle_datagram(0, addr(w[0]), &mut dgram);
 			match act {
-				Action::Forward { to } => {
+				Action::Forward { to, charge } => {
+					dp.commit(charge);
 					assert_eq!(to, addr(path[2 + path.iter().position(|x| *x == w[0]).unwrap()]))
 				},
-				other => return (other, dgram),
+				other => {
+					if let Action::Deliver { charge, .. } = other {
+						dp.commit(charge);
+					}
+					return (other, dgram);
+				},
 			}
 		}
 		unreachable!("the egress delivers or drops")
@@ -984,7 +1082,7 @@ mod tests {
 		let path = [1, 2, 3, 4];
 		let d = packet_via(&mut a, &path, 77, b"payload");
 		let (act, buf) = carry(&mut a, &path, d);
-		let Action::Deliver { from, flow, payload } = act else { panic!("{act:?}") };
+		let Action::Deliver { from, flow, payload, .. } = act else { panic!("{act:?}") };
 		assert_eq!((from, flow, &buf[payload]), (1, 77, &b"payload"[..]));
 		// The relays carried the initiation, its answer and the payload; only the payload is
 		// delivered.
@@ -1098,13 +1196,13 @@ mod tests {
 		let sent = a[src].encapsulate(now_us, flow, path, &mut buf, payload.len()).ok().map(|t| buf[t.range].to_vec());
 		let inits = a[src].take_transmits();
 		let n_inits = inits.len();
-		for (_, d) in inits {
+		for (_, d, _) in inits {
 			if let Action::Reply { range, .. } = carry_at_keep(a, path, d, now_us) {
 				let _ = range;
 			}
 		}
 		let delivered = sent.map(|d| carry_at(a, path, d, now_us));
-		for (_, d) in a[dst].take_transmits() {
+		for (_, d, _) in a[dst].take_transmits() {
 			assert_eq!(carry_at(a, &back, d, now_us), Action::Consumed, "an answer or a keepalive");
 		}
 		(delivered, n_inits)
@@ -1202,6 +1300,58 @@ mod tests {
 		dp.channels = Some(Channels::new(me, Hash::repeat_byte(1), credit, NonZeroUsize::new(16).unwrap()));
 	}
 
+	/// L8: a relay counted a datagram as sent to its next hop, and on its channel, when it
+	/// decided to forward it, so one the socket then gave up on was still counted and billed;
+	/// an egress counted as delivered what the exit policy then refused; an ingress counted
+	/// (and receipted) what it encapsulated before the send.
+	#[test]
+	fn l8_bytes_count_once_sent_not_before() {
+		let mut a = agents();
+		let path = [1, 2, 3];
+		for i in 0..3 {
+			on_chain(&mut a[i], 1 << 20);
+			let t = terms(&a, 7, &path, u128::MAX);
+			a[i].channels.as_mut().unwrap().update(t);
+		}
+		let receipts = Receipts::new(Hash::repeat_byte(1), 7, Path::truncate_from(path.to_vec()), consumer());
+		a[0].paying.insert(7, receipts);
+		let d = packet_via(&mut a, &path, 7, b"payload");
+		let out = |dp: &Dataplane, peer| dp.accounting.peer(peer).bytes_out;
+		let chan_out = |dp: &Dataplane| {
+			dp.channels.as_ref().unwrap().usage().iter().find(|u| u.channel == 7).map_or(0, |u| u.bytes_out)
+		};
+		// The relay.
+		let (o, c) = (out(&a[1], 3), chan_out(&a[1]));
+		let mut fwd = d.clone();
+		let act = a[1].handle_datagram(0, addr(1), &mut fwd);
+		let Action::Forward { charge, .. } = act else { panic!("{act:?}") };
+		assert_eq!((out(&a[1], 3), chan_out(&a[1])), (o, c), "counted before the send");
+		// The socket gave up on it: counted as unsent, never as sent.
+		assert_eq!(a[1].after_send([(charge, false)]), 1);
+		assert_eq!((out(&a[1], 3), chan_out(&a[1])), (o, c));
+		assert_eq!(a[1].drops.get(DropReason::Unsent), 1);
+		// Sent: counted, once.
+		assert_eq!(a[1].after_send([(charge, true)]), 0);
+		let hl = encoded_len(3) as u64;
+		assert_eq!(out(&a[1], 3), o + d.len() as u64);
+		assert_eq!(chan_out(&a[1]), c + d.len() as u64 - hl);
+		// The egress: what the exit refuses is never committed.
+		let c = chan_out(&a[2]);
+		let act = a[2].handle_datagram(0, addr(2), &mut fwd);
+		let Action::Deliver { charge, .. } = act else { panic!("{act:?}") };
+		assert_eq!(chan_out(&a[2]), c, "counted as delivered before the exit took it");
+		a[2].commit(charge);
+		assert_eq!(chan_out(&a[2]), c + d.len() as u64 - hl);
+		// The ingress: its ledger and its receipts follow what left.
+		let (o, r) = (out(&a[0], 2), a[0].paying[&7].sent_bytes());
+		let mut buf = vec![0u8; HEADROOM + 4 + TAILROOM];
+		let t = a[0].encapsulate(0, 7, &path, &mut buf, 4).unwrap();
+		assert_eq!((out(&a[0], 2), a[0].paying[&7].sent_bytes()), (o, r), "counted before the send");
+		a[0].after_send([(t.charge, true)]);
+		assert_eq!(out(&a[0], 2), o + t.range.len() as u64);
+		assert_eq!(a[0].paying[&7].sent_bytes(), r + (t.range.len() as u64 - hl));
+	}
+
 	/// H3: following a chain, a relay carries only for an open channel over exactly its path
 	/// (either way), and only within the latest receipt plus its credit; a receipt lets it
 	/// go on.
@@ -1246,7 +1396,7 @@ mod tests {
 		a[2].channels.as_mut().unwrap().update(wrong_key);
 		let mut buf = vec![0u8; HEADROOM + 1 + TAILROOM];
 		let _ = a[0].encapsulate(0, 7, &[1, 2, 3], &mut buf, 1);
-		let (_, init) = a[0].take_transmits().pop().unwrap();
+		let (_, init, _) = a[0].take_transmits().pop().unwrap();
 		let (act, _) = carry(&mut a, &[1, 2, 3], init);
 		assert_eq!(act, Action::Drop(DropReason::NotAdmitted));
 		// The channel as opened: the handshake completes and traffic flows.
@@ -1288,11 +1438,11 @@ mod tests {
 		}
 		let mut buf = vec![0u8; HEADROOM + 1 + TAILROOM];
 		assert_eq!(a[2].encapsulate(0, 7, &back, &mut buf, 1), Err(DropReason::NoSession));
-		let (_, init) = a[2].take_transmits().pop().expect("the egress's own initiation");
+		let (_, init, _) = a[2].take_transmits().pop().expect("the egress's own initiation");
 		assert_eq!(carry(&mut a, &back, init).0, Action::Drop(DropReason::NotAdmitted));
 		// The consumer's handshake is answered all the same, and the flow carries both ways.
 		assert_eq!(a[0].encapsulate(0, 7, &path, &mut buf, 1), Err(DropReason::NoSession));
-		let (_, init) = a[0].take_transmits().pop().expect("the ingress's initiation");
+		let (_, init, _) = a[0].take_transmits().pop().expect("the ingress's initiation");
 		let (act, d) = carry(&mut a, &path, init);
 		let Action::Reply { range, .. } = act else { panic!("the consumer's handshake: {act:?}") };
 		assert_eq!(carry(&mut a, &back, d[range].to_vec()).0, Action::Consumed);
@@ -1322,10 +1472,10 @@ mod tests {
 		let mut forged = receipt(7, &path, 1 << 20);
 		forged.signature[0] ^= 1;
 		a[0].send_receipt(&path, &forged).unwrap();
-		let (_, d) = a[0].take_transmits().pop().unwrap();
+		let (_, d, _) = a[0].take_transmits().pop().unwrap();
 		expect_drop(&mut a[1], 1, d, DropReason::ReceiptIgnored);
 		a[0].send_receipt(&path, &receipt(7, &path, 1 << 20)).unwrap();
-		let (to, d) = a[0].take_transmits().pop().unwrap();
+		let (to, d, _) = a[0].take_transmits().pop().unwrap();
 		assert_eq!(to, addr(2));
 		assert_eq!(carry(&mut a, &path, d).0, Action::Consumed);
 		let d = raw(&mut a[0], &path, 7);
@@ -1354,7 +1504,7 @@ mod tests {
 		let d = packet_via(&mut a, &path, 7, b"paid for");
 		assert!(matches!(carry(&mut a, &path, d).0, Action::Deliver { .. }));
 		a[2].poll_acks(2_000_000);
-		let (to, ack) = a[2].take_transmits().pop().expect("an ack is due");
+		let (to, ack, _) = a[2].take_transmits().pop().expect("an ack is due");
 		assert_eq!(to, addr(2));
 		// From somewhere else, or signed by another key: ignored and counted.
 		assert_eq!(a[1].handle_ack(addr(4), &ack), Action::Drop(DropReason::UnexpectedSource));

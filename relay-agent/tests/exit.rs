@@ -86,7 +86,7 @@ fn egress(
 fn connect(sock: &UdpSocket, ingress: &mut Dataplane, port: u16, flow: u64) {
 	let mut buf = vec![0u8; HEADROOM + 1 + TAILROOM];
 	let _ = ingress.encapsulate(0, flow, &[1, 2], &mut buf, 1);
-	for (_, d) in ingress.take_transmits() {
+	for (_, d, _) in ingress.take_transmits() {
 		sock.send_to(&d, format!("127.0.0.2:{port}")).unwrap();
 	}
 	sock.set_read_timeout(Some(Duration::from_millis(100))).unwrap();

@@ -405,8 +405,11 @@ impl World {
 	}
 
 	fn drain(&mut self, id: SegmentId) {
-		let out = self.agents.get_mut(&id).unwrap().dp.take_transmits();
-		for (to, d) in out {
+		let dp = &mut self.agents.get_mut(&id).unwrap().dp;
+		let out = dp.take_transmits();
+		for (to, d, charge) in out {
+			// The socket takes everything; the network may lose it later.
+			self.agents.get_mut(&id).unwrap().dp.commit(charge);
 			self.emit(id, to, d);
 		}
 	}
@@ -431,6 +434,7 @@ impl World {
 		// Handshakes first, as they were queued.
 		self.drain(id);
 		if let Ok(t) = r {
+			self.agents.get_mut(&id).unwrap().dp.commit(t.charge);
 			self.sent.insert(seq, Sent { to, flow, len, delivered: false });
 			self.emit(id, t.to, buf[t.range].to_vec());
 		}
@@ -477,7 +481,8 @@ impl World {
 			"{id} took a well-framed initiation for a malformed message"
 		);
 		match act {
-			Action::Forward { to } => {
+			Action::Forward { to, charge } => {
+				self.agents.get_mut(&id).unwrap().dp.commit(charge);
 				assert_eq!(bytes.len(), len);
 				let (h, _) = Header::parse(&bytes).expect("a forwarded header parses");
 				assert_eq!(to, addr(h.current()), "forwarded elsewhere than the next hop");
@@ -490,7 +495,8 @@ impl World {
 				);
 				self.emit(id, to, bytes[range].to_vec());
 			},
-			Action::Deliver { from, flow, payload } => {
+			Action::Deliver { from, flow, payload, charge } => {
+				self.agents.get_mut(&id).unwrap().dp.commit(charge);
 				self.delivered(id, from, flow, &bytes[payload])
 			},
 			Action::Consumed | Action::Drop(_) => {},
@@ -760,7 +766,7 @@ impl World {
 		dp.send_receipt(&path, &signed).expect("the ingress wraps a receipt for its path");
 		before.check(dp, 0, 0, 0, None);
 		let out = dp.take_transmits();
-		for (to, d) in out {
+		for (to, d, _) in out {
 			// Not the consumer's own: put on the network without noting it as signed.
 			if id_of(to).is_some_and(|id| self.agents.contains_key(&id))
 				&& self.net.len() < MAX_IN_FLIGHT

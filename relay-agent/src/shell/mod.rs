@@ -34,7 +34,7 @@ use crate::{
 	accounting::{Accounting, AccountingError},
 	channel::Channels,
 	config::Config,
-	dataplane::{Action, Dataplane, DropReason, HEADROOM, TAILROOM},
+	dataplane::{Action, Charge, Dataplane, DropReason, HEADROOM, TAILROOM},
 	egress::{ExitPolicy, LeaseError, Leases},
 	registry::ViewGate,
 	resolve::Resolver,
@@ -261,8 +261,8 @@ struct Agent {
 	exits: Leases<(SegmentId, FlowId), ExitFlow>,
 	exit_tx: mpsc::Sender<ExitReply>,
 	tun: Option<TunState>,
-	/// Datagrams built this round, sent in one batch.
-	out: Vec<(SocketAddr, Vec<u8>)>,
+	/// Datagrams built this round, sent in one batch, with what each counts once sent.
+	out: Vec<(SocketAddr, Vec<u8>, Charge)>,
 	/// Following the chain's registry, when there is a `[chain]`.
 	chain: Option<ChainStatus>,
 	/// The accounting snapshot being written, if any.
@@ -582,8 +582,19 @@ impl Agent {
 			return;
 		}
 		let out = std::mem::take(&mut self.out);
-		let refs: Vec<(SocketAddr, &[u8])> = out.iter().map(|(a, b)| (*a, &b[..])).collect();
-		send_batch(&self.sock, &refs).await;
+		let refs: Vec<(SocketAddr, &[u8])> = out.iter().map(|(a, b, _)| (*a, &b[..])).collect();
+		let sent = send_batch(&self.sock, &refs).await;
+		self.after_send(out.iter().map(|(_, _, c)| *c), &sent);
+	}
+
+	/// Count what the socket took, and only that (L8); say, rate-limited, what it did not.
+	fn after_send(&mut self, charges: impl Iterator<Item = Charge>, sent: &[bool]) {
+		let unsent = self.dp.after_send(charges.zip(sent.iter().copied()));
+		if unsent > 0 {
+			if let Some(unlogged) = self.logs.due("unsent", self.now()) {
+				tracing::warn!(unsent, unlogged, "the socket gave up on datagrams; not counted as sent");
+			}
+		}
 	}
 
 	async fn on_readable(&mut self, bufs: &mut [Vec<u8>], meta: &mut [RecvMeta]) {
@@ -599,7 +610,7 @@ impl Agent {
 			};
 			let now = self.now();
 			let clock = wall_us();
-			let mut forward: Vec<(SocketAddr, usize)> = Vec::with_capacity(n);
+			let mut forward: Vec<(SocketAddr, usize, Charge)> = Vec::with_capacity(n);
 			for i in 0..n {
 				let RecvMeta { from, len, truncated } = meta[i];
 				if truncated {
@@ -609,11 +620,13 @@ impl Agent {
 				let buf = &mut bufs[i][..len];
 				match peek_kind(buf) {
 					Ok(Kind::Data | Kind::Receipt) => match contained(|| self.dp.handle_datagram(now, from, buf)) {
-						Some(Action::Forward { to }) => forward.push((to, i)),
-						Some(Action::Deliver { from: seg, flow, payload }) => {
-							self.deliver(now, seg, flow, buf, payload);
+						Some(Action::Forward { to, charge }) => forward.push((to, i, charge)),
+						Some(Action::Deliver { from: seg, flow, payload, charge }) => {
+							self.deliver(now, seg, flow, buf, payload, charge);
 						},
-						Some(Action::Reply { to, range }) => self.out.push((to, buf[range].to_vec())),
+						Some(Action::Reply { to, range }) => {
+							self.out.push((to, buf[range].to_vec(), Charge::default()))
+						},
 						Some(Action::Drop(DropReason::UnknownSegment)) if self.chain.is_some() => {
 							// Perhaps a segment of another group: look it up, without waiting.
 							if let Ok((h, _)) = Header::parse(buf) {
@@ -657,8 +670,9 @@ impl Agent {
 				}
 			}
 			let refs: Vec<(SocketAddr, &[u8])> =
-				forward.iter().map(|(to, i)| (*to, &bufs[*i][..meta[*i].len])).collect();
-			send_batch(&self.sock, &refs).await;
+				forward.iter().map(|(to, i, _)| (*to, &bufs[*i][..meta[*i].len])).collect();
+			let sent = send_batch(&self.sock, &refs).await;
+			self.after_send(forward.iter().map(|f| f.2), &sent);
 			if n < bufs.len() {
 				break;
 			}
@@ -679,7 +693,7 @@ impl Agent {
 		let reg = &self.dp.registry;
 		self.pulses
 			.poll_transmit(now, wall_us(), reg, &self.peers, regular, |to, b| {
-				out.push((to, b.to_vec()))
+				out.push((to, b.to_vec(), Charge::default()))
 			});
 	}
 
@@ -957,7 +971,7 @@ impl Agent {
 		if let Ok(t) = self.dp.encapsulate(now, flow, path, &mut buf, len) {
 			buf.truncate(t.range.end);
 			buf.drain(..t.range.start);
-			self.out.push((t.to, buf));
+			self.out.push((t.to, buf, t.charge));
 		}
 	}
 
@@ -968,6 +982,7 @@ impl Agent {
 		flow: FlowId,
 		buf: &[u8],
 		payload: std::ops::Range<usize>,
+		charge: Charge,
 	) {
 		let inner = match Inner::parse(&buf[payload]) {
 			Ok(i) => i,
@@ -994,14 +1009,25 @@ impl Agent {
 								self.dp.drop_datagram(DropReason::ReplySource, None);
 								return;
 							}
-							let _ = l.sock.try_send_to(data, *client);
+							match l.sock.try_send_to(data, *client) {
+								Ok(_) => self.dp.commit(charge),
+								Err(_) => {
+									self.dp.drop_datagram(DropReason::Unsent, None);
+								},
+							}
 							return;
 						}
 					}
 				}
-				self.exit_udp(now, from, flow, back, addr, data);
+				if self.exit_udp(now, from, flow, back, addr, data) {
+					self.dp.commit(charge);
+				}
 			},
-			Inner::Ip(pkt) => self.deliver_ip(now, from, flow, back, pkt),
+			Inner::Ip(pkt) => {
+				if self.deliver_ip(now, from, flow, back, pkt) {
+					self.dp.commit(charge);
+				}
+			},
 		}
 	}
 
@@ -1013,13 +1039,13 @@ impl Agent {
 		back: Vec<SegmentId>,
 		addr: SocketAddr,
 		data: &[u8],
-	) {
+	) -> bool {
 		let addr = match self.exit_policy.check_addr(addr) {
 			Ok(a) => a,
 			Err(why) => {
 				self.dp.drop_datagram(DropReason::ExitDenied, None);
 				tracing::debug!(%addr, from, ?why, "exit denied by policy");
-				return;
+				return false;
 			},
 		};
 		let key = (from, flow);
@@ -1028,7 +1054,7 @@ impl Agent {
 			Ok(l) => &mut l.value,
 			Err(LeaseError::Taken | LeaseError::Unavailable) => {
 				self.dp.drop_datagram(DropReason::NoRoute, None);
-				return;
+				return false;
 			},
 		};
 		// A flow that turns to another destination gets a socket connected to that one.
@@ -1037,14 +1063,17 @@ impl Agent {
 				Some(n) => *f = n,
 				None => {
 					self.dp.drop_datagram(DropReason::NoRoute, None);
-					return;
+					return false;
 				},
 			}
 		}
 		f.path = back;
 		if let Err(e) = udp::send_connected(&f.sock, data) {
 			tracing::debug!(error = %e, %addr, "exit send failed");
+			self.dp.drop_datagram(DropReason::Unsent, None);
+			return false;
 		}
+		true
 	}
 
 	async fn on_exit_reply(&mut self, r: ExitReply) {
@@ -1109,7 +1138,7 @@ impl Agent {
 				},
 			};
 			if let Ok(t) = self.dp.encapsulate(now, flow, &path, buf, prefix + n) {
-				self.out.push((t.to, buf[t.range].to_vec()));
+				self.out.push((t.to, buf[t.range].to_vec(), t.charge));
 			}
 		}
 		self.flush().await;
@@ -1122,22 +1151,22 @@ impl Agent {
 		flow: FlowId,
 		back: Vec<SegmentId>,
 		pkt: &[u8],
-	) {
+	) -> bool {
 		let Some((src, dst)) = tun::ip_addrs(pkt) else {
 			self.dp.drop_datagram(DropReason::BadInner, None);
-			return;
+			return false;
 		};
 		let is_reply = self.tun.as_ref().is_some_and(|t| t.egress == Some(from));
 		if !is_reply {
 			if let Err(why) = self.exit_policy.check(dst) {
 				self.dp.drop_datagram(DropReason::ExitDenied, None);
 				tracing::debug!(%dst, from, ?why, "TUN exit denied by policy");
-				return;
+				return false;
 			}
 		}
 		let Some(t) = &mut self.tun else {
 			self.dp.drop_datagram(DropReason::NoRoute, None);
-			return;
+			return false;
 		};
 		if !is_reply {
 			// Replies to `src` go back to the ingress that uses it, on its latest session; an
@@ -1152,13 +1181,16 @@ impl Agent {
 						LeaseError::Unavailable => DropReason::NoRoute,
 					};
 					self.dp.drop_at(now, reason, SocketAddr::new(src, 0));
-					return;
+					return false;
 				},
 			}
 		}
 		if let Err(e) = t.dev.write(pkt) {
 			tracing::debug!(error = %e, "TUN write failed");
+			self.dp.drop_datagram(DropReason::Unsent, None);
+			return false;
 		}
+		true
 	}
 
 	async fn on_tun(&mut self, buf: &mut [u8]) {
@@ -1198,7 +1230,7 @@ impl Agent {
 			};
 			let _ = Inner::Ip(&[]).write_prefix(&mut buf[HEADROOM..]);
 			if let Ok(tx) = self.dp.encapsulate(now, flow, &path, buf, 1 + n) {
-				self.out.push((tx.to, buf[tx.range].to_vec()));
+				self.out.push((tx.to, buf[tx.range].to_vec(), tx.charge));
 			}
 		}
 		self.flush().await;

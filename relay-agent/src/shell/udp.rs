@@ -180,16 +180,22 @@ pub fn recv_batch(
 }
 
 /// Send every datagram, batching system calls and waiting when the socket buffer is full.
-/// Datagrams the kernel refuses outright (unreachable destination, ...) are skipped and
-/// counted in the return value's second field.
-pub async fn send_batch(sock: &UdpSocket, out: &[(SocketAddr, &[u8])]) -> (usize, usize) {
+/// Says for each datagram whether the socket took it: one the kernel refuses outright
+/// (unreachable destination, ...) is skipped, and once the buffer stays full the rest are
+/// given up on. What was sent is what the caller may count ([`crate::dataplane::Charge`]).
+pub async fn send_batch(sock: &UdpSocket, out: &[(SocketAddr, &[u8])]) -> Vec<bool> {
+	let mut sent = vec![false; out.len()];
 	let mut done = 0;
-	let mut failed = 0;
 	// Bounded: a socket that never drains must not wedge the agent.
 	let mut stalls = 0;
 	while done < out.len() && stalls < 64 {
 		match send_some(sock, &out[done..]) {
-			Ok(n) => done += n,
+			Ok(0) => stalls += 1,
+			Ok(n) => {
+				let n = n.min(out.len() - done);
+				sent[done..done + n].fill(true);
+				done += n;
+			},
 			Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
 				stalls += 1;
 				if sock.writable().await.is_err() {
@@ -198,12 +204,17 @@ pub async fn send_batch(sock: &UdpSocket, out: &[(SocketAddr, &[u8])]) -> (usize
 			},
 			Err(e) => {
 				tracing::debug!(to = %out[done].0, error = %e, "send failed");
-				failed += 1;
 				done += 1;
 			},
 		}
 	}
-	(done - failed, failed + (out.len() - done))
+	sent
+}
+
+/// How many of a [`send_batch`] went and how many did not.
+pub fn tally(sent: &[bool]) -> (usize, usize) {
+	let ok = sent.iter().filter(|s| **s).count();
+	(ok, sent.len() - ok)
 }
 
 /// `UDP_SEGMENT` (linux/udp.h): the generic segmentation offload size of a send.
@@ -371,7 +382,7 @@ mod tests {
 		assert_eq!(n, 1);
 		assert_eq!(meta[0].from, peer_addr, "seen as the IPv4 address it is");
 		let out = [(peer_addr, &b"pong"[..]), (peer_addr, &b"pong"[..])];
-		assert_eq!(send_batch(&dual, &out).await, (2, 0));
+		assert_eq!(tally(&send_batch(&dual, &out).await), (2, 0));
 		let mut b = [0u8; 8];
 		let (k, from) = peer.recv_from(&mut b).await.unwrap();
 		assert_eq!((&b[..k], from.port()), (&b"pong"[..], port));
@@ -413,9 +424,28 @@ mod tests {
 		let bad: SocketAddr = "127.0.0.1:0".parse().unwrap();
 		let p = vec![7u8; 1000];
 		let out = [(bad, &p[..]), (bad, &p[..]), (bad, &p[..])];
-		assert_eq!(send_batch(&a, &out).await, (0, 3));
+		assert_eq!(send_batch(&a, &out).await, vec![false; 3]);
 		if was_on {
 			assert!(!GSO_OFF.load(Ordering::Relaxed), "segmentation stays on");
+		}
+	}
+
+	/// L8: `send_batch` said only how many datagrams failed, not which, so the shell could
+	/// not count just what left; it counted everything before the send.
+	#[tokio::test]
+	async fn l8_each_datagram_is_reported_sent_or_not() {
+		let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+		let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+		let (to, bad) = (b.local_addr().unwrap(), "127.0.0.1:0".parse().unwrap());
+		let p = vec![7u8; 1000];
+		// A refused destination between good ones, in runs a segmented send would group.
+		let out = [(to, &p[..]), (to, &p[..]), (bad, &p[..]), (bad, &p[..]), (to, &p[..])];
+		assert_eq!(send_batch(&a, &out).await, vec![true, true, false, false, true]);
+		let mut got = 0;
+		let mut buf = [0u8; 2048];
+		while got < 3 {
+			b.recv_from(&mut buf).await.unwrap();
+			got += 1;
 		}
 	}
 
@@ -429,7 +459,7 @@ mod tests {
 		payloads.extend((20..39u8).map(|i| vec![i; 1200]));
 		payloads.push(vec![39; 700]);
 		let out: Vec<(SocketAddr, &[u8])> = payloads.iter().map(|p| (to, &p[..])).collect();
-		assert_eq!(send_batch(&a, &out).await, (40, 0));
+		assert_eq!(tally(&send_batch(&a, &out).await), (40, 0));
 		let mut bufs = vec![vec![0u8; MAX_DATAGRAM]; 32];
 		let mut meta = vec![RecvMeta::default(); 32];
 		let mut got = 0;
