@@ -703,6 +703,9 @@ pub struct QosConfig {
 	/// refused.
 	#[serde(default = "default_qos_min_prefix")]
 	pub min_prefix: u8,
+	/// The same for IPv6 flows (a /64 is one subnet).
+	#[serde(default = "default_qos_min_prefix_v6")]
+	pub min_prefix_v6: u8,
 	/// The `htb` handle (major), `1`–`0xfffe`.
 	#[serde(default = "default_qos_handle")]
 	pub handle: u16,
@@ -716,6 +719,10 @@ pub struct QosConfig {
 
 fn default_qos_min_prefix() -> u8 {
 	24
+}
+
+fn default_qos_min_prefix_v6() -> u8 {
+	64
 }
 
 fn default_qos_handle() -> u16 {
@@ -752,6 +759,7 @@ impl QosConfig {
 			classes,
 			price_floor: units("qos.price_floor", &self.price_floor)?,
 			min_prefix: self.min_prefix,
+			min_prefix_v6: self.min_prefix_v6,
 		};
 		offer.check().map_err(ConfigError::Invalid)?;
 		if !(100..=MAX_INTERVAL_MS).contains(&self.poll_ms) {

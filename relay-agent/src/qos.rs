@@ -17,8 +17,13 @@
 //! class  H:1    rate link ceil link            (everything)
 //! class  H:fffe rate link − sold ceil link prio 7   best effort
 //! class  H:m    rate r ceil link prio 0|1      one per applied order, m = minor(order)
-//! filter parent H: prio 10 handle 800::m u32 match … flowid H:m
+//! filter parent H: protocol all prio 10 handle 800::m u32 match (version) match … flowid H:m
 //! ```
+//!
+//! IPv4 and IPv6 filters share one `u32` instance (`protocol all`, one priority), each with
+//! a first key on the IP version nibble: filters of two protocols need two priorities, and the
+//! second `u32` instance would get whichever hash table (`800:`, `801:`…) is free when its
+//! first filter is added, so its handles would depend on the order orders came in.
 //!
 //! Every order class is guaranteed its rate and may borrow up to the link's, so a class never
 //! holds the packets it matches below what they would get without it: an order naming
@@ -29,7 +34,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ditex_primitives::{
-	qos::{QosClass, QosFlow, QosOrder, QosRejectReason, QosStatus, QosVerdict, PROTO_TCP, PROTO_UDP},
+	qos::{IpPrefix, QosClass, QosFlow, QosOrder, QosRejectReason, QosStatus, QosVerdict, PROTO_TCP, PROTO_UDP},
 	registry::IpAddress,
 	settlement::OrderId,
 	Balance, BlockNumber, MILLISECS_PER_BLOCK,
@@ -76,6 +81,8 @@ pub struct Offer {
 	pub price_floor: Balance,
 	/// The least prefix length a flow's narrowest network must have (IPv4).
 	pub min_prefix: u8,
+	/// The same for IPv6 flows.
+	pub min_prefix_v6: u8,
 }
 
 impl Offer {
@@ -109,6 +116,9 @@ impl Offer {
 		if self.min_prefix > 32 {
 			return Err("qos.min_prefix must be 0–32".into());
 		}
+		if self.min_prefix_v6 > 128 {
+			return Err("qos.min_prefix_v6 must be 0–128".into());
+		}
 		Ok(())
 	}
 }
@@ -123,7 +133,7 @@ pub fn is_order_minor(minor: u16) -> bool {
 	(FIRST_ORDER_MINOR..FIRST_ORDER_MINOR + ORDER_MINORS).contains(&minor)
 }
 
-/// One `u32` match: the 32-bit word at `off` bytes into the IPv4 header, masked, equals
+/// One `u32` match: the 32-bit word at `off` bytes into the IP header, masked, equals
 /// `value`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct U32Key {
@@ -135,30 +145,81 @@ pub struct U32Key {
 	pub mask: u32,
 }
 
-/// The `u32` matches of an IPv4 flow (ports assume a header without options, as `tc`'s own
-/// `match ip dport` does), sorted. `None` for a flow this agent cannot match (IPv6).
-pub fn flow_keys(flow: &QosFlow) -> Option<Vec<U32Key>> {
-	let mut keys = Vec::new();
-	for (prefix, off) in [(flow.src, 12), (flow.dst, 16)] {
-		let Some(p) = prefix else { continue };
-		let IpAddress::V4(a) = p.addr else { return None };
-		if p.len == 0 {
-			continue;
+/// The key on the IP version nibble that starts every filter's matches (see the module docs).
+pub fn version_key(v4: bool) -> U32Key {
+	U32Key { off: 0, value: if v4 { 0x4000_0000 } else { 0x6000_0000 }, mask: 0xf000_0000 }
+}
+
+/// The keys of a prefix whose address starts at `off`: one per 32-bit word it covers, the
+/// last one masked to the prefix's length.
+fn prefix_keys(bytes: &[u8], len: u8, off: u16, keys: &mut Vec<U32Key>) {
+	let mut left = u32::from(len);
+	for (i, word) in bytes.chunks_exact(4).enumerate() {
+		if left == 0 {
+			break;
 		}
-		let mask = u32::MAX << (32 - p.len as u32);
-		keys.push(U32Key { value: u32::from_be_bytes(a) & mask, mask, off });
+		let bits = left.min(32);
+		let mask = u32::MAX << (32 - bits);
+		let w = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+		keys.push(U32Key { value: w & mask, mask, off: off + 4 * i as u16 });
+		left -= bits;
+	}
+}
+
+/// The `u32` matches of a flow, sorted: the version nibble, then the prefixes, protocol and
+/// ports (ports assume no IPv4 options or IPv6 extension headers, as `tc`'s own `match ip
+/// dport` and `match ip6 dport` do). `None` for a flow that mixes address families.
+pub fn flow_keys(flow: &QosFlow) -> Option<Vec<U32Key>> {
+	let v4 = flow.is_v4();
+	// IPv4: source at 12, destination at 16, protocol in the word at 8, ports at 20.
+	// IPv6: source at 8, destination at 24, next header in the word at 4, ports at 40.
+	let (src_off, dst_off, ports_off) = if v4 { (12, 16, 20) } else { (8, 24, 40) };
+	let mut keys = vec![version_key(v4)];
+	for (prefix, off) in [(flow.src, src_off), (flow.dst, dst_off)] {
+		let Some(p) = prefix else { continue };
+		match (&p.addr, v4) {
+			(IpAddress::V4(a), true) => prefix_keys(a, p.len, off, &mut keys),
+			(IpAddress::V6(a), false) => prefix_keys(a, p.len, off, &mut keys),
+			_ => return None,
+		}
 	}
 	if let Some(proto) = flow.protocol {
-		keys.push(U32Key { value: (proto as u32) << 16, mask: 0x00ff_0000, off: 8 });
+		keys.push(if v4 {
+			U32Key { value: (proto as u32) << 16, mask: 0x00ff_0000, off: 8 }
+		} else {
+			U32Key { value: (proto as u32) << 8, mask: 0x0000_ff00, off: 4 }
+		});
 	}
 	if let Some(port) = flow.src_port {
-		keys.push(U32Key { value: (port as u32) << 16, mask: 0xffff_0000, off: 20 });
+		keys.push(U32Key { value: (port as u32) << 16, mask: 0xffff_0000, off: ports_off });
 	}
 	if let Some(port) = flow.dst_port {
-		keys.push(U32Key { value: port as u32, mask: 0x0000_ffff, off: 20 });
+		keys.push(U32Key { value: port as u32, mask: 0x0000_ffff, off: ports_off });
 	}
 	keys.sort();
 	Some(keys)
+}
+
+/// A flow as the operator reads it: `udp 10.0.0.0/24 port 4000 → 10.9.0.2/32 port 5001`.
+pub fn flow_text(flow: &QosFlow) -> String {
+	let proto = match flow.protocol {
+		Some(PROTO_TCP) => "tcp".to_string(),
+		Some(PROTO_UDP) => "udp".to_string(),
+		Some(p) => format!("proto {p}"),
+		None => "ip".to_string(),
+	};
+	let end = |prefix: Option<IpPrefix>, port: Option<u16>| {
+		let net = match prefix {
+			Some(IpPrefix { addr: IpAddress::V4(a), len }) => format!("{}/{len}", std::net::Ipv4Addr::from(a)),
+			Some(IpPrefix { addr: IpAddress::V6(a), len }) => format!("{}/{len}", std::net::Ipv6Addr::from(a)),
+			None => "any".to_string(),
+		};
+		match port {
+			Some(p) if has_ports(flow) => format!("{net} port {p}"),
+			_ => net,
+		}
+	};
+	format!("{proto} {} → {}", end(flow.src, flow.src_port), end(flow.dst, flow.dst_port))
 }
 
 /// An order class as it should be in the kernel.
@@ -262,13 +323,15 @@ impl TcOp {
 			TcOp::BestEffort { rate, ceil } => vec![s(&[
 				"class", "replace", "dev", dev, "parent", &cls(PARENT_MINOR), "classid", &cls(DEFAULT_MINOR), "htb", "rate", &bits(*rate), "ceil", &bits(*ceil), "prio", &BEST_EFFORT_PRIO.to_string(),
 			])],
+			// No protocol: it deletes the filter whatever protocol it was added with (agents
+			// before IPv6 flows added theirs as `protocol ip`).
 			TcOp::DelFilter { item } => vec![s(&[
-				"filter", "del", "dev", dev, "parent", &format!("{h}:"), "protocol", "ip", "prio", &FILTER_PRIO.to_string(), "handle", &format!("{FILTER_TABLE:x}::{item:x}"), "u32",
+				"filter", "del", "dev", dev, "parent", &format!("{h}:"), "prio", &FILTER_PRIO.to_string(), "handle", &format!("{FILTER_TABLE:x}::{item:x}"), "u32",
 			])],
 			TcOp::DelClass { minor } => vec![s(&["class", "del", "dev", dev, "classid", &cls(*minor)])],
 			TcOp::Add(spec) => {
 				let mut filter = s(&[
-					"filter", "replace", "dev", dev, "parent", &format!("{h}:"), "protocol", "ip", "prio", &FILTER_PRIO.to_string(), "handle", &format!("{FILTER_TABLE:x}::{:x}", spec.minor), "u32",
+					"filter", "replace", "dev", dev, "parent", &format!("{h}:"), "protocol", "all", "prio", &FILTER_PRIO.to_string(), "handle", &format!("{FILTER_TABLE:x}::{:x}", spec.minor), "u32",
 				]);
 				for k in &spec.keys {
 					filter.extend(s(&["match", "u32", &format!("0x{:08x}", k.value), &format!("0x{:08x}", k.mask), "at", &k.off.to_string()]));
@@ -357,8 +420,10 @@ impl Qos {
 		if !self.offer.classes.contains(&o.class) {
 			return Err(QosRejectReason::ClassNotOffered);
 		}
+		let min_prefix = if o.flow.is_v4() { self.offer.min_prefix } else { self.offer.min_prefix_v6 };
 		let keys = match (o.flow.check(), flow_keys(&o.flow)) {
-			(Ok(()), Some(keys)) if !keys.is_empty() && o.flow.narrowest() >= self.offer.min_prefix => keys,
+			// The version key alone would match every packet of the family.
+			(Ok(()), Some(keys)) if keys.len() > 1 && o.flow.narrowest() >= min_prefix => keys,
 			_ => return Err(QosRejectReason::FlowNotAccepted),
 		};
 		if o.rate == 0 || sold.saturating_add(o.rate) > self.offer.capacity {

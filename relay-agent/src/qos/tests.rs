@@ -16,6 +16,7 @@ fn offer() -> Offer {
 		classes: [QosClass::Priority].into_iter().collect(),
 		price_floor: 1_000_000,
 		min_prefix: 24,
+		min_prefix_v6: 64,
 	}
 }
 
@@ -114,6 +115,7 @@ fn an_order_that_fits_is_applied_read_back_and_confirmed_once() {
 		ceil: 10 * MBIT,
 		prio: 1,
 		keys: vec![
+			version_key(true),
 			U32Key { value: 0x0011_0000, mask: 0x00ff_0000, off: 8 },
 			U32Key { value: 0x0a09_0002, mask: 0xffff_ffff, off: 16 },
 			U32Key { value: 5001, mask: 0xffff, off: 20 },
@@ -138,19 +140,34 @@ fn an_order_that_fits_is_applied_read_back_and_confirmed_once() {
 	assert_eq!(q.stats.confirmed, 1);
 }
 
+fn v6(addr: [u16; 8], len: u8) -> IpPrefix {
+	IpPrefix { addr: IpAddress::V6(std::net::Ipv6Addr::from(addr).octets()), len }
+}
+
 #[test]
 fn orders_are_decided_in_id_order_and_rejected_with_their_reason() {
 	let mut q = Qos::new(offer());
 	let realtime = Order { class: QosClass::RealTime, ..order(MBIT) };
-	let v6 = Order {
-		flow: QosFlow {
-			dst: Some(IpPrefix { addr: IpAddress::V6([0x20; 16]), len: 128 }),
-			..flow(1)
-		},
+	let host6 = Order {
+		flow: QosFlow { dst: Some(v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 2], 128)), ..flow(1) },
+		..order(2 * MBIT)
+	};
+	// A /48 is wider than the offer's IPv6 minimum of /64.
+	let wide6 = Order {
+		flow: QosFlow { dst: Some(v6([0x2001, 0xdb8, 1, 0, 0, 0, 0, 0], 48)), ..flow(1) },
 		..order(MBIT)
 	};
 	let wide = Order {
 		flow: QosFlow { dst: Some(IpPrefix { addr: IpAddress::V4([10, 0, 0, 0]), len: 8 }), ..flow(1) },
+		..order(MBIT)
+	};
+	// Packets are of one family: a flow from an IPv4 network to an IPv6 one matches nothing.
+	let mixed = Order {
+		flow: QosFlow {
+			src: Some(IpPrefix { addr: IpAddress::V4([10, 9, 0, 2]), len: 32 }),
+			dst: Some(v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 2], 128)),
+			..flow(1)
+		},
 		..order(MBIT)
 	};
 	let cheap = Order { payment: 10, ..order(MBIT) };
@@ -158,11 +175,12 @@ fn orders_are_decided_in_id_order_and_rejected_with_their_reason() {
 		(1, order(4 * MBIT)),
 		(2, order(3 * MBIT)), // 4 + 3 > 6
 		(4, realtime),
-		(5, v6),
+		(5, wide6),
 		(6, wide),
 		(7, cheap),
-		(8, order(2 * MBIT)), // 4 + 2 = 6 fits
+		(8, host6), // 4 + 2 = 6 fits
 		(9, order(MBIT)),
+		(10, mixed),
 	];
 	let plan = q.plan(10, &orders, &KernelState::default());
 	assert_eq!(
@@ -174,14 +192,64 @@ fn orders_are_decided_in_id_order_and_rejected_with_their_reason() {
 			(6, QosRejectReason::FlowNotAccepted),
 			(7, QosRejectReason::BelowPriceFloor),
 			(9, QosRejectReason::AboveCapacity),
+			(10, QosRejectReason::FlowNotAccepted),
 		]
 	);
 	assert_eq!(plan.confirm.iter().map(|s| s.order).collect::<Vec<_>>(), vec![1, 8]);
+	assert_eq!(plan.confirm[1].keys[0], version_key(false), "the IPv6 order gets an IPv6 filter");
 	assert_eq!(plan.ops[0], TcOp::Root { link_rate: 10 * MBIT, best_effort: 4 * MBIT });
 	assert_eq!(q.stats.rejected["above_capacity"], 2);
+	assert_eq!(q.stats.rejected["flow_not_accepted"], 3);
 	// Rejections are not sent twice while the chain catches up.
 	let again = q.plan(11, &orders, &KernelState::default());
 	assert!(again.reject.is_empty());
+}
+
+/// IPv6 flows match the IPv6 header's words: source at 8, destination at 24, the next
+/// header in the word at 4, ports at 40; a prefix covers the words it spans, the last masked.
+#[test]
+fn ipv6_flows_get_ipv6_keys() {
+	let f = QosFlow {
+		src: Some(v6([0x2001, 0xdb8, 1, 0, 0, 0, 0, 0], 48)),
+		dst: Some(v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 2], 128)),
+		protocol: Some(PROTO_TCP),
+		src_port: Some(4000),
+		dst_port: Some(443),
+	};
+	assert_eq!(
+		flow_keys(&f).unwrap(),
+		vec![
+			U32Key { off: 0, value: 0x6000_0000, mask: 0xf000_0000 },
+			U32Key { off: 4, value: 0x0000_0600, mask: 0x0000_ff00 },
+			U32Key { off: 8, value: 0x2001_0db8, mask: 0xffff_ffff },
+			U32Key { off: 12, value: 0x0001_0000, mask: 0xffff_0000 },
+			U32Key { off: 24, value: 0x2001_0db8, mask: 0xffff_ffff },
+			U32Key { off: 28, value: 0, mask: 0xffff_ffff },
+			U32Key { off: 32, value: 0, mask: 0xffff_ffff },
+			U32Key { off: 36, value: 2, mask: 0xffff_ffff },
+			U32Key { off: 40, value: 443, mask: 0x0000_ffff },
+			U32Key { off: 40, value: 4000 << 16, mask: 0xffff_0000 },
+		]
+	);
+	// A /60 ends inside its second word.
+	let f = QosFlow { src: None, dst: Some(v6([0x2001, 0xdb8, 0, 0xfff0, 0, 0, 0, 0], 60)), ..flow(1) };
+	let keys = flow_keys(&QosFlow { protocol: None, dst_port: None, ..f }).unwrap();
+	assert_eq!(
+		keys,
+		vec![
+			version_key(false),
+			U32Key { off: 24, value: 0x2001_0db8, mask: 0xffff_ffff },
+			U32Key { off: 28, value: 0x0000_fff0, mask: 0xffff_fff0 },
+		]
+	);
+	// IPv4 flows start with the IPv4 version nibble.
+	assert_eq!(flow_keys(&flow(5001)).unwrap()[0], version_key(true));
+	assert_eq!(
+		flow_text(&f),
+		"udp any → 2001:db8:0:fff0::/60 port 1",
+		"the dashboard's spelling"
+	);
+	assert_eq!(flow_text(&flow(5001)), "udp any → 10.9.0.2/32 port 5001");
 }
 
 #[test]
@@ -323,7 +391,7 @@ fn tc_commands_are_exact() {
 		args,
 		vec![
 			"class replace dev eth1 parent d1:1 classid d1:103 htb rate 2000000bit ceil 10000000bit prio 1",
-			"filter replace dev eth1 parent d1: protocol ip prio 10 handle 800::103 u32 match u32 0x00001389 0x0000ffff at 20 flowid d1:103",
+			"filter replace dev eth1 parent d1: protocol all prio 10 handle 800::103 u32 match u32 0x00001389 0x0000ffff at 20 flowid d1:103",
 		]
 	);
 	let root: Vec<String> = TcOp::Root { link_rate: 10 * MBIT, best_effort: 8 * MBIT }
@@ -334,7 +402,7 @@ fn tc_commands_are_exact() {
 	assert_eq!(root[0], "qdisc replace dev eth1 root handle d1: htb default fffe");
 	assert_eq!(
 		TcOp::DelFilter { item: 0x103 }.args("eth1", H)[0].join(" "),
-		"filter del dev eth1 parent d1: protocol ip prio 10 handle 800::103 u32"
+		"filter del dev eth1 parent d1: prio 10 handle 800::103 u32"
 	);
 	assert_eq!(TcOp::DelClass { minor: 0x103 }.args("eth1", H)[0].join(" "), "class del dev eth1 classid d1:103");
 }
