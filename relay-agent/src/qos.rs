@@ -379,15 +379,91 @@ pub struct Verified {
 /// Counters for the dashboard and logs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct QosStats {
-	/// Orders confirmed.
+	/// Orders confirmed (each once, however often its confirmation is sent).
 	pub confirmed: u64,
-	/// Orders rejected, by reason name.
+	/// Orders rejected, by reason name (each once).
 	pub rejected: BTreeMap<&'static str, u64>,
-	/// Classes removed (ended orders, leftovers).
+	/// Classes removed and read back as gone (ended orders, leftovers).
 	pub removed: u64,
 	/// Classes that did not read back as applied.
 	pub tc_failures: u64,
+	/// Polls that failed: the node unreachable or answering badly, or `tc` unreadable (the
+	/// shell counts these).
+	pub poll_failures: u64,
 }
+
+/// Where an order stands on this router, as the dashboard shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderState {
+	/// Accepted: its class is applied and reads back; the confirmation is on its way.
+	Applied,
+	/// The chain shows it confirmed and paid.
+	Confirmed,
+	/// Turned down, and why: the consumer is refunded.
+	Rejected(QosRejectReason),
+	/// It ended (or the chain dropped it) and its class is gone from the kernel.
+	Removed,
+}
+
+impl OrderState {
+	/// The state's name in the status and metrics.
+	pub fn name(&self) -> &'static str {
+		match self {
+			OrderState::Applied => "applied",
+			OrderState::Confirmed => "confirmed",
+			OrderState::Rejected(_) => "rejected",
+			OrderState::Removed => "removed",
+		}
+	}
+
+	fn holds_class(&self) -> bool {
+		matches!(self, OrderState::Applied | OrderState::Confirmed)
+	}
+}
+
+/// An order this router answered or carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderRecord {
+	/// The order.
+	pub id: OrderId,
+	/// Its class.
+	pub class: QosClass,
+	/// Its rate, bit/s.
+	pub rate: u64,
+	/// The packets it is for.
+	pub flow: QosFlow,
+	/// Where it stands.
+	pub state: OrderState,
+	/// The last block its treatment applies, once the chain shows it active.
+	pub ends_at: Option<BlockNumber>,
+	/// The block of its latest change of state.
+	pub changed_at: BlockNumber,
+}
+
+/// What a record keeps of an order.
+#[derive(Clone, Debug)]
+struct OrderInfo {
+	class: QosClass,
+	rate: u64,
+	flow: QosFlow,
+	ends_at: Option<BlockNumber>,
+}
+
+impl OrderInfo {
+	fn of<A>(o: &Order<A>) -> OrderInfo {
+		let ends_at = match o.status {
+			QosStatus::Active { until } => Some(until),
+			QosStatus::Pending => None,
+		};
+		OrderInfo { class: o.class, rate: o.rate, flow: o.flow.clone(), ends_at }
+	}
+}
+
+/// Orders the chain no longer lists (rejected, removed) kept for the dashboard, the latest.
+pub const MAX_ENDED_RECORDS: usize = 32;
+/// Orders tracked at most: the runtime lets a segment have 64 pending or active; a node that
+/// lists more is still answered, but the excess is not shown.
+pub const MAX_RECORDS: usize = 128 + MAX_ENDED_RECORDS;
 
 /// The QoS state machine of one segment router.
 #[derive(Debug)]
@@ -395,6 +471,14 @@ pub struct Qos {
 	offer: Offer,
 	/// Answers sent and not yet seen on the chain, with the block they were sent at.
 	sent: BTreeMap<OrderId, (QosVerdict, BlockNumber)>,
+	/// The orders answered or carried, for the dashboard.
+	orders: BTreeMap<OrderId, OrderRecord>,
+	/// The orders whose classes the latest plan keeps or adds.
+	wanted: BTreeSet<OrderId>,
+	/// What those take of the capacity, bit/s.
+	sold: u64,
+	/// The orders the latest plan accepted, for [`Qos::verify`] to record.
+	accepted: BTreeMap<OrderId, OrderInfo>,
 	/// Counters.
 	pub stats: QosStats,
 }
@@ -402,7 +486,97 @@ pub struct Qos {
 impl Qos {
 	/// A state machine selling `offer`.
 	pub fn new(offer: Offer) -> Self {
-		Qos { offer, sent: BTreeMap::new(), stats: QosStats::default() }
+		Qos {
+			offer,
+			sent: BTreeMap::new(),
+			orders: BTreeMap::new(),
+			wanted: BTreeSet::new(),
+			sold: 0,
+			accepted: BTreeMap::new(),
+			stats: QosStats::default(),
+		}
+	}
+
+	/// The orders answered or carried, by id.
+	pub fn orders(&self) -> impl Iterator<Item = &OrderRecord> {
+		self.orders.values()
+	}
+
+	/// The rate sold to the orders whose classes are kept, bit/s.
+	pub fn sold(&self) -> u64 {
+		self.sold
+	}
+
+	/// Note that order `id` is now in `state` at block `now`, counting each confirmation and
+	/// rejection once.
+	fn record(&mut self, now: BlockNumber, id: OrderId, o: &OrderInfo, state: OrderState) {
+		let prev = self.orders.get(&id).map(|r| r.state);
+		if prev == Some(state) {
+			return;
+		}
+		match state {
+			OrderState::Applied if !prev.is_some_and(|p| p.holds_class()) => self.stats.confirmed += 1,
+			OrderState::Rejected(reason) => *self.stats.rejected.entry(reason.name()).or_default() += 1,
+			_ => {},
+		}
+		if prev.is_none() && self.orders.len() >= MAX_RECORDS {
+			// Make room by forgetting the oldest ended order; with none, this one goes unshown.
+			let oldest = self
+				.orders
+				.values()
+				.filter(|r| !r.state.holds_class())
+				.min_by_key(|r| (r.changed_at, r.id))
+				.map(|r| r.id);
+			match oldest {
+				Some(old) => {
+					self.orders.remove(&old);
+				},
+				None => return,
+			}
+		}
+		self.orders.insert(
+			id,
+			OrderRecord {
+				id,
+				class: o.class,
+				rate: o.rate,
+				flow: o.flow.clone(),
+				state,
+				ends_at: o.ends_at,
+				changed_at: now,
+			},
+		);
+	}
+
+	/// Orders holding a class that no plan wants any more are removed once the kernel has no
+	/// class of theirs (or their minor went to another order); of the orders the chain no
+	/// longer lists, only the latest [`MAX_ENDED_RECORDS`] are kept.
+	fn sweep(&mut self, now: BlockNumber, kernel: &KernelState, live: &BTreeSet<OrderId>) {
+		let wanted_minors: BTreeMap<u16, OrderId> = self.wanted.iter().map(|id| (minor(*id), *id)).collect();
+		for r in self.orders.values_mut() {
+			if !r.state.holds_class() || self.wanted.contains(&r.id) {
+				continue;
+			}
+			let m = minor(r.id);
+			let gone = !(kernel.root && kernel.classes.contains_key(&m)) ||
+				wanted_minors.get(&m).is_some_and(|other| *other != r.id);
+			if gone {
+				r.state = OrderState::Removed;
+				r.changed_at = now;
+			}
+		}
+		let mut ended: Vec<(BlockNumber, OrderId)> = self
+			.orders
+			.values()
+			.filter(|r| !r.state.holds_class() && !live.contains(&r.id))
+			.map(|r| (r.changed_at, r.id))
+			.collect();
+		if ended.len() > MAX_ENDED_RECORDS {
+			ended.sort_unstable();
+			for (_, id) in &ended[..ended.len() - MAX_ENDED_RECORDS] {
+				self.orders.remove(id);
+			}
+		}
 	}
 
 	/// The offer.
@@ -453,11 +627,13 @@ impl Qos {
 		let mut sorted: Vec<&(OrderId, Order<A>)> = orders.iter().collect();
 		sorted.sort_by_key(|(id, _)| *id);
 		// Paid orders first: they keep their classes.
+		self.accepted.clear();
 		for (id, o) in &sorted {
 			let QosStatus::Active { until } = o.status else { continue };
 			if until < now {
 				continue;
 			}
+			self.record(now, *id, &OrderInfo::of(o), OrderState::Confirmed);
 			let Some(keys) = flow_keys(&o.flow) else { continue };
 			let spec = self.spec(*id, o.class, o.rate, keys);
 			if wanted.contains_key(&spec.minor) {
@@ -485,6 +661,7 @@ impl Qos {
 						let spec = self.spec(*id, o.class, o.rate, keys);
 						sold = sold.saturating_add(o.rate);
 						if now >= at.saturating_add(RESEND_BLOCKS) {
+							self.accepted.insert(*id, OrderInfo::of(o));
 							plan.confirm.push(spec.clone());
 						}
 						wanted.insert(spec.minor, spec);
@@ -497,10 +674,14 @@ impl Qos {
 			match self.decide(*id, o, sold, &taken) {
 				Ok(spec) => {
 					sold = sold.saturating_add(spec.rate);
+					self.accepted.insert(*id, OrderInfo::of(o));
 					plan.confirm.push(spec.clone());
 					wanted.insert(spec.minor, spec);
 				},
-				Err(reason) => plan.reject.push((*id, reason)),
+				Err(reason) => {
+					self.record(now, *id, &OrderInfo::of(o), OrderState::Rejected(reason));
+					plan.reject.push((*id, reason));
+				},
 			}
 		}
 
@@ -526,7 +707,6 @@ impl Qos {
 				// A wanted class that differs is changed in place by its `Add`.
 				if !wanted.contains_key(minor) {
 					plan.ops.push(TcOp::DelClass { minor: *minor });
-					self.stats.removed += 1;
 				}
 			}
 			let be_ok = kernel.classes.get(&DEFAULT_MINOR).is_some_and(|c| close(c.rate, best_effort));
@@ -545,8 +725,10 @@ impl Qos {
 		// When the root is new, the best-effort rate is right from the start.
 		for (id, reason) in &plan.reject {
 			self.sent.insert(*id, (QosVerdict::Reject(*reason), now));
-			*self.stats.rejected.entry(reason.name()).or_default() += 1;
 		}
+		self.wanted = wanted.values().map(|spec| spec.order).collect();
+		self.sold = sold;
+		self.sweep(now, kernel, &live);
 		plan
 	}
 
@@ -555,14 +737,15 @@ impl Qos {
 	/// `now`.
 	pub fn verify(&mut self, now: BlockNumber, plan: &Plan, kernel: &KernelState) -> Verified {
 		let mut out = Verified::default();
+		let handle = self.offer.handle;
 		let check = |spec: &ClassSpec| -> Result<(), String> {
 			if !kernel.root {
 				return Err("the root qdisc is not ours".into());
 			}
 			match kernel.classes.get(&spec.minor) {
-				None => return Err(format!("class {:x}:{:x} is missing", self.offer.handle, spec.minor)),
+				None => return Err(format!("class {handle:x}:{:x} is missing", spec.minor)),
 				Some(c) if !class_matches(c, spec) => {
-					return Err(format!("class {:x}:{:x} reads back as {c:?}", self.offer.handle, spec.minor))
+					return Err(format!("class {handle:x}:{:x} reads back as {c:?}", spec.minor))
 				},
 				Some(_) => {},
 			}
@@ -577,8 +760,9 @@ impl Qos {
 		for spec in &plan.confirm {
 			match check(spec) {
 				Ok(()) => {
-					if self.sent.insert(spec.order, (QosVerdict::Confirm, now)).is_none() {
-						self.stats.confirmed += 1;
+					self.sent.insert(spec.order, (QosVerdict::Confirm, now));
+					if let Some(info) = self.accepted.get(&spec.order).cloned() {
+						self.record(now, spec.order, &info, OrderState::Applied);
 					}
 					out.confirm.push(spec.order);
 				},
@@ -586,7 +770,11 @@ impl Qos {
 					self.stats.tc_failures += 1;
 					let reason = QosRejectReason::TrafficControlFailed;
 					self.sent.insert(spec.order, (QosVerdict::Reject(reason), now));
-					*self.stats.rejected.entry(reason.name()).or_default() += 1;
+					self.wanted.remove(&spec.order);
+					self.sold = self.sold.saturating_sub(spec.rate);
+					if let Some(info) = self.accepted.get(&spec.order).cloned() {
+						self.record(now, spec.order, &info, OrderState::Rejected(reason));
+					}
 					if kernel.filters.contains_key(&spec.minor) {
 						out.cleanup.push(TcOp::DelFilter { item: spec.minor });
 					}
@@ -603,6 +791,16 @@ impl Qos {
 				out.active_failed.push((spec.order, why));
 			}
 		}
+		for op in &plan.ops {
+			if let TcOp::DelClass { minor } = op {
+				if !kernel.classes.contains_key(minor) {
+					self.stats.removed += 1;
+				}
+			}
+		}
+		// Orders are live here if the plan had them: nothing is forgotten before the next plan.
+		let live: BTreeSet<OrderId> = self.orders.keys().copied().collect();
+		self.sweep(now, kernel, &live);
 		out
 	}
 

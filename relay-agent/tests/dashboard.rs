@@ -1,20 +1,25 @@
-//! The dashboard in a real browser: the agent's web server on loopback, Debian's headless
-//! Chromium loads the page, and what the page shows after its script ran equals the JSON it
-//! read; the slow pair of the group is highlighted with its detour named. A screenshot is left
-//! in the target directory (`dashboard.png`).
+//! The dashboard in a real browser. Debian's headless Chromium loads the page and what the
+//! page shows after its script ran equals the JSON it read: the slow pair of the group is
+//! highlighted with its detour named, and every metric the page names is in `/metrics`.
+//!
+//! - A synthetic status (with QoS orders) served by the agent's web server on loopback;
+//!   screenshot `dashboard.png` in the target directory.
 
 use std::{
+	collections::BTreeSet,
 	io::{Read, Write},
 	net::{SocketAddr, TcpStream},
+	path::PathBuf,
 	process::Command,
 	sync::Arc,
 	time::Duration,
 };
 
 use ditex_relay::shell::{
-	status::{LinkStatus, PeerBytes, RouteStatus, Status},
+	status::{LinkStatus, PeerBytes, QosOrderStatus, QosStatus, RouteStatus, Status},
 	web::{app, Dashboard},
 };
+use serde_json::Value;
 use tokio::sync::watch;
 
 /// Agent 1 of a square 1-2-3-4 with a 2-4 chord, whose link 1 → 3 is slow.
@@ -57,18 +62,99 @@ fn status() -> Status {
 		segments: 4,
 		chain: None,
 		paid: None,
+		qos: Some(qos()),
 	}
 }
 
-fn get(addr: SocketAddr, path: &str) -> String {
-	let mut s = TcpStream::connect(addr).unwrap();
-	s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-	write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+/// A router selling priority: one order paid, one applied, two rejected, one ended. One
+/// flow's text carries markup, which the page must show as text.
+fn qos() -> QosStatus {
+	let order = |id, rate_bps, flow: &str, state: &str, reason: Option<&str>, ends_at| QosOrderStatus {
+		id,
+		class: "priority".into(),
+		rate_bps,
+		flow: flow.into(),
+		state: state.into(),
+		reason: reason.map(Into::into),
+		ends_at,
+	};
+	QosStatus {
+		interface: "eth1".into(),
+		capacity_bps: 8_000_000,
+		sold_bps: 5_000_000,
+		block: Some(1_234),
+		orders: vec![
+			order(3, 1_000_000, "udp any → 10.9.0.2/32 port 5001", "removed", None, Some(900)),
+			order(7, 2_000_000, "udp any → 2001:db8::2/128 port 443", "confirmed", None, Some(1_500)),
+			order(8, 3_000_000, "tcp 10.1.0.0/24 → any <img src=x onerror=alert(1)>", "applied", None, None),
+			order(9, 7_000_000, "udp any → 10.9.0.3/32", "rejected", Some("above_capacity"), None),
+			order(10, 1_000_000, "udp any → 10.9.0.4/32", "rejected", Some("class_not_offered"), None),
+		],
+		confirmed: 2,
+		rejected: [("above_capacity".to_string(), 1), ("class_not_offered".to_string(), 2)].into(),
+		removed: 1,
+		tc_failures: 0,
+		poll_failures: 1,
+	}
+}
+
+/// `GET path` from `addr`: the status and the body.
+fn fetch(addr: SocketAddr, path: &str) -> std::io::Result<(String, String)> {
+	let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+	s.set_read_timeout(Some(Duration::from_secs(10)))?;
+	write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
 	let mut out = String::new();
-	s.read_to_string(&mut out).unwrap();
-	let (head, body) = out.split_once("\r\n\r\n").expect("an HTTP response");
-	assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-	body.to_string()
+	s.read_to_string(&mut out)?;
+	let (head, body) = out.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other("not HTTP"))?;
+	Ok((head.lines().next().unwrap_or_default().to_string(), body.to_string()))
+}
+
+fn get(addr: SocketAddr, path: &str) -> String {
+	let (status, body) = fetch(addr, path).unwrap();
+	assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+	body
+}
+
+/// Headless Chromium on `url` with `args`, inside namespace `netns` if given; its stdout.
+fn chromium(netns: Option<&str>, url: &str, args: &[&str]) -> String {
+	let mut cmd = match netns {
+		Some(ns) => {
+			let mut c = Command::new("ip");
+			c.args(["netns", "exec", ns, "chromium"]);
+			c
+		},
+		None => Command::new("chromium"),
+	};
+	let out = cmd
+		.args(["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000"])
+		.args(args)
+		.arg(url)
+		.output()
+		.expect("Debian's chromium (scripts/setup.sh installs it)");
+	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+	String::from_utf8(out.stdout).unwrap()
+}
+
+/// Where screenshots go: the target directory.
+fn artifact(name: &str) -> PathBuf {
+	let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+	std::path::Path::new(&target).join(name)
+}
+
+/// A phone-sized screenshot of `url` at `name`, checked to be a PNG.
+fn screenshot(netns: Option<&str>, url: &str, name: &str) {
+	let shot = artifact(name);
+	let _ = std::fs::remove_file(&shot);
+	chromium(netns, url, &[&format!("--screenshot={}", shot.display()), "--window-size=420,2000"]);
+	let png = std::fs::read(&shot).expect("a screenshot");
+	assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+	println!("screenshot: {}", shot.display());
+}
+
+/// The rendered part of a dumped DOM: everything before the script, whose source would
+/// otherwise match what the tests look for.
+fn rendered(dom: &str) -> &str {
+	dom.find("<script").map_or(dom, |at| &dom[..at])
 }
 
 /// The text of the element with `id` in the rendered DOM.
@@ -80,8 +166,195 @@ fn text_of<'a>(dom: &'a str, id: &str) -> &'a str {
 	&rest[start..end]
 }
 
-fn number(s: &str) -> u64 {
-	s.replace(',', "").trim().parse().unwrap_or_else(|_| panic!("not a number: {s:?}"))
+/// The opening tag starting at `at` and the text after it.
+fn tag_at(dom: &str, at: usize) -> (&str, &str) {
+	let rest = &dom[at..];
+	let close = rest.find('>').unwrap();
+	let text = &rest[close + 1..];
+	(&rest[..close], &text[..text.find('<').unwrap()])
+}
+
+/// An attribute of a tag.
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+	let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+	Some(&tag[at..at + tag[at..].find('"')?])
+}
+
+/// A number as the page's `fmt` writes it (`toLocaleString("en-US")`): `-12,345`.
+fn grouped(n: i128) -> String {
+	let digits = n.unsigned_abs().to_string();
+	let mut out = String::new();
+	for (i, c) in digits.chars().enumerate() {
+		if i > 0 && (digits.len() - i) % 3 == 0 {
+			out.push(',');
+		}
+		out.push(c);
+	}
+	if n < 0 {
+		format!("-{out}")
+	} else {
+		out
+	}
+}
+
+fn int(v: &Value) -> i128 {
+	v.as_i64().map(i128::from).or_else(|| v.as_u64().map(i128::from)).unwrap_or_else(|| panic!("not an integer: {v}"))
+}
+
+/// An uptime as the page's `dur` writes it.
+fn duration(s: u64) -> String {
+	let (d, h, m) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60);
+	format!("{}{h}h {m}m {}s", if d > 0 { format!("{d}d ") } else { String::new() }, s % 60)
+}
+
+/// Every figure of the rendered page `dom` equals the JSON `json` it rendered: the cards,
+/// every cell of the matrix (its latency, whether it is highlighted and the detour it names),
+/// the drops by reason and, with a `[qos]`, the orders. Returns the highlighted pairs.
+fn page_equals_json(dom: &str, json: &Value) -> BTreeSet<(u64, u64)> {
+	let dom = rendered(dom);
+	let s = &json["status"];
+	assert!(
+		dom.contains(&format!("data-rendered=\"{}\"", s["uptime_s"])),
+		"the script rendered this status"
+	);
+	assert_eq!(text_of(dom, "id"), format!("segment {}", s["id"]));
+	assert_eq!(text_of(dom, "uptime"), duration(s["uptime_s"].as_u64().unwrap()));
+	for (id, want) in [
+		("forwarded", &s["forwarded"]),
+		("delivered", &s["delivered"]),
+		("sent", &s["sent"]),
+		("dropped", &json["dropped"]),
+	] {
+		assert_eq!(text_of(dom, id), grouped(int(want)), "#{id}");
+	}
+	let heard = &json["reachability"];
+	assert_eq!(text_of(dom, "reachability"), format!("{} of {}", heard["heard_by"], heard["peers"]));
+	assert_eq!(text_of(dom, "reach_text"), json["reach_text"].as_str().unwrap());
+	assert_eq!(text_of(dom, "overhead"), format!("{} B/s", grouped(int(&json["overhead"]["bytes_per_s"]))));
+	assert_eq!(
+		text_of(dom, "bytes"),
+		format!("{} / {}", grouped(int(&json["bytes_in"])), grouped(int(&json["bytes_out"])))
+	);
+
+	// The matrix: one cell per ordered pair, each as the JSON has it.
+	let cells = json["matrix"]["cells"].as_array().unwrap();
+	assert_eq!(dom.matches("<td data-from=").count(), cells.len());
+	let mut highlighted = BTreeSet::new();
+	for c in cells {
+		let at = dom
+			.find(&format!("<td data-from=\"{}\" data-to=\"{}\"", c["from"], c["to"]))
+			.unwrap_or_else(|| panic!("no cell {} → {}", c["from"], c["to"]));
+		let (tag, text) = tag_at(dom, at + 1);
+		let latency = if c["latency_us"].is_null() { "–".to_string() } else { grouped(int(&c["latency_us"])) };
+		assert_eq!(text, latency, "{tag}");
+		let classes: Vec<&str> = attr(tag, "class").unwrap_or("").split_whitespace().collect();
+		match c["detour"].as_array() {
+			Some(via) => {
+				let via: Vec<String> = via.iter().map(|v| v.to_string()).collect();
+				assert!(classes.contains(&"detour"), "{tag}");
+				let title = attr(tag, "title").expect("the detour is named on hover");
+				assert_eq!(
+					title,
+					format!("via {}: {} µs", via.join(" → "), grouped(int(&c["detour_latency_us"])))
+				);
+				highlighted.insert((c["from"].as_u64().unwrap(), c["to"].as_u64().unwrap()));
+			},
+			None => assert!(!classes.contains(&"detour") && attr(tag, "title").is_none(), "{tag}"),
+		}
+	}
+	assert_eq!(dom.matches("class=\"detour").count(), highlighted.len());
+
+	let drops = s["drops"].as_object().unwrap();
+	assert_eq!(dom.matches("data-drop=").count(), drops.len());
+	for (reason, n) in drops {
+		let at = dom.find(&format!("<td data-drop=\"{reason}\"")).expect("drop row");
+		assert_eq!(tag_at(dom, at + 1).1, grouped(int(n)), "drops {reason}");
+	}
+
+	match s["qos"].as_object() {
+		None => assert!(dom.contains("<div id=\"qos\"><div class=\"card\">none: this router sells no priority")),
+		Some(q) => {
+			assert_eq!(
+				text_of(dom, "qos_sold"),
+				format!("{} / {}", grouped(int(&q["sold_bps"])), grouped(int(&q["capacity_bps"])))
+			);
+			let rejected: i128 = q["rejected"].as_object().unwrap().values().map(int).sum();
+			for (id, want) in [
+				("qos_confirmed", int(&q["confirmed"])),
+				("qos_rejected", rejected),
+				("qos_removed", int(&q["removed"])),
+				("qos_tc_failures", int(&q["tc_failures"])),
+				("qos_poll_failures", int(&q["poll_failures"])),
+			] {
+				assert_eq!(text_of(dom, id), grouped(want), "#{id}");
+			}
+			let orders = q["orders"].as_array().unwrap();
+			assert_eq!(dom.matches("<tr class=").count(), orders.len());
+			for o in orders {
+				let row = dom.find(&format!("data-order=\"{}\"", o["id"])).expect("an order's row");
+				let row = &dom[row..row + dom[row..].find("</tr>").unwrap()];
+				let cell = |k: &str| {
+					let at = row.find(&format!("data-k=\"{k}\"")).unwrap();
+					let text = &row[at + row[at..].find('>').unwrap() + 1..];
+					text[..text.find('<').unwrap()].to_string()
+				};
+				let state = match o["reason"].as_str() {
+					Some(r) => format!("{}: {r}", o["state"].as_str().unwrap()),
+					None => o["state"].as_str().unwrap().to_string(),
+				};
+				assert_eq!(cell("state"), state);
+				assert_eq!(cell("rate"), grouped(int(&o["rate_bps"])));
+				let ends = if o["ends_at"].is_null() { "–".into() } else { grouped(int(&o["ends_at"])) };
+				assert_eq!(cell("ends_at"), ends);
+				// The flow is text, whatever it holds.
+				let flow = o["flow"].as_str().unwrap().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+				assert!(row.contains(&format!(">{flow}<")), "{row}");
+			}
+		},
+	}
+	highlighted
+}
+
+/// The metric names the rendered page gives its figures.
+fn named_metrics(dom: &str) -> BTreeSet<String> {
+	let dom = rendered(dom);
+	dom.match_indices(" data-metric=\"")
+		.map(|(at, m)| {
+			let rest = &dom[at + m.len()..];
+			rest[..rest.find('"').unwrap()].to_string()
+		})
+		.collect()
+}
+
+/// The metrics in a Prometheus text exposition, which must parse: every sample's name, and
+/// every declared family (a counter `x` by its samples' name `x_total`: declared but without
+/// samples yet, as a family of drop reasons is before the first drop).
+fn exported_metrics(text: &str) -> BTreeSet<String> {
+	let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string())))
+		.expect("a valid text exposition");
+	let mut names: BTreeSet<String> = scrape.samples.into_iter().map(|s| s.metric).collect();
+	for line in text.lines() {
+		let Some(decl) = line.strip_prefix("# TYPE ") else { continue };
+		let mut words = decl.split_whitespace();
+		let (Some(name), Some(kind), None) = (words.next(), words.next(), words.next()) else {
+			panic!("bad TYPE line {line:?}");
+		};
+		assert!(
+			name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') && name.starts_with("ditex_relay_"),
+			"metric name {name:?}"
+		);
+		names.insert(if kind == "counter" { format!("{name}_total") } else { name.to_string() });
+	}
+	assert!(text.trim_end().ends_with("# EOF"), "OpenMetrics ends with # EOF");
+	names
+}
+
+fn every_named_metric_is_exported(dom: &str, metrics: &str) {
+	let named = named_metrics(dom);
+	let exported = exported_metrics(metrics);
+	assert!(named.len() >= 9, "the page names its metrics: {named:?}");
+	let missing: Vec<&String> = named.iter().filter(|n| !exported.contains(*n)).collect();
+	assert!(missing.is_empty(), "the page names {missing:?}, not in /metrics:\n{metrics}");
 }
 
 #[test]
@@ -93,75 +366,27 @@ fn the_page_shows_the_jsons_figures_and_the_detour_in_headless_chromium() {
 	let addr = listener.local_addr().unwrap();
 	rt.spawn(async move { axum::serve(listener, app(rx)).await });
 
-	let json: serde_json::Value = serde_json::from_str(&get(addr, "/status.json")).unwrap();
-	assert!(get(addr, "/metrics").contains("ditex_relay_forwarded_datagrams_total 123456"));
+	let json: Value = serde_json::from_str(&get(addr, "/status.json")).unwrap();
+	let metrics = get(addr, "/metrics");
+	assert!(metrics.contains("ditex_relay_forwarded_datagrams_total 123456"));
 
 	let url = format!("http://{addr}/");
-	let chromium = |args: &[&str]| {
-		let out = Command::new("chromium")
-			.args(["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000"])
-			.args(args)
-			.arg(&url)
-			.output()
-			.expect("Debian's chromium (scripts/setup.sh installs it)");
-		assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-		String::from_utf8(out.stdout).unwrap()
-	};
-	let dom = chromium(&["--dump-dom"]);
-	assert!(dom.contains("data-rendered=\"3725\""), "the script rendered the status: {dom}");
-
-	let s = &json["status"];
-	for (id, want) in [
-		("forwarded", &s["forwarded"]),
-		("delivered", &s["delivered"]),
-		("sent", &s["sent"]),
-		("dropped", &json["dropped"]),
-	] {
-		assert_eq!(number(text_of(&dom, id)), want.as_u64().unwrap(), "#{id}");
-	}
-	let heard = &json["reachability"];
-	assert_eq!(
-		text_of(&dom, "reachability"),
-		format!("{} of {}", heard["heard_by"], heard["peers"])
-	);
-	assert_eq!(
-		text_of(&dom, "overhead"),
-		format!("{} B/s", number(&json["overhead"]["bytes_per_s"].to_string()))
-	);
+	let dumped = chromium(None, &url, &["--dump-dom"]);
+	assert!(dumped.contains("data-rendered=\"3725\""), "the script rendered the status: {dumped}");
+	let highlighted = page_equals_json(&dumped, &json);
+	let dom = rendered(&dumped);
+	// Only 1 → 3 is slow; its detour goes through 2 or 4.
+	assert_eq!(highlighted, [(1, 3)].into());
 	assert_eq!(text_of(&dom, "uptime"), "1h 2m 5s");
-	assert_eq!(text_of(&dom, "reach_text"), json["reach_text"].as_str().unwrap());
 	assert_eq!(text_of(&dom, "bytes"), "5,000,000 / 7,000,000");
+	assert_eq!(text_of(&dom, "qos_sold"), "5,000,000 / 8,000,000");
+	assert_eq!(text_of(&dom, "qos_rejected"), "3");
+	assert!(dom.contains("<td class=\"l state\" data-k=\"state\">rejected: above_capacity</td>"));
+	assert!(!dom.contains("<img"), "markup in an order's flow stays text");
+	every_named_metric_is_exported(&dom, &metrics);
+	assert!(named_metrics(&dom).contains("ditex_relay_qos_orders_total"));
 
-	// Every pair of the four is a cell; only 1 → 3 is highlighted, with its detour named.
-	assert_eq!(dom.matches("<td data-from=").count(), 12);
-	let cell = dom.find("data-from=\"1\" data-to=\"3\"").expect("the 1 → 3 cell");
-	let tag = &dom[cell..cell + dom[cell..].find('>').unwrap()];
-	let detour = json["matrix"]["cells"]
-		.as_array()
-		.unwrap()
-		.iter()
-		.find(|c| c["from"] == 1 && c["to"] == 3)
-		.unwrap()["detour"]
-		.as_array()
-		.unwrap()
-		.iter()
-		.map(|v| v.to_string())
-		.collect::<Vec<_>>();
-	assert!(tag.contains("class=\"detour\""), "{tag}");
-	assert!(tag.contains(&format!("via {}", detour.join(" → "))), "{tag}");
-	assert_eq!(dom.matches("class=\"detour\">").count(), 1);
-	for (reason, n) in [("bad_mac", 17), ("replay", 4)] {
-		let at = dom.find(&format!("data-drop=\"{reason}\">")).expect("drop row");
-		assert!(dom[at..].starts_with(&format!("data-drop=\"{reason}\">{n}<")));
-	}
-
-	// A screenshot for people to look at, phone-sized.
-	let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-	let shot = std::path::Path::new(&target).join("dashboard.png");
-	let _ = std::fs::remove_file(&shot);
-	chromium(&[&format!("--screenshot={}", shot.display()), "--window-size=420,1400"]);
-	let png = std::fs::read(&shot).expect("a screenshot");
-	assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+	screenshot(None, &url, "dashboard.png");
 }
 
 /// A running agent serves its dashboard where `[dashboard] listen` says, with its own status;

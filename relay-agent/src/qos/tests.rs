@@ -467,3 +467,65 @@ fn offers_are_checked() {
 	assert!(Offer { interface: "a b".into(), ..offer() }.check().is_err());
 	assert!(Offer { handle: 0, ..offer() }.check().is_err());
 }
+
+/// What the dashboard shows of each order: applied once its class reads back, confirmed when
+/// the chain shows it paid, removed when its class is gone, rejected with its reason; each
+/// confirmation and rejection counted once however often it is sent.
+#[test]
+fn orders_are_recorded_through_their_life() {
+	let mut q = Qos::new(offer());
+	let mut kernel = KernelState::default();
+	let state = |q: &Qos, id| q.orders().find(|r| r.id == id).map(|r| (r.state, r.ends_at));
+	let orders = vec![(1, order(2 * MBIT)), (2, Order { class: QosClass::RealTime, ..order(MBIT) })];
+	let plan = q.plan(10, &orders, &kernel);
+	apply(&mut kernel, &plan.ops, &[]);
+	q.verify(10, &plan, &kernel);
+	assert_eq!(state(&q, 1), Some((OrderState::Applied, None)));
+	assert_eq!(state(&q, 2), Some((OrderState::Rejected(QosRejectReason::ClassNotOffered), None)));
+	assert_eq!(q.sold(), 2 * MBIT);
+	let r = q.orders().next().unwrap();
+	assert_eq!((r.class, r.rate, &r.flow), (QosClass::Priority, 2 * MBIT, &flow(5001)));
+
+	// Both answers go again when overdue, and once more after a failed submission.
+	let late = q.plan(10 + RESEND_BLOCKS, &orders, &kernel);
+	assert_eq!((late.confirm.len(), late.reject.len()), (1, 1));
+	q.verify(10 + RESEND_BLOCKS, &late, &kernel);
+	q.unsent(1);
+	let retry = q.plan(21, &orders, &kernel);
+	q.verify(21, &retry, &kernel);
+	assert_eq!(q.stats.confirmed, 1);
+	assert_eq!(q.stats.rejected.values().sum::<u64>(), 1);
+
+	// The chain took them: 1 is paid through block 40, 2 refunded and gone.
+	let chain = vec![(1, Order { status: QosStatus::Active { until: 40 }, ..order(2 * MBIT) })];
+	q.plan(22, &chain, &kernel);
+	assert_eq!(state(&q, 1), Some((OrderState::Confirmed, Some(40))));
+	assert_eq!(state(&q, 2).unwrap().0, OrderState::Rejected(QosRejectReason::ClassNotOffered));
+	// It ended: removed once the kernel reads back without its class.
+	let end = q.plan(41, &chain, &kernel);
+	assert_eq!(state(&q, 1).unwrap().0, OrderState::Confirmed, "its class is still there");
+	apply(&mut kernel, &end.ops, &[]);
+	q.verify(41, &end, &kernel);
+	assert_eq!(state(&q, 1), Some((OrderState::Removed, Some(40))));
+	assert_eq!((q.stats.removed, q.sold()), (1, 0));
+	q.plan::<u64>(42, &[], &kernel);
+	assert_eq!(state(&q, 1).unwrap().0, OrderState::Removed);
+	assert_eq!(q.stats.confirmed, 1);
+
+	// Ended orders are kept only so far: the latest.
+	let cheap = Order { payment: 10, deadline: 1_000, expire_at: 1_001, ..order(MBIT) };
+	let n = MAX_ENDED_RECORDS as u64 + 10;
+	for i in 0..n {
+		q.plan(100 + i as u32, &[(1_000 + i, cheap.clone())], &kernel);
+	}
+	q.plan::<u64>(300, &[], &kernel);
+	let ids: Vec<OrderId> = q.orders().map(|r| r.id).collect();
+	assert_eq!(ids.len(), MAX_ENDED_RECORDS);
+	assert_eq!((ids[0], *ids.last().unwrap()), (1_000 + n - MAX_ENDED_RECORDS as u64, 1_000 + n - 1));
+	// A node listing more orders than any segment may have: they are answered, not all shown.
+	let flood: Vec<(OrderId, Order<u64>)> = (0..400).map(|i| (5_000 + i, cheap.clone())).collect();
+	let plan = q.plan(301, &flood, &kernel);
+	assert_eq!(plan.reject.len(), 400);
+	assert!(q.orders().count() <= MAX_RECORDS);
+	assert_eq!(q.stats.rejected["below_price_floor"], n + 400);
+}

@@ -285,6 +285,8 @@ struct Agent {
 	paid: Option<Paid>,
 	/// The latest dashboard, for the web server.
 	dashboard: tokio::sync::watch::Sender<Option<Arc<web::Dashboard>>>,
+	/// The QoS task, with a `[qos]`.
+	qos: Option<tc::QosHandle>,
 }
 
 /// Run the agent until Ctrl-C, SIGTERM or `opts.run_for`.
@@ -413,7 +415,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 			let own = paid.as_ref().map(|p| p.own_channels()).unwrap_or_default();
 			chain::spawn(c, me, dests, own, conn.take(), chain_tx, lookup_rx)
 		});
-	let _qos = tc::spawn_from(&cfg, me)?;
+	let qos = tc::spawn_from(&cfg, me)?;
 	tracing::info!(
 		id = me,
 		listen = %sock.local_addr()?,
@@ -460,6 +462,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		lookup_tx,
 		paid,
 		dashboard,
+		qos,
 	};
 	if let Some(ev) = first_view {
 		agent.on_chain(ev);
@@ -915,6 +918,7 @@ impl Agent {
 			pulse_peers: self.peers.clone(),
 			chain: self.chain.clone(),
 			paid: self.paid.as_ref().map(|p| p.status.clone()),
+			qos: self.qos.as_ref().and_then(|q| q.status()),
 			..status::Status::collect(
 				&self.dp,
 				&self.pulses,

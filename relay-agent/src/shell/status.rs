@@ -81,6 +81,87 @@ pub struct ChainStatus {
 	pub last_error: Option<String>,
 }
 
+/// One QoS order as the status shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QosOrderStatus {
+	/// The order's id on the chain.
+	pub id: u64,
+	/// `priority` or `realtime`.
+	pub class: String,
+	/// The rate ordered, bit/s.
+	pub rate_bps: u64,
+	/// The packets it is for, spelled for people.
+	pub flow: String,
+	/// `applied` (read back, confirmation on its way), `confirmed` (paid), `rejected` or
+	/// `removed` (ended, class gone).
+	pub state: String,
+	/// Why it was rejected.
+	#[serde(default)]
+	pub reason: Option<String>,
+	/// The last block its treatment applies, once paid.
+	#[serde(default)]
+	pub ends_at: Option<u32>,
+}
+
+/// The QoS orders this router sells and carries out (`[qos]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QosStatus {
+	/// The egress interface the classes are on.
+	pub interface: String,
+	/// The rate sold to orders at most, bit/s.
+	pub capacity_bps: u64,
+	/// Of it, what the orders whose classes are kept take, bit/s.
+	pub sold_bps: u64,
+	/// The finalized block of the latest poll that read the orders.
+	#[serde(default)]
+	pub block: Option<u32>,
+	/// The orders answered or carried (the ended ones only the latest), by id.
+	pub orders: Vec<QosOrderStatus>,
+	/// Orders confirmed.
+	pub confirmed: u64,
+	/// Orders rejected, by reason.
+	pub rejected: std::collections::BTreeMap<String, u64>,
+	/// Classes removed.
+	pub removed: u64,
+	/// Classes that did not read back as applied.
+	pub tc_failures: u64,
+	/// Polls that failed (node or `tc`).
+	pub poll_failures: u64,
+}
+
+impl QosStatus {
+	/// The status of the QoS core, as of the poll at `block`.
+	pub fn collect(q: &crate::qos::Qos, block: Option<u32>) -> QosStatus {
+		use crate::qos::OrderState;
+		QosStatus {
+			interface: q.offer().interface.clone(),
+			capacity_bps: q.offer().capacity,
+			sold_bps: q.sold(),
+			block,
+			orders: q
+				.orders()
+				.map(|r| QosOrderStatus {
+					id: r.id,
+					class: r.class.name().to_string(),
+					rate_bps: r.rate,
+					flow: crate::qos::flow_text(&r.flow),
+					state: r.state.name().to_string(),
+					reason: match r.state {
+						OrderState::Rejected(why) => Some(why.name().to_string()),
+						_ => None,
+					},
+					ends_at: r.ends_at,
+				})
+				.collect(),
+			confirmed: q.stats.confirmed,
+			rejected: q.stats.rejected.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+			removed: q.stats.removed,
+			tc_failures: q.stats.tc_failures,
+			poll_failures: q.stats.poll_failures,
+		}
+	}
+}
+
 /// The whole status.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Status {
@@ -134,6 +215,9 @@ pub struct Status {
 	/// Channels, tickets, reports and earnings, with a chain.
 	#[serde(default)]
 	pub paid: Option<super::paid::PaidStatus>,
+	/// QoS orders, with a `[qos]`.
+	#[serde(default)]
+	pub qos: Option<QosStatus>,
 }
 
 impl Status {
@@ -207,6 +291,7 @@ impl Status {
 			segments: dp.registry.len(),
 			chain: None,
 			paid: None,
+			qos: None,
 		}
 	}
 
@@ -259,6 +344,7 @@ mod tests {
 			segments: 2,
 			chain: None,
 			paid: None,
+			qos: None,
 		};
 		let mut v = serde_json::to_value(&s).unwrap();
 		let back: Status = serde_json::from_value(v.clone()).unwrap();
@@ -267,8 +353,82 @@ mod tests {
 			(&[3, 7][..], Some(6))
 		);
 		v.as_object_mut().unwrap().remove("recent_pulses");
+		v.as_object_mut().unwrap().remove("qos");
 		v["routes"][0].as_object_mut().unwrap().remove("switched_us");
 		let old: Status = serde_json::from_value(v).unwrap();
 		assert!(old.recent_pulses.is_empty() && old.routes[0].switched_us.is_none());
+		assert!(old.qos.is_none());
+	}
+
+	/// The QoS orders and counters as the JSON carries them, from the QoS core after one
+	/// accepted and one rejected order.
+	#[test]
+	fn the_qos_orders_are_in_the_json() {
+		use crate::qos::{KernelState, Offer, Order, Qos};
+		use ditex_primitives::qos::{
+			IpPrefix, QosClass, QosFlow, QosStatus as Chain, PROTO_UDP,
+		};
+		use ditex_primitives::registry::IpAddress;
+		let offer = Offer {
+			interface: "eth1".into(),
+			handle: 0xd1,
+			link_rate: 10_000_000,
+			capacity: 6_000_000,
+			classes: [QosClass::Priority].into_iter().collect(),
+			price_floor: 1,
+			min_prefix: 24,
+			min_prefix_v6: 64,
+		};
+		let order = |class, until: Option<u32>| Order::<u64> {
+			consumer: 1,
+			segment: 7,
+			provider: 2,
+			class,
+			rate: 2_000_000,
+			flow: QosFlow {
+				src: None,
+				dst: Some(IpPrefix { addr: IpAddress::V4([10, 9, 0, 2]), len: 32 }),
+				protocol: Some(PROTO_UDP),
+				src_port: None,
+				dst_port: Some(5001),
+			},
+			payment: 1 << 60,
+			duration: 50,
+			deadline: 100,
+			expire_at: 101,
+			status: until.map_or(Chain::Pending, |until| Chain::Active { until }),
+		};
+		let mut q = Qos::new(offer);
+		q.plan(
+			10,
+			&[(3, order(QosClass::Priority, Some(60))), (4, order(QosClass::RealTime, None))],
+			&KernelState::default(),
+		);
+		q.stats.poll_failures = 2;
+		let status = QosStatus::collect(&q, Some(10));
+		let json = serde_json::to_value(&status).unwrap();
+		assert_eq!(
+			json,
+			serde_json::json!({
+				"interface": "eth1",
+				"capacity_bps": 6_000_000,
+				"sold_bps": 2_000_000,
+				"block": 10,
+				"orders": [
+					{ "id": 3, "class": "priority", "rate_bps": 2_000_000,
+					  "flow": "udp any → 10.9.0.2/32 port 5001", "state": "confirmed",
+					  "reason": null, "ends_at": 60 },
+					{ "id": 4, "class": "realtime", "rate_bps": 2_000_000,
+					  "flow": "udp any → 10.9.0.2/32 port 5001", "state": "rejected",
+					  "reason": "class_not_offered", "ends_at": null },
+				],
+				"confirmed": 0,
+				"rejected": { "class_not_offered": 1 },
+				"removed": 0,
+				"tc_failures": 0,
+				"poll_failures": 2,
+			})
+		);
+		assert_eq!(serde_json::from_value::<QosStatus>(json).unwrap(), status);
 	}
 }

@@ -8,20 +8,28 @@
 //! [`Qos::verify`] finds applied. Everything else is rejected with its reason under the
 //! router's ticket key, which refunds the consumer at once. Each answer is an authorized
 //! transaction submitted in a task of its own, so a slow node never holds the next poll.
+//! After every poll the orders' states and the counters are published ([`QosHandle::status`])
+//! for the status file, the dashboard and `/metrics`.
 //!
 //! `tc` needs `CAP_NET_ADMIN`: an agent that dropped it rejects every order with
 //! `traffic_control_failed` (and says so in its log).
 
-use std::{path::PathBuf, process::Stdio, time::Duration};
+use std::{path::PathBuf, process::Stdio, sync::Arc, time::Duration};
 
 use ditex_ctl::{qos as chain_qos, Chain};
 use ditex_primitives::{
 	qos::{QosRejectReason, QosVerdict},
 	registry::SegmentId,
 	settlement::OrderId,
+	BlockNumber,
 };
-use tokio::{process::Command, sync::mpsc, task::JoinHandle};
+use tokio::{
+	process::Command,
+	sync::{mpsc, watch},
+	task::JoinHandle,
+};
 
+use super::status::QosStatus;
 use crate::qos::{parse_classes, parse_filters, parse_qdisc, KernelState, Offer, Qos, TcOp};
 
 /// Longest one `tc` command may take.
@@ -130,7 +138,7 @@ enum Sent {
 }
 
 /// Submit an answer in a task of its own.
-fn answer(chain: std::sync::Arc<Chain>, t: &QosTask, id: OrderId, verdict: QosVerdict, tx: mpsc::UnboundedSender<Sent>) {
+fn answer(chain: Arc<Chain>, t: &QosTask, id: OrderId, verdict: QosVerdict, tx: mpsc::UnboundedSender<Sent>) {
 	let (segment, secret) = (t.segment, t.ticket_secret);
 	tokio::spawn(async move {
 		let submit = async {
@@ -148,17 +156,33 @@ fn answer(chain: std::sync::Arc<Chain>, t: &QosTask, id: OrderId, verdict: QosVe
 	});
 }
 
-/// Start the QoS task: it runs until the agent stops.
-pub fn spawn(task: QosTask) -> JoinHandle<()> {
-	tokio::spawn(run(task))
+/// The running QoS task and what it last published.
+#[derive(Debug)]
+pub struct QosHandle {
+	/// The task.
+	pub task: JoinHandle<()>,
+	status: watch::Receiver<Option<Arc<QosStatus>>>,
 }
 
-async fn run(task: QosTask) {
+impl QosHandle {
+	/// The orders and counters as of the latest poll.
+	pub fn status(&self) -> Option<QosStatus> {
+		self.status.borrow().as_deref().cloned()
+	}
+}
+
+/// Start the QoS task: it runs until the agent stops.
+pub fn spawn(task: QosTask) -> QosHandle {
+	let (tx, status) = watch::channel(None);
+	QosHandle { task: tokio::spawn(run(task, tx)), status }
+}
+
+async fn run(task: QosTask, status: watch::Sender<Option<Arc<QosStatus>>>) {
 	let tc = Tc { bin: task.tc.clone(), dev: task.offer.interface.clone(), handle: task.offer.handle };
 	let mut qos = Qos::new(task.offer.clone());
 	let (tx, mut rx) = mpsc::unbounded_channel();
-	let mut chain: Option<std::sync::Arc<Chain>> = None;
-	let mut failures = 0u64;
+	let mut chain: Option<Arc<Chain>> = None;
+	let mut block = None;
 	let mut tick = tokio::time::interval(task.poll);
 	tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 	tracing::info!(
@@ -178,94 +202,111 @@ async fn run(task: QosTask) {
 				},
 			}
 		}
-		if chain.is_none() {
-			match tokio::time::timeout(READ_TIMEOUT, Chain::connect(&task.url)).await {
-				Ok(Ok(c)) => chain = Some(std::sync::Arc::new(c)),
-				Ok(Err(e)) => {
-					failures += 1;
-					tracing::warn!(error = %format!("{e:#}"), failures, "qos: no node");
-					continue;
-				},
-				Err(_) => {
-					failures += 1;
-					tracing::warn!(failures, "qos: connecting to the node timed out");
-					continue;
-				},
-			}
+		if let Some(now) = poll(&task, &tc, &mut qos, &mut chain, &tx).await {
+			block = Some(now);
 		}
-		let Some(c) = chain.clone() else { continue };
-		let read = async {
-			let now = c.finalized_number().await?;
-			let orders = chain_qos::of_segment(&c, task.segment, None).await?;
-			anyhow::Ok((now, orders))
-		};
-		let (now, orders) = match tokio::time::timeout(READ_TIMEOUT, read).await {
-			Ok(Ok(r)) => r,
-			other => {
-				failures += 1;
-				let why = match other {
-					Ok(Err(e)) => format!("{e:#}"),
-					_ => "timed out".into(),
-				};
-				tracing::warn!(error = %why, failures, "qos: reading the orders failed; reconnecting");
-				chain = None;
-				continue;
-			},
-		};
-		let kernel = match tc.read().await {
-			Ok(k) => k,
-			Err(e) => {
-				failures += 1;
-				tracing::warn!(error = %e, failures, "qos: reading the kernel's classes failed");
-				KernelState::default()
-			},
-		};
-		let plan = qos.plan(now, &orders, &kernel);
-		for (id, reason) in &plan.reject {
-			tracing::info!(order = id, reason = reason.name(), "qos: order rejected");
-			answer(c.clone(), &task, *id, QosVerdict::Reject(*reason), tx.clone());
-		}
-		if plan.ops.is_empty() && plan.confirm.is_empty() {
-			continue;
-		}
-		for (op, e) in tc.apply(&plan.ops).await {
-			tracing::warn!(?op, error = %e, "qos: tc failed");
-		}
-		let after = match tc.read().await {
-			Ok(k) => k,
-			Err(e) => {
-				tracing::warn!(error = %e, "qos: reading the kernel back failed");
-				KernelState::default()
-			},
-		};
-		let verified = qos.verify(now, &plan, &after);
-		for (op, e) in tc.apply(&verified.cleanup).await {
-			tracing::warn!(?op, error = %e, "qos: removing a failed class failed");
-		}
-		for (id, why) in &verified.failed {
-			tracing::warn!(
-				order = id,
-				reason = QosRejectReason::TrafficControlFailed.name(),
-				error = %why,
-				"qos: order rejected"
-			);
-			let verdict = QosVerdict::Reject(QosRejectReason::TrafficControlFailed);
-			answer(c.clone(), &task, *id, verdict, tx.clone());
-		}
-		for (id, why) in &verified.active_failed {
-			tracing::error!(order = id, error = %why, "qos: a paid order's class is not applied");
-		}
-		for id in &verified.confirm {
-			tracing::info!(order = id, "qos: order applied and read back; confirming");
-			answer(c.clone(), &task, *id, QosVerdict::Confirm, tx.clone());
-		}
-		tracing::debug!(stats = ?qos.stats, "qos");
+		status.send_replace(Some(Arc::new(QosStatus::collect(&qos, block))));
 	}
+}
+
+/// One poll: read the orders and the kernel, carry out the plan, answer. The block read, if
+/// the node answered.
+async fn poll(
+	task: &QosTask,
+	tc: &Tc,
+	qos: &mut Qos,
+	chain: &mut Option<Arc<Chain>>,
+	tx: &mpsc::UnboundedSender<Sent>,
+) -> Option<BlockNumber> {
+	if chain.is_none() {
+		match tokio::time::timeout(READ_TIMEOUT, Chain::connect(&task.url)).await {
+			Ok(Ok(c)) => *chain = Some(Arc::new(c)),
+			Ok(Err(e)) => {
+				qos.stats.poll_failures += 1;
+				tracing::warn!(error = %format!("{e:#}"), failures = qos.stats.poll_failures, "qos: no node");
+				return None;
+			},
+			Err(_) => {
+				qos.stats.poll_failures += 1;
+				tracing::warn!(failures = qos.stats.poll_failures, "qos: connecting to the node timed out");
+				return None;
+			},
+		}
+	}
+	let c = chain.clone()?;
+	let read = async {
+		let now = c.finalized_number().await?;
+		let orders = chain_qos::of_segment(&c, task.segment, None).await?;
+		anyhow::Ok((now, orders))
+	};
+	let (now, orders) = match tokio::time::timeout(READ_TIMEOUT, read).await {
+		Ok(Ok(r)) => r,
+		other => {
+			qos.stats.poll_failures += 1;
+			let why = match other {
+				Ok(Err(e)) => format!("{e:#}"),
+				_ => "timed out".into(),
+			};
+			tracing::warn!(error = %why, failures = qos.stats.poll_failures, "qos: reading the orders failed; reconnecting");
+			*chain = None;
+			return None;
+		},
+	};
+	let kernel = match tc.read().await {
+		Ok(k) => k,
+		Err(e) => {
+			qos.stats.poll_failures += 1;
+			tracing::warn!(error = %e, failures = qos.stats.poll_failures, "qos: reading the kernel's classes failed");
+			KernelState::default()
+		},
+	};
+	let plan = qos.plan(now, &orders, &kernel);
+	for (id, reason) in &plan.reject {
+		tracing::info!(order = id, reason = reason.name(), "qos: order rejected");
+		answer(c.clone(), task, *id, QosVerdict::Reject(*reason), tx.clone());
+	}
+	if plan.ops.is_empty() && plan.confirm.is_empty() {
+		return Some(now);
+	}
+	for (op, e) in tc.apply(&plan.ops).await {
+		tracing::warn!(?op, error = %e, "qos: tc failed");
+	}
+	let after = match tc.read().await {
+		Ok(k) => k,
+		Err(e) => {
+			qos.stats.poll_failures += 1;
+			tracing::warn!(error = %e, "qos: reading the kernel back failed");
+			KernelState::default()
+		},
+	};
+	let verified = qos.verify(now, &plan, &after);
+	for (op, e) in tc.apply(&verified.cleanup).await {
+		tracing::warn!(?op, error = %e, "qos: removing a failed class failed");
+	}
+	for (id, why) in &verified.failed {
+		tracing::warn!(
+			order = id,
+			reason = QosRejectReason::TrafficControlFailed.name(),
+			error = %why,
+			"qos: order rejected"
+		);
+		let verdict = QosVerdict::Reject(QosRejectReason::TrafficControlFailed);
+		answer(c.clone(), task, *id, verdict, tx.clone());
+	}
+	for (id, why) in &verified.active_failed {
+		tracing::error!(order = id, error = %why, "qos: a paid order's class is not applied");
+	}
+	for id in &verified.confirm {
+		tracing::info!(order = id, "qos: order applied and read back; confirming");
+		answer(c.clone(), task, *id, QosVerdict::Confirm, tx.clone());
+	}
+	tracing::debug!(stats = ?qos.stats, "qos");
+	Some(now)
 }
 
 /// Start the QoS task if the config has a `[qos]`: checked here, so a bad `[qos]`, or one
 /// without a `[chain]` and its `ticket_key` to answer with, stops the agent at start.
-pub fn spawn_from(cfg: &crate::config::Config, me: SegmentId) -> anyhow::Result<Option<JoinHandle<()>>> {
+pub fn spawn_from(cfg: &crate::config::Config, me: SegmentId) -> anyhow::Result<Option<QosHandle>> {
 	let Some(q) = &cfg.qos else { return Ok(None) };
 	let offer = q.offer()?;
 	let chain = cfg.chain.as_ref().ok_or_else(|| anyhow::anyhow!("[qos] needs a [chain] to read orders from"))?;

@@ -204,12 +204,45 @@ impl Dashboard {
 				earned.get_or_create(&vec![("state".into(), state.into())]).set(v);
 			}
 			r.register("earned_plancks", "Coins earned, by state", earned);
+			let applied = Gauge::<f64, AtomicU64>::default();
+			applied.set(e.applied.parse().unwrap_or(0.0));
+			r.register("applied_plancks", "Coins this host's own channels paid", applied);
+		}
+
+		if let Some(q) = &s.qos {
+			let outcomes = Family::<Vec<(String, String)>, Counter>::default();
+			let rejected: u64 = q.rejected.values().sum();
+			for (outcome, n) in [("confirmed", q.confirmed), ("rejected", rejected)] {
+				outcomes.get_or_create(&vec![("outcome".into(), outcome.into())]).inc_by(n);
+			}
+			r.register("qos_orders", "QoS orders answered, by outcome", outcomes);
+			let reasons = Family::<Vec<(String, String)>, Counter>::default();
+			for (reason, n) in &q.rejected {
+				reasons.get_or_create(&vec![("reason".into(), reason.clone())]).inc_by(*n);
+			}
+			r.register("qos_rejected_orders", "QoS orders rejected, by reason", reasons);
+			counter(&mut r, "qos_removed_classes", "QoS classes removed from the egress (ended orders, leftovers)", q.removed);
+			counter(&mut r, "qos_tc_failures", "QoS classes that did not read back as applied", q.tc_failures);
+			counter(&mut r, "qos_poll_failures", "QoS polls that failed (the node or tc)", q.poll_failures);
+			let states = Family::<Vec<(String, String)>, Gauge>::default();
+			for state in ["applied", "confirmed", "rejected", "removed"] {
+				let n = q.orders.iter().filter(|o| o.state == state).count();
+				states.get_or_create(&vec![("state".into(), state.into())]).set(n as i64);
+			}
+			r.register("qos_listed_orders", "QoS orders the status lists, by state", states);
+			gauge(&mut r, "qos_capacity_bits_per_second", "Rate this router sells to QoS orders at most", clamp(q.capacity_bps));
+			gauge(&mut r, "qos_sold_bits_per_second", "Rate the QoS orders whose classes are kept take", clamp(q.sold_bps));
 		}
 
 		let mut out = String::new();
 		encode(&mut out, &r).expect("writing to a String cannot fail");
 		out
 	}
+}
+
+/// A rate as a gauge's `i64` (rates past 9.2 Ebit/s are not real).
+fn clamp(v: u64) -> i64 {
+	i64::try_from(v).unwrap_or(i64::MAX)
 }
 
 /// Serve the dashboard on `listen` until the task is dropped.
@@ -253,8 +286,10 @@ async fn metrics(State(rx): Latest) -> Response {
 
 #[cfg(test)]
 mod tests {
+	use std::collections::BTreeSet;
+
 	use super::*;
-	use crate::shell::status::{LinkStatus, PeerBytes, RouteStatus};
+	use crate::shell::status::{LinkStatus, PeerBytes, QosOrderStatus, QosStatus, RouteStatus};
 
 	/// Agent 1 of a square 1-2-3-4 whose diagonal 1 → 3 is slow.
 	pub fn sample() -> Status {
@@ -296,6 +331,7 @@ mod tests {
 			segments: 4,
 			chain: None,
 			paid: None,
+			qos: None,
 		}
 	}
 
@@ -357,6 +393,91 @@ mod tests {
 		assert!(m.iter().any(|(n, l, v)| n == "ditex_relay_earned_plancks" &&
 			l == &vec![("state".to_string(), "final".to_string())] &&
 			*v == 5.0));
+	}
+
+	fn qos() -> QosStatus {
+		let o = |id, state: &str, reason: Option<&str>, ends_at| QosOrderStatus {
+			id,
+			class: "priority".into(),
+			rate_bps: 2_000_000,
+			flow: "udp any → 10.9.0.2/32 port 5001".into(),
+			state: state.into(),
+			reason: reason.map(Into::into),
+			ends_at,
+		};
+		QosStatus {
+			interface: "eth1".into(),
+			capacity_bps: 8_000_000,
+			sold_bps: 4_000_000,
+			block: Some(77),
+			orders: vec![
+				o(1, "confirmed", None, Some(90)),
+				o(2, "applied", None, None),
+				o(3, "rejected", Some("above_capacity"), None),
+				o(4, "rejected", Some("traffic_control_failed"), None),
+				o(5, "removed", None, Some(40)),
+			],
+			confirmed: 3,
+			rejected: [("above_capacity".to_string(), 1), ("traffic_control_failed".to_string(), 2)].into(),
+			removed: 1,
+			tc_failures: 2,
+			poll_failures: 4,
+		}
+	}
+
+	/// The QoS orders' counters and states are metrics with the JSON's values, only with a
+	/// `[qos]`.
+	#[test]
+	fn the_qos_figures_are_metrics() {
+		let m = values(&Dashboard::new(sample(), None).metrics());
+		assert!(m.iter().all(|(n, _, _)| !n.starts_with("ditex_relay_qos")), "no [qos], no QoS metrics");
+		let d = Dashboard::new(Status { qos: Some(qos()), ..sample() }, None);
+		let m = values(&d.metrics());
+		let get = |name: &str, labels: &[(&str, &str)]| {
+			let want: Vec<(String, String)> = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+			m.iter()
+				.find(|(n, l, _)| n == name && *l == want)
+				.map(|x| x.2)
+				.unwrap_or_else(|| panic!("no {name} {labels:?} in {m:?}"))
+		};
+		assert_eq!(get("ditex_relay_qos_orders_total", &[("outcome", "confirmed")]), 3.0);
+		assert_eq!(get("ditex_relay_qos_orders_total", &[("outcome", "rejected")]), 3.0);
+		assert_eq!(get("ditex_relay_qos_rejected_orders_total", &[("reason", "above_capacity")]), 1.0);
+		assert_eq!(get("ditex_relay_qos_rejected_orders_total", &[("reason", "traffic_control_failed")]), 2.0);
+		assert_eq!(get("ditex_relay_qos_removed_classes_total", &[]), 1.0);
+		assert_eq!(get("ditex_relay_qos_tc_failures_total", &[]), 2.0);
+		assert_eq!(get("ditex_relay_qos_poll_failures_total", &[]), 4.0);
+		assert_eq!(get("ditex_relay_qos_capacity_bits_per_second", &[]), 8e6);
+		assert_eq!(get("ditex_relay_qos_sold_bits_per_second", &[]), 4e6);
+		for (state, n) in [("applied", 1.0), ("confirmed", 1.0), ("rejected", 2.0), ("removed", 1.0)] {
+			assert_eq!(get("ditex_relay_qos_listed_orders", &[("state", state)]), n, "{state}");
+		}
+		// The JSON carries them under the status.
+		let json = serde_json::to_value(&d).unwrap();
+		assert_eq!(json["status"]["qos"]["orders"][2]["reason"], "above_capacity");
+		assert_eq!(json["status"]["qos"]["sold_bps"], 4_000_000);
+	}
+
+	/// Every metric the page names (its `data-metric` figures and the names its script sets)
+	/// is exported by an agent with a chain and a `[qos]`.
+	#[test]
+	fn every_metric_the_page_names_is_exported() {
+		let names: BTreeSet<&str> = PAGE
+			.match_indices("ditex_relay_")
+			.map(|(at, _)| {
+				let rest = &PAGE[at..];
+				&rest[..rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len())]
+			})
+			.collect();
+		assert!(names.len() >= 15, "{names:?}");
+		let d = Dashboard::new(
+			Status { qos: Some(qos()), ..sample() },
+			Some(Earnings { r#final: "1".into(), claimed: "2".into(), pending: "3".into(), applied: "4".into() }),
+		);
+		let exported: BTreeSet<String> = values(&d.metrics()).into_iter().map(|(n, _, _)| n).collect();
+		for name in names {
+			assert!(exported.contains(name), "the page names {name}, /metrics has no such sample");
+		}
 	}
 
 	#[test]
