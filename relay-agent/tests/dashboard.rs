@@ -4,15 +4,24 @@
 //!
 //! - A synthetic status (with QoS orders) served by the agent's web server on loopback;
 //!   screenshot `dashboard.png` in the target directory.
+//! - A running group of four agents in network namespaces, one of its links congested (a
+//!   `tbf` qdisc flooded past its rate): the page of the agent whose link it is, loaded by a
+//!   Chromium running in that agent's namespace; screenshot `dashboard-lab.png`. Needs root;
+//!   prints `SKIP` without it or without Chromium.
+
+mod common;
 
 use std::{
 	collections::BTreeSet,
 	io::{Read, Write},
-	net::{SocketAddr, TcpStream},
+	net::{SocketAddr, TcpListener, TcpStream, UdpSocket},
 	path::PathBuf,
 	process::Command,
-	sync::Arc,
-	time::Duration,
+	sync::{
+		atomic::{AtomicBool, Ordering},
+		Arc,
+	},
+	time::{Duration, Instant},
 };
 
 use ditex_relay::shell::{
@@ -387,6 +396,173 @@ fn the_page_shows_the_jsons_figures_and_the_detour_in_headless_chromium() {
 	assert!(named_metrics(&dom).contains("ditex_relay_qos_orders_total"));
 
 	screenshot(None, &url, "dashboard.png");
+}
+
+const LAB_INTERVAL_MS: u64 = 250;
+/// Each agent serves its dashboard on its namespace's loopback (the default address).
+const LAB_DASHBOARD: &str = "127.0.0.1:9899";
+
+/// Congest host 1's link to host 3: a 100 kbit/s token bucket flooded at ~400 kbit/s.
+fn degrade(lab: &common::Lab, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+	common::sh(&[
+		"tc", "-n", &lab.ns(1), "qdisc", "add", "dev", "v3", "root", "tbf", "rate", "100kbit", "burst", "1600",
+		"latency", "300ms",
+	]);
+	lab.in_host(1, move || {
+		let s = UdpSocket::bind("10.77.0.1:0").expect("flood socket");
+		let junk = [0u8; 1200];
+		let start = Instant::now();
+		// Bounded: stops on the flag, and after two minutes whatever happens.
+		while !stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(120) {
+			let _ = s.send_to(&junk, "10.77.0.3:9");
+			std::thread::sleep(Duration::from_millis(24));
+		}
+	})
+}
+
+/// Serve, inside host 1, the agent's page and one `/status.json` it answered, however often
+/// the page asks: the page's figures can then be compared exactly with what the agent said,
+/// while the agent's own answer changes every pulse. Returns the address and that JSON.
+fn frozen(lab: &common::Lab, stop: Arc<AtomicBool>, json: String) -> (SocketAddr, std::thread::JoinHandle<()>) {
+	let agent: SocketAddr = LAB_DASHBOARD.parse().unwrap();
+	let (tx, rx) = std::sync::mpsc::channel();
+	let server = lab.in_host(1, move || {
+		let page = get(agent, "/");
+		let l = TcpListener::bind("127.0.0.1:0").unwrap();
+		l.set_nonblocking(true).unwrap();
+		tx.send(l.local_addr().unwrap()).unwrap();
+		let start = Instant::now();
+		while !stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(60) {
+			let Ok((mut c, _)) = l.accept() else {
+				std::thread::sleep(Duration::from_millis(10));
+				continue;
+			};
+			c.set_nonblocking(false).unwrap();
+			c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+			let mut req = Vec::new();
+			let mut buf = [0u8; 2048];
+			while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+				match c.read(&mut buf) {
+					Ok(0) | Err(_) => break,
+					Ok(n) => req.extend_from_slice(&buf[..n]),
+				}
+			}
+			let req = String::from_utf8_lossy(&req);
+			let path = req.split_whitespace().nth(1).unwrap_or("");
+			let (status, kind, body) = match path.split('?').next().unwrap_or("") {
+				"/" => ("200 OK", "text/html; charset=utf-8", page.as_str()),
+				"/status.json" => ("200 OK", "application/json", json.as_str()),
+				_ => ("404 Not Found", "text/plain", "no\n"),
+			};
+			let _ = write!(
+				c,
+				"HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+				body.len()
+			);
+		}
+	});
+	(rx.recv_timeout(Duration::from_secs(10)).expect("the frozen server started"), server)
+}
+
+/// A running group of four agents in namespaces, host 1's link to host 3 congested: host 1's
+/// page, in a Chromium inside host 1's namespace, shows what its `/status.json` says, with
+/// the pair highlighted and its detour named, and names only metrics its `/metrics` has.
+/// The network is built once for all three cases.
+#[test]
+fn a_running_group_of_four_in_namespaces() {
+	if !common::can_build_namespaces("a_running_group_of_four_in_namespaces") {
+		return;
+	}
+	if Command::new("chromium").arg("--version").output().is_err() {
+		eprintln!("SKIP a_running_group_of_four_in_namespaces: Debian's chromium is missing (scripts/setup.sh)");
+		return;
+	}
+	let started = Instant::now();
+	let mut lab = common::Lab::new("w", 4);
+	for i in 1..=4 {
+		let cfg = lab.config(i, LAB_INTERVAL_MS, "");
+		lab.spawn_agent(i, &["run", "--config", cfg.to_str().unwrap()]);
+	}
+	let agent: SocketAddr = LAB_DASHBOARD.parse().unwrap();
+	// Host 1's dashboard, asked from inside host 1.
+	let ask = |lab: &common::Lab, path: &'static str| {
+		lab.in_host(1, move || fetch(agent, path).ok().filter(|(s, _)| s.starts_with("HTTP/1.1 200")).map(|r| r.1))
+			.join()
+			.unwrap()
+	};
+	let ok = lab.wait_for(Duration::from_secs(20), |l| {
+		l.status(1).is_some_and(|s| {
+			let known: BTreeSet<(u32, u32)> = s.links.iter().map(|k| (k.from, k.to)).collect();
+			known.len() == 12
+		})
+	});
+	assert!(ok.is_some(), "host 1 never measured its group");
+	println!("group measured after {:.1} s", started.elapsed().as_secs_f64());
+
+	// Datagrams host 1's agent must drop, so that the page has drops to show.
+	lab.in_host(2, || {
+		let s = UdpSocket::bind("10.77.0.2:0").unwrap();
+		for n in 0..5u8 {
+			s.send_to(&[0xff, n, 1, 2, 3], common::endpoint(1)).unwrap();
+		}
+	})
+	.join()
+	.unwrap();
+
+	let stop = Arc::new(AtomicBool::new(false));
+	let flood = degrade(&lab, stop.clone());
+	// Until host 1's JSON highlights 1 → 3 with a detour, and counts the drops.
+	let mut json = None;
+	lab.wait_for(Duration::from_secs(20), |l| {
+		std::thread::sleep(Duration::from_millis(200));
+		let Some(body) = ask(l, "/status.json") else { return false };
+		let j: Value = serde_json::from_str(&body).expect("status.json is JSON");
+		let slow = j["matrix"]["cells"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.any(|c| c["from"] == 1 && c["to"] == 3 && c["detour"].is_array());
+		let dropped = j["dropped"].as_u64().unwrap_or(0) >= 5;
+		if slow && dropped {
+			json = Some(body);
+		}
+		json.is_some()
+	});
+	let json = json.expect("host 1's dashboard never highlighted the congested pair 1 → 3");
+	let parsed: Value = serde_json::from_str(&json).unwrap();
+	assert_eq!(parsed["status"]["id"], 1);
+	assert_eq!(parsed["matrix"]["members"], serde_json::json!([1, 2, 3, 4]));
+	println!("1 → 3 highlighted after {:.1} s", started.elapsed().as_secs_f64());
+	let ns = lab.ns(1);
+
+	// 1. The page shows exactly the figures of the JSON the agent answered it.
+	let (frozen_at, server) = frozen(&lab, stop.clone(), json.clone());
+	let dom = chromium(Some(&ns), &format!("http://{frozen_at}/"), &["--dump-dom"]);
+	let highlighted = page_equals_json(&dom, &parsed);
+	assert!(highlighted.contains(&(1, 3)), "{highlighted:?}");
+	println!("page equals JSON; highlighted {highlighted:?}");
+
+	// 2. The live page: rendered from the agent itself, with the pair still highlighted, and
+	// every metric it names in the agent's /metrics.
+	let url = format!("http://{agent}/");
+	let live = chromium(Some(&ns), &url, &["--dump-dom"]);
+	assert!(live.contains("data-rendered="), "the live page rendered");
+	let live = rendered(&live);
+	let cell = live.find("<td data-from=\"1\" data-to=\"3\"").expect("the 1 → 3 cell");
+	let (tag, _) = tag_at(&live, cell + 1);
+	assert!(attr(tag, "class").is_some_and(|c| c.contains("detour")), "{tag}");
+	assert!(attr(tag, "title").is_some_and(|t| t.starts_with("via ")), "{tag}");
+	let metrics = ask(&lab, "/metrics").expect("/metrics");
+	every_named_metric_is_exported(&live, &metrics);
+	assert!(metrics.contains("ditex_relay_link_latency_microseconds{from=\"1\",to=\"3\"}"));
+
+	// 3. What it looks like.
+	screenshot(Some(&ns), &url, "dashboard-lab.png");
+
+	stop.store(true, Ordering::Relaxed);
+	flood.join().unwrap();
+	server.join().unwrap();
+	println!("took {:.1} s", started.elapsed().as_secs_f64());
 }
 
 /// A running agent serves its dashboard where `[dashboard] listen` says, with its own status;
