@@ -124,7 +124,7 @@ reasons! {
 	Internal => "internal_error", "Handling it panicked: a bug of the agent's, caught.";
 	ClockOffset => "clock_offset", "A pulse stamped over i32::MAX µs (35 min) off this clock.";
 	PulseFlood => "pulse_flood", "More fresh pulses from one peer than an interval's worth.";
-	InnerSource => "inner_source", "A TUN inner source another ingress is using.";
+	InnerSource => "inner_source", "A TUN inner source outside its ingress's own prefix (egress::inner_prefixes).";
 	ReplySource => "reply_source", "A reply from an address the flow never sent to.";
 	Unsent => "unsent", "The socket, the exit or the TUN device did not take it (a refused destination, a buffer that never drained); not counted as sent.";
 }

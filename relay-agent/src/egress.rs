@@ -7,17 +7,23 @@
 //! addresses are judged as the IPv4 addresses they are.
 //!
 //! [`Leases`] is a table of entries each owned by one ingress segment: the UDP exit's flows
-//! (keyed by ingress and flow) and the TUN egress's inner source addresses (keyed by address,
-//! so a reply the kernel hands back finds its ingress and session). It is bounded in total and
+//! (keyed by ingress and flow) and the data plane's hop windows. It is bounded in total and
 //! per ingress; an ingress over its share loses its own least recently used entry, a full
 //! table loses the least recently used entry of the ingress holding most, and an entry another
 //! ingress used within the idle time is never taken over — one ingress cannot take another's
 //! replies.
+//!
+//! The TUN mode's inner addresses are not first come, first served: each ingress owns a prefix
+//! derived from its segment id ([`inner_prefixes`]), the same at every egress. The egress
+//! refuses an inner source outside the sending ingress's own prefix, so an inner address names
+//! its ingress ([`inner_owner`]) and a reply the kernel hands back goes to that ingress and no
+//! other ([`TunClients`]).
 
 use std::{
 	collections::HashMap,
 	hash::Hash,
-	net::{IpAddr, SocketAddr},
+	net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
+	num::NonZeroUsize,
 };
 
 use ditex_primitives::registry::{Endpoint, SegmentId};
@@ -42,6 +48,12 @@ impl std::str::FromStr for Cidr {
 			return Err(format!("{s:?}: prefix over {max}"));
 		}
 		Ok(Cidr { addr, prefix })
+	}
+}
+
+impl std::fmt::Display for Cidr {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		write!(f, "{}/{}", self.addr, self.prefix)
 	}
 }
 
@@ -107,6 +119,104 @@ impl ExitPolicy {
 	/// [`Self::check`] for a socket address.
 	pub fn check_addr(&self, addr: SocketAddr) -> Result<SocketAddr, Denied> {
 		self.check(addr.ip()).map(|ip| SocketAddr::new(ip, addr.port()))
+	}
+}
+
+/// The TUN mode's IPv4 inner network: RFC 6598's shared address space, which no public
+/// destination uses and which overlays use the same way (Tailscale). Ingress `id` owns the one
+/// address `100.64.0.0 + id`, for ids from 1 to 2^22 − 2.
+pub const INNER_V4: Ipv4Addr = Ipv4Addr::new(100, 64, 0, 0);
+/// Host bits of [`INNER_V4`] (a /10).
+const INNER_V4_BITS: u32 = 22;
+/// The TUN mode's IPv6 inner network, a ULA /48 spelling "ditex": ingress `id` owns the /96
+/// `fd64:6974:6578:0:<id high 16 bits>:<id low 16 bits>::/96`, for every id but 0.
+pub const INNER_V6: Ipv6Addr = Ipv6Addr::new(0xfd64, 0x6974, 0x6578, 0, 0, 0, 0, 0);
+
+/// The inner prefixes ingress `id` may send from in the TUN mode: its IPv4 address (none for
+/// an id past the /10) and its IPv6 /96.
+///
+/// Why derived, not assigned or translated: every egress computes the same prefix from the id
+/// the hop MACs authenticate, with no table to hijack, flush or keep in sync, and the ingress
+/// computes it too (it logs it at start and refuses other sources before they travel), so a
+/// user sets the address once and it holds at every egress. Translating each ingress into a
+/// pool at the egress (SNAT) would let users pick any address, but would rewrite every packet's
+/// checksums (and the packets inside ICMP errors) and keep a table the size of all flows.
+pub fn inner_prefixes(id: SegmentId) -> (Option<Cidr>, Option<Cidr>) {
+	let v4 = (id != 0 && id < (1 << INNER_V4_BITS) - 1).then(|| Cidr {
+		addr: IpAddr::V4(Ipv4Addr::from(u32::from(INNER_V4) + id)),
+		prefix: 32,
+	});
+	let v6 = (id != 0).then(|| Cidr {
+		addr: IpAddr::V6(Ipv6Addr::from(u128::from(INNER_V6) | (u128::from(id) << 32))),
+		prefix: 96,
+	});
+	(v4, v6)
+}
+
+/// The ingress that owns the inner address `ip` ([`inner_prefixes`]), if any does.
+pub fn inner_owner(ip: IpAddr) -> Option<SegmentId> {
+	let id = match ip.to_canonical() {
+		IpAddr::V4(a) => {
+			let off = u32::from(a).wrapping_sub(u32::from(INNER_V4));
+			(off < (1 << INNER_V4_BITS)).then_some(off)?
+		},
+		IpAddr::V6(a) => {
+			let v = u128::from(a);
+			(v >> 64 == u128::from(INNER_V6) >> 64).then_some((v >> 32) as u32)?
+		},
+	};
+	let (v4, v6) = inner_prefixes(id);
+	(v4.is_some_and(|n| n.contains(ip.to_canonical())) || v6.is_some_and(|n| n.contains(ip)))
+		.then_some(id)
+}
+
+/// A TUN packet's inner source is not in its ingress's own prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotOwnSource;
+
+/// The TUN egress's way back to each ingress: one entry per ingress (its latest session and
+/// path), made or refreshed by each packet it sends from its own prefix, at most `cap`, the
+/// least recently used evicted when a new ingress needs room — never the whole table flushed.
+pub struct TunClients<V> {
+	map: LruCache<SegmentId, (u64, V)>,
+}
+
+impl<V> TunClients<V> {
+	/// A table of at most `cap` ingresses.
+	pub fn new(cap: usize) -> Self {
+		TunClients { map: LruCache::new(NonZeroUsize::new(cap.max(1)).expect("at least 1")) }
+	}
+
+	/// Ingresses held.
+	pub fn len(&self) -> usize {
+		self.map.len()
+	}
+
+	/// Whether there are none.
+	pub fn is_empty(&self) -> bool {
+		self.map.is_empty()
+	}
+
+	/// Ingress `ingress` sent a packet from inner source `src` at `now_us`: refused unless `src`
+	/// is in its own prefix; otherwise its replies go back by `back` from now on.
+	pub fn admit(&mut self, now_us: u64, ingress: SegmentId, src: IpAddr, back: V) -> Result<(), NotOwnSource> {
+		if inner_owner(src) != Some(ingress) {
+			return Err(NotOwnSource);
+		}
+		self.map.put(ingress, (now_us, back));
+		Ok(())
+	}
+
+	/// The way back for a reply to the inner address `dst`: its owner's, if it has sent.
+	pub fn route(&self, dst: IpAddr) -> Option<&V> {
+		self.map.peek(&inner_owner(dst)?).map(|(_, v)| v)
+	}
+
+	/// Forget ingresses silent since before `cutoff_us`, least recently used first.
+	pub fn expire(&mut self, cutoff_us: u64) {
+		while self.map.peek_lru().is_some_and(|(_, (t, _))| *t < cutoff_us) {
+			self.map.pop_lru();
+		}
 	}
 }
 
@@ -315,6 +425,80 @@ mod tests {
 			p.check_addr("[::ffff:8.8.8.8]:53".parse().unwrap()),
 			Ok("8.8.8.8:53".parse().unwrap())
 		);
+	}
+
+	/// H4: each ingress owns one IPv4 address and one IPv6 /96, derived from its id, disjoint
+	/// from every other ingress's; anything else has no owner.
+	#[test]
+	fn h4_inner_prefixes_are_derived_per_ingress() {
+		let (v4, v6) = inner_prefixes(1);
+		assert_eq!(v4.unwrap().to_string(), "100.64.0.1/32");
+		// fd64:6974:6578:0:0:1::/96, as Rust writes it.
+		assert_eq!(v6.unwrap().to_string(), "fd64:6974:6578::1:0:0/96");
+		let (v4, v6) = inner_prefixes(0x0050_1234);
+		assert_eq!(v4, None, "past the IPv4 /10");
+		assert_eq!(v6.unwrap().to_string(), "fd64:6974:6578:0:50:1234::/96");
+		for (a, owner) in [
+			("100.64.0.1", Some(1)),
+			("100.64.1.0", Some(256)),
+			("::ffff:100.64.0.7", Some(7)),
+			("100.127.255.254", Some((1 << 22) - 2)),
+			("100.127.255.255", None),
+			("100.64.0.0", None),
+			("100.128.0.1", None),
+			("10.200.0.2", None),
+			("fd64:6974:6578:0:0:1::", Some(1)),
+			("fd64:6974:6578:0:0:1:abcd:ef01", Some(1)),
+			("fd64:6974:6578:0:ffff:ffff:0:1", Some(u32::MAX)),
+			("fd64:6974:6578:0::1", None),
+			("fd64:6974:6578:1:0:1::", None),
+			("fd00::1", None),
+		] {
+			assert_eq!(inner_owner(ip(a)), owner, "{a}");
+		}
+		for id in [1, 2, 77, 1 << 20, u32::MAX] {
+			let (v4, v6) = inner_prefixes(id);
+			for n in v4.into_iter().chain(v6) {
+				assert_eq!(inner_owner(n.addr), Some(id), "{n}");
+			}
+		}
+	}
+
+	/// H4: the TUN egress took inner sources first come, first served and cleared the whole
+	/// table when full: member A sending from B's address (or from 10.200.0.2, which every
+	/// ingress of the test bed used) took or blocked B's replies, and a spray flushed them.
+	/// Now a source outside the sender's own prefix is refused, replies go to the owner of the
+	/// address, and a full table evicts its least recently used ingress only.
+	#[test]
+	fn h4_an_ingress_sends_only_from_its_own_prefix() {
+		let mut t: TunClients<u64> = TunClients::new(3);
+		let b_src = inner_prefixes(2).0.unwrap().addr;
+		t.admit(10, 2, b_src, 77).unwrap();
+		// A (ingress 3) with B's source, a foreign private one, or a spray: refused, and B's
+		// replies still go to B.
+		assert_eq!(t.admit(11, 3, b_src, 55), Err(NotOwnSource));
+		assert_eq!(t.admit(11, 3, ip("10.200.0.2"), 55), Err(NotOwnSource));
+		for k in 0..10_000u32 {
+			let src = IpAddr::from((u32::from(INNER_V4) + k).to_be_bytes());
+			let _ = t.admit(12, 3, src, 55);
+		}
+		assert_eq!(t.route(b_src), Some(&77));
+		assert_eq!(t.route(ip("fd64:6974:6578:0:0:2:0:9")), Some(&77), "B's IPv6 /96 too");
+		// A from its own address: its replies go to A.
+		let a_src = inner_prefixes(3).0.unwrap().addr;
+		t.admit(13, 3, a_src, 55).unwrap();
+		assert_eq!((t.route(a_src), t.route(b_src)), (Some(&55), Some(&77)));
+		assert_eq!(t.route(ip("10.200.0.2")), None);
+		// Full (3): a new ingress evicts the least recently used one, not everyone.
+		t.admit(14, 4, inner_prefixes(4).1.unwrap().addr, 44).unwrap();
+		t.admit(15, 2, b_src, 78).unwrap();
+		t.admit(16, 5, inner_prefixes(5).0.unwrap().addr, 66).unwrap();
+		assert_eq!(t.len(), 3);
+		assert_eq!(t.route(a_src), None, "the least recently used ingress went");
+		assert_eq!(t.route(b_src), Some(&78));
+		// Idle ingresses are forgotten.
+		t.expire(16);
+		assert_eq!(t.len(), 1);
 	}
 
 	/// H4: the TUN egress mapped replies by an inner source address any ingress chooses, so

@@ -118,12 +118,14 @@ fn tcp_through_tun_egress_nat_and_reroute() {
 		});
 		assert!(uid.is_some(), "host {i}'s agent still runs as root");
 	}
+	// Ingress 1's inner address is 100.64.0.1, derived from its id: every egress takes from it
+	// only sources in its own prefix (H4), and routes the whole inner /10 back into the device.
 	let a = lab.ns(1);
-	sh(&["ip", "-n", &a, "addr", "add", "10.200.0.2/32", "dev", "ditex0"]);
+	sh(&["ip", "-n", &a, "addr", "add", "100.64.0.1/32", "dev", "ditex0"]);
 	sh(&["ip", "-n", &a, "link", "set", "ditex0", "mtu", "1300", "up"]);
-	sh(&["ip", "-n", &a, "route", "add", "10.79.0.0/24", "dev", "ditex0", "src", "10.200.0.2"]);
+	sh(&["ip", "-n", &a, "route", "add", "10.79.0.0/24", "dev", "ditex0", "src", "100.64.0.1"]);
 	sh(&["ip", "-n", &z, "link", "set", "ditex0", "mtu", "1300", "up"]);
-	sh(&["ip", "-n", &z, "route", "add", "10.200.0.0/24", "dev", "ditex0"]);
+	sh(&["ip", "-n", &z, "route", "add", "100.64.0.0/10", "dev", "ditex0"]);
 	lab.exec(4, &["sysctl", "-qw", "net.ipv4.ip_forward=1"]);
 	lab.exec(4, &["nft", "add", "table", "ip", "nat"]);
 	lab.exec(4, &["nft", "add chain ip nat post { type nat hook postrouting priority 100 ; }"]);

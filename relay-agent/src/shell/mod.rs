@@ -35,7 +35,7 @@ use crate::{
 	channel::Channels,
 	config::Config,
 	dataplane::{Action, Charge, Dataplane, DropReason, HEADROOM, TAILROOM},
-	egress::{ExitPolicy, LeaseError, Leases},
+	egress::{self as exit, ExitPolicy, LeaseError, Leases, TunClients},
 	registry::ViewGate,
 	resolve::Resolver,
 	pulse::{PulseView, Pulses},
@@ -78,8 +78,6 @@ impl LogLimit {
 /// File descriptors kept free of exit sockets: state and status files, the TUN device, the
 /// chain client, the runtime.
 const FD_RESERVE: u64 = 256;
-/// Most TUN inner source addresses one ingress may hold.
-const TUN_SOURCES_PER_INGRESS: usize = 64;
 /// Idle mappings are forgotten after this long.
 const IDLE: Duration = Duration::from_secs(120);
 /// A channel the chain did not have is looked up again after this long (it may have been
@@ -240,9 +238,9 @@ struct TunState {
 	dev: tun::Tun,
 	egress: Option<SegmentId>,
 	flow: FlowId,
-	/// Egress side: inner source address → the ingress that uses it, its session and the way
-	/// back. Another ingress cannot take an address in use.
-	clients: Leases<IpAddr, TunClient>,
+	/// Egress side: per ingress, its latest session and the way back; an inner address names
+	/// its ingress ([`exit::inner_owner`]), which alone may send from it.
+	clients: TunClients<TunClient>,
 }
 
 struct Agent {
@@ -382,12 +380,14 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	let tun = match &cfg.tun {
 		Some(t) => {
 			let dev = tun::Tun::open(&t.name).with_context(|| format!("opening TUN {}", t.name))?;
-			Some(TunState {
-				dev,
-				egress: t.egress,
-				flow: OsRng.next_u64(),
-				clients: Leases::new(MAX_MAPPINGS, TUN_SOURCES_PER_INGRESS, IDLE.as_micros() as u64),
-			})
+			if t.egress.is_some() {
+				// Every egress takes from this ingress only sources in these (H4).
+				let (v4, v6) = exit::inner_prefixes(me);
+				let v4 = v4.map_or_else(|| "none (id past the /10)".to_string(), |n| n.to_string());
+				let v6 = v6.map_or_else(String::new, |n| n.to_string());
+				tracing::info!(ipv4 = %v4, ipv6 = %v6, "TUN inner addresses of this ingress: give the device one of them");
+			}
+			Some(TunState { dev, egress: t.egress, flow: OsRng.next_u64(), clients: TunClients::new(MAX_MAPPINGS) })
 		},
 		None => None,
 	};
@@ -1173,20 +1173,15 @@ impl Agent {
 			return false;
 		};
 		if !is_reply {
-			// Replies to `src` go back to the ingress that uses it, on its latest session; an
-			// address another ingress is using is not taken over.
-			let src = src.to_canonical();
-			let make = || Some(TunClient { flow, back: Vec::new() });
-			match t.clients.claim(now, src, from, make) {
-				Ok(l) => l.value = TunClient { flow, back },
-				Err(e) => {
-					let reason = match e {
-						LeaseError::Taken => DropReason::InnerSource,
-						LeaseError::Unavailable => DropReason::NoRoute,
-					};
-					self.dp.drop_at(now, reason, SocketAddr::new(src, 0));
-					return false;
-				},
+			// Only from the ingress's own prefix: then replies to `src` go back to it, on its
+			// latest session, and to no other ingress.
+			if t.clients.admit(now, from, src, TunClient { flow, back }).is_err() {
+				self.dp.drop_at(now, DropReason::InnerSource, SocketAddr::new(src, 0));
+				if let Some(unlogged) = self.logs.due("inner_source", now) {
+					let (v4, v6) = exit::inner_prefixes(from);
+					tracing::warn!(ingress = from, %src, ?v4, ?v6, unlogged, "TUN packet from an inner source outside its ingress's prefix: dropped");
+				}
+				return false;
 			}
 		}
 		if let Err(e) = t.dev.write(pkt) {
@@ -1207,7 +1202,17 @@ impl Agent {
 				Err(_) => break,
 			};
 			let pkt = &buf[HEADROOM + 1..HEADROOM + 1 + n];
-			let Some((_, dst)) = tun::ip_addrs(pkt) else { continue };
+			let Some((src, dst)) = tun::ip_addrs(pkt) else { continue };
+			// An ingress sends only from its own prefix, which every egress checks (H4): say so
+			// here, where the user can fix it, rather than have the egress drop it silently.
+			if t.egress.is_some() && exit::inner_owner(src) != Some(self.dp.registry.me()) {
+				self.dp.drop_datagram(DropReason::InnerSource, None);
+				if let Some(unlogged) = self.logs.due("own_inner_source", now) {
+					let (v4, v6) = exit::inner_prefixes(self.dp.registry.me());
+					tracing::warn!(%src, ?v4, ?v6, unlogged, "TUN packet from a source outside this ingress's inner prefix: dropped");
+				}
+				continue;
+			}
 			// Ingress: everything goes to the configured egress. Egress: replies go back to
 			// whichever ingress the destination address came from.
 			let (flow, path) = match t.egress {
@@ -1224,8 +1229,8 @@ impl Agent {
 						None => (t.flow, path),
 					}
 				},
-				None => match t.clients.peek(&dst.to_canonical()) {
-					Some(l) => (l.value.flow, l.value.back.clone()),
+				None => match t.clients.route(dst) {
+					Some(c) => (c.flow, c.back.clone()),
 					None => {
 						self.dp.drop_datagram(DropReason::NoRoute, None);
 						continue;
