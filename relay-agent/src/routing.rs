@@ -13,8 +13,19 @@
 //! left at once. With pulses each interval and triggered echoes, a degraded default path is
 //! left within three pulse intervals; the simulation tests below check that over thousands of
 //! random cases.
+//!
+//! Every leg of a detour is reported by a relay on it (its echo of this agent's pulses, and
+//! what it relays of its own outbound links), so a relay can claim fast legs and capture the
+//! route. Plausibility bounds catch the impossible lies; the rest are caught end to end: on a
+//! detour the ingress sends probes ([`Router::poll_probes`]) inside its session with the
+//! egress, stamped with its clock, and the egress echoes each with its own receive time
+//! ([`crate::wire::Inner::ProbeEcho`]). Receive time minus send time is the relative one-way
+//! latency the detour delivers, with the same clock offsets as the sum of its legs, so the two
+//! compare directly. A detour that delivers much slower than claimed, or loses most probes
+//! while claiming not to, is left at once and its relays are excluded for a while
+//! ([`EXCLUDE_US`], doubled for each repeat).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use ditex_primitives::registry::SegmentId;
 
@@ -134,6 +145,35 @@ pub struct Route {
 	pub switches: u64,
 	/// When the latest switch was made (`now_us` of that evaluation).
 	pub switched_us: Option<u64>,
+	verify: Verify,
+	/// The far end has echoed a probe: a detour that loses every probe is the detour's doing.
+	answers: bool,
+}
+
+impl Route {
+	fn new(path: Vec<SegmentId>) -> Route {
+		Route {
+			path,
+			candidate: None,
+			wins: 0,
+			last_round_us: None,
+			switches: 0,
+			switched_us: None,
+			verify: Verify::default(),
+			answers: false,
+		}
+	}
+
+	fn switch_to(&mut self, path: Vec<SegmentId>, now_us: u64) {
+		self.path = path;
+		self.candidate = None;
+		self.wins = 0;
+		self.switches += 1;
+		self.switched_us = Some(now_us);
+		// Probes of the path left say nothing of the new one.
+		let next_seq = self.verify.next_seq;
+		self.verify = Verify { next_seq, ..Verify::default() };
+	}
 }
 
 /// A switch the router made.
@@ -156,6 +196,72 @@ pub struct Switch {
 /// times, and drift and jitter move them a little.
 pub const PLAUSIBILITY_SLACK_US: f64 = 2_000.0;
 
+/// Probes sent on a detour each round; one on a direct path, which only shows that the far end
+/// answers them (and keeps a session warm for the next detour).
+pub const PROBES_PER_ROUND: usize = 2;
+/// Echoes a latency verdict waits for; the median of the latest [`PROBE_SAMPLES`] is judged.
+pub const VERIFY_MIN_SAMPLES: usize = 3;
+/// Latest echoes kept per route.
+pub const PROBE_SAMPLES: usize = 8;
+/// Probes in flight per route, at most; the oldest beyond it counts as lost.
+pub const PROBES_IN_FLIGHT: usize = 16;
+/// A probe unanswered this long is lost.
+pub const PROBE_TIMEOUT_US: u64 = 2_000_000;
+/// How much slower than its legs claim a detour may deliver, beyond their jitter: the default
+/// switching margin, since a smaller lie could not have won a switch on its own.
+pub const VERIFY_SLACK_US: f64 = 10_000.0;
+/// Probes answered or lost before a loss verdict: a session's first probes may be lost while
+/// its handshake completes.
+pub const LOSS_MIN_RESOLVED: u32 = 8;
+/// How much more of the probes a detour may lose than its legs claim (a fraction).
+pub const LOSS_SLACK: f64 = 0.5;
+/// How long the relays of a detour that failed verification are excluded, the first time;
+/// each repeat doubles it, up to 64 times.
+pub const EXCLUDE_US: u64 = 300_000_000;
+/// Most relays remembered as excluded; beyond it, the exclusion ending first is forgotten.
+pub const MAX_EXCLUDED: usize = 1024;
+
+/// A probe to send to `dst` along `path` in a session with it ([`crate::wire::Inner::Probe`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe {
+	/// The far end.
+	pub dst: SegmentId,
+	/// The path in use, this agent first.
+	pub path: Vec<SegmentId>,
+	/// Its sequence number.
+	pub seq: u32,
+	/// Its send time on this agent's clock (the one its pulses carry), µs.
+	pub sent_us: u64,
+}
+
+/// End-to-end verification of the path in use: probes in flight and what came back.
+#[derive(Clone, Debug, Default)]
+struct Verify {
+	next_seq: u32,
+	/// Sequence, stamp (this agent's clock) and local send time, oldest first.
+	in_flight: VecDeque<(u32, u64, u64)>,
+	/// Relative one-way latencies delivered (egress receive time − stamp), newest last.
+	samples: VecDeque<i64>,
+	echoed: u32,
+	lost: u32,
+}
+
+/// Why a detour failed verification.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mismatch {
+	/// It delivers at `delivered_us`, its legs claim `claimed_us`.
+	Latency { claimed_us: f64, delivered_us: f64 },
+	/// It lost this fraction of probes; its legs claim a round trip loses `claimed`.
+	Loss { claimed: f64, lost: f64 },
+}
+
+/// A relay excluded from detours.
+#[derive(Clone, Copy, Debug)]
+struct Exclusion {
+	until_us: u64,
+	strikes: u32,
+}
+
 /// Cost of a path and the sum of its legs' baselines.
 #[derive(Clone, Copy, Debug)]
 struct Cost {
@@ -171,12 +277,122 @@ pub struct Router {
 	/// Preferences.
 	pub prefs: Prefs,
 	routes: BTreeMap<SegmentId, Route>,
+	excluded: BTreeMap<SegmentId, Exclusion>,
+	/// Detours left because they failed end-to-end verification.
+	pub reverted: u64,
 }
 
 impl Router {
 	/// A router for agent `me`.
 	pub fn new(me: SegmentId, prefs: Prefs) -> Self {
-		Router { me, prefs, routes: BTreeMap::new() }
+		Router { me, prefs, routes: BTreeMap::new(), excluded: BTreeMap::new(), reverted: 0 }
+	}
+
+	/// Whether `relay` is excluded from detours at `now_us` (its claims failed verification).
+	pub fn excluded(&self, relay: SegmentId, now_us: u64) -> bool {
+		self.excluded.get(&relay).is_some_and(|e| now_us < e.until_us)
+	}
+
+	fn exclude(&mut self, relay: SegmentId, now_us: u64) -> u64 {
+		if self.excluded.len() >= MAX_EXCLUDED && !self.excluded.contains_key(&relay) {
+			let first = self.excluded.iter().min_by_key(|(_, e)| e.until_us).map(|(id, _)| *id);
+			if let Some(id) = first {
+				self.excluded.remove(&id);
+			}
+		}
+		let e = self.excluded.entry(relay).or_insert(Exclusion { until_us: 0, strikes: 0 });
+		let span = EXCLUDE_US << e.strikes.min(6);
+		e.strikes = e.strikes.saturating_add(1);
+		e.until_us = now_us.saturating_add(span);
+		span
+	}
+
+	/// The probes due at `now_us` (`clock_us`: the clock pulses are stamped with), one round's
+	/// worth for each route: [`PROBES_PER_ROUND`] on a detour, one on a direct path. Probes
+	/// unanswered for [`PROBE_TIMEOUT_US`] count as lost. Call once per round.
+	pub fn poll_probes(&mut self, now_us: u64, clock_us: u64) -> Vec<Probe> {
+		let mut out = Vec::new();
+		for (dst, route) in self.routes.iter_mut() {
+			let v = &mut route.verify;
+			while v.in_flight.front().is_some_and(|p| now_us.saturating_sub(p.2) >= PROBE_TIMEOUT_US) {
+				v.in_flight.pop_front();
+				v.lost = v.lost.saturating_add(1);
+			}
+			let n = if route.path.len() > 2 { PROBES_PER_ROUND } else { 1 };
+			for _ in 0..n {
+				if v.in_flight.len() >= PROBES_IN_FLIGHT {
+					v.in_flight.pop_front();
+					v.lost = v.lost.saturating_add(1);
+				}
+				let seq = v.next_seq;
+				v.next_seq = seq.wrapping_add(1);
+				v.in_flight.push_back((seq, clock_us, now_us));
+				out.push(Probe { dst: *dst, path: route.path.clone(), seq, sent_us: clock_us });
+			}
+		}
+		out
+	}
+
+	/// A probe could not be sent (no session or channel for the path yet): it is not lost.
+	pub fn probe_unsent(&mut self, dst: SegmentId, seq: u32) {
+		if let Some(r) = self.routes.get_mut(&dst) {
+			r.verify.in_flight.retain(|p| p.0 != seq);
+		}
+	}
+
+	/// `dst` echoed probe `seq`, stamped `sent_us`, received on its clock at `recv_us`. Whether
+	/// it was a probe in flight (one of an earlier path, or late, is not).
+	pub fn on_echo(&mut self, now_us: u64, dst: SegmentId, seq: u32, sent_us: u64, recv_us: u64) -> bool {
+		let _ = now_us;
+		let Some(route) = self.routes.get_mut(&dst) else { return false };
+		// Only `dst` can send its echoes (they come in its session): it answers probes.
+		route.answers = true;
+		let v = &mut route.verify;
+		let Some(i) = v.in_flight.iter().position(|p| p.0 == seq && p.1 == sent_us) else {
+			return false;
+		};
+		v.in_flight.remove(i);
+		v.echoed = v.echoed.saturating_add(1);
+		let delivered = (i128::from(recv_us) - i128::from(sent_us)).clamp(i64::MIN.into(), i64::MAX.into());
+		if v.samples.len() >= PROBE_SAMPLES {
+			v.samples.pop_front();
+		}
+		v.samples.push_back(delivered as i64);
+		true
+	}
+
+	/// What the path in use to `dst` delivers against what its legs claim, if it is a detour
+	/// and enough came back to say.
+	fn verdict(&self, route: &Route, links: &impl LinkView) -> Option<Mismatch> {
+		if route.path.len() <= 2 {
+			return None;
+		}
+		let (mut claimed, mut jitter, mut kept) = (0f64, 0f64, 1f64);
+		for w in route.path.windows(2) {
+			let m = links.link(w[0], w[1])?;
+			claimed += m.latency_us as f64;
+			jitter += f64::from(m.jitter_us);
+			kept *= 1.0 - f64::from(m.loss_ppm.min(LOSS_DOWN)) / 1e6;
+		}
+		let v = &route.verify;
+		if v.samples.len() >= VERIFY_MIN_SAMPLES {
+			let mut s: Vec<i64> = v.samples.iter().copied().collect();
+			s.sort_unstable();
+			let delivered = s[s.len() / 2] as f64;
+			if delivered - claimed > VERIFY_SLACK_US + 2.0 * jitter {
+				return Some(Mismatch::Latency { claimed_us: claimed, delivered_us: delivered });
+			}
+		}
+		let resolved = v.echoed.saturating_add(v.lost);
+		if route.answers && resolved >= LOSS_MIN_RESOLVED {
+			// The probe goes and its echo comes back: both ways lose, taken as alike.
+			let claimed = 1.0 - kept * kept;
+			let lost = f64::from(v.lost) / f64::from(resolved);
+			if lost > claimed + LOSS_SLACK {
+				return Some(Mismatch::Loss { claimed, lost });
+			}
+		}
+		None
 	}
 
 	/// The path in use towards `dst`: the direct one until a detour wins.
@@ -255,8 +471,11 @@ impl Router {
 			}
 		};
 		consider(direct.clone(), 0, self);
-		let relays: Vec<Relay> =
-			relays.iter().copied().filter(|r| r.id != me && r.id != dst).collect();
+		let relays: Vec<Relay> = relays
+			.iter()
+			.copied()
+			.filter(|r| r.id != me && r.id != dst && !self.excluded(r.id, now_us))
+			.collect();
 		if self.prefs.max_relays >= 1 {
 			for r in &relays {
 				consider(vec![me, r.id, dst], r.price_per_gib, self);
@@ -277,19 +496,10 @@ impl Router {
 				relays.iter().find(|r| r.id == *id).map(|r| acc.saturating_add(r.price_per_gib))
 			})
 		};
-		let cur_path = self
-			.routes
-			.entry(dst)
-			.or_insert_with(|| Route {
-				path: direct.clone(),
-				candidate: None,
-				wins: 0,
-				last_round_us: None,
-				switches: 0,
-				switched_us: None,
-			})
-			.path
-			.clone();
+		let cur_path = self.routes.entry(dst).or_insert_with(|| Route::new(direct.clone())).path.clone();
+		if let Some(sw) = self.verify(now_us, dst, links) {
+			return Some(sw);
+		}
 		// A relay that left the registry or got too dear makes the current path unusable.
 		let cur = price_of(&cur_path)
 			.filter(|p| *p <= max_price)
@@ -339,13 +549,25 @@ impl Router {
 			return None;
 		}
 		let sw = Switch { dst, from: cur_path, to: target.clone(), from_cost: cur_cost, to_cost };
-		route.path = target;
-		route.candidate = None;
-		route.wins = 0;
-		route.switches += 1;
-		route.switched_us = Some(now_us);
+		route.switch_to(target, now_us);
 		tracing::info!(dst, from = ?sw.from, to = ?sw.to, from_cost = sw.from_cost, to_cost = sw.to_cost, "route switched");
 		Some(sw)
+	}
+
+	/// Leave the detour to `dst` if what it delivers contradicts what its relays claim, and
+	/// exclude them: the end-to-end check cannot tell which of two relays lied.
+	fn verify(&mut self, now_us: u64, dst: SegmentId, links: &impl LinkView) -> Option<Switch> {
+		let route = self.routes.get(&dst)?;
+		let why = self.verdict(route, links)?;
+		let from = route.path.clone();
+		let relays = from[1..from.len() - 1].to_vec();
+		let span = relays.iter().map(|r| self.exclude(*r, now_us)).max().unwrap_or(0);
+		self.reverted = self.reverted.saturating_add(1);
+		let to = vec![self.me, dst];
+		let route = self.routes.get_mut(&dst)?;
+		route.switch_to(to.clone(), now_us);
+		tracing::warn!(dst, path = ?from, ?why, excluded = ?relays, for_s = span / 1_000_000, "detour failed end-to-end verification: back on the direct path, its relays excluded");
+		Some(Switch { dst, from, to, from_cost: f64::INFINITY, to_cost: f64::INFINITY })
 	}
 }
 

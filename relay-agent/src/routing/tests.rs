@@ -95,6 +95,158 @@ fn h5_fabricated_legs_cannot_capture_a_detour() {
 	assert_eq!(sw.map(|s| s.to), Some(vec![1, 2, 4]));
 }
 
+/// A simulated group for end-to-end verification: true one-way delays `d`, what the pulses
+/// claim `claim` (a liar's legs), and each node's clock offset. Node 1 routes to 4.
+struct Verified {
+	d: HashMap<(SegmentId, SegmentId), i64>,
+	claim: HashMap<(SegmentId, SegmentId), i64>,
+	off: [i64; 5],
+}
+
+impl Verified {
+	fn table(&self) -> Table {
+		let mut t = Table::default();
+		for (&(a, b), &d) in &self.d {
+			let c = self.claim.get(&(a, b)).copied().unwrap_or(d);
+			t.set(a, b, c + self.off[b as usize] - self.off[a as usize], 0);
+		}
+		t
+	}
+
+	fn delay(&self, path: &[SegmentId]) -> i64 {
+		path.windows(2).map(|w| self.d[&(w[0], w[1])]).sum()
+	}
+
+	/// Round `k`: evaluate, send the probes due, and deliver their echoes (with `noise` µs
+	/// added each way, and `drop` saying which probes a relay loses). Returns the switch made.
+	fn round(
+		&self,
+		r: &mut Router,
+		k: u64,
+		rel: &[Relay],
+		noise: &mut impl FnMut() -> i64,
+		drop: &mut impl FnMut(&[SegmentId]) -> bool,
+	) -> Option<Switch> {
+		let now = k * I;
+		let table = self.table();
+		let sw = r.evaluate(now, 4, &table, rel);
+		let clock = |node: usize, t: i64| (t + self.off[node]) as u64;
+		for p in r.poll_probes(now, clock(1, now as i64)) {
+			assert_eq!((p.dst, p.sent_us), (4, clock(1, now as i64)));
+			if drop(&p.path) {
+				continue;
+			}
+			let back: Vec<SegmentId> = p.path.iter().rev().copied().collect();
+			let there = now as i64 + self.delay(&p.path) + noise();
+			let home = there + self.delay(&back) + noise();
+			assert!(r.on_echo(home as u64, 4, p.seq, p.sent_us, clock(4, there)));
+		}
+		sw
+	}
+}
+
+fn verified_group() -> Verified {
+	let mut d = HashMap::new();
+	let mut both = |a: SegmentId, b: SegmentId, us: i64| {
+		d.insert((a, b), us);
+		d.insert((b, a), us);
+	};
+	both(1, 4, 20_000);
+	// Through 2: 25 ms a leg. Through 3: 4 ms a leg.
+	both(1, 2, 25_000);
+	both(2, 4, 25_000);
+	both(1, 3, 4_000);
+	both(3, 4, 4_000);
+	both(2, 3, 40_000);
+	Verified { d, claim: HashMap::new(), off: [0, 700_000, -300_000, 1_200_000, -900_000] }
+}
+
+/// H5: a relay that claims fast legs (1 ms each) but delivers at 50 ms captured the detour for
+/// as long as it kept claiming; nothing checked what the detour delivered. Now the ingress
+/// probes a detour end to end (its timestamp inside the session, echoed with the egress's
+/// receive time), reverts a detour that delivers far slower than its relays claim within a
+/// few rounds, and excludes the relays for a while; the honest detour is then taken and kept.
+#[test]
+fn h5_a_detour_that_delivers_worse_than_claimed_is_reverted_and_the_liar_excluded() {
+	let mut g = verified_group();
+	g.claim.insert((1, 2), 1_000);
+	g.claim.insert((2, 4), 1_000);
+	let rel = relays(&[2, 3], 1);
+	let mut r = Router::new(1, Prefs::default());
+	let (mut noise, mut keep) = (|| 0, |_: &[SegmentId]| false);
+	let mut switched_to_liar = None;
+	let mut reverted = None;
+	for k in 0..40 {
+		let sw = g.round(&mut r, k, &rel, &mut noise, &mut keep);
+		match sw.map(|s| s.to) {
+			Some(p) if p == vec![1, 2, 4] => switched_to_liar = Some(k),
+			Some(p) if switched_to_liar.is_some() && reverted.is_none() => {
+				assert!(!p.contains(&2), "{p:?}");
+				reverted = Some(k);
+			},
+			_ => {},
+		}
+		if reverted.is_some() {
+			assert!(r.excluded(2, k * I), "the liar is excluded");
+			assert!(!r.path(4).contains(&2), "round {k}: {:?}", r.path(4));
+		}
+	}
+	let (on, off) = (switched_to_liar.expect("the lie wins first"), reverted.expect("reverted"));
+	assert!(off - on <= 4, "reverted {} rounds after the switch", off - on);
+	assert_eq!(r.path(4), vec![1, 3, 4], "the honest detour is taken and kept");
+	assert_eq!(r.reverted, 1);
+	assert!(!r.excluded(3, 40 * I));
+	// For a while: after the exclusion the liar is a candidate again (and caught again).
+	assert!(!r.excluded(2, off * I + EXCLUDE_US + I));
+}
+
+/// H5: an honest detour, with jitter on what it delivers and the first probes lost while a
+/// session starts, is never reverted.
+#[test]
+fn h5_an_honest_detour_stays() {
+	let g = verified_group();
+	let rel = relays(&[3], 1);
+	let mut r = Router::new(1, Prefs::default());
+	let mut rng = Rng(7);
+	let mut noise = move || rng.range(0, 4_000) as i64 - 1_000;
+	let mut lost = 0;
+	let mut first_lost = |p: &[SegmentId]| {
+		lost += usize::from(p.len() > 2);
+		p.len() > 2 && lost <= 2
+	};
+	for k in 0..60 {
+		g.round(&mut r, k, &rel, &mut noise, &mut first_lost);
+	}
+	assert_eq!(r.path(4), vec![1, 3, 4]);
+	assert_eq!(r.reverted, 0);
+	assert!(!r.excluded(3, 60 * I));
+}
+
+/// H5: a relay that claims no loss but drops what it carries is reverted too, once the egress
+/// is known to answer probes.
+#[test]
+fn h5_a_detour_that_loses_what_its_relay_claims_to_carry_is_reverted() {
+	let g = verified_group();
+	let rel = relays(&[3], 1);
+	let mut r = Router::new(1, Prefs::default());
+	let mut noise = || 0;
+	let mut blackhole_after = |p: &[SegmentId]| p.contains(&3);
+	// The egress answers on the direct path first, then relay 3 drops everything.
+	let mut on = None;
+	for k in 0..20 {
+		let sw = g.round(&mut r, k, &rel, &mut noise, &mut blackhole_after);
+		if sw.as_ref().is_some_and(|s| s.to == vec![1, 3, 4]) {
+			on = Some(k);
+		}
+		if on.is_some() && r.reverted > 0 {
+			break;
+		}
+	}
+	assert_eq!(r.reverted, 1, "the blackhole was reverted");
+	assert_eq!(r.path(4), vec![1, 4]);
+	assert!(r.excluded(3, 20 * I));
+}
+
 #[test]
 fn stays_direct_when_nothing_wins_by_the_margin() {
 	let mut r = Router::new(1, Prefs::default());
