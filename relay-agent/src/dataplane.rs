@@ -126,6 +126,7 @@ reasons! {
 	PulseFlood => "pulse_flood", "More fresh pulses from one peer than an interval's worth.";
 	InnerSource => "inner_source", "A TUN inner source outside its ingress's own prefix (egress::inner_prefixes).";
 	ReplySource => "reply_source", "A reply from an address the flow never sent to.";
+	StaleProbe => "stale_probe", "A probe echo for no probe in flight (late, or of a path left since).";
 	Unsent => "unsent", "The socket, the exit or the TUN device did not take it (a refused destination, a buffer that never drained); not counted as sent.";
 }
 

@@ -137,6 +137,23 @@ pub enum Inner<'a> {
 	},
 	/// An IP packet of the TUN mode.
 	Ip(&'a [u8]),
+	/// An ingress's probe of its path to the egress ([`crate::routing::Router::poll_probes`]):
+	/// inside the session, so a relay can neither forge nor recognise it by its content.
+	Probe {
+		/// Its sequence number.
+		seq: u32,
+		/// Its send time on the ingress's pulse clock, µs.
+		sent_us: u64,
+	},
+	/// The egress's echo of a probe, back along the path it came.
+	ProbeEcho {
+		/// The probe's sequence number.
+		seq: u32,
+		/// The probe's send time, as it came.
+		sent_us: u64,
+		/// When the probe arrived, on the egress's pulse clock, µs.
+		recv_us: u64,
+	},
 }
 
 /// Why an inner payload does not parse.
@@ -148,11 +165,16 @@ pub enum InnerError {
 	/// Unknown type or address family.
 	#[error("unknown inner payload type")]
 	BadType,
+	/// A fixed-size message with bytes after it.
+	#[error("inner payload longer than its type")]
+	TooLong,
 }
 
 const INNER_UDP4: u8 = 1;
 const INNER_UDP6: u8 = 2;
 const INNER_IP: u8 = 3;
+const INNER_PROBE: u8 = 4;
+const INNER_PROBE_ECHO: u8 = 5;
 
 impl<'a> Inner<'a> {
 	/// Bytes the inner framing adds in front of the data.
@@ -161,6 +183,8 @@ impl<'a> Inner<'a> {
 			Inner::Udp { addr: SocketAddr::V4(_), .. } => 1 + 4 + 2,
 			Inner::Udp { addr: SocketAddr::V6(_), .. } => 1 + 16 + 2,
 			Inner::Ip(_) => 1,
+			Inner::Probe { .. } => 1 + 4 + 8,
+			Inner::ProbeEcho { .. } => 1 + 4 + 8 + 8,
 		}
 	}
 
@@ -182,6 +206,17 @@ impl<'a> Inner<'a> {
 				out[17..19].copy_from_slice(&a.port().to_be_bytes());
 			},
 			Inner::Ip(_) => out[0] = INNER_IP,
+			Inner::Probe { seq, sent_us } => {
+				out[0] = INNER_PROBE;
+				out[1..5].copy_from_slice(&seq.to_be_bytes());
+				out[5..13].copy_from_slice(&sent_us.to_be_bytes());
+			},
+			Inner::ProbeEcho { seq, sent_us, recv_us } => {
+				out[0] = INNER_PROBE_ECHO;
+				out[1..5].copy_from_slice(&seq.to_be_bytes());
+				out[5..13].copy_from_slice(&sent_us.to_be_bytes());
+				out[13..21].copy_from_slice(&recv_us.to_be_bytes());
+			},
 		}
 		Some(n)
 	}
@@ -209,6 +244,22 @@ impl<'a> Inner<'a> {
 				Ok(Inner::Udp { addr, data: &rest[18..] })
 			},
 			INNER_IP => Ok(Inner::Ip(rest)),
+			INNER_PROBE | INNER_PROBE_ECHO => {
+				let want = if t == INNER_PROBE { 12 } else { 20 };
+				if rest.len() < want {
+					return Err(InnerError::Truncated);
+				}
+				if rest.len() > want {
+					return Err(InnerError::TooLong);
+				}
+				let u64_at = |i: usize| u64::from_be_bytes(rest[i..i + 8].try_into().expect("8 bytes"));
+				let seq = u32::from_be_bytes(rest[..4].try_into().expect("4 bytes"));
+				Ok(if t == INNER_PROBE {
+					Inner::Probe { seq, sent_us: u64_at(4) }
+				} else {
+					Inner::ProbeEcho { seq, sent_us: u64_at(4), recv_us: u64_at(12) }
+				})
+			},
 			_ => Err(InnerError::BadType),
 		}
 	}
@@ -290,6 +341,16 @@ mod tests {
 			assert_eq!(Inner::parse(&b[..n - 1]), Err(InnerError::Truncated));
 		}
 		assert_eq!(Inner::parse(&[3, 0x45]), Ok(Inner::Ip(&[0x45])));
+		for i in [
+			Inner::Probe { seq: 7, sent_us: u64::MAX - 1 },
+			Inner::ProbeEcho { seq: u32::MAX, sent_us: 1, recv_us: 1 << 50 },
+		] {
+			let mut b = [0u8; 32];
+			let n = i.write_prefix(&mut b).unwrap();
+			assert_eq!(Inner::parse(&b[..n]), Ok(i));
+			assert_eq!(Inner::parse(&b[..n - 1]), Err(InnerError::Truncated));
+			assert_eq!(Inner::parse(&b[..n + 1]), Err(InnerError::TooLong));
+		}
 		assert_eq!(Inner::parse(&[]), Err(InnerError::Truncated));
 		assert_eq!(Inner::parse(&[9]), Err(InnerError::BadType));
 	}

@@ -283,6 +283,8 @@ struct Agent {
 	paid: Option<Paid>,
 	/// The latest dashboard, for the web server.
 	dashboard: tokio::sync::watch::Sender<Option<Arc<web::Dashboard>>>,
+	/// The flow routing's probes travel in, off a chain (on one, the channel of the path).
+	probe_flow: FlowId,
 	/// The QoS task, with a `[qos]`.
 	qos: Option<tc::QosHandle>,
 }
@@ -463,6 +465,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		paid,
 		dashboard,
 		qos,
+		probe_flow: OsRng.next_u64(),
 	};
 	if let Some(ev) = first_view {
 		agent.on_chain(ev);
@@ -734,6 +737,7 @@ impl Agent {
 		if self.eval_gate.due(now, true) {
 			self.evaluate_routes(now);
 		}
+		self.send_probes(now);
 		// Acks this router owes its upstream neighbours on its channels.
 		self.dp.poll_acks(now);
 		self.flush().await;
@@ -964,18 +968,35 @@ impl Agent {
 		path: &[SegmentId],
 		inner: Inner<'_>,
 		data: &[u8],
-	) {
+	) -> Result<(), DropReason> {
 		let prefix = inner.prefix_len();
 		let len = prefix + data.len();
 		let mut buf = vec![0u8; HEADROOM + len + TAILROOM];
-		if inner.write_prefix(&mut buf[HEADROOM..]).is_none() {
-			return;
-		}
+		inner.write_prefix(&mut buf[HEADROOM..]).ok_or(DropReason::TooBig)?;
 		buf[HEADROOM + prefix..HEADROOM + len].copy_from_slice(data);
-		if let Ok(t) = self.dp.encapsulate(now, flow, path, &mut buf, len) {
-			buf.truncate(t.range.end);
-			buf.drain(..t.range.start);
-			self.out.push((t.to, buf, t.charge));
+		let t = self.dp.encapsulate(now, flow, path, &mut buf, len)?;
+		buf.truncate(t.range.end);
+		buf.drain(..t.range.start);
+		self.out.push((t.to, buf, t.charge));
+		Ok(())
+	}
+
+	/// Send the probes routing wants this round (H5): each in a session with its far end, over
+	/// the path it checks.
+	fn send_probes(&mut self, now: u64) {
+		for p in self.router.poll_probes(now, wall_us()) {
+			// On a chain only a channel over exactly this path carries it; off one, a flow of
+			// its own.
+			let flow = match &self.dp.channels {
+				Some(_) => self.dp.paying.iter().find(|(_, r)| r.path() == p.path).map(|(id, _)| *id),
+				None => Some(self.probe_flow),
+			};
+			let inner = Inner::Probe { seq: p.seq, sent_us: p.sent_us };
+			match flow.map(|f| self.send_inner(now, f, &p.path, inner, &[])) {
+				// A handshake under way: this probe may be lost, as data would be.
+				Some(Ok(()) | Err(DropReason::NoSession)) => {},
+				_ => self.router.probe_unsent(p.dst, p.seq),
+			}
 		}
 	}
 
@@ -1032,6 +1053,17 @@ impl Agent {
 					self.dp.commit(charge);
 				}
 			},
+			// The ingress checks its path end to end: answer with when the probe arrived.
+			Inner::Probe { seq, sent_us } => {
+				self.dp.commit(charge);
+				let echo = Inner::ProbeEcho { seq, sent_us, recv_us: wall_us() };
+				let _ = self.send_inner(now, flow, &back, echo, &[]);
+			},
+			Inner::ProbeEcho { seq, sent_us, recv_us } => {
+				if !self.router.on_echo(now, from, seq, sent_us, recv_us) {
+					self.dp.drop_datagram(DropReason::StaleProbe, None);
+				}
+			},
 		}
 	}
 
@@ -1083,7 +1115,7 @@ impl Agent {
 	async fn on_exit_reply(&mut self, r: ExitReply) {
 		let now = self.now();
 		let Some(path) = self.exits.peek(&r.key).map(|f| f.value.path.clone()) else { return };
-		self.send_inner(now, r.key.1, &path, Inner::Udp { addr: r.from, data: &[] }, &r.data);
+		let _ = self.send_inner(now, r.key.1, &path, Inner::Udp { addr: r.from, data: &[] }, &r.data);
 		self.flush().await;
 	}
 
