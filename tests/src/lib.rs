@@ -23,6 +23,12 @@ use subxt::{
 
 pub use ditex_ctl::Api;
 
+pub mod devnet;
+/// The network-namespace lab the relay agent's own tests use, shared with the tests here and
+/// the devnet.
+#[path = "../../relay-agent/tests/common/mod.rs"]
+pub mod lab;
+
 /// Upper bound on any single wait in the tests, so a broken node fails a test rather than
 /// hanging it.
 pub const WAIT: Duration = Duration::from_secs(180);
@@ -127,6 +133,8 @@ pub struct NodeConfig {
 	pub prometheus_port: u16,
 	/// More command-line arguments, after the others.
 	pub extra_args: Vec<String>,
+	/// Where to write the node's log as well (the devnet keeps it for people to read).
+	pub log_file: Option<PathBuf>,
 }
 
 impl NodeConfig {
@@ -151,6 +159,7 @@ impl NodeConfig {
 			rpc_port: free_port(),
 			prometheus_port: free_port(),
 			extra_args: vec![],
+			log_file: None,
 		}
 	}
 }
@@ -198,10 +207,17 @@ impl Node {
 		let stderr = child.stderr.take().expect("piped");
 		let sink = log.clone();
 		let name = config.name.clone();
+		let mut file = match &config.log_file {
+			Some(p) => Some(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?),
+			None => None,
+		};
 		std::thread::spawn(move || {
 			for line in BufReader::new(stderr).lines().map_while(|l| l.ok()) {
 				if std::env::var_os("DITEX_E2E_VERBOSE").is_some() {
 					eprintln!("[{name}] {line}");
+				}
+				if let Some(f) = &mut file {
+					let _ = writeln!(f, "{line}");
 				}
 				sink.lock().unwrap().push(line);
 			}

@@ -11,9 +11,6 @@
 //! One node (in host 4's namespace, beside the destination), one lab; run as root, skipped
 //! otherwise.
 
-#[path = "../../relay-agent/tests/common/mod.rs"]
-mod common;
-
 use std::{
 	collections::BTreeMap,
 	net::UdpSocket,
@@ -25,11 +22,12 @@ use std::{
 };
 
 use anyhow::{anyhow, ensure, Context, Result};
-use common::*;
 use codec::Encode;
 use ditex_ctl::{segment, Chain};
 use ditex_e2e::{
-	account, parent_hash, pools, relay_binary, subsidy, FeesReceived, Node, NodeConfig,
+	account,
+	lab::*,
+	parent_hash, pools, relay_binary, subsidy, FeesReceived, Node, NodeConfig,
 	TransactionFeePaid,
 };
 use ditex_primitives::{

@@ -78,10 +78,15 @@ pub struct Lab {
 impl Lab {
 	/// Build the lab. `tag` keeps parallel tests apart; the pid keeps parallel runs apart.
 	pub fn new(tag: &str, n: usize) -> Lab {
+		Lab::in_dir(tag, n, tempfile::tempdir().expect("tempdir"))
+	}
+
+	/// [`Lab::new`], with its configs, logs and status files in `dir`.
+	pub fn in_dir(tag: &str, n: usize, dir: tempfile::TempDir) -> Lab {
 		let mut lab = Lab {
 			prefix: format!("dx{}{}", std::process::id(), tag),
 			n,
-			dir: tempfile::tempdir().expect("tempdir"),
+			dir,
 			children: Vec::new(),
 			created: Vec::new(),
 		};
@@ -144,6 +149,11 @@ impl Lab {
 	/// Namespace name of host `i`.
 	pub fn ns(&self, i: usize) -> String {
 		format!("{}h{i}", self.prefix)
+	}
+
+	/// The file that names host `i`'s namespace (for `setns`).
+	pub fn ns_path(&self, i: usize) -> PathBuf {
+		Path::new("/var/run/netns").join(self.ns(i))
 	}
 
 	/// Run a command inside host `i`.
@@ -226,7 +236,7 @@ impl Lab {
 	/// Move the calling thread (and the threads and processes it starts from now on) into
 	/// host `i`'s namespace.
 	pub fn enter(&self, i: usize) {
-		enter_netns(&Path::new("/var/run/netns").join(self.ns(i)));
+		enter_netns(&self.ns_path(i));
 	}
 
 	/// Run `f` on a thread inside host `i`'s namespace.
@@ -235,7 +245,7 @@ impl Lab {
 		i: usize,
 		f: impl FnOnce() -> T + Send + 'static,
 	) -> JoinHandle<T> {
-		let path = Path::new("/var/run/netns").join(self.ns(i));
+		let path = self.ns_path(i);
 		std::thread::spawn(move || {
 			enter_netns(&path);
 			f()
