@@ -23,7 +23,7 @@ mapfile -t e2e < <(cargo test --locked -p ditex-e2e --no-run 2>&1 |
 	sed -n 's/^ *Executable tests\/\([a-z_0-9]*\)\.rs (\(.*\))$/\1 \2/p')
 [ ${#e2e[@]} -gt 0 ] || { echo "e2e: no test binaries found" >&2; exit 1; }
 # Longest first (as measured), then the rest in name order.
-order=(paid_flows qos settlement local_network masternodes agents_follow_chain registry)
+order=(devnet paid_flows qos settlement local_network masternodes agents_follow_chain registry)
 sorted=()
 for name in "${order[@]}"; do
 	for t in "${e2e[@]}"; do [ "${t%% *}" = "$name" ] && sorted+=("$t"); done
