@@ -213,6 +213,10 @@ pub const VERIFY_SLACK_US: f64 = 10_000.0;
 /// Probes answered or lost before a loss verdict: a session's first probes may be lost while
 /// its handshake completes.
 pub const LOSS_MIN_RESOLVED: u32 = 8;
+/// How long a new detour may take to deliver its first probe: its relays look up the
+/// consumer's channel for it on the chain and its egress starts a session, so its first probes
+/// are lost to setup (which does not count); one that delivers nothing for this long is lost.
+pub const ESTABLISH_US: u64 = 30_000_000;
 /// How much more of the probes a detour may lose than its legs claim (a fraction).
 pub const LOSS_SLACK: f64 = 0.5;
 /// How long the relays of a detour that failed verification are excluded, the first time;
@@ -244,6 +248,8 @@ struct Verify {
 	samples: VecDeque<i64>,
 	echoed: u32,
 	lost: u32,
+	/// When the first probe on this path that was really sent went (local time).
+	first_sent_us: Option<u64>,
 }
 
 /// Why a detour failed verification.
@@ -327,6 +333,7 @@ impl Router {
 				let seq = v.next_seq;
 				v.next_seq = seq.wrapping_add(1);
 				v.in_flight.push_back((seq, clock_us, now_us));
+				v.first_sent_us.get_or_insert(now_us);
 				out.push(Probe { dst: *dst, path: route.path.clone(), seq, sent_us: clock_us });
 			}
 		}
@@ -336,7 +343,12 @@ impl Router {
 	/// A probe could not be sent (no session or channel for the path yet): it is not lost.
 	pub fn probe_unsent(&mut self, dst: SegmentId, seq: u32) {
 		if let Some(r) = self.routes.get_mut(&dst) {
-			r.verify.in_flight.retain(|p| p.0 != seq);
+			let v = &mut r.verify;
+			v.in_flight.retain(|p| p.0 != seq);
+			// Setup starts with the first probe that really leaves.
+			if v.echoed == 0 && v.lost == 0 && v.in_flight.is_empty() {
+				v.first_sent_us = None;
+			}
 		}
 	}
 
@@ -351,7 +363,15 @@ impl Router {
 		let Some(i) = v.in_flight.iter().position(|p| p.0 == seq && p.1 == sent_us) else {
 			return false;
 		};
-		v.in_flight.remove(i);
+		if v.echoed == 0 {
+			// The path delivers: what it lost before, and what is still out from before, was
+			// lost to setting it up.
+			v.in_flight.drain(..i);
+			v.lost = 0;
+			v.in_flight.pop_front();
+		} else {
+			v.in_flight.remove(i);
+		}
 		v.echoed = v.echoed.saturating_add(1);
 		let delivered = (i128::from(recv_us) - i128::from(sent_us)).clamp(i64::MIN.into(), i64::MAX.into());
 		if v.samples.len() >= PROBE_SAMPLES {
@@ -363,7 +383,7 @@ impl Router {
 
 	/// What the path in use to `dst` delivers against what its legs claim, if it is a detour
 	/// and enough came back to say.
-	fn verdict(&self, route: &Route, links: &impl LinkView) -> Option<Mismatch> {
+	fn verdict(&self, now_us: u64, route: &Route, links: &impl LinkView) -> Option<Mismatch> {
 		if route.path.len() <= 2 {
 			return None;
 		}
@@ -384,6 +404,14 @@ impl Router {
 			}
 		}
 		let resolved = v.echoed.saturating_add(v.lost);
+		if v.echoed == 0 {
+			// Not set up yet: a verdict only once setting up took too long.
+			let stuck = v.first_sent_us.is_some_and(|t| now_us.saturating_sub(t) >= ESTABLISH_US);
+			if route.answers && stuck && v.lost >= LOSS_MIN_RESOLVED {
+				return Some(Mismatch::Loss { claimed: 1.0 - kept * kept, lost: 1.0 });
+			}
+			return None;
+		}
 		if route.answers && resolved >= LOSS_MIN_RESOLVED {
 			// The probe goes and its echo comes back: both ways lose, taken as alike.
 			let claimed = 1.0 - kept * kept;
@@ -558,7 +586,7 @@ impl Router {
 	/// exclude them: the end-to-end check cannot tell which of two relays lied.
 	fn verify(&mut self, now_us: u64, dst: SegmentId, links: &impl LinkView) -> Option<Switch> {
 		let route = self.routes.get(&dst)?;
-		let why = self.verdict(route, links)?;
+		let why = self.verdict(now_us, route, links)?;
 		let from = route.path.clone();
 		let relays = from[1..from.len() - 1].to_vec();
 		let span = relays.iter().map(|r| self.exclude(*r, now_us)).max().unwrap_or(0);
