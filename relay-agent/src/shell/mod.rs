@@ -14,7 +14,7 @@ pub mod udp;
 pub mod web;
 
 use std::{
-	collections::{BTreeSet, HashMap},
+	collections::{BTreeMap, BTreeSet, HashMap},
 	net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
 	sync::Arc,
 	time::{Duration, SystemTime},
@@ -83,6 +83,9 @@ const IDLE: Duration = Duration::from_secs(120);
 /// A channel the chain did not have is looked up again after this long (it may have been
 /// opened a block after the node's answer).
 const CHANNEL_MISSING_TTL: Duration = Duration::from_secs(6);
+/// Routing's probes ride a paid channel only if this agent's own traffic went that way within
+/// this long (µs).
+const PROBE_IDLE_US: u64 = 5_000_000;
 
 /// The port-forward ingress: datagrams to `local` go to `to`, leaving through `egress`.
 #[derive(Clone, Debug)]
@@ -285,6 +288,9 @@ struct Agent {
 	dashboard: tokio::sync::watch::Sender<Option<Arc<web::Dashboard>>>,
 	/// The flow routing's probes travel in, off a chain (on one, the channel of the path).
 	probe_flow: FlowId,
+	/// When this agent last sent its own traffic towards each far end: on a chain probes
+	/// ride the consumer's paid channel, so only while it carries something.
+	carrying: BTreeMap<SegmentId, u64>,
 	/// The QoS task, with a `[qos]`.
 	qos: Option<tc::QosHandle>,
 }
@@ -466,6 +472,7 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		dashboard,
 		qos,
 		probe_flow: OsRng.next_u64(),
+		carrying: BTreeMap::new(),
 	};
 	if let Some(ev) = first_view {
 		agent.on_chain(ev);
@@ -987,7 +994,11 @@ impl Agent {
 		for p in self.router.poll_probes(now, wall_us()) {
 			// On a chain only a channel over exactly this path carries it; off one, a flow of
 			// its own.
+			// Paid probes only while the consumer's own traffic flows: an idle agent would
+			// otherwise pay for them and keep every hop's tickets coming, forever.
+			let busy = self.carrying.get(&p.dst).is_some_and(|t| now.saturating_sub(*t) < PROBE_IDLE_US);
 			let flow = match &self.dp.channels {
+				Some(_) if !busy => None,
 				Some(_) => self.dp.paying.iter().find(|(_, r)| r.path() == p.path).map(|(id, _)| *id),
 				None => Some(self.probe_flow),
 			};
@@ -1175,6 +1186,7 @@ impl Agent {
 			};
 			if let Ok(t) = self.dp.encapsulate(now, flow, &path, buf, prefix + n) {
 				self.out.push((t.to, buf[t.range].to_vec(), t.charge));
+				self.carrying.insert(egress, now);
 			}
 		}
 		self.flush().await;
@@ -1272,6 +1284,9 @@ impl Agent {
 			let _ = Inner::Ip(&[]).write_prefix(&mut buf[HEADROOM..]);
 			if let Ok(tx) = self.dp.encapsulate(now, flow, &path, buf, 1 + n) {
 				self.out.push((tx.to, buf[tx.range].to_vec(), tx.charge));
+				if let Some(&far) = path.last() {
+					self.carrying.insert(far, now);
+				}
 			}
 		}
 		self.flush().await;
