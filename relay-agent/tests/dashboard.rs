@@ -64,6 +64,7 @@ fn status() -> Status {
 		skewed: vec![],
 		links,
 		routes: vec![RouteStatus { dst: 3, path: vec![1, 2, 3], switches: 1, switched_us: None }],
+		detours_reverted: 0,
 		peers: vec![PeerBytes { peer: 2, bytes_in: 5_000_000, bytes_out: 7_000_000 }],
 		flows: 2,
 		exit_flows: 0,

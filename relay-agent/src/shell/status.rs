@@ -197,6 +197,10 @@ pub struct Status {
 	pub links: Vec<LinkStatus>,
 	/// Routes.
 	pub routes: Vec<RouteStatus>,
+	/// Detours left because what they delivered end to end contradicted their relays' claims
+	/// (those relays are excluded for a while).
+	#[serde(default)]
+	pub detours_reverted: u64,
 	/// Bytes per peer.
 	pub peers: Vec<PeerBytes>,
 	/// Flows held by the data plane.
@@ -280,6 +284,7 @@ impl Status {
 					switched_us: r.switched_us.map(wall),
 				})
 				.collect(),
+			detours_reverted: router.reverted,
 			peers: dp
 				.accounting
 				.peers()
@@ -337,6 +342,7 @@ mod tests {
 				switches: 1,
 				switched_us: Some(6),
 			}],
+			detours_reverted: 0,
 			peers: vec![],
 			flows: 0,
 			exit_flows: 0,

@@ -193,6 +193,9 @@ impl Dashboard {
 			switches.get_or_create(&vec![("dst".into(), route.dst.to_string())]).inc_by(route.switches);
 		}
 		r.register("route_switches", "Route switches, by destination", switches);
+		let reverted = Counter::<u64>::default();
+		reverted.inc_by(s.detours_reverted);
+		r.register("detours_reverted", "Detours left because they delivered worse than their relays claimed", reverted);
 		let detours = Gauge::<i64, AtomicI64>::default();
 		detours.set(self.matrix.cells.iter().filter(|c| c.detour.is_some()).count() as i64);
 		r.register("matrix_detour_cells", "Group pairs a detour beats the direct path for", detours);
@@ -324,6 +327,7 @@ mod tests {
 			skewed: vec![],
 			links,
 			routes: vec![RouteStatus { dst: 3, path: vec![1, 2, 3], switches: 2, switched_us: Some(9) }],
+			detours_reverted: 1,
 			peers: vec![PeerBytes { peer: 2, bytes_in: 10, bytes_out: 20 }],
 			flows: 1,
 			exit_flows: 0,
@@ -385,6 +389,7 @@ mod tests {
 		assert_eq!(get("ditex_relay_link_latency_microseconds", &[("from", "1"), ("to", "3")]), 45_000.0);
 		assert_eq!(get("ditex_relay_link_loss_ratio", &[("from", "1"), ("to", "3")]), 0.002);
 		assert_eq!(get("ditex_relay_route_switches_total", &[("dst", "3")]), 2.0);
+		assert_eq!(get("ditex_relay_detours_reverted_total", &[]), 1.0);
 		assert_eq!(get("ditex_relay_matrix_detour_cells", &[]), 1.0);
 		// Earnings only with a chain.
 		assert!(m.iter().all(|(n, _, _)| !n.starts_with("ditex_relay_earned")));
