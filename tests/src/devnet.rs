@@ -617,6 +617,7 @@ struct Seen {
 	pending: BTreeMap<usize, u128>,
 	detours: u64,
 	returns: u64,
+	reverted: u64,
 }
 
 impl Devnet {
@@ -649,6 +650,14 @@ impl Devnet {
 				seen.route = Some(route);
 			}
 		}
+		let reverted = self.lab.status(1).map_or(0, |s| s.detours_reverted);
+		if reverted > seen.reverted {
+			seen.reverted = reverted;
+			self.say(format!(
+				"the consumer's agent left a detour that delivered worse than its relays claimed ({reverted} so far); see {}",
+				self.lab.log_path(1).display()
+			));
+		}
 		for (host, _, _) in ROUTERS {
 			let Some(p) = self.lab.status(host).and_then(|s| s.paid) else { continue };
 			let was = seen.refused.insert(host, p.tickets_refused).unwrap_or(0);
@@ -676,6 +685,9 @@ pub struct Traffic {
 	/// Times the route left the direct path, and came back.
 	pub detours: u64,
 	pub returns: u64,
+	/// Detours the consumer's agent left because their end-to-end check failed (none, with
+	/// honest relays).
+	pub reverted: u64,
 }
 
 /// One hop of one channel in the summary.
@@ -746,6 +758,7 @@ impl Summary {
 	pub fn ok(&self) -> bool {
 		self.traffic.detours > 0 &&
 			self.traffic.returns > 0 &&
+			self.traffic.reverted == 0 &&
 			self.detour_bytes > 0 &&
 			!self.hops.is_empty() &&
 			self.hops.iter().all(HopRow::exact) &&
@@ -760,8 +773,8 @@ impl Summary {
 		let mut t = String::new();
 		let mark = |b: bool| if b { "yes" } else { "NO" };
 		t += &format!(
-			"traffic: {} datagrams sent, {} echoed; moved to a detour {} time(s), back on the direct path {} time(s)\n\n",
-			self.traffic.sent, self.traffic.echoed, self.traffic.detours, self.traffic.returns
+			"traffic: {} datagrams sent, {} echoed; moved to a detour {} time(s), back on the direct path {} time(s); detours failing their end-to-end check: {}\n\n",
+			self.traffic.sent, self.traffic.echoed, self.traffic.detours, self.traffic.returns, self.traffic.reverted
 		);
 		t += &format!(
 			"{:<8} {:<14} {:<4} {:<8} {:>12} {:>12} {:>22} {:>20} {:>6}\n",
@@ -915,6 +928,7 @@ impl Devnet {
 			echoed: echoed.load(Ordering::Relaxed),
 			detours: ledger.seen.detours,
 			returns: ledger.seen.returns,
+			reverted: ledger.seen.reverted,
 		})
 	}
 
@@ -950,12 +964,10 @@ impl Devnet {
 		self.say("the traffic stopped; waiting until the chain holds what every router carried");
 		let t0 = Instant::now();
 		loop {
-			ensure!(t0.elapsed() < Duration::from_secs(240), "the last tickets did not land within 240 s");
 			self.follow_chain(ledger).await?;
 			self.follow_agents(&mut ledger.seen);
-			if self.chain_holds_everything().await? {
-				break;
-			}
+			let Some(missing) = self.chain_lags().await? else { break };
+			ensure!(t0.elapsed() < Duration::from_secs(240), "the last tickets did not land within 240 s: {missing}");
 			tokio::time::sleep(Duration::from_secs(2)).await;
 		}
 		for (h, _, _) in ROUTERS {
@@ -1087,25 +1099,26 @@ impl Devnet {
 		})
 	}
 
-	/// Whether every router's latest ticket on the chain claims all it carried on every
-	/// channel, with the largest receipt and ack its agent holds.
-	async fn chain_holds_everything(&self) -> Result<bool> {
+	/// What the routers' latest tickets on the chain do not claim yet of what they carried on
+	/// each channel, with the largest receipt and ack their agents hold; `None`: nothing.
+	async fn chain_lags(&self) -> Result<Option<String>> {
 		for (host, _, _) in ROUTERS {
 			let Some(p) = self.lab.status(host).and_then(|s| s.paid) else { continue };
 			for c in p.carried {
 				let claim: Option<Claim<u128>> =
 					self.chain.runtime_call("SettlementApi_claim", &(self.ids[&host], c.id), None).await?;
-				let Some(claim) = claim else { return Ok(false) };
-				if claim.bytes_in != c.bytes_in ||
-					claim.bytes_out != c.bytes_out ||
-					claim.receipt < c.receipt.unwrap_or(0) ||
-					claim.acked < c.ack.unwrap_or(0)
-				{
-					return Ok(false);
+				let lags = claim.as_ref().is_none_or(|claim| {
+					claim.bytes_in != c.bytes_in ||
+						claim.bytes_out != c.bytes_out ||
+						claim.receipt < c.receipt.unwrap_or(0) ||
+						claim.acked < c.ack.unwrap_or(0)
+				});
+				if lags {
+					return Ok(Some(format!("host {host} carried {c:?} on channel {}, the chain holds {claim:?}", c.id)));
 				}
 			}
 		}
-		Ok(true)
+		Ok(None)
 	}
 
 	async fn pools(&self, at: H256) -> Result<pallet_rewards_runtime_api::Pools<[u8; 32], u128>> {
