@@ -32,30 +32,24 @@ for t in "${e2e[@]}"; do
 	[[ " ${order[*]} " == *" ${t%% *} "* ]] || sorted+=("$t")
 done
 logs="$(mktemp -d)"
-lane() {
-	local failed=0 i=$1 k t name exe started
-	for ((k = i; k < ${#sorted[@]}; k += e2e_lanes)); do
-		t="${sorted[$k]}"
-		name="${t%% *}"
-		exe="${t#* }"
-		started=$(date +%s)
-		if (cd "$DITEX_ROOT/tests" && "$exe") >"$logs/$name.log" 2>&1; then
-			echo "e2e: $name passed in $(($(date +%s) - started)) s"
-		else
-			echo "e2e: $name FAILED after $(($(date +%s) - started)) s; its output:"
-			cat "$logs/$name.log"
-			failed=1
-		fi
-	done
-	return $failed
+# One test binary: its output is kept and shown only if it fails.
+run_e2e() {
+	local name=${1%% *} exe=${1#* } started
+	started=$(date +%s)
+	if (cd "$DITEX_ROOT/tests" && "$exe") >"$E2E_LOGS/$name.log" 2>&1; then
+		echo "e2e: $name passed in $(($(date +%s) - started)) s"
+	else
+		echo "e2e: $name FAILED after $(($(date +%s) - started)) s; its output:"
+		cat "$E2E_LOGS/$name.log"
+		return 1
+	fi
 }
-pids=()
-for ((i = 0; i < e2e_lanes; i++)); do
-	lane "$i" &
-	pids+=($!)
-done
+export -f run_e2e
+export E2E_LOGS="$logs"
+# Each lane takes the next test when its last one ends (longest first), so no lane idles
+# while another still has a queue.
 e2e_failed=0
-for p in "${pids[@]}"; do wait "$p" || e2e_failed=1; done
+printf '%s\n' "${sorted[@]}" | xargs -d '\n' -P "$e2e_lanes" -I{} bash -c 'run_e2e "$1"' _ {} || e2e_failed=1
 rm -rf "$logs"
 [ $e2e_failed -eq 0 ] || { echo "e2e: failures above" >&2; exit 1; }
 # Every benchmark once on its pallet's mock runtime, so a broken benchmark fails here and not
