@@ -195,7 +195,7 @@ fn grouped(n: i128) -> String {
 	let digits = n.unsigned_abs().to_string();
 	let mut out = String::new();
 	for (i, c) in digits.chars().enumerate() {
-		if i > 0 && (digits.len() - i) % 3 == 0 {
+		if i > 0 && (digits.len() - i).is_multiple_of(3) {
 			out.push(',');
 		}
 		out.push(c);
@@ -387,14 +387,14 @@ fn the_page_shows_the_jsons_figures_and_the_detour_in_headless_chromium() {
 	let dom = rendered(&dumped);
 	// Only 1 → 3 is slow; its detour goes through 2 or 4.
 	assert_eq!(highlighted, [(1, 3)].into());
-	assert_eq!(text_of(&dom, "uptime"), "1h 2m 5s");
-	assert_eq!(text_of(&dom, "bytes"), "5,000,000 / 7,000,000");
-	assert_eq!(text_of(&dom, "qos_sold"), "5,000,000 / 8,000,000");
-	assert_eq!(text_of(&dom, "qos_rejected"), "3");
+	assert_eq!(text_of(dom, "uptime"), "1h 2m 5s");
+	assert_eq!(text_of(dom, "bytes"), "5,000,000 / 7,000,000");
+	assert_eq!(text_of(dom, "qos_sold"), "5,000,000 / 8,000,000");
+	assert_eq!(text_of(dom, "qos_rejected"), "3");
 	assert!(dom.contains("<td class=\"l state\" data-k=\"state\">rejected: above_capacity</td>"));
 	assert!(!dom.contains("<img"), "markup in an order's flow stays text");
-	every_named_metric_is_exported(&dom, &metrics);
-	assert!(named_metrics(&dom).contains("ditex_relay_qos_orders_total"));
+	every_named_metric_is_exported(dom, &metrics);
+	assert!(named_metrics(dom).contains("ditex_relay_qos_orders_total"));
 
 	screenshot(None, &url, "dashboard.png");
 }
@@ -550,11 +550,11 @@ fn a_running_group_of_four_in_namespaces() {
 	assert!(live.contains("data-rendered="), "the live page rendered");
 	let live = rendered(&live);
 	let cell = live.find("<td data-from=\"1\" data-to=\"3\"").expect("the 1 → 3 cell");
-	let (tag, _) = tag_at(&live, cell + 1);
+	let (tag, _) = tag_at(live, cell + 1);
 	assert!(attr(tag, "class").is_some_and(|c| c.contains("detour")), "{tag}");
 	assert!(attr(tag, "title").is_some_and(|t| t.starts_with("via ")), "{tag}");
 	let metrics = ask(&lab, "/metrics").expect("/metrics");
-	every_named_metric_is_exported(&live, &metrics);
+	every_named_metric_is_exported(live, &metrics);
 	assert!(metrics.contains("ditex_relay_link_latency_microseconds{from=\"1\",to=\"3\"}"));
 
 	// 3. What it looks like.
