@@ -1198,7 +1198,7 @@ pub async fn run_loopback(opts: &Options) -> Result<()> {
 		tokio::time::sleep(Duration::from_secs(10)).await;
 		let s = Status::read(&opts.dir.join("relay1.status.json")).ok();
 		if let Some(s) = s {
-			say(started, format!("relay 1: {} pulses sent, {} received, {} peers measured", s.pulses_sent, s.pulses_received, s.links.len()));
+			say(started, format!("relay 1: {} pulses sent, {} received, {} links of its group measured", s.pulses_sent, s.pulses_received, s.links.len()));
 		}
 	}
 	drop(children);
