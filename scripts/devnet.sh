@@ -19,7 +19,8 @@ source "$(dirname "$0")/env.sh"
 cd "$DITEX_ROOT"
 
 "$DITEX_ROOT/scripts/setup.sh"
-cargo build --locked -p ditex-node -p ditex-relay -p ditex-ctl -p ditex-e2e --bin devnet
+# --bins, not --bin devnet: a --bin filter applies to every -p, and would leave the node out.
+cargo build --locked -p ditex-node -p ditex-relay -p ditex-ctl -p ditex-e2e --bins
 bin="$CARGO_TARGET_DIR/debug"
 
 # Namespaces a killed devnet left behind (their names carry its pid).
