@@ -213,7 +213,7 @@ struct Ingress {
 
 impl Ingress {
 	/// Segment 1's data plane; a paying consumer of [`CHANNEL`] if `paid`.
-	fn new(peers: &[PeerEntry], paid: bool) -> Load {
+	fn load(peers: &[PeerEntry], paid: bool) -> Load {
 		let mut dp = Dataplane::new(
 			Registry::new(1, secret(1), peers, EndpointPolicy::test_bed()).unwrap(),
 			Accounting::default(),
@@ -367,7 +367,7 @@ fn blast(s: &UdpSocket, to: SocketAddr, load: &Load, stop: &AtomicBool, sent: &A
 	let mut rounds = 0u64;
 	while !stop.load(Ordering::Relaxed) {
 		rounds += 1;
-		if rounds % 256 == 0 {
+		if rounds.is_multiple_of(256) {
 			load.take_acks(s, to);
 		}
 		for (i, v) in iov.iter_mut().enumerate() {
@@ -494,6 +494,7 @@ struct Rate {
 }
 
 /// Blast `dgram` at `to` for `secs`, count at `rx`; the middle `secs - 1` seconds count.
+#[allow(clippy::too_many_arguments)]
 fn measure(
 	to: SocketAddr,
 	from: &str,
@@ -766,7 +767,7 @@ fn main() {
 
 	// Datagrams of exactly 1400 bytes over 1 → 2 → 3, each with a fresh hop counter and MACs
 	// from a real ingress; the paid one is the channel's consumer and sends its receipts too.
-	let sealed = Ingress::new(&peers, false);
+	let sealed = Ingress::load(&peers, false);
 	assert_eq!(sealed.next(&mut [0u8; 2048]), DATAGRAM);
 	let plain = Load::Plain(vec![0x5au8; DATAGRAM]);
 
@@ -785,7 +786,7 @@ fn main() {
 			Some(format!("0x{}", hex::encode(ticket_key(p.id).verifying_key().to_bytes())));
 	}
 	let paid_in = InProcess::start(relay_dataplane(&keyed, true), paid_addr, 64);
-	let paid_load = Ingress::new(&keyed, true);
+	let paid_load = Ingress::load(&keyed, true);
 
 	let socat_port = port + 1;
 	let socat = Command::new("socat")
