@@ -44,7 +44,7 @@ use subxt_signer::sr25519::Keypair;
 use x25519_dalek::PublicKey;
 
 use crate::{
-	lab::{endpoint, secret, Lab},
+	lab::{endpoint, secret, ticket_secret, Lab},
 	Node, NodeConfig,
 };
 
@@ -77,11 +77,6 @@ pub const ROUTERS: [(usize, &str, &str); 5] = [
 const DASHBOARD: &str = "127.0.0.1:9899";
 /// The datagrams the consumer's application sends per second, and their size.
 const APP_RATE: u64 = 100;
-
-/// The ticket key of host `i`.
-fn ticket_secret(i: usize) -> [u8; 32] {
-	[0x50 + i as u8; 32]
-}
 
 /// What to run.
 pub struct Options {

@@ -47,11 +47,6 @@ const DEST: &str = "10.77.0.4:7000";
 /// Where the forwards take datagrams (in hosts 1 and 5).
 const LOCAL: &str = "127.0.0.1:5000";
 
-/// The ticket key of host `i`.
-fn ticket_secret(i: usize) -> [u8; 32] {
-	[0x50 + i as u8; 32]
-}
-
 /// Host `i`'s agent config for segment `id` on the node at `url`; `extra` is appended.
 fn config(lab: &Lab, i: usize, id: SegmentId, url: &str, extra: &str) -> std::path::PathBuf {
 	let text = format!(

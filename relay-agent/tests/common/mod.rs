@@ -61,6 +61,11 @@ pub fn secret(i: usize) -> StaticSecret {
 	StaticSecret::from(b)
 }
 
+/// The ticket key (ed25519 secret) of test host `i`.
+pub fn ticket_secret(i: usize) -> [u8; 32] {
+	[0x50 + i as u8; 32]
+}
+
 /// Segment `i`'s data-plane address.
 pub fn endpoint(i: usize) -> SocketAddr {
 	format!("10.77.0.{i}:51820").parse().expect("literal")
