@@ -39,7 +39,8 @@ pub struct Open {
 
 /// Open a channel as `who`; returns its id, from the `Escrow.ChannelOpened` event.
 pub async fn open(chain: &Chain, who: &Keypair, open: &Open) -> Result<ChannelId> {
-	let events = chain.submit_encoded_for_events("Escrow", "open_channel", &open.encode(), who).await?;
+	let events =
+		chain.submit_encoded_for_events("Escrow", "open_channel", &open.encode(), who).await?;
 	for ev in events.iter() {
 		let ev = ev?;
 		if ev.pallet_name() == "Escrow" && ev.event_name() == "ChannelOpened" {
@@ -51,7 +52,12 @@ pub async fn open(chain: &Chain, who: &Keypair, open: &Open) -> Result<ChannelId
 }
 
 /// Hold `amount` more for `channel`, as its consumer `who`.
-pub async fn top_up(chain: &Chain, who: &Keypair, channel: ChannelId, amount: Balance) -> Result<Vec<String>> {
+pub async fn top_up(
+	chain: &Chain,
+	who: &Keypair,
+	channel: ChannelId,
+	amount: Balance,
+) -> Result<Vec<String>> {
 	chain.submit_encoded("Escrow", "top_up", &(channel, amount).encode(), who).await
 }
 
@@ -107,7 +113,8 @@ pub fn parse_path(s: &str) -> Result<Path> {
 		.split(',')
 		.map(|p| p.trim().parse::<SegmentId>().map_err(|e| anyhow!("bad segment id {p:?}: {e}")))
 		.collect::<Result<Vec<_>>>()?;
-	Path::try_from(ids).map_err(|_| anyhow!("a path has at most {} hops", ditex_primitives::MAX_HOPS))
+	Path::try_from(ids)
+		.map_err(|_| anyhow!("a path has at most {} hops", ditex_primitives::MAX_HOPS))
 }
 
 #[cfg(test)]
@@ -133,15 +140,9 @@ mod tests {
 			data_key: DataPlaneKey([8; 32]),
 			receipt_key: ReceiptKey([9; 32]),
 		};
-		let expected = (
-			open.path.clone(),
-			5u128,
-			6u128,
-			7u32,
-			DataPlaneKey([8; 32]),
-			ReceiptKey([9; 32]),
-		)
-			.encode();
+		let expected =
+			(open.path.clone(), 5u128, 6u128, 7u32, DataPlaneKey([8; 32]), ReceiptKey([9; 32]))
+				.encode();
 		assert_eq!(open.encode(), expected);
 	}
 }

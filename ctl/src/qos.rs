@@ -7,8 +7,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use codec::{Decode, Encode};
 use ditex_primitives::{
 	qos::{
-		IpPrefix, OrderTerms, QosAnswer, QosClass, QosFlow, QosOrder, QosRejectReason, QosStatus, QosVerdict,
-		PROTO_TCP, PROTO_UDP,
+		IpPrefix, OrderTerms, QosAnswer, QosClass, QosFlow, QosOrder, QosRejectReason, QosStatus,
+		QosVerdict, PROTO_TCP, PROTO_UDP,
 	},
 	registry::{IpAddress, SegmentId},
 	settlement::OrderId,
@@ -28,7 +28,8 @@ pub type Order = OrderTerms<Balance, BlockNumber>;
 
 /// Place an order as the consumer `who`; returns its id, from the `Escrow.QosOrdered` event.
 pub async fn order(chain: &Chain, who: &Keypair, order: &Order) -> Result<OrderId> {
-	let events = chain.submit_encoded_for_events("Escrow", "order_qos", &order.encode(), who).await?;
+	let events =
+		chain.submit_encoded_for_events("Escrow", "order_qos", &order.encode(), who).await?;
 	for ev in events.iter() {
 		let ev = ev?;
 		if ev.pallet_name() == "Escrow" && ev.event_name() == "QosOrdered" {
@@ -54,7 +55,12 @@ pub fn sign(
 
 /// Confirm order `id` on `segment` under the router's ticket key (`secret`) and wait until
 /// it is finalized; returns the events by name, or the pool's reason for refusing it.
-pub async fn confirm(chain: &Chain, id: OrderId, segment: SegmentId, secret: &[u8; 32]) -> Result<Vec<String>> {
+pub async fn confirm(
+	chain: &Chain,
+	id: OrderId,
+	segment: SegmentId,
+	secret: &[u8; 32],
+) -> Result<Vec<String>> {
 	let signature = sign(id, segment, QosVerdict::Confirm, crate::ticket::genesis(chain), secret);
 	let at = chain.api.at_current_block().await?;
 	let call = encoded_call(&at, "Escrow", "confirm_qos", &(id, signature).encode())?;
@@ -104,21 +110,34 @@ pub fn parse_class(s: &str) -> Result<QosClass> {
 /// A rejection reason by name, as [`QosRejectReason::name`] spells it.
 pub fn parse_reason(s: &str) -> Result<QosRejectReason> {
 	use QosRejectReason::*;
-	[ClassNotOffered, AboveCapacity, BelowPriceFloor, FlowNotAccepted, TrafficControlFailed, Unavailable]
-		.into_iter()
-		.find(|r| r.name() == s.trim())
-		.ok_or_else(|| anyhow!("unknown reason {s:?}"))
+	[
+		ClassNotOffered,
+		AboveCapacity,
+		BelowPriceFloor,
+		FlowNotAccepted,
+		TrafficControlFailed,
+		Unavailable,
+	]
+	.into_iter()
+	.find(|r| r.name() == s.trim())
+	.ok_or_else(|| anyhow!("unknown reason {s:?}"))
 }
 
 fn prefix(s: &str) -> Result<IpPrefix> {
 	let (addr, len) = match s.split_once('/') {
-		Some((a, l)) => (a, Some(l.parse::<u8>().with_context(|| format!("bad prefix length in {s:?}"))?)),
+		Some((a, l)) => {
+			(a, Some(l.parse::<u8>().with_context(|| format!("bad prefix length in {s:?}"))?))
+		},
 		None => (s, None),
 	};
 	let ip: std::net::IpAddr = addr.parse().with_context(|| format!("bad address {addr:?}"))?;
 	let p = match ip {
-		std::net::IpAddr::V4(v4) => IpPrefix { addr: IpAddress::V4(v4.octets()), len: len.unwrap_or(32) },
-		std::net::IpAddr::V6(v6) => IpPrefix { addr: IpAddress::V6(v6.octets()), len: len.unwrap_or(128) },
+		std::net::IpAddr::V4(v4) => {
+			IpPrefix { addr: IpAddress::V4(v4.octets()), len: len.unwrap_or(32) }
+		},
+		std::net::IpAddr::V6(v6) => {
+			IpPrefix { addr: IpAddress::V6(v6.octets()), len: len.unwrap_or(128) }
+		},
 	};
 	if !p.is_valid() {
 		bail!("{s:?} is not a network (bits set past its length, or too long)");
@@ -143,8 +162,12 @@ pub fn parse_flow(s: &str) -> Result<QosFlow> {
 					n => n.parse().with_context(|| format!("bad protocol {n:?}"))?,
 				})
 			},
-			"sport" => flow.src_port = Some(v.trim().parse().with_context(|| format!("bad port {v:?}"))?),
-			"dport" => flow.dst_port = Some(v.trim().parse().with_context(|| format!("bad port {v:?}"))?),
+			"sport" => {
+				flow.src_port = Some(v.trim().parse().with_context(|| format!("bad port {v:?}"))?)
+			},
+			"dport" => {
+				flow.dst_port = Some(v.trim().parse().with_context(|| format!("bad port {v:?}"))?)
+			},
 			other => bail!("unknown flow key {other:?}: src, dst, proto, sport, dport"),
 		}
 	}

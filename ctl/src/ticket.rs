@@ -7,8 +7,8 @@ use codec::Encode;
 use ditex_primitives::{
 	registry::SegmentId,
 	settlement::{
-		Ack, ChannelId, ChannelUsage, Epoch, Path, PeerCounters, Receipt, SignedAck,
-		SignedReceipt, SignedTicket, Ticket,
+		Ack, ChannelId, ChannelUsage, Epoch, Path, PeerCounters, Receipt, SignedAck, SignedReceipt,
+		SignedTicket, Ticket,
 	},
 };
 use ed25519_dalek::{Signer as _, SigningKey};
@@ -109,14 +109,19 @@ impl TryFrom<TicketJson> for Ticket {
 		let peers = t
 			.peers
 			.into_iter()
-			.map(|p| PeerCounters { peer: p.peer, octets_in: p.octets_in, octets_out: p.octets_out })
+			.map(|p| PeerCounters {
+				peer: p.peer,
+				octets_in: p.octets_in,
+				octets_out: p.octets_out,
+			})
 			.collect::<Vec<_>>();
 		let mut channels = Vec::with_capacity(t.channels.len());
 		for u in t.channels {
 			let receipt = u
 				.receipt
 				.map(|r| -> Result<SignedReceipt> {
-					let path = Path::try_from(r.path).map_err(|_| anyhow!("a receipt's path is too long"))?;
+					let path = Path::try_from(r.path)
+						.map_err(|_| anyhow!("a receipt's path is too long"))?;
 					Ok(SignedReceipt {
 						receipt: Receipt {
 							genesis: hex_bytes::<32>("genesis", &r.genesis)?.into(),
@@ -160,7 +165,9 @@ impl TryFrom<TicketJson> for Ticket {
 			total_in: t.total_in,
 			total_out: t.total_out,
 			peers: peers.try_into().map_err(|_| anyhow!("more peers than a ticket holds"))?,
-			channels: channels.try_into().map_err(|_| anyhow!("more channels than a ticket holds"))?,
+			channels: channels
+				.try_into()
+				.map_err(|_| anyhow!("more channels than a ticket holds"))?,
 		})
 	}
 }
@@ -201,11 +208,15 @@ mod tests {
 		// A receipt signature must be 64 bytes.
 		let e = parse(json).unwrap_err().to_string();
 		assert!(e.contains("signature") && e.contains("128 hex digits"), "{e}");
-		let good = json.replace(r#""signature":"0x""#, &format!(r#""signature":"0x{}""#, "ab".repeat(64)));
+		let good =
+			json.replace(r#""signature":"0x""#, &format!(r#""signature":"0x{}""#, "ab".repeat(64)));
 		let t = parse(&good).unwrap();
 		assert_eq!((t.segment, t.epoch, t.peers[0].octets_out), (3, 7, 6));
 		let r = t.channels[0].receipt.as_ref().unwrap();
-		assert_eq!((r.receipt.channel, r.receipt.path.to_vec(), r.signature[0]), (2, vec![3, 4], 0xab));
+		assert_eq!(
+			(r.receipt.channel, r.receipt.path.to_vec(), r.signature[0]),
+			(2, vec![3, 4], 0xab)
+		);
 		let e = parse(&good.replace("bootTime", "boot")).unwrap_err();
 		assert!(format!("{e:#}").contains("unknown field"), "{e:#}");
 

@@ -25,8 +25,18 @@ pub const GIB: u128 = 1 << 30;
 
 /// An IP address of a segment router's data plane.
 #[derive(
-	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub enum IpAddress {
 	/// An IPv4 address, network byte order.
@@ -37,8 +47,18 @@ pub enum IpAddress {
 
 /// Where a segment router receives data-plane datagrams (UDP).
 #[derive(
-	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub struct Endpoint {
 	/// The address.
@@ -100,11 +120,12 @@ impl Endpoint {
 				let nat64 = a[..12] == [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0];
 				let six_to_four = a[..2] == [0x20, 0x02];
 				let ietf = a[0] == 0x20 && a[1] == 0x01 && a[2] < 0x02;
-				self.is_routable() &&
-					!(loopback ||
-						unique_local || link_local || site_local ||
-						documentation || nat64 || six_to_four ||
-						ietf)
+				self.is_routable()
+					&& !(loopback
+						|| unique_local || link_local
+						|| site_local || documentation
+						|| nat64 || six_to_four
+						|| ietf)
 			},
 		}
 	}
@@ -117,21 +138,21 @@ fn v4_is_public(a: [u8; 4]) -> bool {
 		u32::from_be_bytes(a) & mask == u32::from_be_bytes(net) & mask
 	};
 	let special = [
-		([0, 0, 0, 0], 8),        // this network
-		([10, 0, 0, 0], 8),       // private
-		([100, 64, 0, 0], 10),    // shared address space (CGNAT)
-		([127, 0, 0, 0], 8),      // loopback
-		([169, 254, 0, 0], 16),   // link-local
-		([172, 16, 0, 0], 12),    // private
-		([192, 0, 0, 0], 24),     // IETF protocol assignments
-		([192, 0, 2, 0], 24),     // documentation (TEST-NET-1)
-		([192, 88, 99, 0], 24),   // deprecated 6to4 relay anycast
-		([192, 168, 0, 0], 16),   // private
-		([198, 18, 0, 0], 15),    // benchmarking
-		([198, 51, 100, 0], 24),  // documentation (TEST-NET-2)
-		([203, 0, 113, 0], 24),   // documentation (TEST-NET-3)
-		([224, 0, 0, 0], 4),      // multicast
-		([240, 0, 0, 0], 4),      // reserved, broadcast
+		([0, 0, 0, 0], 8),       // this network
+		([10, 0, 0, 0], 8),      // private
+		([100, 64, 0, 0], 10),   // shared address space (CGNAT)
+		([127, 0, 0, 0], 8),     // loopback
+		([169, 254, 0, 0], 16),  // link-local
+		([172, 16, 0, 0], 12),   // private
+		([192, 0, 0, 0], 24),    // IETF protocol assignments
+		([192, 0, 2, 0], 24),    // documentation (TEST-NET-1)
+		([192, 88, 99, 0], 24),  // deprecated 6to4 relay anycast
+		([192, 168, 0, 0], 16),  // private
+		([198, 18, 0, 0], 15),   // benchmarking
+		([198, 51, 100, 0], 24), // documentation (TEST-NET-2)
+		([203, 0, 113, 0], 24),  // documentation (TEST-NET-3)
+		([224, 0, 0, 0], 4),     // multicast
+		([240, 0, 0, 0], 4),     // reserved, broadcast
 	];
 	!special.iter().any(|&(net, bits)| in_net(net, bits))
 }
@@ -160,8 +181,18 @@ impl From<Endpoint> for std::net::SocketAddr {
 
 /// A segment router's X25519 data-plane public key.
 #[derive(
-	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub struct DataPlaneKey(pub [u8; 32]);
 
@@ -176,8 +207,18 @@ impl DataPlaneKey {
 /// A segment router's ed25519 ticket key: it signs the router's tickets, its per-hop acks
 /// and its group reports, so that the relay host never holds the operator's account key.
 #[derive(
-	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub struct TicketKey(pub [u8; 32]);
 
@@ -190,13 +231,24 @@ impl TicketKey {
 
 /// An ISO 3166-1 alpha-2 country code, upper case (`b"DE"`).
 #[derive(
-	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub struct CountryCode(pub [u8; 2]);
 
 /// Every officially assigned ISO 3166-1 alpha-2 code, concatenated in order.
-const ISO_3166_1: &[u8] = b"ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZ\
+const ISO_3166_1: &[u8] =
+	b"ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZ\
 CACCCDCFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGN\
 GPGQGRGSGTGUGWGYHKHMHNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULV\
 LYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPT\
@@ -213,8 +265,17 @@ impl CountryCode {
 /// A region: a country and one of its ISO 3166-2 subdivisions (`DE` + `BE` for Berlin).
 /// Groups of segment routers are keyed by region.
 #[derive(
-	Clone, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen,
-	TypeInfo, Debug,
+	Clone,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub struct Region {
 	/// The country.
@@ -234,9 +295,9 @@ impl Region {
 
 	/// Whether the country is assigned and the subdivision is well formed.
 	pub fn is_valid(&self) -> bool {
-		self.country.is_assigned() &&
-			!self.subdivision.is_empty() &&
-			self.subdivision.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+		self.country.is_assigned()
+			&& !self.subdivision.is_empty()
+			&& self.subdivision.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 	}
 }
 
@@ -250,7 +311,15 @@ pub fn asn_is_valid(asn: Asn) -> bool {
 /// A daily window of UTC hours in which a listing is for sale: `[start, end)`, wrapping over
 /// midnight when `end < start` (22→6 is the night).
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 	Debug,
 )]
 pub struct HourWindow {
@@ -291,8 +360,7 @@ pub fn utc_hour(unix_millis: u64) -> u8 {
 
 /// What an operator registers for one segment router.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-	Debug,
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct SegmentSpec<Balance> {
 	/// Where the router receives data-plane datagrams.
@@ -320,7 +388,15 @@ pub struct SegmentSpec<Balance> {
 
 /// Where a segment router stands.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 	Debug,
 )]
 pub enum SegmentStatus<BlockNumber> {
@@ -335,8 +411,17 @@ pub enum SegmentStatus<BlockNumber> {
 
 /// One measurement of an ordered pair of segment routers, as the receiver saw it.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-	Debug, Default,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Default,
 )]
 pub struct PerfSample {
 	/// Relative one-way latency in µs: receive time − send time on unsynchronised clocks, so
@@ -358,7 +443,15 @@ impl PerfSample {
 
 /// One entry of a group's performance report.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 	Debug,
 )]
 pub struct PerfEntry {
@@ -387,7 +480,15 @@ pub fn report_signing_payload(
 
 /// The latest measurement of a pair, with the block it was reported in (its age).
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 	Debug,
 )]
 pub struct PerfRecord<BlockNumber> {

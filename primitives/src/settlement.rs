@@ -379,12 +379,8 @@ mod tests {
 
 	#[test]
 	fn ack_signing_payload_is_stable() {
-		let ack = Ack {
-			genesis: H256::repeat_byte(0xab),
-			channel: 7,
-			hop: 2,
-			cumulative_bytes: 1 << 20,
-		};
+		let ack =
+			Ack { genesis: H256::repeat_byte(0xab), channel: 7, hop: 2, cumulative_bytes: 1 << 20 };
 		let mut expected = b"ditex/hop-ack/v1".to_vec();
 		expected.extend_from_slice(&[0xab; 32]);
 		expected.extend_from_slice(&7u64.to_le_bytes());

@@ -319,9 +319,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8], durable: bool) -> std::io::Result
 		Some(d) if !d.as_os_str().is_empty() => d,
 		_ => Path::new("."),
 	};
-	let name = path.file_name().ok_or_else(|| {
-		std::io::Error::new(std::io::ErrorKind::InvalidInput, "no file name")
-	})?;
+	let name = path
+		.file_name()
+		.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no file name"))?;
 	let tmp = dir.join(format!(
 		".{}.{}.{:016x}.tmp",
 		name.to_string_lossy(),

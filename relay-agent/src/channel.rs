@@ -315,10 +315,10 @@ impl Channels {
 		}
 		let path = &c.terms.path;
 		let forward = path.as_slice() == hops && c.index == next;
-		let back = hops.len() == path.len() &&
-			hops.iter().rev().eq(path.iter()) &&
-			next < hops.len() &&
-			c.index == hops.len() - 1 - next;
+		let back = hops.len() == path.len()
+			&& hops.iter().rev().eq(path.iter())
+			&& next < hops.len()
+			&& c.index == hops.len() - 1 - next;
 		if !forward && !back {
 			return Err(Refusal::WrongPath);
 		}
@@ -371,7 +371,12 @@ impl Channels {
 	/// Take an ack from router `from`, whose ticket key is `key`: kept if `from` is this
 	/// router's downstream hop on the channel, the ack names that hop, this chain and the
 	/// channel, is signed by `key` and is larger than the one kept.
-	pub fn on_ack(&mut self, from: SegmentId, key: &[u8; 32], signed: &SignedAck) -> Result<u64, Ignored> {
+	pub fn on_ack(
+		&mut self,
+		from: SegmentId,
+		key: &[u8; 32],
+		signed: &SignedAck,
+	) -> Result<u64, Ignored> {
 		let a = &signed.ack;
 		let c = self.carried.get_mut(&a.channel).ok_or(Ignored::NoChannel)?;
 		if a.genesis != self.genesis {

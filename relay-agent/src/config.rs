@@ -148,7 +148,9 @@ fn redacted(text: &str) -> String {
 		.map(|l| {
 			let t = l.trim_start();
 			match t.split_once('=') {
-				Some((k, _)) if SECRET_KEYS.contains(&k.trim()) => format!("{} = \"<redacted>\"", k.trim()),
+				Some((k, _)) if SECRET_KEYS.contains(&k.trim()) => {
+					format!("{} = \"<redacted>\"", k.trim())
+				},
 				_ => l.to_string(),
 			}
 		})
@@ -278,7 +280,9 @@ fn secret_from(
 		(None, Some(path)) => read_secret_file(path)
 			.map(Some)
 			.map_err(|why| ConfigError::Invalid(format!("{what}_file {}: {why}", path.display()))),
-		(Some(_), Some(_)) => Err(ConfigError::Invalid(format!("give {what} or {what}_file, not both"))),
+		(Some(_), Some(_)) => {
+			Err(ConfigError::Invalid(format!("give {what} or {what}_file, not both")))
+		},
 	}
 }
 
@@ -311,14 +315,19 @@ impl ConsumerConfig {
 	/// The receipt key.
 	pub fn receipt_key(&self) -> Result<ed25519_dalek::SigningKey, ConfigError> {
 		let s = secret_from("consumer.receipt_key", &self.receipt_key, &self.receipt_key_file)?
-			.ok_or_else(|| ConfigError::Invalid("consumer.receipt_key (or receipt_key_file) is required".into()))?;
+			.ok_or_else(|| {
+				ConfigError::Invalid(
+					"consumer.receipt_key (or receipt_key_file) is required".into(),
+				)
+			})?;
 		ed25519_key("consumer.receipt_key", &s)
 	}
 
 	/// The account's secret URI.
 	pub fn account(&self) -> Result<SecretString, ConfigError> {
-		secret_from("consumer.account", &self.account, &self.account_file)?
-			.ok_or_else(|| ConfigError::Invalid("consumer.account (or account_file) is required".into()))
+		secret_from("consumer.account", &self.account, &self.account_file)?.ok_or_else(|| {
+			ConfigError::Invalid("consumer.account (or account_file) is required".into())
+		})
 	}
 
 	/// The deposit, in units.
@@ -333,9 +342,9 @@ impl ConsumerConfig {
 }
 
 fn units(what: &str, s: &str) -> Result<u128, ConfigError> {
-	s.trim()
-		.parse::<u128>()
-		.map_err(|e| ConfigError::Invalid(format!("{what} {s:?} is not a whole number of units: {e}")))
+	s.trim().parse::<u128>().map_err(|e| {
+		ConfigError::Invalid(format!("{what} {s:?} is not a whole number of units: {e}"))
+	})
 }
 
 fn default_poll() -> u64 {
@@ -542,9 +551,9 @@ impl Config {
 				};
 				// A test bed's own network (namespaces, a lab LAN) is as trusted as loopback.
 				let local = |ip: IpAddr| {
-					ip.is_loopback() ||
-						(self.net.test_bed &&
-							match ip {
+					ip.is_loopback()
+						|| (self.net.test_bed
+							&& match ip {
 								IpAddr::V4(v4) => v4.is_private(),
 								IpAddr::V6(v6) => v6.is_unique_local(),
 							})
@@ -560,7 +569,9 @@ impl Config {
 			}
 			c.ticket_key()?;
 			if c.credit_bytes < 65_536 {
-				return Err(ConfigError::Invalid("chain.credit_bytes must be at least 65536".into()));
+				return Err(ConfigError::Invalid(
+					"chain.credit_bytes must be at least 65536".into(),
+				));
 			}
 			if !(1..=MAX_INTERVAL_MS).contains(&c.poll_ms) {
 				return Err(ConfigError::Invalid(format!(
@@ -570,15 +581,22 @@ impl Config {
 		}
 		if let Some(k) = &self.consumer {
 			if self.chain.is_none() {
-				return Err(ConfigError::Invalid("[consumer] needs a [chain] to open channels on".into()));
+				return Err(ConfigError::Invalid(
+					"[consumer] needs a [chain] to open channels on".into(),
+				));
 			}
 			k.receipt_key()?;
 			k.account()?;
 			if k.deposit()? == 0 || k.max_price()? == 0 {
-				return Err(ConfigError::Invalid("consumer.deposit and consumer.max_price_per_gib must be more than 0".into()));
+				return Err(ConfigError::Invalid(
+					"consumer.deposit and consumer.max_price_per_gib must be more than 0".into(),
+				));
 			}
 			if k.lifetime_blocks == 0 || !(1..=64).contains(&k.max_channels) {
-				return Err(ConfigError::Invalid("consumer.lifetime_blocks must be more than 0 and consumer.max_channels 1–64".into()));
+				return Err(ConfigError::Invalid(
+					"consumer.lifetime_blocks must be more than 0 and consumer.max_channels 1–64"
+						.into(),
+				));
 			}
 		}
 		let public = PublicKey::from(&self.secret()?);
@@ -883,7 +901,10 @@ mod tests {
 			"ws://[2001:db8::1]:9944",
 			"http://127.0.0.1:9933",
 		] {
-			assert!(matches!(with(bad), Err(ConfigError::Invalid(m)) if m.contains("chain.url")), "{bad}");
+			assert!(
+				matches!(with(bad), Err(ConfigError::Invalid(m)) if m.contains("chain.url")),
+				"{bad}"
+			);
 		}
 	}
 
@@ -978,8 +999,12 @@ mod tests {
 		let c = Config::parse(&with_file).unwrap();
 		assert_eq!(c.secret().unwrap().to_bytes(), secret(1).to_bytes());
 		// Both, or neither: refused.
-		let both = format!("{}\nsecret_key_file = \"{}\"", &t[..t.find("\n\n").unwrap()], file.display());
-		assert!(matches!(Config::parse(&format!("{both}{}", &t[t.find("\n\n").unwrap()..])), Err(ConfigError::SecretKey)));
+		let both =
+			format!("{}\nsecret_key_file = \"{}\"", &t[..t.find("\n\n").unwrap()], file.display());
+		assert!(matches!(
+			Config::parse(&format!("{both}{}", &t[t.find("\n\n").unwrap()..])),
+			Err(ConfigError::SecretKey)
+		));
 	}
 
 	#[test]

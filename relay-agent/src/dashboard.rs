@@ -122,8 +122,8 @@ impl Matrix {
 					Some(d) => {
 						let gain = d.latency_us.saturating_sub(lat);
 						let excess = d.latency_us.saturating_sub(d.baseline_us.min(base)).max(0);
-						gain >= MIN_GAIN_US &&
-							gain.saturating_mul(100) >= excess.saturating_mul(MIN_GAIN_PERCENT)
+						gain >= MIN_GAIN_US
+							&& gain.saturating_mul(100) >= excess.saturating_mul(MIN_GAIN_PERCENT)
 					},
 				};
 				let (detour, detour_latency_us) = match best {
@@ -276,8 +276,12 @@ mod tests {
 	#[test]
 	fn two_relay_detours_count() {
 		// 1 → 3 only via 2 then 4.
-		let links =
-			vec![link(1, 2, 1_000, 0), link(2, 4, 1_000, 0), link(4, 3, 1_000, 0), link(1, 3, 50_000, 0)];
+		let links = vec![
+			link(1, 2, 1_000, 0),
+			link(2, 4, 1_000, 0),
+			link(4, 3, 1_000, 0),
+			link(1, 3, 50_000, 0),
+		];
 		let c = Matrix::build(1, &links).cell(1, 3).cloned().unwrap();
 		assert_eq!((c.detour, c.detour_latency_us), (Some(vec![2, 4]), Some(3_000)));
 	}

@@ -568,7 +568,8 @@ impl Dataplane {
 		let msg = &buf[hlen..];
 		let now_ms = now_us / 1_000;
 		let remote = ingress;
-		let remote_key = self.registry.get(remote).ok_or(DropReason::UnknownSegment)?.key.to_bytes();
+		let remote_key =
+			self.registry.get(remote).ok_or(DropReason::UnknownSegment)?.key.to_bytes();
 		// A flow this agent started: the far end's response or its replies. An initiation is
 		// the far end starting a session of its own, for the responder, even while a handshake
 		// of this agent's on the flow waits (on a chain the consumer's ingress never answers
@@ -598,7 +599,8 @@ impl Dataplane {
 		let responded = self.responder.handle(now_ms, msg, admit, &mut self.scratch)?;
 		// A channel's payload counts as delivered once the exit takes it; a handshake or a
 		// keepalive is taken here, by this agent.
-		let charge = Charge { out: None, channel: (paid > 0).then_some((h.flow, paid, Carried::On)) };
+		let charge =
+			Charge { out: None, channel: (paid > 0).then_some((h.flow, paid, Carried::On)) };
 		match responded {
 			Responded::Handshake { len: n, .. } => {
 				self.commit(charge);
@@ -627,7 +629,9 @@ impl Dataplane {
 	/// Queue an empty message to the ingress with key `initiator` on `flow`, back along `back`.
 	fn keepalive(&mut self, now_ms: u64, flow: FlowId, initiator: &[u8; 32], back: &[SegmentId]) {
 		let mut msg = [0u8; TRANSPORT_OVERHEAD];
-		let Ok(n) = self.responder.encapsulate(now_ms, flow, initiator, &[], &mut msg) else { return };
+		let Ok(n) = self.responder.encapsulate(now_ms, flow, initiator, &[], &mut msg) else {
+			return;
+		};
 		let mut dg = vec![0u8; MAX_HEADER_LEN + n];
 		if let Ok(t) = self.wrap(flow, back, &msg[..n], &mut dg) {
 			dg.truncate(t.range.end);
@@ -746,7 +750,11 @@ impl Dataplane {
 
 	/// Queue the consumer's `receipt` to travel along its channel's `path` (this agent, the
 	/// ingress, first), authenticated hop by hop like data.
-	pub fn send_receipt(&mut self, path: &[SegmentId], receipt: &SignedReceipt) -> Result<(), DropReason> {
+	pub fn send_receipt(
+		&mut self,
+		path: &[SegmentId],
+		receipt: &SignedReceipt,
+	) -> Result<(), DropReason> {
 		let body = codec::Encode::encode(receipt);
 		let mut out = vec![0u8; MAX_HEADER_LEN + body.len()];
 		let t = self.wrap_kind(Kind::Receipt, receipt.receipt.channel, path, &body, &mut out)?;
@@ -758,7 +766,12 @@ impl Dataplane {
 	/// What `bytes` of session message this agent sends on `flow` over `path` charges as its
 	/// ingress: on a channel it pays for, the relays count the same bytes, and its receipts and
 	/// its own ticket (as hop 0) must cover them once they left.
-	fn originates(&self, flow: FlowId, path: &[SegmentId], bytes: u64) -> Option<(FlowId, u64, Carried)> {
+	fn originates(
+		&self,
+		flow: FlowId,
+		path: &[SegmentId],
+		bytes: u64,
+	) -> Option<(FlowId, u64, Carried)> {
 		let r = self.paying.get(&flow)?;
 		(r.path() == path).then_some((flow, bytes, Carried::Originated))
 	}
@@ -773,7 +786,11 @@ impl Dataplane {
 			.collect();
 		for (path, receipt) in due {
 			if let Err(why) = self.send_receipt(&path, &receipt) {
-				tracing::debug!(channel = receipt.receipt.channel, why = why.as_str(), "receipt not sent");
+				tracing::debug!(
+					channel = receipt.receipt.channel,
+					why = why.as_str(),
+					"receipt not sent"
+				);
 			}
 		}
 	}
@@ -903,18 +920,26 @@ impl Dataplane {
 		}
 		let to = self.registry.endpoint(path[1])?;
 		let now_ms = now_us / 1_000;
-		let remote_key = self.registry.get(remote).ok_or(DropReason::UnknownSegment)?.key.to_bytes();
+		let remote_key =
+			self.registry.get(remote).ok_or(DropReason::UnknownSegment)?.key.to_bytes();
 		self.scratch[..payload_len].copy_from_slice(&buf[HEADROOM..HEADROOM + payload_len]);
 		let msg_at = HEADROOM - TRANSPORT_HEAD;
 		let n = if self.responder.has(flow_id, &remote_key) {
 			// The far end started this flow: answer in its session.
 			let plain = &self.scratch[..payload_len];
-			self.responder.encapsulate(now_ms, flow_id, &remote_key, plain, &mut buf[msg_at..end])?
+			self.responder.encapsulate(
+				now_ms,
+				flow_id,
+				&remote_key,
+				plain,
+				&mut buf[msg_at..end],
+			)?
 		} else {
 			let key = (remote, flow_id);
 			if !self.flows.contains(&key) {
 				let seed = self.index_seed ^ (flow_id as u32).rotate_left(7) ^ remote;
-				let session = Initiator::new(flow_id, self.registry.secret_bytes(), remote_key, seed);
+				let session =
+					Initiator::new(flow_id, self.registry.secret_bytes(), remote_key, seed);
 				self.insert_flow(key, Outbound { session, last_used_us: now_us });
 			}
 			// A handshake due (the first, a retry, a rekey) goes out before the data. Its stamp
@@ -989,11 +1014,11 @@ fn same_address(registered: SocketAddr, from: SocketAddr) -> bool {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::channel::Terms;
 	use crate::registry::{
 		tests::{entry, secret},
 		EndpointPolicy,
 	};
-	use crate::channel::Terms;
 	use ditex_primitives::{
 		settlement::{Path, Receipt, SignedReceipt},
 		wire::{encoded_len, FIXED_HEADER_LEN, MAC_LEN},
@@ -1020,7 +1045,12 @@ mod tests {
 
 	/// The datagram `path[0]` sends on `flow` with `payload`, after the handshake that flow
 	/// needs (carried along `path` and back by the agents of `a`).
-	fn packet_via(a: &mut [Dataplane], path: &[SegmentId], flow: FlowId, payload: &[u8]) -> Vec<u8> {
+	fn packet_via(
+		a: &mut [Dataplane],
+		path: &[SegmentId],
+		flow: FlowId,
+		payload: &[u8],
+	) -> Vec<u8> {
 		establish(a, path, flow);
 		packet(&mut a[path[0] as usize - 1], path, flow, payload)
 	}
@@ -1112,7 +1142,10 @@ mod tests {
 			assert!(matches!(a[2].handle_datagram(0, addr(2), &mut x), Action::Forward { .. }));
 			x
 		};
-		assert!(matches!(a[3].handle_datagram(0, addr(3), &mut at_4.clone()), Action::Deliver { .. }));
+		assert!(matches!(
+			a[3].handle_datagram(0, addr(3), &mut at_4.clone()),
+			Action::Deliver { .. }
+		));
 		expect_drop(&mut a[1], 1, at_2, DropReason::Replay);
 		expect_drop(&mut a[2], 2, at_3, DropReason::Replay);
 		expect_drop(&mut a[3], 3, at_4, DropReason::Replay);
@@ -1175,7 +1208,12 @@ mod tests {
 	}
 
 	/// Carry a datagram along its path at `now_us`; returns what the last agent did.
-	fn carry_at(a: &mut [Dataplane], path: &[SegmentId], mut dgram: Vec<u8>, now_us: u64) -> Action {
+	fn carry_at(
+		a: &mut [Dataplane],
+		path: &[SegmentId],
+		mut dgram: Vec<u8>,
+		now_us: u64,
+	) -> Action {
 		for w in path.windows(2) {
 			match a[w[1] as usize - 1].handle_datagram(now_us, addr(w[0]), &mut dgram) {
 				Action::Forward { .. } => {},
@@ -1189,12 +1227,21 @@ mod tests {
 	/// first, then the datagram, if its session can carry it) is carried along `path`, and
 	/// what the egress sends back (answers, keepalives) along the way back. Returns what the
 	/// egress did with the payload, if it was sent, and how many initiations went out.
-	fn exchange(a: &mut [Dataplane], path: &[SegmentId], flow: FlowId, payload: &[u8], now_us: u64) -> (Option<Action>, usize) {
+	fn exchange(
+		a: &mut [Dataplane],
+		path: &[SegmentId],
+		flow: FlowId,
+		payload: &[u8],
+		now_us: u64,
+	) -> (Option<Action>, usize) {
 		let (src, dst) = (path[0] as usize - 1, path[path.len() - 1] as usize - 1);
 		let back: Vec<SegmentId> = path.iter().rev().copied().collect();
 		let mut buf = vec![0u8; HEADROOM + payload.len() + TAILROOM];
 		buf[HEADROOM..HEADROOM + payload.len()].copy_from_slice(payload);
-		let sent = a[src].encapsulate(now_us, flow, path, &mut buf, payload.len()).ok().map(|t| buf[t.range].to_vec());
+		let sent = a[src]
+			.encapsulate(now_us, flow, path, &mut buf, payload.len())
+			.ok()
+			.map(|t| buf[t.range].to_vec());
 		let inits = a[src].take_transmits();
 		let n_inits = inits.len();
 		for (_, d, _) in inits {
@@ -1210,7 +1257,12 @@ mod tests {
 	}
 
 	/// [`carry_at`], carrying an egress's direct answer (a handshake response) back too.
-	fn carry_at_keep(a: &mut [Dataplane], path: &[SegmentId], mut dgram: Vec<u8>, now_us: u64) -> Action {
+	fn carry_at_keep(
+		a: &mut [Dataplane],
+		path: &[SegmentId],
+		mut dgram: Vec<u8>,
+		now_us: u64,
+	) -> Action {
 		for w in path.windows(2) {
 			match a[w[1] as usize - 1].handle_datagram(now_us, addr(w[0]), &mut dgram) {
 				Action::Forward { .. } => {},
@@ -1254,7 +1306,13 @@ mod tests {
 				break;
 			}
 		}
-		let (t, _) = resumed.unwrap_or_else(|| panic!("the flow resumed: ingress drops {:?}, egress drops {:?}", a[0].drops.nonzero().collect::<Vec<_>>(), a[2].drops.nonzero().collect::<Vec<_>>()));
+		let (t, _) = resumed.unwrap_or_else(|| {
+			panic!(
+				"the flow resumed: ingress drops {:?}, egress drops {:?}",
+				a[0].drops.nonzero().collect::<Vec<_>>(),
+				a[2].drops.nonzero().collect::<Vec<_>>()
+			)
+		});
 		assert!(t <= 61 + session::SILENCE_MS / 1_000 + 1, "resumed at {t} s");
 	}
 
@@ -1298,7 +1356,8 @@ mod tests {
 
 	fn on_chain(dp: &mut Dataplane, credit: u64) {
 		let me = dp.registry.me();
-		dp.channels = Some(Channels::new(me, Hash::repeat_byte(1), credit, NonZeroUsize::new(16).unwrap()));
+		dp.channels =
+			Some(Channels::new(me, Hash::repeat_byte(1), credit, NonZeroUsize::new(16).unwrap()));
 	}
 
 	/// L8: a relay counted a datagram as sent to its next hop, and on its channel, when it
@@ -1314,12 +1373,19 @@ mod tests {
 			let t = terms(&a, 7, &path, u128::MAX);
 			a[i].channels.as_mut().unwrap().update(t);
 		}
-		let receipts = Receipts::new(Hash::repeat_byte(1), 7, Path::truncate_from(path.to_vec()), consumer());
+		let receipts =
+			Receipts::new(Hash::repeat_byte(1), 7, Path::truncate_from(path.to_vec()), consumer());
 		a[0].paying.insert(7, receipts);
 		let d = packet_via(&mut a, &path, 7, b"payload");
 		let out = |dp: &Dataplane, peer| dp.accounting.peer(peer).bytes_out;
 		let chan_out = |dp: &Dataplane| {
-			dp.channels.as_ref().unwrap().usage().iter().find(|u| u.channel == 7).map_or(0, |u| u.bytes_out)
+			dp.channels
+				.as_ref()
+				.unwrap()
+				.usage()
+				.iter()
+				.find(|u| u.channel == 7)
+				.map_or(0, |u| u.bytes_out)
 		};
 		// The relay.
 		let (o, c) = (out(&a[1], 3), chan_out(&a[1]));
@@ -1347,7 +1413,11 @@ mod tests {
 		let (o, r) = (out(&a[0], 2), a[0].paying[&7].sent_bytes());
 		let mut buf = vec![0u8; HEADROOM + 4 + TAILROOM];
 		let t = a[0].encapsulate(0, 7, &path, &mut buf, 4).unwrap();
-		assert_eq!((out(&a[0], 2), a[0].paying[&7].sent_bytes()), (o, r), "counted before the send");
+		assert_eq!(
+			(out(&a[0], 2), a[0].paying[&7].sent_bytes()),
+			(o, r),
+			"counted before the send"
+		);
 		a[0].after_send([(t.charge, true)]);
 		assert_eq!(out(&a[0], 2), o + t.range.len() as u64);
 		assert_eq!(a[0].paying[&7].sent_bytes(), r + (t.range.len() as u64 - hl));
@@ -1369,7 +1439,10 @@ mod tests {
 		// Each raw datagram carries 21 payload bytes: nine fit the 200-byte credit.
 		for _ in 0..9 {
 			let d = raw(&mut a[0], &[1, 2, 3], 7);
-			assert!(matches!(a[1].handle_datagram(0, addr(1), &mut d.clone()), Action::Forward { .. }));
+			assert!(matches!(
+				a[1].handle_datagram(0, addr(1), &mut d.clone()),
+				Action::Forward { .. }
+			));
 		}
 		let d = raw(&mut a[0], &[1, 2, 3], 7);
 		expect_drop(&mut a[1], 1, d, DropReason::OverCredit);
@@ -1466,7 +1539,10 @@ mod tests {
 		a[1].channels.as_mut().unwrap().update(t);
 		for _ in 0..4 {
 			let d = raw(&mut a[0], &path, 7);
-			assert!(matches!(a[1].handle_datagram(0, addr(1), &mut d.clone()), Action::Forward { .. }));
+			assert!(matches!(
+				a[1].handle_datagram(0, addr(1), &mut d.clone()),
+				Action::Forward { .. }
+			));
 		}
 		let d = raw(&mut a[0], &path, 7);
 		expect_drop(&mut a[1], 1, d, DropReason::OverCredit);
@@ -1586,11 +1662,10 @@ mod tests {
 		assert_eq!(a[1].drops.get(DropReason::UnexpectedSource), before + 1);
 		// An agent that does not know segment 3 cannot resolve the next hop.
 		let entries: Vec<_> = [1, 2].into_iter().map(entry).collect();
-		let mut lonely =
-			Dataplane::new(
-				Registry::new(2, secret(2), &entries, EndpointPolicy::test_bed()).unwrap(),
-				Accounting::default(),
-			);
+		let mut lonely = Dataplane::new(
+			Registry::new(2, secret(2), &entries, EndpointPolicy::test_bed()).unwrap(),
+			Accounting::default(),
+		);
 		expect_drop(&mut lonely, 1, d, DropReason::UnknownSegment);
 		// Nor can an ingress encapsulate towards an unknown segment.
 		let mut buf = vec![0u8; HEADROOM + 1 + TAILROOM];
@@ -1752,7 +1827,10 @@ mod tests {
 				.to_vec()
 		});
 		for act in acts {
-			assert!(matches!(act, Action::Drop(DropReason::Replay | DropReason::Decrypt)), "{act:?}");
+			assert!(
+				matches!(act, Action::Drop(DropReason::Replay | DropReason::Decrypt)),
+				"{act:?}"
+			);
 		}
 	}
 

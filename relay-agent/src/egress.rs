@@ -142,10 +142,8 @@ pub const INNER_V6: Ipv6Addr = Ipv6Addr::new(0xfd64, 0x6974, 0x6578, 0, 0, 0, 0,
 /// pool at the egress (SNAT) would let users pick any address, but would rewrite every packet's
 /// checksums (and the packets inside ICMP errors) and keep a table the size of all flows.
 pub fn inner_prefixes(id: SegmentId) -> (Option<Cidr>, Option<Cidr>) {
-	let v4 = (id != 0 && id < (1 << INNER_V4_BITS) - 1).then(|| Cidr {
-		addr: IpAddr::V4(Ipv4Addr::from(u32::from(INNER_V4) + id)),
-		prefix: 32,
-	});
+	let v4 = (id != 0 && id < (1 << INNER_V4_BITS) - 1)
+		.then(|| Cidr { addr: IpAddr::V4(Ipv4Addr::from(u32::from(INNER_V4) + id)), prefix: 32 });
 	let v6 = (id != 0).then(|| Cidr {
 		addr: IpAddr::V6(Ipv6Addr::from(u128::from(INNER_V6) | (u128::from(id) << 32))),
 		prefix: 96,
@@ -199,7 +197,13 @@ impl<V> TunClients<V> {
 
 	/// Ingress `ingress` sent a packet from inner source `src` at `now_us`: refused unless `src`
 	/// is in its own prefix; otherwise its replies go back by `back` from now on.
-	pub fn admit(&mut self, now_us: u64, ingress: SegmentId, src: IpAddr, back: V) -> Result<(), NotOwnSource> {
+	pub fn admit(
+		&mut self,
+		now_us: u64,
+		ingress: SegmentId,
+		src: IpAddr,
+		back: V,
+	) -> Result<(), NotOwnSource> {
 		if inner_owner(src) != Some(ingress) {
 			return Err(NotOwnSource);
 		}

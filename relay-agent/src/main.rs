@@ -196,7 +196,8 @@ async fn channel(cfg: Config, op: ChannelOp) -> anyhow::Result<()> {
 	let url = &cfg.chain.as_ref().context("the config has no [chain]")?.url;
 	let chain = ditex_ctl::Chain::connect(url).await?;
 	if let ChannelOp::Show { id } = op {
-		let c = ch::get(&chain, id).await?.with_context(|| format!("no channel {id} on the chain"))?;
+		let c =
+			ch::get(&chain, id).await?.with_context(|| format!("no channel {id} on the chain"))?;
 		println!("{}", serde_json::to_string_pretty(&ch::to_json(id, &c))?);
 		return Ok(());
 	}
@@ -210,8 +211,12 @@ async fn channel(cfg: Config, op: ChannelOp) -> anyhow::Result<()> {
 				deposit: deposit.map_or_else(|| k.deposit(), Ok)?,
 				max_price_per_gib: k.max_price()?,
 				expires_at: now.saturating_add(blocks.unwrap_or(k.lifetime_blocks)),
-				data_key: ditex_primitives::registry::DataPlaneKey(*PublicKey::from(&cfg.secret()?).as_bytes()),
-				receipt_key: ditex_primitives::settlement::ReceiptKey(k.receipt_key()?.verifying_key().to_bytes()),
+				data_key: ditex_primitives::registry::DataPlaneKey(
+					*PublicKey::from(&cfg.secret()?).as_bytes(),
+				),
+				receipt_key: ditex_primitives::settlement::ReceiptKey(
+					k.receipt_key()?.verifying_key().to_bytes(),
+				),
 			};
 			println!("{}", ch::open(&chain, &who, &open).await?);
 		},
@@ -261,7 +266,10 @@ fn print_status(s: &Status) {
 			p.earned, p.pending, p.tickets_submitted, p.tickets_finalized, p.tickets_refused, p.tickets_queued
 		);
 		for c in &p.paying {
-			println!("paying on channel {} over {:?}: {} bytes sent, funds {}", c.id, c.path, c.sent, c.funds);
+			println!(
+				"paying on channel {} over {:?}: {} bytes sent, funds {}",
+				c.id, c.path, c.sent, c.funds
+			);
 		}
 	}
 	if s.drops.is_empty() {

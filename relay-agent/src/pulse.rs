@@ -965,7 +965,9 @@ mod tests {
 			assert_eq!(m.loss_ppm, 0, "round {k}: not silent, not lost");
 			// b answers, so a keeps pulsing it every round.
 			let mut back = vec![];
-			b.poll_transmit(mono + 3_000, wall + step, &rb, &[1], true, |_, d| back.push(d.to_vec()));
+			b.poll_transmit(mono + 3_000, wall + step, &rb, &[1], true, |_, d| {
+				back.push(d.to_vec())
+			});
 			for d in back {
 				a.handle_pulse_at(mono + 5_000, wall, addr(2), &d, &ra, true).unwrap();
 			}

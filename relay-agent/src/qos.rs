@@ -34,7 +34,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ditex_primitives::{
-	qos::{IpPrefix, QosClass, QosFlow, QosOrder, QosRejectReason, QosStatus, QosVerdict, PROTO_TCP, PROTO_UDP},
+	qos::{
+		IpPrefix, QosClass, QosFlow, QosOrder, QosRejectReason, QosStatus, QosVerdict, PROTO_TCP,
+		PROTO_UDP,
+	},
 	registry::IpAddress,
 	settlement::OrderId,
 	Balance, BlockNumber, MILLISECS_PER_BLOCK,
@@ -101,14 +104,19 @@ impl Offer {
 	/// Whether the offer is consistent: capacity within the link, a handle `tc` accepts, at
 	/// least one class.
 	pub fn check(&self) -> Result<(), String> {
-		if self.interface.is_empty() || self.interface.len() > 15 || self.interface.contains(char::is_whitespace) {
+		if self.interface.is_empty()
+			|| self.interface.len() > 15
+			|| self.interface.contains(char::is_whitespace)
+		{
 			return Err(format!("qos.interface {:?} is not an interface name", self.interface));
 		}
 		if self.handle == 0 || self.handle == 0xffff {
 			return Err("qos.handle must be 1–0xfffe".into());
 		}
 		if self.capacity == 0 || self.link_rate < self.capacity.saturating_add(MIN_BEST_EFFORT) {
-			return Err("qos.capacity must be more than 0 and leave the link at least 8 kbit/s".into());
+			return Err(
+				"qos.capacity must be more than 0 and leave the link at least 8 kbit/s".into()
+			);
 		}
 		if self.classes.is_empty() {
 			return Err("qos.classes must name at least one of priority, realtime".into());
@@ -210,8 +218,12 @@ pub fn flow_text(flow: &QosFlow) -> String {
 	};
 	let end = |prefix: Option<IpPrefix>, port: Option<u16>| {
 		let net = match prefix {
-			Some(IpPrefix { addr: IpAddress::V4(a), len }) => format!("{}/{len}", std::net::Ipv4Addr::from(a)),
-			Some(IpPrefix { addr: IpAddress::V6(a), len }) => format!("{}/{len}", std::net::Ipv6Addr::from(a)),
+			Some(IpPrefix { addr: IpAddress::V4(a), len }) => {
+				format!("{}/{len}", std::net::Ipv4Addr::from(a))
+			},
+			Some(IpPrefix { addr: IpAddress::V6(a), len }) => {
+				format!("{}/{len}", std::net::Ipv6Addr::from(a))
+			},
 			None => "any".to_string(),
 		};
 		match port {
@@ -316,29 +328,131 @@ impl TcOp {
 		let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
 		match self {
 			TcOp::Root { link_rate, best_effort } => vec![
-				s(&["qdisc", "replace", "dev", dev, "root", "handle", &format!("{h}:"), "htb", "default", &format!("{DEFAULT_MINOR:x}")]),
-				s(&["class", "replace", "dev", dev, "parent", &format!("{h}:"), "classid", &cls(PARENT_MINOR), "htb", "rate", &bits(*link_rate), "ceil", &bits(*link_rate)]),
-				s(&["class", "replace", "dev", dev, "parent", &cls(PARENT_MINOR), "classid", &cls(DEFAULT_MINOR), "htb", "rate", &bits(*best_effort), "ceil", &bits(*link_rate), "prio", &BEST_EFFORT_PRIO.to_string()]),
+				s(&[
+					"qdisc",
+					"replace",
+					"dev",
+					dev,
+					"root",
+					"handle",
+					&format!("{h}:"),
+					"htb",
+					"default",
+					&format!("{DEFAULT_MINOR:x}"),
+				]),
+				s(&[
+					"class",
+					"replace",
+					"dev",
+					dev,
+					"parent",
+					&format!("{h}:"),
+					"classid",
+					&cls(PARENT_MINOR),
+					"htb",
+					"rate",
+					&bits(*link_rate),
+					"ceil",
+					&bits(*link_rate),
+				]),
+				s(&[
+					"class",
+					"replace",
+					"dev",
+					dev,
+					"parent",
+					&cls(PARENT_MINOR),
+					"classid",
+					&cls(DEFAULT_MINOR),
+					"htb",
+					"rate",
+					&bits(*best_effort),
+					"ceil",
+					&bits(*link_rate),
+					"prio",
+					&BEST_EFFORT_PRIO.to_string(),
+				]),
 			],
 			TcOp::BestEffort { rate, ceil } => vec![s(&[
-				"class", "replace", "dev", dev, "parent", &cls(PARENT_MINOR), "classid", &cls(DEFAULT_MINOR), "htb", "rate", &bits(*rate), "ceil", &bits(*ceil), "prio", &BEST_EFFORT_PRIO.to_string(),
+				"class",
+				"replace",
+				"dev",
+				dev,
+				"parent",
+				&cls(PARENT_MINOR),
+				"classid",
+				&cls(DEFAULT_MINOR),
+				"htb",
+				"rate",
+				&bits(*rate),
+				"ceil",
+				&bits(*ceil),
+				"prio",
+				&BEST_EFFORT_PRIO.to_string(),
 			])],
 			// No protocol: it deletes the filter whatever protocol it was added with (agents
 			// before IPv6 flows added theirs as `protocol ip`).
 			TcOp::DelFilter { item } => vec![s(&[
-				"filter", "del", "dev", dev, "parent", &format!("{h}:"), "prio", &FILTER_PRIO.to_string(), "handle", &format!("{FILTER_TABLE:x}::{item:x}"), "u32",
+				"filter",
+				"del",
+				"dev",
+				dev,
+				"parent",
+				&format!("{h}:"),
+				"prio",
+				&FILTER_PRIO.to_string(),
+				"handle",
+				&format!("{FILTER_TABLE:x}::{item:x}"),
+				"u32",
 			])],
-			TcOp::DelClass { minor } => vec![s(&["class", "del", "dev", dev, "classid", &cls(*minor)])],
+			TcOp::DelClass { minor } => {
+				vec![s(&["class", "del", "dev", dev, "classid", &cls(*minor)])]
+			},
 			TcOp::Add(spec) => {
 				let mut filter = s(&[
-					"filter", "replace", "dev", dev, "parent", &format!("{h}:"), "protocol", "all", "prio", &FILTER_PRIO.to_string(), "handle", &format!("{FILTER_TABLE:x}::{:x}", spec.minor), "u32",
+					"filter",
+					"replace",
+					"dev",
+					dev,
+					"parent",
+					&format!("{h}:"),
+					"protocol",
+					"all",
+					"prio",
+					&FILTER_PRIO.to_string(),
+					"handle",
+					&format!("{FILTER_TABLE:x}::{:x}", spec.minor),
+					"u32",
 				]);
 				for k in &spec.keys {
-					filter.extend(s(&["match", "u32", &format!("0x{:08x}", k.value), &format!("0x{:08x}", k.mask), "at", &k.off.to_string()]));
+					filter.extend(s(&[
+						"match",
+						"u32",
+						&format!("0x{:08x}", k.value),
+						&format!("0x{:08x}", k.mask),
+						"at",
+						&k.off.to_string(),
+					]));
 				}
 				filter.extend(s(&["flowid", &cls(spec.minor)]));
 				vec![
-					s(&["class", "replace", "dev", dev, "parent", &cls(PARENT_MINOR), "classid", &cls(spec.minor), "htb", "rate", &bits(spec.rate), "ceil", &bits(spec.ceil), "prio", &spec.prio.to_string()]),
+					s(&[
+						"class",
+						"replace",
+						"dev",
+						dev,
+						"parent",
+						&cls(PARENT_MINOR),
+						"classid",
+						&cls(spec.minor),
+						"htb",
+						"rate",
+						&bits(spec.rate),
+						"ceil",
+						&bits(spec.ceil),
+						"prio",
+						&spec.prio.to_string(),
+					]),
 					filter,
 				]
 			},
@@ -515,8 +629,12 @@ impl Qos {
 			return;
 		}
 		match state {
-			OrderState::Applied if !prev.is_some_and(|p| p.holds_class()) => self.stats.confirmed += 1,
-			OrderState::Rejected(reason) => *self.stats.rejected.entry(reason.name()).or_default() += 1,
+			OrderState::Applied if !prev.is_some_and(|p| p.holds_class()) => {
+				self.stats.confirmed += 1
+			},
+			OrderState::Rejected(reason) => {
+				*self.stats.rejected.entry(reason.name()).or_default() += 1
+			},
 			_ => {},
 		}
 		if prev.is_none() && self.orders.len() >= MAX_RECORDS {
@@ -552,14 +670,15 @@ impl Qos {
 	/// class of theirs (or their minor went to another order); of the orders the chain no
 	/// longer lists, only the latest [`MAX_ENDED_RECORDS`] are kept.
 	fn sweep(&mut self, now: BlockNumber, kernel: &KernelState, live: &BTreeSet<OrderId>) {
-		let wanted_minors: BTreeMap<u16, OrderId> = self.wanted.iter().map(|id| (minor(*id), *id)).collect();
+		let wanted_minors: BTreeMap<u16, OrderId> =
+			self.wanted.iter().map(|id| (minor(*id), *id)).collect();
 		for r in self.orders.values_mut() {
 			if !r.state.holds_class() || self.wanted.contains(&r.id) {
 				continue;
 			}
 			let m = minor(r.id);
-			let gone = !(kernel.root && kernel.classes.contains_key(&m)) ||
-				wanted_minors.get(&m).is_some_and(|other| *other != r.id);
+			let gone = !(kernel.root && kernel.classes.contains_key(&m))
+				|| wanted_minors.get(&m).is_some_and(|other| *other != r.id);
 			if gone {
 				r.state = OrderState::Removed;
 				r.changed_at = now;
@@ -586,15 +705,29 @@ impl Qos {
 
 	/// The spec of an order's class.
 	fn spec(&self, id: OrderId, class: QosClass, rate: u64, keys: Vec<U32Key>) -> ClassSpec {
-		ClassSpec { order: id, minor: minor(id), rate, ceil: self.offer.link_rate, prio: class.htb_prio(), keys }
+		ClassSpec {
+			order: id,
+			minor: minor(id),
+			rate,
+			ceil: self.offer.link_rate,
+			prio: class.htb_prio(),
+			keys,
+		}
 	}
 
 	/// Why a pending order cannot be accepted beside `sold` bit/s, or its class spec.
-	fn decide<A>(&self, id: OrderId, o: &Order<A>, sold: u64, taken: &BTreeSet<u16>) -> Result<ClassSpec, QosRejectReason> {
+	fn decide<A>(
+		&self,
+		id: OrderId,
+		o: &Order<A>,
+		sold: u64,
+		taken: &BTreeSet<u16>,
+	) -> Result<ClassSpec, QosRejectReason> {
 		if !self.offer.classes.contains(&o.class) {
 			return Err(QosRejectReason::ClassNotOffered);
 		}
-		let min_prefix = if o.flow.is_v4() { self.offer.min_prefix } else { self.offer.min_prefix_v6 };
+		let min_prefix =
+			if o.flow.is_v4() { self.offer.min_prefix } else { self.offer.min_prefix_v6 };
 		let keys = match (o.flow.check(), flow_keys(&o.flow)) {
 			// The version key alone would match every packet of the family.
 			(Ok(()), Some(keys)) if keys.len() > 1 && o.flow.narrowest() >= min_prefix => keys,
@@ -615,12 +748,18 @@ impl Qos {
 
 	/// Plan a poll: the orders on this router's segment (pending or active, as the chain shows
 	/// them at block `now`) against what the kernel has.
-	pub fn plan<A>(&mut self, now: BlockNumber, orders: &[(OrderId, Order<A>)], kernel: &KernelState) -> Plan {
+	pub fn plan<A>(
+		&mut self,
+		now: BlockNumber,
+		orders: &[(OrderId, Order<A>)],
+		kernel: &KernelState,
+	) -> Plan {
 		let mut plan = Plan::default();
 		let live: BTreeSet<OrderId> = orders.iter().map(|(id, _)| *id).collect();
 		// Answers the chain has taken (the order is gone or active) are no longer pending.
 		self.sent.retain(|id, _| {
-			live.contains(id) && orders.iter().any(|(i, o)| i == id && o.status == QosStatus::Pending)
+			live.contains(id)
+				&& orders.iter().any(|(i, o)| i == id && o.status == QosStatus::Pending)
 		});
 		let mut wanted: BTreeMap<u16, ClassSpec> = BTreeMap::new();
 		let mut sold = 0u64;
@@ -687,15 +826,19 @@ impl Qos {
 
 		// Reconcile: the root, then removals, the best-effort rate, additions.
 		let best_effort = self.offer.link_rate.saturating_sub(sold).max(MIN_BEST_EFFORT);
-		let root_ok = kernel.root &&
-			kernel.classes.get(&PARENT_MINOR).is_some_and(|c| close(c.rate, self.offer.link_rate)) &&
-			kernel.classes.contains_key(&DEFAULT_MINOR);
+		let root_ok = kernel.root
+			&& kernel
+				.classes
+				.get(&PARENT_MINOR)
+				.is_some_and(|c| close(c.rate, self.offer.link_rate))
+			&& kernel.classes.contains_key(&DEFAULT_MINOR);
 		if !root_ok {
 			// A new root drops every class and filter under the old one.
 			plan.ops.push(TcOp::Root { link_rate: self.offer.link_rate, best_effort });
 		} else {
 			for item in kernel.filters.keys() {
-				let keep = wanted.get(item).is_some_and(|w| filter_matches(&kernel.filters[item], w));
+				let keep =
+					wanted.get(item).is_some_and(|w| filter_matches(&kernel.filters[item], w));
 				if !keep {
 					plan.ops.push(TcOp::DelFilter { item: *item });
 				}
@@ -709,15 +852,16 @@ impl Qos {
 					plan.ops.push(TcOp::DelClass { minor: *minor });
 				}
 			}
-			let be_ok = kernel.classes.get(&DEFAULT_MINOR).is_some_and(|c| close(c.rate, best_effort));
+			let be_ok =
+				kernel.classes.get(&DEFAULT_MINOR).is_some_and(|c| close(c.rate, best_effort));
 			if !be_ok {
 				plan.ops.push(TcOp::BestEffort { rate: best_effort, ceil: self.offer.link_rate });
 			}
 		}
 		for (minor, spec) in &wanted {
-			let present = root_ok &&
-				kernel.classes.get(minor).is_some_and(|c| class_matches(c, spec)) &&
-				kernel.filters.get(minor).is_some_and(|f| filter_matches(f, spec));
+			let present = root_ok
+				&& kernel.classes.get(minor).is_some_and(|c| class_matches(c, spec))
+				&& kernel.filters.get(minor).is_some_and(|f| filter_matches(f, spec));
 			if !present {
 				plan.ops.push(TcOp::Add(spec.clone()));
 			}
@@ -816,7 +960,10 @@ pub fn close(read: u64, want: u64) -> bool {
 }
 
 fn class_matches(c: &KernelClass, w: &ClassSpec) -> bool {
-	c.parent == Some(PARENT_MINOR) && c.prio == w.prio && close(c.rate, w.rate) && close(c.ceil, w.ceil)
+	c.parent == Some(PARENT_MINOR)
+		&& c.prio == w.prio
+		&& close(c.rate, w.rate)
+		&& close(c.ceil, w.ceil)
 }
 
 fn filter_matches(f: &KernelFilter, w: &ClassSpec) -> bool {
@@ -867,13 +1014,18 @@ pub fn parse_classes(out: &str, handle_major: u16) -> Result<BTreeMap<u16, Kerne
 		if maj != handle_major || words[1] != "htb" {
 			continue;
 		}
-		let field = |name: &str| words.iter().position(|w| *w == name).and_then(|i| words.get(i + 1));
+		let field =
+			|name: &str| words.iter().position(|w| *w == name).and_then(|i| words.get(i + 1));
 		let parent = match field("parent") {
 			Some(p) => Some(handle(p).ok_or_else(|| format!("bad parent in {line:?}"))?.1),
 			None => None,
 		};
-		let rate = field("rate").and_then(|r| parse_rate(r)).ok_or_else(|| format!("no rate in {line:?}"))?;
-		let ceil = field("ceil").and_then(|r| parse_rate(r)).ok_or_else(|| format!("no ceil in {line:?}"))?;
+		let rate = field("rate")
+			.and_then(|r| parse_rate(r))
+			.ok_or_else(|| format!("no rate in {line:?}"))?;
+		let ceil = field("ceil")
+			.and_then(|r| parse_rate(r))
+			.ok_or_else(|| format!("no ceil in {line:?}"))?;
 		let prio = match field("prio") {
 			Some(p) => p.parse().map_err(|_| format!("bad prio in {line:?}"))?,
 			None => 0,
@@ -895,11 +1047,16 @@ pub fn parse_filters(out: &str, handle_major: u16) -> Result<BTreeMap<u16, Kerne
 			let fh = words.iter().position(|w| *w == "fh").and_then(|i| words.get(i + 1));
 			let Some(fh) = fh else { continue };
 			let mut parts = fh.split(':');
-			let (Some(table), Some(_bucket), Some(item)) = (parts.next(), parts.next(), parts.next()) else { continue };
+			let (Some(table), Some(_bucket), Some(item)) =
+				(parts.next(), parts.next(), parts.next())
+			else {
+				continue;
+			};
 			if u16::from_str_radix(table, 16).ok() != Some(FILTER_TABLE) || item.is_empty() {
 				continue;
 			}
-			let item = u16::from_str_radix(item, 16).map_err(|_| format!("bad handle in {line:?}"))?;
+			let item =
+				u16::from_str_radix(item, 16).map_err(|_| format!("bad handle in {line:?}"))?;
 			let flowid = words
 				.iter()
 				.position(|w| *w == "flowid" || *w == "*flowid")
@@ -912,7 +1069,8 @@ pub fn parse_filters(out: &str, handle_major: u16) -> Result<BTreeMap<u16, Kerne
 		} else if words.first() == Some(&"match") {
 			let Some(item) = current else { continue };
 			// `match 0a000000/ffffff00 at 16`
-			let (Some(vm), Some(&"at"), Some(off)) = (words.get(1), words.get(2), words.get(3)) else {
+			let (Some(vm), Some(&"at"), Some(off)) = (words.get(1), words.get(2), words.get(3))
+			else {
 				return Err(format!("bad match line {line:?}"));
 			};
 			let (v, m) = vm.split_once('/').ok_or_else(|| format!("bad match {line:?}"))?;
@@ -934,17 +1092,17 @@ pub fn parse_filters(out: &str, handle_major: u16) -> Result<BTreeMap<u16, Kerne
 pub fn parse_qdisc(out: &str, handle_major: u16) -> bool {
 	out.lines().any(|line| {
 		let words: Vec<&str> = line.split_whitespace().collect();
-		words.len() > 3 &&
-			words[0] == "qdisc" &&
-			words[1] == "htb" &&
-			handle(words[2]).is_some_and(|(maj, min)| maj == handle_major && min == 0) &&
-			words.contains(&"root") &&
-			words
+		words.len() > 3
+			&& words[0] == "qdisc"
+			&& words[1] == "htb"
+			&& handle(words[2]).is_some_and(|(maj, min)| maj == handle_major && min == 0)
+			&& words.contains(&"root")
+			&& words
 				.iter()
 				.position(|w| *w == "default")
 				.and_then(|i| words.get(i + 1))
-				.and_then(|d| u16::from_str_radix(d.trim_start_matches("0x"), 16).ok()) ==
-				Some(DEFAULT_MINOR)
+				.and_then(|d| u16::from_str_radix(d.trim_start_matches("0x"), 16).ok())
+				== Some(DEFAULT_MINOR)
 	})
 }
 

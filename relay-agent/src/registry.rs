@@ -240,7 +240,13 @@ pub struct ViewGate {
 impl ViewGate {
 	/// Whether to apply `next` over a view of `current_len` segments that holds this agent's
 	/// own listing (`had_me`); a held-back view is counted by the caller.
-	pub fn admit(&mut self, me: SegmentId, had_me: bool, current_len: usize, next: &[PeerEntry]) -> bool {
+	pub fn admit(
+		&mut self,
+		me: SegmentId,
+		had_me: bool,
+		current_len: usize,
+		next: &[PeerEntry],
+	) -> bool {
 		let lost_me = had_me && !next.iter().any(|e| e.id == me);
 		let shrunk = next.len() * 2 < current_len;
 		if lost_me || shrunk {
@@ -418,8 +424,7 @@ impl Registry {
 		entries: &[PeerEntry],
 		policy: EndpointPolicy,
 	) -> Result<Registry, EntryError> {
-		let mut r =
-			Registry { me, secret, policy, segments: HashMap::new(), keys: HashMap::new() };
+		let mut r = Registry { me, secret, policy, segments: HashMap::new(), keys: HashMap::new() };
 		for e in entries {
 			let s = r.admit(e)?;
 			if r.segments.contains_key(&s.id) {
@@ -714,8 +719,13 @@ pub(crate) mod tests {
 		e.status = "gone".into();
 		assert!(matches!(Segment::try_from(&e), Err(EntryError::Status(..))));
 		assert_eq!(
-			Registry::new(1, secret(1), &[entry(1), entry(2), entry(2)], EndpointPolicy::test_bed())
-				.unwrap_err(),
+			Registry::new(
+				1,
+				secret(1),
+				&[entry(1), entry(2), entry(2)],
+				EndpointPolicy::test_bed()
+			)
+			.unwrap_err(),
 			EntryError::Duplicate(2)
 		);
 	}
@@ -758,8 +768,13 @@ pub(crate) mod tests {
 	/// H9: a key substitution by a node or a man in the middle went by as any other change.
 	#[test]
 	fn h9_key_changes_are_reported() {
-		let mut r = Registry::new(1, secret(1), &[entry(1), entry(2), entry(3)], EndpointPolicy::test_bed())
-			.unwrap();
+		let mut r = Registry::new(
+			1,
+			secret(1),
+			&[entry(1), entry(2), entry(3)],
+			EndpointPolicy::test_bed(),
+		)
+		.unwrap();
 		let mut moved = entry(3);
 		moved.endpoint = "127.0.0.9:1".into();
 		let rekeyed = PeerEntry { key: entry(7).key, ..entry(2) };
@@ -812,8 +827,9 @@ pub(crate) mod tests {
 		}
 		// A test bed uses them all.
 		for bad in NOT_PUBLIC {
-			let r = Registry::new(1, secret(1), &[me.clone(), at(2, bad)], EndpointPolicy::test_bed())
-				.unwrap();
+			let r =
+				Registry::new(1, secret(1), &[me.clone(), at(2, bad)], EndpointPolicy::test_bed())
+					.unwrap();
 			assert!(r.endpoint(2).is_ok(), "{bad}");
 		}
 	}
@@ -830,8 +846,13 @@ pub(crate) mod tests {
 		.unwrap();
 		assert_eq!(r.group_peers(), vec![2, 3]);
 		// A v4-mapped endpoint is kept as the IPv4 address it is.
-		let r = Registry::new(1, secret(1), &[at(1, "1.1.1.1:1"), at(2, "[::ffff:8.8.8.8]:9")], strict())
-			.unwrap();
+		let r = Registry::new(
+			1,
+			secret(1),
+			&[at(1, "1.1.1.1:1"), at(2, "[::ffff:8.8.8.8]:9")],
+			strict(),
+		)
+		.unwrap();
 		assert_eq!(r.endpoint(2).unwrap(), "8.8.8.8:9".parse().unwrap());
 	}
 
@@ -839,8 +860,8 @@ pub(crate) mod tests {
 	fn quarantined_segments_do_not_resolve() {
 		let mut q = entry(3);
 		q.status = "quarantined".into();
-		let r =
-			Registry::new(1, secret(1), &[entry(1), entry(2), q], EndpointPolicy::test_bed()).unwrap();
+		let r = Registry::new(1, secret(1), &[entry(1), entry(2), q], EndpointPolicy::test_bed())
+			.unwrap();
 		assert!(r.endpoint(2).is_ok());
 		assert_eq!(r.endpoint(3), Err(LookupError::Quarantined(3)));
 		assert_eq!(r.endpoint(9), Err(LookupError::Unknown(9)));

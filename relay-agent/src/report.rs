@@ -117,7 +117,13 @@ mod tests {
 	}
 
 	fn metrics(latency_us: i64) -> LinkMetrics {
-		LinkMetrics { latency_us, baseline_us: latency_us, jitter_us: 7, loss_ppm: 10, updated_us: 1 }
+		LinkMetrics {
+			latency_us,
+			baseline_us: latency_us,
+			jitter_us: 7,
+			loss_ppm: 10,
+			updated_us: 1,
+		}
 	}
 
 	fn key() -> SigningKey {

@@ -320,7 +320,11 @@ impl Router {
 		let mut out = Vec::new();
 		for (dst, route) in self.routes.iter_mut() {
 			let v = &mut route.verify;
-			while v.in_flight.front().is_some_and(|p| now_us.saturating_sub(p.2) >= PROBE_TIMEOUT_US) {
+			while v
+				.in_flight
+				.front()
+				.is_some_and(|p| now_us.saturating_sub(p.2) >= PROBE_TIMEOUT_US)
+			{
 				v.in_flight.pop_front();
 				v.lost = v.lost.saturating_add(1);
 			}
@@ -354,7 +358,14 @@ impl Router {
 
 	/// `dst` echoed probe `seq`, stamped `sent_us`, received on its clock at `recv_us`. Whether
 	/// it was a probe in flight (one of an earlier path, or late, is not).
-	pub fn on_echo(&mut self, now_us: u64, dst: SegmentId, seq: u32, sent_us: u64, recv_us: u64) -> bool {
+	pub fn on_echo(
+		&mut self,
+		now_us: u64,
+		dst: SegmentId,
+		seq: u32,
+		sent_us: u64,
+		recv_us: u64,
+	) -> bool {
 		let _ = now_us;
 		let Some(route) = self.routes.get_mut(&dst) else { return false };
 		// Only `dst` can send its echoes (they come in its session): it answers probes.
@@ -373,7 +384,8 @@ impl Router {
 			v.in_flight.remove(i);
 		}
 		v.echoed = v.echoed.saturating_add(1);
-		let delivered = (i128::from(recv_us) - i128::from(sent_us)).clamp(i64::MIN.into(), i64::MAX.into());
+		let delivered =
+			(i128::from(recv_us) - i128::from(sent_us)).clamp(i64::MIN.into(), i64::MAX.into());
 		if v.samples.len() >= PROBE_SAMPLES {
 			v.samples.pop_front();
 		}
@@ -524,7 +536,8 @@ impl Router {
 				relays.iter().find(|r| r.id == *id).map(|r| acc.saturating_add(r.price_per_gib))
 			})
 		};
-		let cur_path = self.routes.entry(dst).or_insert_with(|| Route::new(direct.clone())).path.clone();
+		let cur_path =
+			self.routes.entry(dst).or_insert_with(|| Route::new(direct.clone())).path.clone();
 		if let Some(sw) = self.verify(now_us, dst, links) {
 			return Some(sw);
 		}

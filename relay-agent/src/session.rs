@@ -238,7 +238,8 @@ impl Session {
 	}
 
 	fn wants_rekey(&self, now_ms: u64) -> bool {
-		now_ms.saturating_sub(self.started_ms) >= REKEY_AFTER_MS || self.sent >= REKEY_AFTER_MESSAGES
+		now_ms.saturating_sub(self.started_ms) >= REKEY_AFTER_MS
+			|| self.sent >= REKEY_AFTER_MESSAGES
 	}
 
 	fn can_send(&self, now_ms: u64) -> bool {
@@ -246,7 +247,12 @@ impl Session {
 	}
 
 	/// Encrypt `plaintext` into a transport message in `out`; returns its length.
-	fn seal(&mut self, now_ms: u64, plaintext: &[u8], out: &mut [u8]) -> Result<usize, SessionError> {
+	fn seal(
+		&mut self,
+		now_ms: u64,
+		plaintext: &[u8],
+		out: &mut [u8],
+	) -> Result<usize, SessionError> {
 		if !self.can_send(now_ms) {
 			return Err(SessionError::Expired);
 		}
@@ -278,10 +284,8 @@ impl Session {
 		if out.len() + TAG_LEN < body.len() {
 			return Err(SessionError::BufferTooSmall);
 		}
-		let n = self
-			.transport
-			.read_message(counter, body, out)
-			.map_err(|_| SessionError::Decrypt)?;
+		let n =
+			self.transport.read_message(counter, body, out).map_err(|_| SessionError::Decrypt)?;
 		// Only an authenticated counter moves the window.
 		self.replay.mark(counter);
 		self.confirmed = true;
@@ -444,7 +448,12 @@ impl Initiator {
 	}
 
 	/// Take a message from the egress: a handshake response or a transport message.
-	pub fn handle(&mut self, now_ms: u64, msg: &[u8], out: &mut [u8]) -> Result<Received, SessionError> {
+	pub fn handle(
+		&mut self,
+		now_ms: u64,
+		msg: &[u8],
+		out: &mut [u8],
+	) -> Result<Received, SessionError> {
 		let r = self.receive(now_ms, msg, out);
 		if r.is_ok() {
 			// Heard from the responder: the session is alive.
@@ -453,7 +462,12 @@ impl Initiator {
 		r
 	}
 
-	fn receive(&mut self, now_ms: u64, msg: &[u8], out: &mut [u8]) -> Result<Received, SessionError> {
+	fn receive(
+		&mut self,
+		now_ms: u64,
+		msg: &[u8],
+		out: &mut [u8],
+	) -> Result<Received, SessionError> {
 		match msg.first() {
 			Some(&RESPONSE) => self.handle_response(now_ms, msg),
 			Some(&TRANSPORT) => {
@@ -673,8 +687,11 @@ impl Responder {
 		if self.channels.peek(&owner).is_none() {
 			let (channel, initiator) = owner;
 			let mine = self.by_initiator.entry(initiator).or_insert_with(LruCache::unbounded);
-			let own_oldest =
-				if mine.len() >= self.per_initiator { mine.pop_lru().map(|(c, ())| c) } else { None };
+			let own_oldest = if mine.len() >= self.per_initiator {
+				mine.pop_lru().map(|(c, ())| c)
+			} else {
+				None
+			};
 			mine.put(channel, ());
 			if let Some(old) = own_oldest {
 				if let Some(gone) = self.channels.pop(&(old, initiator)) {
@@ -721,7 +738,12 @@ impl Responder {
 
 	/// Whether the session of `channel` with `initiator` that just carried a message owes the
 	/// ingress a keepalive: it has sent nothing back for [`KEEPALIVE_MS`].
-	pub fn keepalive_due(&self, now_ms: u64, channel: ChannelId, initiator: &[u8; KEY_LEN]) -> bool {
+	pub fn keepalive_due(
+		&self,
+		now_ms: u64,
+		channel: ChannelId,
+		initiator: &[u8; KEY_LEN],
+	) -> bool {
 		let Some(c) = self.channels.peek(&(channel, *initiator)) else { return false };
 		c.indexes
 			.iter()

@@ -188,7 +188,9 @@ impl TicketQueue {
 		channels.truncate(MAX_TICKET_CHANNELS as usize);
 		channels.sort_by_key(|c| c.channel);
 		let mut peers = counters.peers.clone();
-		peers.sort_by_key(|p| (core::cmp::Reverse(p.octets_in.saturating_add(p.octets_out)), p.peer));
+		peers.sort_by_key(|p| {
+			(core::cmp::Reverse(p.octets_in.saturating_add(p.octets_out)), p.peer)
+		});
 		peers.dedup_by_key(|p| p.peer);
 		peers.truncate(MAX_TICKET_PEERS as usize);
 		peers.sort_by_key(|p| p.peer);

@@ -265,7 +265,8 @@ impl<'a> Inner<'a> {
 				if rest.len() > want {
 					return Err(InnerError::TooLong);
 				}
-				let u64_at = |i: usize| u64::from_be_bytes(rest[i..i + 8].try_into().expect("8 bytes"));
+				let u64_at =
+					|i: usize| u64::from_be_bytes(rest[i..i + 8].try_into().expect("8 bytes"));
 				let seq = u32::from_be_bytes(rest[..4].try_into().expect("4 bytes"));
 				Ok(if t == INNER_PROBE {
 					Inner::Probe { seq, sent_us: u64_at(4) }

@@ -75,11 +75,10 @@ fn bad_datagrams_are_dropped_counted_and_logged() {
 	// The ingress side knows a segment 42 the agent has never heard of.
 	let mut mine = peers.clone();
 	mine.push(peer(42, port));
-	let mut ingress =
-		Dataplane::new(
-			Registry::new(1, secret(1), &mine, EndpointPolicy::test_bed()).unwrap(),
-			Accounting::default(),
-		);
+	let mut ingress = Dataplane::new(
+		Registry::new(1, secret(1), &mine, EndpointPolicy::test_bed()).unwrap(),
+		Accounting::default(),
+	);
 	// Agent 2 relays: it checks headers, never the payload (a session message only the
 	// egress reads), so a test payload will do.
 	let mut build = |path: &[u32], seq: u64| {

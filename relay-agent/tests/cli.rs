@@ -51,7 +51,14 @@ fn a_bad_config_is_refused_clearly() {
 fn netcheck_says_what_the_pulses_show() {
 	use ditex_relay::shell::status::{LinkStatus, Status};
 	let dir = tempfile::tempdir().unwrap();
-	let link = |from, to| LinkStatus { from, to, latency_us: 1, baseline_us: 1, jitter_us: 0, loss_ppm: 0 };
+	let link = |from, to| LinkStatus {
+		from,
+		to,
+		latency_us: 1,
+		baseline_us: 1,
+		jitter_us: 0,
+		loss_ppm: 0,
+	};
 	let mut status: Status = serde_json::from_value(serde_json::json!({
 		"id": 1, "uptime_s": 5, "forwarded": 0, "delivered": 0, "sent": 0, "drops": {},
 		"pulses_sent": 0, "pulse_bytes_sent": 0, "pulses_received": 0, "pulse_bytes_received": 0,

@@ -79,15 +79,16 @@ fn status() -> Status {
 /// A router selling priority: one order paid, one applied, two rejected, one ended. One
 /// flow's text carries markup, which the page must show as text.
 fn qos() -> QosStatus {
-	let order = |id, rate_bps, flow: &str, state: &str, reason: Option<&str>, ends_at| QosOrderStatus {
-		id,
-		class: "priority".into(),
-		rate_bps,
-		flow: flow.into(),
-		state: state.into(),
-		reason: reason.map(Into::into),
-		ends_at,
-	};
+	let order =
+		|id, rate_bps, flow: &str, state: &str, reason: Option<&str>, ends_at| QosOrderStatus {
+			id,
+			class: "priority".into(),
+			rate_bps,
+			flow: flow.into(),
+			state: state.into(),
+			reason: reason.map(Into::into),
+			ends_at,
+		};
 	QosStatus {
 		interface: "eth1".into(),
 		capacity_bps: 8_000_000,
@@ -95,10 +96,31 @@ fn qos() -> QosStatus {
 		block: Some(1_234),
 		orders: vec![
 			order(3, 1_000_000, "udp any → 10.9.0.2/32 port 5001", "removed", None, Some(900)),
-			order(7, 2_000_000, "udp any → 2001:db8::2/128 port 443", "confirmed", None, Some(1_500)),
-			order(8, 3_000_000, "tcp 10.1.0.0/24 → any <img src=x onerror=alert(1)>", "applied", None, None),
+			order(
+				7,
+				2_000_000,
+				"udp any → 2001:db8::2/128 port 443",
+				"confirmed",
+				None,
+				Some(1_500),
+			),
+			order(
+				8,
+				3_000_000,
+				"tcp 10.1.0.0/24 → any <img src=x onerror=alert(1)>",
+				"applied",
+				None,
+				None,
+			),
 			order(9, 7_000_000, "udp any → 10.9.0.3/32", "rejected", Some("above_capacity"), None),
-			order(10, 1_000_000, "udp any → 10.9.0.4/32", "rejected", Some("class_not_offered"), None),
+			order(
+				10,
+				1_000_000,
+				"udp any → 10.9.0.4/32",
+				"rejected",
+				Some("class_not_offered"),
+				None,
+			),
 		],
 		confirmed: 2,
 		rejected: [("above_capacity".to_string(), 1), ("class_not_offered".to_string(), 2)].into(),
@@ -115,7 +137,8 @@ fn fetch(addr: SocketAddr, path: &str) -> std::io::Result<(String, String)> {
 	write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
 	let mut out = String::new();
 	s.read_to_string(&mut out)?;
-	let (head, body) = out.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other("not HTTP"))?;
+	let (head, body) =
+		out.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other("not HTTP"))?;
 	Ok((head.lines().next().unwrap_or_default().to_string(), body.to_string()))
 }
 
@@ -208,7 +231,10 @@ fn grouped(n: i128) -> String {
 }
 
 fn int(v: &Value) -> i128 {
-	v.as_i64().map(i128::from).or_else(|| v.as_u64().map(i128::from)).unwrap_or_else(|| panic!("not an integer: {v}"))
+	v.as_i64()
+		.map(i128::from)
+		.or_else(|| v.as_u64().map(i128::from))
+		.unwrap_or_else(|| panic!("not an integer: {v}"))
 }
 
 /// An uptime as the page's `dur` writes it.
@@ -238,9 +264,15 @@ fn page_equals_json(dom: &str, json: &Value) -> BTreeSet<(u64, u64)> {
 		assert_eq!(text_of(dom, id), grouped(int(want)), "#{id}");
 	}
 	let heard = &json["reachability"];
-	assert_eq!(text_of(dom, "reachability"), format!("{} of {}", heard["heard_by"], heard["peers"]));
+	assert_eq!(
+		text_of(dom, "reachability"),
+		format!("{} of {}", heard["heard_by"], heard["peers"])
+	);
 	assert_eq!(text_of(dom, "reach_text"), json["reach_text"].as_str().unwrap());
-	assert_eq!(text_of(dom, "overhead"), format!("{} B/s", grouped(int(&json["overhead"]["bytes_per_s"]))));
+	assert_eq!(
+		text_of(dom, "overhead"),
+		format!("{} B/s", grouped(int(&json["overhead"]["bytes_per_s"])))
+	);
 	assert_eq!(
 		text_of(dom, "bytes"),
 		format!("{} / {}", grouped(int(&json["bytes_in"])), grouped(int(&json["bytes_out"])))
@@ -255,7 +287,11 @@ fn page_equals_json(dom: &str, json: &Value) -> BTreeSet<(u64, u64)> {
 			.find(&format!("<td data-from=\"{}\" data-to=\"{}\"", c["from"], c["to"]))
 			.unwrap_or_else(|| panic!("no cell {} → {}", c["from"], c["to"]));
 		let (tag, text) = tag_at(dom, at + 1);
-		let latency = if c["latency_us"].is_null() { "–".to_string() } else { grouped(int(&c["latency_us"])) };
+		let latency = if c["latency_us"].is_null() {
+			"–".to_string()
+		} else {
+			grouped(int(&c["latency_us"]))
+		};
 		assert_eq!(text, latency, "{tag}");
 		let classes: Vec<&str> = attr(tag, "class").unwrap_or("").split_whitespace().collect();
 		match c["detour"].as_array() {
@@ -265,7 +301,11 @@ fn page_equals_json(dom: &str, json: &Value) -> BTreeSet<(u64, u64)> {
 				let title = attr(tag, "title").expect("the detour is named on hover");
 				assert_eq!(
 					title,
-					format!("via {}: {} µs", via.join(" → "), grouped(int(&c["detour_latency_us"])))
+					format!(
+						"via {}: {} µs",
+						via.join(" → "),
+						grouped(int(&c["detour_latency_us"]))
+					)
 				);
 				highlighted.insert((c["from"].as_u64().unwrap(), c["to"].as_u64().unwrap()));
 			},
@@ -282,7 +322,9 @@ fn page_equals_json(dom: &str, json: &Value) -> BTreeSet<(u64, u64)> {
 	}
 
 	match s["qos"].as_object() {
-		None => assert!(dom.contains("<div id=\"qos\"><div class=\"card\">none: this router sells no priority")),
+		None => assert!(
+			dom.contains("<div id=\"qos\"><div class=\"card\">none: this router sells no priority")
+		),
 		Some(q) => {
 			assert_eq!(
 				text_of(dom, "qos_sold"),
@@ -314,10 +356,16 @@ fn page_equals_json(dom: &str, json: &Value) -> BTreeSet<(u64, u64)> {
 				};
 				assert_eq!(cell("state"), state);
 				assert_eq!(cell("rate"), grouped(int(&o["rate_bps"])));
-				let ends = if o["ends_at"].is_null() { "–".into() } else { grouped(int(&o["ends_at"])) };
+				let ends =
+					if o["ends_at"].is_null() { "–".into() } else { grouped(int(&o["ends_at"])) };
 				assert_eq!(cell("ends_at"), ends);
 				// The flow is text, whatever it holds.
-				let flow = o["flow"].as_str().unwrap().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+				let flow = o["flow"]
+					.as_str()
+					.unwrap()
+					.replace('&', "&amp;")
+					.replace('<', "&lt;")
+					.replace('>', "&gt;");
 				assert!(row.contains(&format!(">{flow}<")), "{row}");
 			}
 		},
@@ -350,7 +398,8 @@ fn exported_metrics(text: &str) -> BTreeSet<String> {
 			panic!("bad TYPE line {line:?}");
 		};
 		assert!(
-			name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') && name.starts_with("ditex_relay_"),
+			name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+				&& name.starts_with("ditex_relay_"),
 			"metric name {name:?}"
 		);
 		names.insert(if kind == "counter" { format!("{name}_total") } else { name.to_string() });
@@ -406,8 +455,21 @@ const LAB_DASHBOARD: &str = "127.0.0.1:9899";
 /// Congest host 1's link to host 3: a 100 kbit/s token bucket flooded at ~400 kbit/s.
 fn degrade(lab: &common::Lab, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
 	common::sh(&[
-		"tc", "-n", &lab.ns(1), "qdisc", "add", "dev", "v3", "root", "tbf", "rate", "100kbit", "burst", "1600",
-		"latency", "300ms",
+		"tc",
+		"-n",
+		&lab.ns(1),
+		"qdisc",
+		"add",
+		"dev",
+		"v3",
+		"root",
+		"tbf",
+		"rate",
+		"100kbit",
+		"burst",
+		"1600",
+		"latency",
+		"300ms",
 	]);
 	lab.in_host(1, move || {
 		let s = UdpSocket::bind("10.77.0.1:0").expect("flood socket");
@@ -424,7 +486,11 @@ fn degrade(lab: &common::Lab, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<
 /// Serve, inside host 1, the agent's page and one `/status.json` it answered, however often
 /// the page asks: the page's figures can then be compared exactly with what the agent said,
 /// while the agent's own answer changes every pulse. Returns the address and that JSON.
-fn frozen(lab: &common::Lab, stop: Arc<AtomicBool>, json: String) -> (SocketAddr, std::thread::JoinHandle<()>) {
+fn frozen(
+	lab: &common::Lab,
+	stop: Arc<AtomicBool>,
+	json: String,
+) -> (SocketAddr, std::thread::JoinHandle<()>) {
 	let agent: SocketAddr = LAB_DASHBOARD.parse().unwrap();
 	let (tx, rx) = std::sync::mpsc::channel();
 	let server = lab.in_host(1, move || {
@@ -487,9 +553,11 @@ fn a_running_group_of_four_in_namespaces() {
 	let agent: SocketAddr = LAB_DASHBOARD.parse().unwrap();
 	// Host 1's dashboard, asked from inside host 1.
 	let ask = |lab: &common::Lab, path: &'static str| {
-		lab.in_host(1, move || fetch(agent, path).ok().filter(|(s, _)| s.starts_with("HTTP/1.1 200")).map(|r| r.1))
-			.join()
-			.unwrap()
+		lab.in_host(1, move || {
+			fetch(agent, path).ok().filter(|(s, _)| s.starts_with("HTTP/1.1 200")).map(|r| r.1)
+		})
+		.join()
+		.unwrap()
 	};
 	let ok = lab.wait_for(Duration::from_secs(20), |l| {
 		l.status(1).is_some_and(|s| {
@@ -623,9 +691,9 @@ fn a_running_agent_serves_its_dashboard() {
 	);
 	let start = std::time::Instant::now();
 	let json = loop {
-		let body = TcpStream::connect(web).ok().and_then(|_| {
-			std::panic::catch_unwind(|| get(web, "/status.json")).ok()
-		});
+		let body = TcpStream::connect(web)
+			.ok()
+			.and_then(|_| std::panic::catch_unwind(|| get(web, "/status.json")).ok());
 		if let Some(b) = body {
 			break b;
 		}

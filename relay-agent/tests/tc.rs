@@ -33,7 +33,13 @@ fn order(dst: IpPrefix, port: u16, status: QosStatus<u32>) -> Order<u64> {
 		provider: 2,
 		class: QosClass::Priority,
 		rate: 2 * MBIT,
-		flow: QosFlow { src: None, dst: Some(dst), protocol: Some(PROTO_UDP), src_port: None, dst_port: Some(port) },
+		flow: QosFlow {
+			src: None,
+			dst: Some(dst),
+			protocol: Some(PROTO_UDP),
+			src_port: None,
+			dst_port: Some(port),
+		},
 		payment: 1 << 60,
 		duration: 100,
 		deadline: 100,
@@ -61,7 +67,9 @@ fn packets(lab: &common::Lab, minor: u16) -> u64 {
 
 #[test]
 fn ipv4_and_ipv6_orders_are_applied_read_back_and_classify_packets() {
-	if !common::can_build_namespaces("ipv4_and_ipv6_orders_are_applied_read_back_and_classify_packets") {
+	if !common::can_build_namespaces(
+		"ipv4_and_ipv6_orders_are_applied_read_back_and_classify_packets",
+	) {
 		return;
 	}
 	// Host 1 sends to host 2 over veth v2, whose root qdisc becomes the agent's.
@@ -70,7 +78,8 @@ fn ipv4_and_ipv6_orders_are_applied_read_back_and_classify_packets() {
 	lab.exec(2, &["ip", "addr", "add", "fd00:77::2/64", "dev", "v1", "nodad"]);
 	// The agent runs `tc` as configured: here a wrapper that runs it in host 1.
 	let wrapper = lab.dir.path().join("tc");
-	std::fs::write(&wrapper, format!("#!/bin/sh\nexec ip netns exec {} tc \"$@\"\n", lab.ns(1))).unwrap();
+	std::fs::write(&wrapper, format!("#!/bin/sh\nexec ip netns exec {} tc \"$@\"\n", lab.ns(1)))
+		.unwrap();
 	common::sh(&["chmod", "755", wrapper.to_str().unwrap()]);
 	let tc = Tc { bin: wrapper, dev: "v2".into(), handle: H };
 	let offer = Offer {
@@ -127,7 +136,8 @@ fn ipv4_and_ipv6_orders_are_applied_read_back_and_classify_packets() {
 
 	// A restarted agent, the chain showing both paid: nothing to change, nothing twice.
 	let active = |o: &Order<u64>| Order { status: QosStatus::Active { until: 50 }, ..o.clone() };
-	let chain: Vec<(OrderId, Order<u64>)> = orders[..2].iter().map(|(id, o)| (*id, active(o))).collect();
+	let chain: Vec<(OrderId, Order<u64>)> =
+		orders[..2].iter().map(|(id, o)| (*id, active(o))).collect();
 	let mut restarted = Qos::new(offer);
 	let kernel = rt.block_on(tc.read()).unwrap();
 	let plan = restarted.plan(20, &chain, &kernel);

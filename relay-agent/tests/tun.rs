@@ -101,11 +101,8 @@ fn tcp_through_tun_egress_nat_and_reroute() {
 		"[exit]\nallow = [\"10.79.0.0/24\"]\n\n[tun]\nname = \"ditex0\"\nuser = \"nobody\"\n",
 	);
 	lab.spawn_agent(4, &["run", "--config", cfg.to_str().unwrap()]);
-	let cfg = lab.config(
-		1,
-		INTERVAL_MS,
-		"[tun]\nname = \"ditex0\"\negress = 4\nuser = \"nobody\"\n",
-	);
+	let cfg =
+		lab.config(1, INTERVAL_MS, "[tun]\nname = \"ditex0\"\negress = 4\nuser = \"nobody\"\n");
 	lab.spawn_agent(1, &["run", "--config", cfg.to_str().unwrap()]);
 
 	wait_device(&lab, 1);

@@ -23,9 +23,9 @@ use ditex_primitives::{
 };
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, Ditex, Escrow, Executive, Rewards, Grandpa,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
-	Tickets, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, Ditex, Escrow, Executive, Grandpa,
+	InherentDataExt, Nonce, Rewards, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
+	System, Tickets, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {

@@ -154,7 +154,13 @@ pub async fn start_chain(dir: &Path, rpc_port: Option<u16>, started: Instant) ->
 /// Hold a TCP port in one namespace that leads to an address in another: the listener is
 /// made in `listen_ns`, the connections to `to` in `connect_ns`. Until `stop`; at most 64
 /// connections at a time.
-fn bridge(listen_ns: File, listen: SocketAddr, connect_ns: File, to: SocketAddr, stop: Arc<AtomicBool>) -> Result<SocketAddr> {
+fn bridge(
+	listen_ns: File,
+	listen: SocketAddr,
+	connect_ns: File,
+	to: SocketAddr,
+	stop: Arc<AtomicBool>,
+) -> Result<SocketAddr> {
 	let (tx, rx) = std::sync::mpsc::channel();
 	std::thread::spawn(move || {
 		let setns = |f: &File| {
@@ -269,7 +275,9 @@ impl Devnet {
 
 	/// A path of segments, as hosts: "1 → 3 → 5".
 	pub fn path(&self, path: &[SegmentId]) -> String {
-		let host = |s: &SegmentId| self.ids.iter().find(|(_, x)| *x == s).map_or(format!("s{s}"), |(h, _)| h.to_string());
+		let host = |s: &SegmentId| {
+			self.ids.iter().find(|(_, x)| *x == s).map_or(format!("s{s}"), |(h, _)| h.to_string())
+		};
 		path.iter().map(host).collect::<Vec<_>>().join(" → ")
 	}
 
@@ -288,8 +296,21 @@ impl Devnet {
 		for i in 1..=6 {
 			for j in (1..=6).filter(|j| *j != i) {
 				sh(&[
-					"tc", "-n", &lab.ns(i), "qdisc", "add", "dev", &format!("v{j}"), "root", "tbf", "rate", LINK_RATE,
-					"burst", "32kb", "latency", "50ms",
+					"tc",
+					"-n",
+					&lab.ns(i),
+					"qdisc",
+					"add",
+					"dev",
+					&format!("v{j}"),
+					"root",
+					"tbf",
+					"rate",
+					LINK_RATE,
+					"burst",
+					"32kb",
+					"latency",
+					"50ms",
 				])?;
 			}
 		}
@@ -311,10 +332,30 @@ impl Devnet {
 		let mut dashboards = BTreeMap::new();
 		for i in 1..=5 {
 			let ns = File::open(lab.ns_path(i))?;
-			bridge(ns.try_clone()?, "127.0.0.1:9944".parse()?, root.try_clone()?, rpc, stop_bridges.clone())?;
+			bridge(
+				ns.try_clone()?,
+				"127.0.0.1:9944".parse()?,
+				root.try_clone()?,
+				rpc,
+				stop_bridges.clone(),
+			)?;
 			let wanted: SocketAddr = format!("127.0.0.1:{}", 9900 + i).parse()?;
-			let local = bridge(root.try_clone()?, wanted, ns.try_clone()?, DASHBOARD.parse()?, stop_bridges.clone())
-				.or_else(|_| bridge(root.try_clone()?, "127.0.0.1:0".parse()?, ns, DASHBOARD.parse()?, stop_bridges.clone()))?;
+			let local = bridge(
+				root.try_clone()?,
+				wanted,
+				ns.try_clone()?,
+				DASHBOARD.parse()?,
+				stop_bridges.clone(),
+			)
+			.or_else(|_| {
+				bridge(
+					root.try_clone()?,
+					"127.0.0.1:0".parse()?,
+					ns,
+					DASHBOARD.parse()?,
+					stop_bridges.clone(),
+				)
+			})?;
 			dashboards.insert(i, local);
 		}
 
@@ -329,7 +370,15 @@ impl Devnet {
 				let chain = Chain::connect(&url).await?;
 				let key = DataPlaneKey(*PublicKey::from(&secret(host)).as_bytes());
 				let ticket = TicketKey(ditex_ctl::ticket::public(&ticket_secret(host)));
-				let spec = segment::spec(endpoint(host), key, ticket, segment::parse_region("DE-BE")?, 64512, Some(PRICE), 1000);
+				let spec = segment::spec(
+					endpoint(host),
+					key,
+					ticket,
+					segment::parse_region("DE-BE")?,
+					64512,
+					Some(PRICE),
+					1000,
+				);
 				anyhow::Ok((host, segment::register(&chain, &op, &spec).await?.0))
 			}));
 		}
@@ -382,7 +431,20 @@ impl Devnet {
 		);
 		let c1 = dn.config(1, &consumer);
 		let egress = dn.ids[&5].to_string();
-		dn.lab.spawn_agent(1, &["forward", "--config", path_str(&c1)?, "--local", LOCAL, "--to", DEST, "--egress", &egress]);
+		dn.lab.spawn_agent(
+			1,
+			&[
+				"forward",
+				"--config",
+				path_str(&c1)?,
+				"--local",
+				LOCAL,
+				"--to",
+				DEST,
+				"--egress",
+				&egress,
+			],
+		);
 		for host in 2..=5 {
 			let extra = if host == 5 { "[exit]\nallow = [\"10.77.0.6/32\"]\n" } else { "" };
 			let c = dn.config(host, extra);
@@ -432,7 +494,10 @@ fn path_str(p: &Path) -> Result<&str> {
 
 /// Run a command, failing with its output.
 fn sh(args: &[&str]) -> Result<()> {
-	let out = Command::new(args[0]).args(&args[1..]).output().with_context(|| format!("running {}", args[0]))?;
+	let out = Command::new(args[0])
+		.args(&args[1..])
+		.output()
+		.with_context(|| format!("running {}", args[0]))?;
 	ensure!(
 		out.status.success(),
 		"{} failed: {}{}",
@@ -539,7 +604,11 @@ impl Devnet {
 						let t: ToppedUp = e.decode_fields_unchecked_as()?;
 						if let Some((_, held)) = ledger.opened.get_mut(&t.channel) {
 							*held += t.amount;
-							self.say(format!("chain #{n}: channel {} topped up by {}", t.channel, dtx(t.amount)));
+							self.say(format!(
+								"chain #{n}: channel {} topped up by {}",
+								t.channel,
+								dtx(t.amount)
+							));
 						}
 					},
 					("Escrow", "ChannelClosed") => {
@@ -577,7 +646,10 @@ impl Devnet {
 					},
 					("Tickets", "TicketRejected") => {
 						let t: TicketRejected = e.decode_fields_unchecked_as()?;
-						self.say(format!("chain #{n}: {}'s ticket REJECTED", self.host_of(t.segment)));
+						self.say(format!(
+							"chain #{n}: {}'s ticket REJECTED",
+							self.host_of(t.segment)
+						));
 					},
 					("Tickets", "RelayPaid") => {
 						let p: RelayPaid = e.decode_fields_unchecked_as()?;
@@ -622,24 +694,36 @@ impl Devnet {
 		if let Some(route) = self.route() {
 			if seen.route.as_ref() != Some(&route) {
 				let why = self.lab.status(1).and_then(|s| {
-					s.links.into_iter().find(|l| l.from == self.ids[&1] && l.to == self.ids[&5]).map(|l| {
-						format!(
-							"one-way latency {:+.1} ms from its baseline, loss {:.1}%",
-							(l.latency_us - l.baseline_us) as f64 / 1e3,
-							l.loss_ppm as f64 / 1e4
-						)
-					})
+					s.links
+						.into_iter()
+						.find(|l| l.from == self.ids[&1] && l.to == self.ids[&5])
+						.map(|l| {
+							format!(
+								"one-way latency {:+.1} ms from its baseline, loss {:.1}%",
+								(l.latency_us - l.baseline_us) as f64 / 1e3,
+								l.loss_ppm as f64 / 1e4
+							)
+						})
 				});
 				let why = why.map_or(String::new(), |w| format!(" (direct link 1 → 5: {w})"));
 				match (&seen.route, route == direct) {
-					(None, _) => self.say(format!("the consumer's route to the egress: {}{why}", self.path(&route))),
+					(None, _) => self.say(format!(
+						"the consumer's route to the egress: {}{why}",
+						self.path(&route)
+					)),
 					(Some(_), false) => {
 						seen.detours += 1;
-						self.say(format!("the consumer's traffic moved to the detour {}{why}", self.path(&route)));
+						self.say(format!(
+							"the consumer's traffic moved to the detour {}{why}",
+							self.path(&route)
+						));
 					},
 					(Some(_), true) => {
 						seen.returns += 1;
-						self.say(format!("the consumer's traffic is back on the direct path {}{why}", self.path(&route)));
+						self.say(format!(
+							"the consumer's traffic is back on the direct path {}{why}",
+							self.path(&route)
+						));
 					},
 				}
 				seen.route = Some(route);
@@ -657,12 +741,18 @@ impl Devnet {
 			let Some(p) = self.lab.status(host).and_then(|s| s.paid) else { continue };
 			let was = seen.refused.insert(host, p.tickets_refused).unwrap_or(0);
 			if p.tickets_refused > was {
-				self.say(format!("host {host}'s agent: a ticket was refused: {}", p.last_refusal.unwrap_or_default()));
+				self.say(format!(
+					"host {host}'s agent: a ticket was refused: {}",
+					p.last_refusal.unwrap_or_default()
+				));
 			}
 			let pending = p.pending.parse::<u128>().unwrap_or(0);
 			let was = seen.pending.insert(host, pending).unwrap_or(0);
 			if pending > was {
-				self.say(format!("host {host}'s agent: {} earned, to be paid at settlement", dtx(pending)));
+				self.say(format!(
+					"host {host}'s agent: {} earned, to be paid at settlement",
+					dtx(pending)
+				));
 			}
 		}
 	}
@@ -707,7 +797,9 @@ pub struct HopRow {
 impl HopRow {
 	/// Paid exactly what its downstream acknowledged, the fee split off.
 	pub fn exact(&self) -> bool {
-		self.paid_bytes == self.acknowledged && self.amount + self.fee == self.owed && self.fee == self.owed * 5 / 100
+		self.paid_bytes == self.acknowledged
+			&& self.amount + self.fee == self.owed
+			&& self.fee == self.owed * 5 / 100
 	}
 }
 
@@ -751,16 +843,16 @@ impl Summary {
 	/// Rerouted, back, every relay paid exactly, every deposit accounted for, the pools
 	/// grown by the fee split.
 	pub fn ok(&self) -> bool {
-		self.traffic.detours > 0 &&
-			self.traffic.returns > 0 &&
-			self.traffic.reverted == 0 &&
-			self.detour_bytes > 0 &&
-			!self.hops.is_empty() &&
-			self.hops.iter().all(HopRow::exact) &&
-			self.channels.iter().all(|c| c.held == c.spent + c.refunded) &&
-			self.validator_fees + self.dividend_fees == self.fees &&
-			self.split_quarter &&
-			self.pools_match.iter().all(|m| *m != Some(false))
+		self.traffic.detours > 0
+			&& self.traffic.returns > 0
+			&& self.traffic.reverted == 0
+			&& self.detour_bytes > 0
+			&& !self.hops.is_empty()
+			&& self.hops.iter().all(HopRow::exact)
+			&& self.channels.iter().all(|c| c.held == c.spent + c.refunded)
+			&& self.validator_fees + self.dividend_fees == self.fees
+			&& self.split_quarter
+			&& self.pools_match.iter().all(|m| *m != Some(false))
 	}
 
 	/// The summary as a table, with a verdict per line.
@@ -773,10 +865,22 @@ impl Summary {
 		);
 		t += &format!(
 			"{:<8} {:<14} {:<4} {:<8} {:>12} {:>12} {:>22} {:>20} {:>6}\n",
-			"channel", "path", "hop", "router", "acknowledged", "paid for", "paid to the operator", "fee to the pools", "exact"
+			"channel",
+			"path",
+			"hop",
+			"router",
+			"acknowledged",
+			"paid for",
+			"paid to the operator",
+			"fee to the pools",
+			"exact"
 		);
 		for h in &self.hops {
-			let path = self.channels.iter().find(|c| c.id == h.channel).map_or(String::new(), |c| dn.path(&c.path));
+			let path = self
+				.channels
+				.iter()
+				.find(|c| c.id == h.channel)
+				.map_or(String::new(), |c| dn.path(&c.path));
 			t += &format!(
 				"{:<8} {:<14} {:<4} {:<8} {:>12} {:>12} {:>22} {:>20} {:>6}\n",
 				h.channel,
@@ -833,7 +937,12 @@ impl Devnet {
 	/// Send the consumer's traffic; congest its direct link on a schedule: healthy for 30 s,
 	/// congested until 45 s before the end (or for 75 s of every 120 s without an end), then
 	/// healthy again. Returns what the application saw.
-	pub async fn traffic(&self, length: Option<Duration>, stop: &AtomicBool, ledger: &mut Ledger) -> Result<Traffic> {
+	pub async fn traffic(
+		&self,
+		length: Option<Duration>,
+		stop: &AtomicBool,
+		ledger: &mut Ledger,
+	) -> Result<Traffic> {
 		let stop_app = Arc::new(AtomicBool::new(false));
 		let (sent, echoed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
 		let app = {
@@ -862,7 +971,11 @@ impl Devnet {
 		// The consumer's agent opens its first channel by itself.
 		let t0 = Instant::now();
 		while echoed.load(Ordering::Relaxed) == 0 {
-			ensure!(t0.elapsed() < Duration::from_secs(180), "no echo within 180 s: see {}", self.lab.log_path(1).display());
+			ensure!(
+				t0.elapsed() < Duration::from_secs(180),
+				"no echo within 180 s: see {}",
+				self.lab.log_path(1).display()
+			);
 			if stop.load(Ordering::Relaxed) {
 				break;
 			}
@@ -878,8 +991,8 @@ impl Devnet {
 		loop {
 			let t = begun.elapsed();
 			let done = length.is_some_and(|l| t >= l) || stop.load(Ordering::Relaxed);
-			let congested = !done &&
-				match length {
+			let congested = !done
+				&& match length {
 					Some(l) => t >= Duration::from_secs(30) && t + Duration::from_secs(45) < l,
 					None => t.as_secs() % 120 >= 30 && t.as_secs() % 120 < 105,
 				};
@@ -896,7 +1009,10 @@ impl Devnet {
 					let (halt, h) = flood.take().expect("a flood");
 					halt.store(true, Ordering::Relaxed);
 					let n = h.join().unwrap_or(0);
-					self.say(format!("the bulk transfer ended ({} sent): the direct link is free again", size(n * 1200)));
+					self.say(format!(
+						"the bulk transfer ended ({} sent): the direct link is free again",
+						size(n * 1200)
+					));
 				},
 				_ => {},
 			}
@@ -962,7 +1078,10 @@ impl Devnet {
 			self.follow_chain(ledger).await?;
 			self.follow_agents(&mut ledger.seen);
 			let Some(missing) = self.chain_lags().await? else { break };
-			ensure!(t0.elapsed() < Duration::from_secs(240), "the last tickets did not land within 240 s: {missing}");
+			ensure!(
+				t0.elapsed() < Duration::from_secs(240),
+				"the last tickets did not land within 240 s: {missing}"
+			);
 			tokio::time::sleep(Duration::from_secs(2)).await;
 		}
 		for (h, _, _) in ROUTERS {
@@ -989,7 +1108,10 @@ impl Devnet {
 		}
 		let t0 = Instant::now();
 		while !channels.iter().all(|c| ledger.refunded.contains_key(c)) {
-			ensure!(t0.elapsed() < Duration::from_secs(240), "the channels were not refunded within 240 s");
+			ensure!(
+				t0.elapsed() < Duration::from_secs(240),
+				"the channels were not refunded within 240 s"
+			);
 			self.follow_chain(ledger).await?;
 			tokio::time::sleep(Duration::from_secs(1)).await;
 		}
@@ -1010,7 +1132,15 @@ impl Devnet {
 				.ok_or_else(|| anyhow!("channel {id} unknown before its refund"))?;
 			let mut claims = Vec::new();
 			for h in ch.hops.iter() {
-				claims.push(self.chain.runtime_call::<Option<Claim<u128>>>("SettlementApi_claim", &(h.segment, *id), Some(parent)).await?);
+				claims.push(
+					self.chain
+						.runtime_call::<Option<Claim<u128>>>(
+							"SettlementApi_claim",
+							&(h.segment, *id),
+							Some(parent),
+						)
+						.await?,
+				);
 			}
 			let receipt = claims.iter().flatten().map(|c| c.receipt).max().unwrap_or(0);
 			let mut spent = 0;
@@ -1020,16 +1150,25 @@ impl Devnet {
 				let acknowledged = match claims.get(i + 1) {
 					None => c.bytes_out.min(receipt),
 					Some(down) => {
-						let received = down.as_ref().map(|d| d.bytes_in).max((c.acked > 0).then_some(c.acked));
+						let received =
+							down.as_ref().map(|d| d.bytes_in).max((c.acked > 0).then_some(c.acked));
 						c.bytes_out.min(receipt).min(received.unwrap_or(0))
 					},
 				};
-				let mine: Vec<&RelayPaid> =
-					ledger.paid.iter().filter(|(_, p)| p.channel == *id && p.hop as usize == i).map(|(_, p)| p).collect();
+				let mine: Vec<&RelayPaid> = ledger
+					.paid
+					.iter()
+					.filter(|(_, p)| p.channel == *id && p.hop as usize == i)
+					.map(|(_, p)| p)
+					.collect();
 				let row = HopRow {
 					channel: *id,
 					hop: i as u8,
-					host: self.ids.iter().find(|(_, s)| **s == terms.segment).map_or(0, |(h, _)| *h),
+					host: self
+						.ids
+						.iter()
+						.find(|(_, s)| **s == terms.segment)
+						.map_or(0, |(h, _)| *h),
 					segment: terms.segment,
 					acknowledged,
 					paid_bytes: mine.iter().map(|p| p.bytes).max().unwrap_or(0),
@@ -1043,7 +1182,14 @@ impl Devnet {
 				spent += row.amount + row.fee;
 				hops.push(row);
 			}
-			rows.push(ChannelRow { id: *id, path: ledger.opened[id].0.clone(), held: ledger.opened[id].1, spent, refunded, block });
+			rows.push(ChannelRow {
+				id: *id,
+				path: ledger.opened[id].0.clone(),
+				held: ledger.opened[id].1,
+				spent,
+				refunded,
+				block,
+			});
 		}
 
 		// The pools grew by the fees, a quarter to the validators, besides the blocks' subsidy.
@@ -1075,8 +1221,8 @@ impl Devnet {
 			let parent = crate::parent_hash(&self.chain.rpc, *block).await?;
 			let (p0, p1) = (self.pools(parent).await?, self.pools(*block).await?);
 			pools_match.push((p0.current_era == p1.current_era).then(|| {
-				p1.validator.balance - p0.validator.balance == v + sv &&
-					p1.dividend.balance - p0.dividend.balance == d + sd
+				p1.validator.balance - p0.validator.balance == v + sv
+					&& p1.dividend.balance - p0.dividend.balance == d + sd
 			}));
 		}
 		let last = ledger.last;
@@ -1100,16 +1246,21 @@ impl Devnet {
 		for (host, _, _) in ROUTERS {
 			let Some(p) = self.lab.status(host).and_then(|s| s.paid) else { continue };
 			for c in p.carried {
-				let claim: Option<Claim<u128>> =
-					self.chain.runtime_call("SettlementApi_claim", &(self.ids[&host], c.id), None).await?;
+				let claim: Option<Claim<u128>> = self
+					.chain
+					.runtime_call("SettlementApi_claim", &(self.ids[&host], c.id), None)
+					.await?;
 				let lags = claim.as_ref().is_none_or(|claim| {
-					claim.bytes_in != c.bytes_in ||
-						claim.bytes_out != c.bytes_out ||
-						claim.receipt < c.receipt.unwrap_or(0) ||
-						claim.acked < c.ack.unwrap_or(0)
+					claim.bytes_in != c.bytes_in
+						|| claim.bytes_out != c.bytes_out
+						|| claim.receipt < c.receipt.unwrap_or(0)
+						|| claim.acked < c.ack.unwrap_or(0)
 				});
 				if lags {
-					return Ok(Some(format!("host {host} carried {c:?} on channel {}, the chain holds {claim:?}", c.id)));
+					return Ok(Some(format!(
+						"host {host} carried {c:?} on channel {}, the chain holds {claim:?}",
+						c.id
+					)));
 				}
 			}
 		}
@@ -1157,7 +1308,15 @@ pub async fn run_loopback(opts: &Options) -> Result<()> {
 		let addr: SocketAddr = format!("127.0.0.1:{}", 51820 + host).parse()?;
 		let key = DataPlaneKey(*PublicKey::from(&secret(*host)).as_bytes());
 		let ticket = TicketKey(ditex_ctl::ticket::public(&ticket_secret(*host)));
-		let spec = segment::spec(addr, key, ticket, segment::parse_region("DE-BE")?, 64512, Some(PRICE), 1000);
+		let spec = segment::spec(
+			addr,
+			key,
+			ticket,
+			segment::parse_region("DE-BE")?,
+			64512,
+			Some(PRICE),
+			1000,
+		);
 		let id = segment::register(&chain, &ditex_ctl::signer(op)?, &spec).await?.0;
 		ids.push((*host, id, addr));
 	}
@@ -1179,7 +1338,13 @@ pub async fn run_loopback(opts: &Options) -> Result<()> {
 			),
 		)?;
 		children.0.push(crate::spawn_relay(&cfg, &opts.dir.join(format!("relay{host}.log")))?);
-		say(started, format!("relay {host}: segment {id} on {addr}; dashboard http://127.0.0.1:{}/", 9900 + host));
+		say(
+			started,
+			format!(
+				"relay {host}: segment {id} on {addr}; dashboard http://127.0.0.1:{}/",
+				9900 + host
+			),
+		);
 	}
 	say(
 		started,
@@ -1193,7 +1358,15 @@ pub async fn run_loopback(opts: &Options) -> Result<()> {
 		tokio::time::sleep(Duration::from_secs(10)).await;
 		let s = Status::read(&opts.dir.join("relay1.status.json")).ok();
 		if let Some(s) = s {
-			say(started, format!("relay 1: {} pulses sent, {} received, {} links of its group measured", s.pulses_sent, s.pulses_received, s.links.len()));
+			say(
+				started,
+				format!(
+					"relay 1: {} pulses sent, {} received, {} links of its group measured",
+					s.pulses_sent,
+					s.pulses_received,
+					s.links.len()
+				),
+			);
 		}
 	}
 	drop(children);

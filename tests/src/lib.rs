@@ -208,7 +208,9 @@ impl Node {
 		let sink = log.clone();
 		let name = config.name.clone();
 		let mut file = match &config.log_file {
-			Some(p) => Some(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?),
+			Some(p) => Some(
+				std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+			),
 			None => None,
 		};
 		std::thread::spawn(move || {
@@ -444,7 +446,10 @@ pub fn subsidy(
 }
 
 /// The reward pools at block `at`, as the runtime API shows them.
-pub async fn pools(node: &Node, at: H256) -> Result<pallet_rewards_runtime_api::Pools<[u8; 32], u128>> {
+pub async fn pools(
+	node: &Node,
+	at: H256,
+) -> Result<pallet_rewards_runtime_api::Pools<[u8; 32], u128>> {
 	node.state_call("RewardsApi_pools", (), Some(at)).await
 }
 

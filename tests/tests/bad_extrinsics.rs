@@ -29,8 +29,8 @@ async fn malformed_and_badly_signed_extrinsics_are_rejected() -> Result<()> {
 	let msg = err.to_string();
 	println!("unframed bytes refused: {msg}");
 	assert!(
-		msg.to_lowercase().contains("invalid extrinsic format") ||
-			msg.to_lowercase().contains("decode"),
+		msg.to_lowercase().contains("invalid extrinsic format")
+			|| msg.to_lowercase().contains("decode"),
 		"unclear error for unframed bytes: {msg}"
 	);
 

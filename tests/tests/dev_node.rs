@@ -61,8 +61,10 @@ async fn dev_node_finalizes_and_transfers_exactly() -> Result<()> {
 		account(&api, parent, alice.public_key().0).await?,
 		account(&api, block, alice.public_key().0).await?,
 	);
-	let (b0, b1) =
-		(account(&api, parent, bob.public_key().0).await?, account(&api, block, bob.public_key().0).await?);
+	let (b0, b1) = (
+		account(&api, parent, bob.public_key().0).await?,
+		account(&api, block, bob.public_key().0).await?,
+	);
 	assert_eq!(a0.data.free - a1.data.free, amount + fee, "sender pays amount + fee exactly");
 	assert_eq!(b1.data.free - b0.data.free, amount, "receiver gets the amount exactly");
 	assert_eq!(a1.nonce, a0.nonce + 1);

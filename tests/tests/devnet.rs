@@ -41,7 +41,9 @@ struct ChannelRefunded {
 async fn the_devnet_reroutes_pays_exactly_and_refunds() -> Result<()> {
 	// SAFETY: geteuid has no preconditions.
 	if unsafe { libc::geteuid() } != 0 {
-		eprintln!("SKIP the_devnet_reroutes_pays_exactly_and_refunds: needs root for network namespaces");
+		eprintln!(
+			"SKIP the_devnet_reroutes_pays_exactly_and_refunds: needs root for network namespaces"
+		);
 		return Ok(());
 	}
 	let started = Instant::now();
@@ -64,7 +66,10 @@ async fn the_devnet_reroutes_pays_exactly_and_refunds() -> Result<()> {
 	let mut refunded: BTreeMap<u64, u128> = BTreeMap::new();
 	let consumer = ditex_ctl::signer(CONSUMER)?.public_key().0;
 	for n in 1..=head {
-		let hash: H256 = chain.request::<Option<H256>>("chain_getBlockHash", rpc_params![n]).await?.ok_or_else(|| anyhow!("#{n}"))?;
+		let hash: H256 = chain
+			.request::<Option<H256>>("chain_getBlockHash", rpc_params![n])
+			.await?
+			.ok_or_else(|| anyhow!("#{n}"))?;
 		for e in chain.api.at_block(hash).await?.events().fetch().await?.iter() {
 			let e = e?;
 			match (e.pallet_name(), e.event_name()) {
@@ -73,11 +78,20 @@ async fn the_devnet_reroutes_pays_exactly_and_refunds() -> Result<()> {
 					let row = paid.entry((p.channel, p.segment)).or_insert((0, 0, p.payee));
 					row.0 += p.amount;
 					row.1 += p.fee;
-					ensure!(row.2 == p.payee, "channel {} paid segment {} to two accounts", p.channel, p.segment);
+					ensure!(
+						row.2 == p.payee,
+						"channel {} paid segment {} to two accounts",
+						p.channel,
+						p.segment
+					);
 				},
 				("Escrow", "ChannelRefunded") => {
 					let r: ChannelRefunded = e.decode_fields_unchecked_as()?;
-					ensure!(r.consumer == consumer, "channel {} refunded to someone else", r.channel);
+					ensure!(
+						r.consumer == consumer,
+						"channel {} refunded to someone else",
+						r.channel
+					);
 					*refunded.entry(r.channel).or_default() += r.refunded;
 				},
 				_ => {},
@@ -96,13 +110,18 @@ async fn the_devnet_reroutes_pays_exactly_and_refunds() -> Result<()> {
 			h.fee
 		);
 		if amount > 0 {
-			ensure!(payee == dn.operators[&h.host].public_key().0, "host {}'s pay went to another account", h.host);
+			ensure!(
+				payee == dn.operators[&h.host].public_key().0,
+				"host {}'s pay went to another account",
+				h.host
+			);
 		}
 	}
 	ensure!(paid.is_empty(), "payments the summary does not show: {paid:?}");
 	for c in &summary.channels {
 		ensure!(refunded.remove(&c.id) == Some(c.refunded), "channel {}: the refund differs", c.id);
-		let still: Option<ditex_ctl::channel::ChannelView> = chain.runtime_call("SettlementApi_channel", &c.id, None).await?;
+		let still: Option<ditex_ctl::channel::ChannelView> =
+			chain.runtime_call("SettlementApi_channel", &c.id, None).await?;
 		ensure!(still.is_none(), "channel {} still on the chain after its refund", c.id);
 	}
 	ensure!(refunded.is_empty(), "refunds of channels the summary does not show: {refunded:?}");

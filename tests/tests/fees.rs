@@ -10,7 +10,6 @@ use ditex_e2e::{
 use subxt::utils::H256;
 use subxt_signer::sr25519::dev;
 
-
 async fn total_issuance(node: &Node, at: H256) -> Result<u128> {
 	let api = node.api().await?;
 	let at = api.at_block(at).await?;
@@ -53,8 +52,7 @@ async fn a_transfer_fee_lands_25_75_in_the_pools() -> Result<()> {
 	assert_eq!(received.dividend, fee - fee / 4, "the dividend pool has the rest");
 
 	// The block's subsidy went into the same pools, split the same way.
-	let subsidy = subsidy(&events)?
-		.ok_or_else(|| anyhow!("no subsidy minted in the block"))?;
+	let subsidy = subsidy(&events)?.ok_or_else(|| anyhow!("no subsidy minted in the block"))?;
 	assert_eq!(subsidy.validator + subsidy.dividend, subsidy.amount);
 	assert_eq!(subsidy.validator, subsidy.amount / 4);
 

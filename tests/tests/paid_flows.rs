@@ -25,9 +25,7 @@ use anyhow::{anyhow, ensure, Context, Result};
 use codec::Encode;
 use ditex_ctl::{segment, Chain};
 use ditex_e2e::{
-	account,
-	lab::*,
-	parent_hash, pools, relay_binary, subsidy, FeesReceived, Node, NodeConfig,
+	account, lab::*, parent_hash, pools, relay_binary, subsidy, FeesReceived, Node, NodeConfig,
 	TransactionFeePaid,
 };
 use ditex_primitives::{
@@ -66,7 +64,12 @@ fn config(lab: &Lab, i: usize, id: SegmentId, url: &str, extra: &str) -> std::pa
 }
 
 /// Send test datagrams from host `i` to its forward until `stop`, counting the echoes.
-fn client(lab: &Lab, i: usize, stop: Arc<AtomicBool>, echoes: Arc<AtomicU64>) -> std::thread::JoinHandle<u64> {
+fn client(
+	lab: &Lab,
+	i: usize,
+	stop: Arc<AtomicBool>,
+	echoes: Arc<AtomicU64>,
+) -> std::thread::JoinHandle<u64> {
 	lab.in_host(i, move || {
 		let s = UdpSocket::bind("127.0.0.1:0").unwrap();
 		s.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
@@ -124,7 +127,15 @@ async fn run(lab: &mut Lab) -> Result<()> {
 	for (&host, op) in &operators {
 		let key = DataPlaneKey(*PublicKey::from(&secret(host)).as_bytes());
 		let ticket = TicketKey(ditex_ctl::ticket::public(&ticket_secret(host)));
-		let spec = segment::spec(endpoint(host), key, ticket, segment::parse_region("DE-BE")?, 64512, Some(PRICE), 1000);
+		let spec = segment::spec(
+			endpoint(host),
+			key,
+			ticket,
+			segment::parse_region("DE-BE")?,
+			64512,
+			Some(PRICE),
+			1000,
+		);
 		ids.insert(host, segment::register(&chain, op, &spec).await?.0);
 	}
 	let consumer = format!(
@@ -136,8 +147,17 @@ async fn run(lab: &mut Lab) -> Result<()> {
 	let c1 = config(lab, 1, ids[&1], &url, &consumer);
 	let forward = |cfg: &std::path::Path| -> Vec<String> {
 		[
-			"forward", "--config", cfg.to_str().unwrap(), "--local", LOCAL, "--to", DEST,
-			"--egress", &ids[&3].to_string(), "--via", &ids[&2].to_string(),
+			"forward",
+			"--config",
+			cfg.to_str().unwrap(),
+			"--local",
+			LOCAL,
+			"--to",
+			DEST,
+			"--egress",
+			&ids[&3].to_string(),
+			"--via",
+			&ids[&2].to_string(),
 		]
 		.map(String::from)
 		.to_vec()
@@ -173,16 +193,21 @@ async fn run(lab: &mut Lab) -> Result<()> {
 		.ok_or_else(|| anyhow!("no echoes through the paid channel within 120 s"))?;
 	eprintln!("paid flow up after {took:?} (open, finality, lookups)");
 	let s1 = lab.status(1).context("consumer status")?;
-	let ch: ChannelId = paid(&s1).and_then(|p| p.paying.first()).map(|c| c.id).context("no channel")?;
+	let ch: ChannelId =
+		paid(&s1).and_then(|p| p.paying.first()).map(|c| c.id).context("no channel")?;
 	let path = paid(&s1).unwrap().paying[0].path.clone();
-	ensure!(path == vec![ids[&1], ids[&2], ids[&3]], "the channel's path is the forward's: {path:?}");
+	ensure!(
+		path == vec![ids[&1], ids[&2], ids[&3]],
+		"the channel's path is the forward's: {path:?}"
+	);
 
 	// Receipts reach every hop; acks come back to every hop but the last.
 	let evidence = |lab: &Lab| {
 		[1usize, 2, 3].iter().all(|&h| {
-			lab.status(h).and_then(|s| s.paid).and_then(|p| p.carried.into_iter().find(|c| c.id == ch)).is_some_and(
-				|c| (h == 1 || c.receipt.is_some()) && (h == 3 || c.ack.is_some()),
-			)
+			lab.status(h)
+				.and_then(|s| s.paid)
+				.and_then(|p| p.carried.into_iter().find(|c| c.id == ch))
+				.is_some_and(|c| (h == 1 || c.receipt.is_some()) && (h == 3 || c.ack.is_some()))
 		})
 	};
 	lab.wait_for(Duration::from_secs(30), evidence)
@@ -193,13 +218,18 @@ async fn run(lab: &mut Lab) -> Result<()> {
 	let stop5 = Arc::new(AtomicBool::new(false));
 	let c5_client = client(lab, 5, stop5.clone(), refused.clone());
 	// Its handshakes are all that leaves its host: refused at relay 2, tried again and again.
-	let no_channel = |lab: &Lab| lab.status(2).map_or(0, |s| s.drops.get("no_channel").copied().unwrap_or(0));
+	let no_channel =
+		|lab: &Lab| lab.status(2).map_or(0, |s| s.drops.get("no_channel").copied().unwrap_or(0));
 	let seen = no_channel(lab);
 	lab.wait_for(Duration::from_secs(30), |l| no_channel(l) >= seen + 3)
 		.ok_or_else(|| anyhow!("relay 2 did not refuse the unpaid flow"))?;
 	stop5.store(true, Ordering::Relaxed);
 	let sent5 = c5_client.join().unwrap();
-	ensure!(refused.load(Ordering::Relaxed) == 0, "the unpaid flow got {} echoes of {sent5}", refused.load(Ordering::Relaxed));
+	ensure!(
+		refused.load(Ordering::Relaxed) == 0,
+		"the unpaid flow got {} echoes of {sent5}",
+		refused.load(Ordering::Relaxed)
+	);
 
 	// The egress restarts: the flow resumes with a new session.
 	let pid3 = lab.pid(3).unwrap();
@@ -213,7 +243,8 @@ async fn run(lab: &mut Lab) -> Result<()> {
 		.ok_or_else(|| anyhow!("the flow did not resume after the egress restarted"))?;
 
 	// Every router's tickets land, submitted with no account key on its host.
-	let finalized = |lab: &Lab, h: usize| lab.status(h).and_then(|s| s.paid).map_or(0, |p| p.tickets_finalized);
+	let finalized =
+		|lab: &Lab, h: usize| lab.status(h).and_then(|s| s.paid).map_or(0, |p| p.tickets_finalized);
 	lab.wait_for(Duration::from_secs(150), |l| [1, 2, 3].iter().all(|&h| finalized(l, h) >= 2))
 		.ok_or_else(|| anyhow!("tickets not final on every hop within 150 s"))?;
 	// The node goes away for three epochs while the traffic goes on (receipts, not the
@@ -230,22 +261,29 @@ async fn run(lab: &mut Lab) -> Result<()> {
 		(node, chain)
 	};
 	let now: Vec<u64> = [1, 2, 3].iter().map(|&h| finalized(lab, h)).collect();
-	lab.wait_for(Duration::from_secs(240), |l| [1usize, 2, 3].iter().zip(&now).all(|(&h, n)| finalized(l, h) > *n))
-		.ok_or_else(|| anyhow!("no ticket landed after the node came back"))?;
+	lab.wait_for(Duration::from_secs(240), |l| {
+		[1usize, 2, 3].iter().zip(&now).all(|(&h, n)| finalized(l, h) > *n)
+	})
+	.ok_or_else(|| anyhow!("no ticket landed after the node came back"))?;
 	// The agents read what they earn from the chain: claimed, not settled yet.
-	let pending = |lab: &Lab, h: usize| lab.status(h).and_then(|s| s.paid).map_or(0, |p| p.pending.parse::<u128>().unwrap_or(0));
+	let pending = |lab: &Lab, h: usize| {
+		lab.status(h).and_then(|s| s.paid).map_or(0, |p| p.pending.parse::<u128>().unwrap_or(0))
+	};
 	lab.wait_for(Duration::from_secs(30), |l| [1, 2, 3].iter().all(|&h| pending(l, h) > 0))
 		.ok_or_else(|| anyhow!("an agent shows nothing pending"))?;
 	// The group's reporter reported its measurements, under its ticket key.
-	let reports: u64 = [1, 2, 3, 5].iter().filter_map(|&h| lab.status(h)?.paid.map(|p| p.reports)).sum();
+	let reports: u64 =
+		[1, 2, 3, 5].iter().filter_map(|&h| lab.status(h)?.paid.map(|p| p.reports)).sum();
 	ensure!(reports >= 1, "no group report was taken");
 	stop1.store(true, Ordering::Relaxed);
 	let sent1 = c1_client.join().unwrap();
 	// One more ticket each after the traffic stopped, then the agents stop: the chain's
 	// claims stay as they are while the settlement is checked.
 	let now: Vec<u64> = [1, 2, 3].iter().map(|&h| finalized(lab, h)).collect();
-	lab.wait_for(Duration::from_secs(150), |l| [1usize, 2, 3].iter().zip(&now).all(|(&h, n)| finalized(l, h) > *n))
-		.ok_or_else(|| anyhow!("no ticket after the traffic stopped"))?;
+	lab.wait_for(Duration::from_secs(150), |l| {
+		[1usize, 2, 3].iter().zip(&now).all(|(&h, n)| finalized(l, h) > *n)
+	})
+	.ok_or_else(|| anyhow!("no ticket after the traffic stopped"))?;
 	for h in [1, 2, 3, 5] {
 		if let Some(pid) = lab.pid(h) {
 			// SAFETY: kill on a child's pid.
@@ -260,7 +298,8 @@ async fn run(lab: &mut Lab) -> Result<()> {
 	let (_, head) = node.finalized().await?;
 	let mut claims = Vec::new();
 	for h in [1, 2, 3] {
-		let c: Option<Claim<u128>> = node.state_call("SettlementApi_claim", (ids[&h], ch), Some(head)).await?;
+		let c: Option<Claim<u128>> =
+			node.state_call("SettlementApi_claim", (ids[&h], ch), Some(head)).await?;
 		claims.push(c.ok_or_else(|| anyhow!("no claim of host {h}"))?);
 	}
 	let receipt = claims.iter().map(|c| c.receipt).max().unwrap();
@@ -273,16 +312,23 @@ async fn run(lab: &mut Lab) -> Result<()> {
 	let free = |who: &Keypair| {
 		let who = who.public_key().0;
 		let node = &node;
-		async move { anyhow::Ok(account(&node.api().await?, node.finalized().await?.1, who).await?.data.free) }
+		async move {
+			anyhow::Ok(account(&node.api().await?, node.finalized().await?.1, who).await?.data.free)
+		}
 	};
 	let mut before = Vec::new();
 	for h in [1, 2, 3] {
 		before.push(free(&operators[&h]).await?);
 	}
 	// The egress's operator settles: as a payee, for free.
-	let (block, events) = chain.submit_encoded_in_block("Tickets", "settle", &ch.encode(), &operators[&3]).await?;
+	let (block, events) =
+		chain.submit_encoded_in_block("Tickets", "settle", &ch.encode(), &operators[&3]).await?;
 	let named = |pallet: &str, name: &str| {
-		events.iter().filter_map(|e| e.ok()).filter(|e| e.pallet_name() == pallet && e.event_name() == name).count()
+		events
+			.iter()
+			.filter_map(|e| e.ok())
+			.filter(|e| e.pallet_name() == pallet && e.event_name() == name)
+			.count()
 	};
 	ensure!(named("Tickets", "RelayPaid") == 3, "every hop is paid");
 	let mut settlement_fees = 0;
@@ -305,7 +351,10 @@ async fn run(lab: &mut Lab) -> Result<()> {
 	for e in events.iter().filter_map(|e| e.ok()) {
 		if e.pallet_name() == "Rewards" && e.event_name() == "FeesReceived" {
 			let f = e.decode_fields_unchecked_as::<FeesReceived>()?;
-			ensure!(f.validator == (f.validator + f.dividend) / 4, "a quarter to the validators: {f:?}");
+			ensure!(
+				f.validator == (f.validator + f.dividend) / 4,
+				"a quarter to the validators: {f:?}"
+			);
 			fees += f.validator + f.dividend;
 			split += f.validator;
 		}
@@ -313,11 +362,20 @@ async fn run(lab: &mut Lab) -> Result<()> {
 	let tx_fee: u128 = events
 		.iter()
 		.filter_map(|e| e.ok())
-		.filter(|e| e.pallet_name() == "TransactionPayment" && e.event_name() == "TransactionFeePaid")
-		.map(|e| e.decode_fields_unchecked_as::<TransactionFeePaid>().map(|f| f.actual_fee + f.tip).map_err(Box::new))
+		.filter(|e| {
+			e.pallet_name() == "TransactionPayment" && e.event_name() == "TransactionFeePaid"
+		})
+		.map(|e| {
+			e.decode_fields_unchecked_as::<TransactionFeePaid>()
+				.map(|f| f.actual_fee + f.tip)
+				.map_err(Box::new)
+		})
 		.sum::<Result<u128, _>>()?;
 	ensure!(tx_fee == 0, "a payee's settlement is free: {tx_fee}");
-	ensure!(fees == settlement_fees, "the pools received {fees}, the settlement fees are {settlement_fees}");
+	ensure!(
+		fees == settlement_fees,
+		"the pools received {fees}, the settlement fees are {settlement_fees}"
+	);
 	let subsidy = subsidy(&events)?.map_or((0, 0), |s| (s.validator, s.dividend));
 	let parent = parent_hash(&node.rpc().await?, block).await?;
 	let (p0, p1) = (pools(&node, parent).await?, pools(&node, block).await?);

@@ -69,7 +69,8 @@ struct Lab {
 }
 
 fn sh(args: &[&str]) -> Result<String> {
-	let out = Command::new(args[0]).args(&args[1..]).output().with_context(|| format!("{args:?}"))?;
+	let out =
+		Command::new(args[0]).args(&args[1..]).output().with_context(|| format!("{args:?}"))?;
 	if !out.status.success() {
 		bail!("{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
 	}
@@ -85,11 +86,18 @@ impl Lab {
 			sh(&["ip", "-n", ns, "link", "set", "lo", "up"])?;
 		}
 		let (a, p, b) = (lab.a.as_str(), lab.p.as_str(), lab.b.as_str());
-		sh(&["ip", "-n", a, "link", "add", "va0", "type", "veth", "peer", "name", "vp0", "netns", p])?;
-		sh(&["ip", "-n", p, "link", "add", "vp1", "type", "veth", "peer", "name", "vb0", "netns", b])?;
-		for (ns, dev, addr) in
-			[(a, "va0", "10.9.1.1/24"), (p, "vp0", "10.9.1.2/24"), (p, "vp1", "10.9.2.1/24"), (b, "vb0", "10.9.2.2/24")]
-		{
+		sh(&[
+			"ip", "-n", a, "link", "add", "va0", "type", "veth", "peer", "name", "vp0", "netns", p,
+		])?;
+		sh(&[
+			"ip", "-n", p, "link", "add", "vp1", "type", "veth", "peer", "name", "vb0", "netns", b,
+		])?;
+		for (ns, dev, addr) in [
+			(a, "va0", "10.9.1.1/24"),
+			(p, "vp0", "10.9.1.2/24"),
+			(p, "vp1", "10.9.2.1/24"),
+			(b, "vb0", "10.9.2.2/24"),
+		] {
 			sh(&["ip", "-n", ns, "addr", "add", addr, "dev", dev])?;
 			sh(&["ip", "-n", ns, "link", "set", dev, "up"])?;
 		}
@@ -257,14 +265,16 @@ async fn free(node: &Node, chain: &Chain, who: &Keypair) -> Result<u128> {
 
 /// Place `order` as `who`; its id and the fee it cost.
 async fn place(chain: &Chain, who: &Keypair, order: &qos::Order) -> Result<(OrderId, u128)> {
-	let events = chain.submit_encoded_for_events("Escrow", "order_qos", &order.encode(), who).await?;
+	let events =
+		chain.submit_encoded_for_events("Escrow", "order_qos", &order.encode(), who).await?;
 	let (mut id, mut fee) = (None, None);
 	for ev in events.iter() {
 		let ev = ev?;
 		match (ev.pallet_name(), ev.event_name()) {
 			("Escrow", "QosOrdered") => id = Some(OrderId::decode(&mut ev.field_bytes())?),
-			("TransactionPayment", "TransactionFeePaid") =>
-				fee = Some(ev.decode_fields_unchecked_as::<TransactionFeePaid>()?.actual_fee),
+			("TransactionPayment", "TransactionFeePaid") => {
+				fee = Some(ev.decode_fields_unchecked_as::<TransactionFeePaid>()?.actual_fee)
+			},
 			_ => {},
 		}
 	}
@@ -331,7 +341,8 @@ async fn qos_orders_are_carried_out_on_the_providers_host() -> Result<()> {
 		segment: seg,
 		class,
 		rate,
-		flow: qos::parse_flow(&format!("dst=10.9.2.2,proto=udp,dport={PRIO_PORT}")).expect("a flow"),
+		flow: qos::parse_flow(&format!("dst=10.9.2.2,proto=udp,dport={PRIO_PORT}"))
+			.expect("a flow"),
 		payment: 10 * DTX,
 		duration: 40,
 		deadline: now + 60,
@@ -355,7 +366,10 @@ async fn qos_orders_are_carried_out_on_the_providers_host() -> Result<()> {
 	eprintln!("prioritised: {prioritised} bit/s (ordered {ORDERED})");
 	let bound = ORDERED * 9 / 10;
 	ensure!(prioritised >= bound, "the ordered flow got {prioritised} bit/s, under {bound}");
-	ensure!(unprioritised < bound, "without the order it got {unprioritised} bit/s: the test proves nothing");
+	ensure!(
+		unprioritised < bound,
+		"without the order it got {unprioritised} bit/s: the test proves nothing"
+	);
 
 	// Orders the provider cannot honour: each rejected with its reason, refunded to the unit.
 	for (class, rate, reason) in [
@@ -365,22 +379,30 @@ async fn qos_orders_are_carried_out_on_the_providers_host() -> Result<()> {
 	] {
 		let before = free(&node, &chain, &consumer).await?;
 		let (id, fee) = place(&chain, &consumer, &order(class, rate)).await?;
-		wait_until(Duration::from_secs(90), reason, || async { Ok(qos::get(&chain, id).await?.is_none()) })
-			.await
-			.with_context(|| agent.log())?;
+		wait_until(Duration::from_secs(90), reason, || async {
+			Ok(qos::get(&chain, id).await?.is_none())
+		})
+		.await
+		.with_context(|| agent.log())?;
 		let after = free(&node, &chain, &consumer).await?;
-		ensure!(after == before - fee, "order {id} ({reason}): {before} → {after}, fee {fee}: not refunded to the unit");
-		let logged = agent
-			.log()
-			.lines()
-			.any(|l| l.contains("order rejected") && l.contains(&format!("order={id}")) && l.contains(reason));
+		ensure!(
+			after == before - fee,
+			"order {id} ({reason}): {before} → {after}, fee {fee}: not refunded to the unit"
+		);
+		let logged = agent.log().lines().any(|l| {
+			l.contains("order rejected") && l.contains(&format!("order={id}")) && l.contains(reason)
+		});
 		ensure!(logged, "order {id}: no rejection for {reason} in the log:\n{}", agent.log());
-		ensure!(!lab.classes().contains(&format!("d1:{:x} ", class_minor(id))), "order {id} left a class");
+		ensure!(
+			!lab.classes().contains(&format!("d1:{:x} ", class_minor(id))),
+			"order {id} left a class"
+		);
 	}
 
 	// At its end the class and its filter go.
 	wait_until(Duration::from_secs(300), "the order's end", || async {
-		Ok(qos::get(&chain, first).await?.is_none() && !lab.classes().contains(&format!("d1:{minor:x} ")))
+		Ok(qos::get(&chain, first).await?.is_none()
+			&& !lab.classes().contains(&format!("d1:{minor:x} ")))
 	})
 	.await
 	.with_context(|| agent.log())?;

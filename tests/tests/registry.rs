@@ -3,8 +3,8 @@
 //! pallet's error and changes nothing.
 
 use anyhow::{anyhow, ensure, Result};
-use ditex_ctl::Chain;
 use codec::Encode;
+use ditex_ctl::Chain;
 use ditex_e2e::{Node, NodeConfig};
 use ditex_primitives::registry::{
 	DataPlaneKey, Endpoint, IpAddress, Region, SegmentSpec, SegmentStatus, SegmentView, TicketKey,
@@ -73,7 +73,10 @@ async fn register_and_read_back_through_runtime_api_and_rpc() -> Result<()> {
 	let group: serde_json::Value = rpc.request("ditex_group", rpc_params![0]).await?;
 	assert_eq!(group["members"][0]["key"], format!("0x{}", hex::encode([0x42u8; 32])));
 	let err = rpc
-		.request::<serde_json::Value>("ditex_segments", rpc_params!["XX-99", None::<u32>, None::<u32>])
+		.request::<serde_json::Value>(
+			"ditex_segments",
+			rpc_params!["XX-99", None::<u32>, None::<u32>],
+		)
 		.await
 		.expect_err("an unknown country is refused");
 	ensure!(err.to_string().contains("ISO 3166"), "unclear error: {err}");

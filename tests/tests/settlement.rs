@@ -95,9 +95,12 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 		receipt_key: ReceiptKey(consumer.public().0),
 	};
 	let channel: ChannelId = channel::open(&chain, &alice, &open).await?;
-	let view = channel::get(&chain, channel).await?.ok_or_else(|| anyhow!("no channel {channel}"))?;
+	let view =
+		channel::get(&chain, channel).await?.ok_or_else(|| anyhow!("no channel {channel}"))?;
 	ensure!(
-		view.path() == path && view.deposit == 10 * DTX && view.consumer == alice.public_key().into(),
+		view.path() == path
+			&& view.deposit == 10 * DTX
+			&& view.consumer == alice.public_key().into(),
 		"channel {channel} is not the one opened: {view:?}"
 	);
 	ensure!(channel::get(&chain, channel + 1).await?.is_none(), "a channel never opened");
@@ -127,7 +130,8 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 		(free(&node, &chain, &bob).await?, free(&node, &chain, &charlie).await?);
 
 	// A ticket claiming another hop of the path: rejected and struck.
-	let wrong_hop = ticket(b, epoch().await?, usage(0, None, Some(b), 5 * MIB / 2, 5 * MIB / 2, &consumer));
+	let wrong_hop =
+		ticket(b, epoch().await?, usage(0, None, Some(b), 5 * MIB / 2, 5 * MIB / 2, &consumer));
 	let events = submit_ticket(&chain, 2, &wrong_hop).await?;
 	ensure!(events.iter().any(|e| e == "Tickets.TicketRejected"), "events: {events:?}");
 	let strikes = |view: Option<SegmentView<AccountId32, u128, u32>>| view.map(|v| v.strikes);
@@ -136,7 +140,8 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 	// A receipt the consumer never signed is the consumer's input: dropped, no strike, and
 	// the rest of the ticket counts (the ingress's receipt pays the egress).
 	let forger = ed25519::Pair::from_seed(&[8; 32]);
-	let forged = ticket(b, epoch().await?, usage(1, Some(a), None, 5 * MIB / 2, 5 * MIB / 2, &forger));
+	let forged =
+		ticket(b, epoch().await?, usage(1, Some(a), None, 5 * MIB / 2, 5 * MIB / 2, &forger));
 	let events = submit_ticket(&chain, 2, &forged).await?;
 	ensure!(events.iter().any(|e| e == "Tickets.ReceiptIgnored"), "events: {events:?}");
 	assert_eq!(strikes(node.state_call("DitexApi_segment", b, None).await?), Some(1));
@@ -160,7 +165,11 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 	ensure!(paid == 2, "both hops are paid: {events:?}");
 	let gross = PRICE * (5 * MIB / 2) as u128 / GIB;
 	let earned = gross - gross * 5 / 100;
-	assert_eq!(free(&node, &chain, &bob).await?, bob_before + earned, "a payee's settlement is free");
+	assert_eq!(
+		free(&node, &chain, &bob).await?,
+		bob_before + earned,
+		"a payee's settlement is free"
+	);
 	// Both hops are paid for the 2.5 MiB that arrived, not the ingress's 3 MiB.
 	for segment in [a, b] {
 		let view: RelayView<u128> = node.state_call("SettlementApi_relay", segment, None).await?;
@@ -193,21 +202,29 @@ async fn the_reporter_reports_for_free(
 		.await?
 		.ok_or_else(|| anyhow!("no group 0"))?;
 	let reporter = group.reporter.ok_or_else(|| anyhow!("group 0 has no reporter"))?;
-	let (me, other) = if routers[0].0 == reporter { (routers[0], routers[1]) } else { (routers[1], routers[0]) };
+	let (me, other) =
+		if routers[0].0 == reporter { (routers[0], routers[1]) } else { (routers[1], routers[0]) };
 	let genesis: H256 = node.block_hash(0).await?.ok_or_else(|| anyhow!("no genesis"))?;
 	let (best, _) = node.best().await?;
 	// The runtime's era: an hour of 6 s blocks.
 	let era = u64::from(best) / 600;
 	let entries = vec![
-		PerfEntry { from: other.0, to: me.0, sample: PerfSample { latency_us: 1_500, jitter_us: 20, loss_ppm: 0 } },
-		PerfEntry { from: me.0, to: other.0, sample: PerfSample { latency_us: 1_700, jitter_us: 30, loss_ppm: 10 } },
+		PerfEntry {
+			from: other.0,
+			to: me.0,
+			sample: PerfSample { latency_us: 1_500, jitter_us: 20, loss_ppm: 0 },
+		},
+		PerfEntry {
+			from: me.0,
+			to: other.0,
+			sample: PerfSample { latency_us: 1_700, jitter_us: 30, loss_ppm: 10 },
+		},
 	];
 	let before = [free(node, chain, operators[0]).await?, free(node, chain, operators[1]).await?];
 
 	let by_other = report::sign(other.0, era, &entries, genesis.0, &ticket_secret(other.1));
-	let err = report::submit(chain, other.0, era, &entries, &by_other)
-		.await
-		.expect_err("not its turn");
+	let err =
+		report::submit(chain, other.0, era, &entries, &by_other).await.expect_err("not its turn");
 	ensure!(err.to_string().contains("not expected"), "unclear refusal: {err}");
 	let forged = report::sign(me.0, era, &entries, genesis.0, &ticket_secret(other.1));
 	let err = report::submit(chain, me.0, era, &entries, &forged).await.expect_err("forged");
@@ -262,8 +279,15 @@ async fn vote_inflation_fails_at_its_first_step(
 		src_port: None,
 		dst_port: None,
 	};
-	let order =
-		(segment, pallet_escrow::QosClass::Priority, 1_000_000u64, flow, 990_000 * DTX, 10u32, now + 20);
+	let order = (
+		segment,
+		pallet_escrow::QosClass::Priority,
+		1_000_000u64,
+		flow,
+		990_000 * DTX,
+		10u32,
+		now + 20,
+	);
 	let err = chain
 		.submit_encoded("Escrow", "order_qos", &order.encode(), &eve)
 		.await

@@ -2,7 +2,8 @@
 
 use super::*;
 use ditex_primitives::registry::{
-	DataPlaneKey, Endpoint, TicketKey, IpAddress, PerfEntry, PerfSample, Region, SegmentSpec, Windows,
+	DataPlaneKey, Endpoint, IpAddress, PerfEntry, PerfSample, Region, SegmentSpec, TicketKey,
+	Windows,
 };
 use frame_benchmarking::v2::*;
 use frame_support::traits::Authorize;
@@ -38,8 +39,8 @@ fn bench_spec<T: Config>(n: u32) -> SegmentSpec<BalanceOf<T>> {
 /// A funded operator for segment `n` (one per segment, so per-operator bounds never bind).
 fn operator<T: Config>(n: u32) -> T::AccountId {
 	let who: T::AccountId = account("operator", n, 0);
-	let amount = T::SegmentDeposit::get().saturating_mul(100u32.into()) +
-		T::Currency::minimum_balance();
+	let amount =
+		T::SegmentDeposit::get().saturating_mul(100u32.into()) + T::Currency::minimum_balance();
 	T::Currency::set_balance(&who, amount);
 	who
 }
@@ -136,7 +137,10 @@ mod benchmarks {
 			disputes.try_push(Dispute { member: m, operator, bond }).expect("within a group");
 		}
 		let at = frame_system::Pallet::<T>::block_number();
-		LatestReport::<T>::insert(0, ReportInfo { reporter: members[0], at, disputes, struck: false });
+		LatestReport::<T>::insert(
+			0,
+			ReportInfo { reporter: members[0], at, disputes, struck: false },
+		);
 		frame_system::Pallet::<T>::set_block_number(at + T::EraLength::get());
 		let group = Groups::<T>::get(0).expect("group 0 exists");
 		let reporter = Pallet::<T>::reporter_of(0, &group.members).expect("members");
@@ -170,7 +174,8 @@ mod benchmarks {
 			})
 			.collect();
 		let report = BoundedVec::try_from(report).expect("small");
-		Pallet::<T>::do_report(reporter, Pallet::<T>::current_era(), report).expect("reporter reports");
+		Pallet::<T>::do_report(reporter, Pallet::<T>::current_era(), report)
+			.expect("reporter reports");
 		Segments::<T>::mutate(reporter, |r| {
 			if let Some(r) = r {
 				r.strikes = T::MaxStrikes::get() - 1;
@@ -191,7 +196,9 @@ mod benchmarks {
 	/// The pool's check of a report of `n` distinct pairs in a full group: the reporter's
 	/// ticket key's signature over the whole report, membership and duplicates.
 	#[benchmark]
-	fn authorize_report(n: Linear<1, { T::MaxReportEntries::get() }>) -> Result<(), BenchmarkError> {
+	fn authorize_report(
+		n: Linear<1, { T::MaxReportEntries::get() }>,
+	) -> Result<(), BenchmarkError> {
 		let members = register_range::<T>(0, T::MaxGroupSize::get().max(members_for_pairs(n)));
 		let group = Groups::<T>::get(0).expect("group 0 exists");
 		let reporter = Pallet::<T>::reporter_of(0, &group.members).expect("members");

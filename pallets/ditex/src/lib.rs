@@ -53,10 +53,10 @@ pub use pallet::*;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
-#[cfg(test)]
-mod tests;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
+#[cfg(test)]
+mod tests;
 pub mod weights;
 pub use weights::WeightInfo;
 
@@ -98,8 +98,7 @@ pub type GroupViewOf<T> =
 
 /// A registered segment router.
 #[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
-	Debug,
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct SegmentRecord<AccountId, Balance, BlockNumber> {
 	/// The account that registered it and holds its deposit.
@@ -120,8 +119,7 @@ pub struct SegmentRecord<AccountId, Balance, BlockNumber> {
 
 /// A group of segment routers of one region.
 #[derive(
-	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
-	DebugNoBound,
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
 pub struct Group<T: Config> {
@@ -146,8 +144,7 @@ pub struct Dispute<AccountId, Balance> {
 
 /// The latest performance report of a group and the disputes against it.
 #[derive(
-	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo,
-	DebugNoBound,
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
 pub struct ReportInfo<T: Config> {
@@ -164,7 +161,15 @@ pub struct ReportInfo<T: Config> {
 
 /// Why a segment router was struck.
 #[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 	Debug,
 )]
 pub enum StrikeReason {
@@ -327,30 +332,18 @@ pub mod pallet {
 
 	/// Which segment router receives at an endpoint; endpoints are unique.
 	#[pallet::storage]
-	pub type SegmentByEndpoint<T> = StorageMap<
-		_,
-		Blake2_128Concat,
-		ditex_primitives::registry::Endpoint,
-		SegmentId,
-	>;
+	pub type SegmentByEndpoint<T> =
+		StorageMap<_, Blake2_128Concat, ditex_primitives::registry::Endpoint, SegmentId>;
 
 	/// Which segment router owns a data-plane key; keys are unique.
 	#[pallet::storage]
-	pub type SegmentByKey<T> = StorageMap<
-		_,
-		Blake2_128Concat,
-		ditex_primitives::registry::DataPlaneKey,
-		SegmentId,
-	>;
+	pub type SegmentByKey<T> =
+		StorageMap<_, Blake2_128Concat, ditex_primitives::registry::DataPlaneKey, SegmentId>;
 
 	/// Which segment router signs with a ticket key; a key belongs to one router at a time.
 	#[pallet::storage]
-	pub type SegmentByTicketKey<T> = StorageMap<
-		_,
-		Blake2_128Concat,
-		ditex_primitives::registry::TicketKey,
-		SegmentId,
-	>;
+	pub type SegmentByTicketKey<T> =
+		StorageMap<_, Blake2_128Concat, ditex_primitives::registry::TicketKey, SegmentId>;
 
 	/// The segment routers of each operator.
 	#[pallet::storage]
@@ -816,7 +809,12 @@ impl<T: Config> Pallet<T> {
 				registered_at: frame_system::Pallet::<T>::block_number(),
 			},
 		);
-		Self::deposit_event(Event::SegmentRegistered { segment: id, operator: who, group, deposit });
+		Self::deposit_event(Event::SegmentRegistered {
+			segment: id,
+			operator: who,
+			group,
+			deposit,
+		});
 		Ok(id)
 	}
 
@@ -943,8 +941,8 @@ impl<T: Config> Pallet<T> {
 		let g = NextGroupId::<T>::get();
 		let next = g.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
 		groups.try_push(g).map_err(|_| Error::<T>::RegionFull)?;
-		let members = BoundedVec::try_from(alloc::vec![segment])
-			.map_err(|_| Error::<T>::RegionFull)?;
+		let members =
+			BoundedVec::try_from(alloc::vec![segment]).map_err(|_| Error::<T>::RegionFull)?;
 		NextGroupId::<T>::put(next);
 		RegionGroups::<T>::insert(region, groups);
 		Groups::<T>::insert(g, Group { region: region.clone(), members });
@@ -1069,7 +1067,11 @@ impl<T: Config> Pallet<T> {
 		let (group_id, _) = Self::check_report(reporter, era, &entries)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		for e in entries.iter() {
-			Performance::<T>::insert(e.from, e.to, PerfRecord { sample: e.sample, measured_at: now });
+			Performance::<T>::insert(
+				e.from,
+				e.to,
+				PerfRecord { sample: e.sample, measured_at: now },
+			);
 		}
 		if let Some(p) = LatestReport::<T>::take(group_id) {
 			Self::close_report(group_id, p);
@@ -1092,9 +1094,8 @@ impl<T: Config> Pallet<T> {
 		own: &ditex_primitives::registry::PerfSample,
 	) -> bool {
 		let diff = (reported.latency_us as i64 - own.latency_us as i64).unsigned_abs();
-		let relative = (own.latency_us as i64).unsigned_abs() *
-			T::DisputeTolerancePercent::get() as u64 /
-			100;
+		let relative =
+			(own.latency_us as i64).unsigned_abs() * T::DisputeTolerancePercent::get() as u64 / 100;
 		let latency_off = diff > T::DisputeToleranceMicros::get() as u64 && diff > relative;
 		// Loss differing by more than the relative tolerance in absolute percent points.
 		let loss_diff = reported.loss_ppm.abs_diff(own.loss_ppm) as u64;
@@ -1139,7 +1140,12 @@ impl<T: Config> Pallet<T> {
 		let operators = distinct(report.disputes.iter().map(|d| &d.operator).collect());
 		let group = Groups::<T>::get(group_id).ok_or(Error::<T>::Quarantined)?;
 		let quorum = Self::dispute_quorum(&group.members);
-		Self::deposit_event(Event::ReportDisputed { group: group_id, by: member, operators, quorum });
+		Self::deposit_event(Event::ReportDisputed {
+			group: group_id,
+			by: member,
+			operators,
+			quorum,
+		});
 		if operators >= quorum {
 			report.struck = true;
 			let reporter = report.reporter;
@@ -1160,8 +1166,9 @@ impl<T: Config> Pallet<T> {
 	/// [`Config::DisputeQuorum`], and at least a third of the members' distinct operators.
 	/// Counting operators, not segments, keeps one account's many segments at one voice.
 	pub fn dispute_quorum(members: &[SegmentId]) -> u32 {
-		let operators =
-			distinct(members.iter().filter_map(|m| Segments::<T>::get(m).map(|r| r.operator)).collect());
+		let operators = distinct(
+			members.iter().filter_map(|m| Segments::<T>::get(m).map(|r| r.operator)).collect(),
+		);
 		T::DisputeQuorum::get().max(operators.div_ceil(3))
 	}
 
@@ -1269,14 +1276,14 @@ impl<T: Config> Pallet<T> {
 		limit: u32,
 	) -> Vec<SegmentViewOf<T>> {
 		let wanted = |r: &SegmentOf<T>| {
-			r.status == SegmentStatus::Active &&
-				region.as_ref().is_none_or(|x| &r.spec.region == x) &&
-				asn.is_none_or(|a| r.spec.asn == a)
+			r.status == SegmentStatus::Active
+				&& region.as_ref().is_none_or(|x| &r.spec.region == x)
+				&& asn.is_none_or(|a| r.spec.asn == a)
 		};
 		let mut out = Vec::new();
 		match &region {
 			// The region index keeps this lookup proportional to the region's size.
-			Some(region) =>
+			Some(region) => {
 				for g in RegionGroups::<T>::get(region) {
 					for m in Groups::<T>::get(g).map(|g| g.members.into_inner()).unwrap_or_default()
 					{
@@ -1284,13 +1291,15 @@ impl<T: Config> Pallet<T> {
 							out.push(Self::view(m, r));
 						}
 					}
-				},
-			None =>
+				}
+			},
+			None => {
 				for (id, r) in Segments::<T>::iter() {
 					if wanted(&r) {
 						out.push(Self::view(id, r));
 					}
-				},
+				}
+			},
 		}
 		out.sort_by_key(|v| v.id);
 		out.truncate(limit as usize);
@@ -1371,8 +1380,9 @@ impl<T: Config> Pallet<T> {
 					ensure!(group.region == r.spec.region, "member in another region's group");
 				},
 				(SegmentStatus::Active, None) => return Err("active segment without group".into()),
-				(SegmentStatus::Quarantined { .. }, Some(_)) =>
-					return Err("quarantined segment in a group".into()),
+				(SegmentStatus::Quarantined { .. }, Some(_)) => {
+					return Err("quarantined segment in a group".into())
+				},
 				(SegmentStatus::Quarantined { .. }, None) => {},
 			}
 			let d = deposits.entry(r.operator.clone()).or_insert_with(Zero::zero);

@@ -1,10 +1,10 @@
 //! A small runtime for the pallet's unit tests: System, Timestamp, Balances, Ditex.
 
 use crate as pallet_ditex;
-use ditex_primitives::registry::{
-	DataPlaneKey, Endpoint, TicketKey, HourWindow, IpAddress, Region, SegmentSpec, Windows,
-};
 use ditex_primitives::registry::SegmentId;
+use ditex_primitives::registry::{
+	DataPlaneKey, Endpoint, HourWindow, IpAddress, Region, SegmentSpec, TicketKey, Windows,
+};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{
@@ -162,7 +162,8 @@ pub fn sign_report(
 		.find(|p| p.public().0 == key.0)
 		.expect("a ticket key of spec(n)");
 	let genesis = pallet_ditex::genesis_hash::<Test>();
-	pair.sign(&ditex_primitives::registry::report_signing_payload(&genesis, reporter, era, entries)).0
+	pair.sign(&ditex_primitives::registry::report_signing_payload(&genesis, reporter, era, entries))
+		.0
 }
 
 /// A valid listing whose endpoint and key are derived from `n`, so every `n` is distinct.

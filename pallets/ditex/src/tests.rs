@@ -4,8 +4,7 @@ use crate::{mock::*, *};
 use codec::Encode;
 use ditex_primitives::registry::{
 	CountryCode, DataPlaneKey, Endpoint, HourWindow, IpAddress, PerfEntry, PerfSample, Region,
-	TicketKey,
-	Windows,
+	TicketKey, Windows,
 };
 use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
 
@@ -23,7 +22,9 @@ fn sample(latency_us: i32) -> PerfSample {
 	PerfSample { latency_us, jitter_us: 100, loss_ppm: 0 }
 }
 
-fn entries(e: &[(SegmentId, SegmentId, PerfSample)]) -> BoundedVec<PerfEntry, ConstU32<MAX_REPORT>> {
+fn entries(
+	e: &[(SegmentId, SegmentId, PerfSample)],
+) -> BoundedVec<PerfEntry, ConstU32<MAX_REPORT>> {
 	BoundedVec::try_from(
 		e.iter().map(|&(from, to, sample)| PerfEntry { from, to, sample }).collect::<Vec<_>>(),
 	)
@@ -39,7 +40,13 @@ fn report(
 ) -> DispatchResultWithPostInfo {
 	let era = Ditex::current_era();
 	let signature = sign_report(reporter, era, &entries);
-	Ditex::report_performance(frame_system::RawOrigin::Authorized.into(), reporter, era, entries, signature)
+	Ditex::report_performance(
+		frame_system::RawOrigin::Authorized.into(),
+		reporter,
+		era,
+		entries,
+		signature,
+	)
 }
 
 /// Register `n` routers of accounts 1..=n in Berlin; returns their ids.
@@ -159,7 +166,10 @@ mod register {
 			for asn in [0, 23_456, 64_500, 65_535, 65_540, u32::MAX] {
 				let mut s = spec(1);
 				s.asn = asn;
-				assert_noop!(Ditex::register(RuntimeOrigin::signed(1), s), Error::<Test>::InvalidAsn);
+				assert_noop!(
+					Ditex::register(RuntimeOrigin::signed(1), s),
+					Error::<Test>::InvalidAsn
+				);
 			}
 		});
 	}
@@ -350,7 +360,10 @@ mod update {
 	fn changes_price_endpoint_windows_capacity() {
 		build_and_execute(|| {
 			let id = register(1, 1);
-			let new_ep = Endpoint { ip: IpAddress::V6([0x2a, 0, 0x14, 0x50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]), port: 5 };
+			let new_ep = Endpoint {
+				ip: IpAddress::V6([0x2a, 0, 0x14, 0x50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+				port: 5,
+			};
 			assert_ok!(Ditex::update(
 				RuntimeOrigin::signed(1),
 				id,
@@ -387,11 +400,25 @@ mod update {
 				Error::<Test>::UnknownSegment
 			);
 			assert_noop!(
-				Ditex::update(RuntimeOrigin::signed(1), id, None, Some(spec(2).endpoint), None, None),
+				Ditex::update(
+					RuntimeOrigin::signed(1),
+					id,
+					None,
+					Some(spec(2).endpoint),
+					None,
+					None
+				),
 				Error::<Test>::EndpointInUse
 			);
 			assert_noop!(
-				Ditex::update(RuntimeOrigin::signed(1), id, None, None, Some(windows(&[(3, 3)])), None),
+				Ditex::update(
+					RuntimeOrigin::signed(1),
+					id,
+					None,
+					None,
+					Some(windows(&[(3, 3)])),
+					None
+				),
 				Error::<Test>::InvalidWindow
 			);
 			let mut bad = spec(1).endpoint;
@@ -460,8 +487,14 @@ mod deregister {
 	fn checks_caller_and_target() {
 		build_and_execute(|| {
 			let id = register(1, 1);
-			assert_noop!(Ditex::deregister(RuntimeOrigin::signed(2), id), Error::<Test>::NotOperator);
-			assert_noop!(Ditex::deregister(RuntimeOrigin::signed(1), 9), Error::<Test>::UnknownSegment);
+			assert_noop!(
+				Ditex::deregister(RuntimeOrigin::signed(2), id),
+				Error::<Test>::NotOperator
+			);
+			assert_noop!(
+				Ditex::deregister(RuntimeOrigin::signed(1), 9),
+				Error::<Test>::UnknownSegment
+			);
 		});
 	}
 }
@@ -474,7 +507,10 @@ mod performance {
 		build_and_execute(|| {
 			let ids = register_many(3);
 			let r = current_reporter(0);
-			assert_ok!(report(r, entries(&[(ids[0], ids[1], sample(1000)), (ids[1], ids[2], sample(-300))])));
+			assert_ok!(report(
+				r,
+				entries(&[(ids[0], ids[1], sample(1000)), (ids[1], ids[2], sample(-300))])
+			));
 			System::assert_last_event(
 				Event::PerformanceReported { group: 0, reporter: r, entries: 2 }.into(),
 			);
@@ -553,7 +589,9 @@ mod performance {
 			let too_many: Vec<PerfEntry> = (0..=MAX_REPORT)
 				.map(|i| PerfEntry { from: 0, to: i + 1, sample: sample(1) })
 				.collect();
-			assert!(BoundedVec::<PerfEntry, ConstU32<MAX_REPORT>>::try_from(too_many.clone()).is_err());
+			assert!(
+				BoundedVec::<PerfEntry, ConstU32<MAX_REPORT>>::try_from(too_many.clone()).is_err()
+			);
 			// pallet index 3, call index 3, reporter, era, entries, signature
 			let call = |e: &[PerfEntry]| {
 				let mut encoded = vec![3u8, 3];
@@ -641,9 +679,9 @@ mod performance {
 				let other = *ids.iter().find(|&&s| s != r).unwrap();
 				let foreign = sign_report(other, era, &e);
 				// The reporter's key over a report for another chain.
-				let pair = (1..=3).map(ticket_pair).find(|p| {
-					p.public().0 == Segments::<Test>::get(r).unwrap().spec.ticket_key.0
-				});
+				let pair = (1..=3)
+					.map(ticket_pair)
+					.find(|p| p.public().0 == Segments::<Test>::get(r).unwrap().spec.ticket_key.0);
 				let payload = ditex_primitives::registry::report_signing_payload(
 					&sp_core::H256::repeat_byte(0x42),
 					r,
@@ -654,7 +692,9 @@ mod performance {
 				// The same report with an entry changed after signing.
 				let mut changed = e.clone();
 				changed[0].sample.latency_us += 1;
-				for (entries, sig) in [(&e, forged), (&e, foreign), (&e, other_chain), (&changed, good)] {
+				for (entries, sig) in
+					[(&e, forged), (&e, foreign), (&e, other_chain), (&changed, good)]
+				{
 					assert_eq!(
 						authorize(&call(r, era, entries.clone(), sig)),
 						Err(InvalidTransaction::BadProof.into())
@@ -779,7 +819,12 @@ mod disputes {
 			// Quorum is two; a third dispute cannot strike again.
 			let m = others[2];
 			assert_noop!(
-				Ditex::dispute_report(RuntimeOrigin::signed(operator_of(m)), m, from(m), sample(30_000)),
+				Ditex::dispute_report(
+					RuntimeOrigin::signed(operator_of(m)),
+					m,
+					from(m),
+					sample(30_000)
+				),
 				Error::<Test>::ReportStruck
 			);
 			assert_eq!(Segments::<Test>::get(r).unwrap().strikes, 1);
@@ -1048,7 +1093,8 @@ mod review {
 				run_to_block(System::block_number() + ERA);
 				next = current_reporter(0);
 			}
-			let other = *Groups::<Test>::get(0).unwrap().members.iter().find(|&&m| m != next).unwrap();
+			let other =
+				*Groups::<Test>::get(0).unwrap().members.iter().find(|&&m| m != next).unwrap();
 			assert_ok!(report(next, entries(&[(next, other, sample(1_000))])));
 			System::assert_has_event(
 				Event::DisputesForfeited { group: 0, disputes: 3, amount: 3 * BOND }.into(),
@@ -1074,11 +1120,8 @@ mod review {
 				r = current_reporter(0);
 			}
 			let witnesses: Vec<_> = honest.iter().copied().filter(|&m| m != r).take(2).collect();
-			let pairs: Vec<_> = sybils
-				.iter()
-				.chain(&witnesses)
-				.map(|&m| (r, m, sample(1_000)))
-				.collect();
+			let pairs: Vec<_> =
+				sybils.iter().chain(&witnesses).map(|&m| (r, m, sample(1_000))).collect();
 			assert_ok!(report(r, entries(&pairs)));
 			for &s in &sybils {
 				assert_ok!(dispute(s, r));
@@ -1211,7 +1254,10 @@ mod ticket_keys {
 			assert_eq!(<Ditex as SegmentRegistry<_, _>>::ticket_key(id), Some(key));
 			let mut s = spec(2);
 			s.ticket_key = key;
-			assert_noop!(Ditex::register(RuntimeOrigin::signed(2), s), Error::<Test>::TicketKeyInUse);
+			assert_noop!(
+				Ditex::register(RuntimeOrigin::signed(2), s),
+				Error::<Test>::TicketKeyInUse
+			);
 			let mut s = spec(2);
 			s.ticket_key = TicketKey([0; 32]);
 			assert_noop!(

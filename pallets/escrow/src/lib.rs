@@ -66,18 +66,18 @@ mod tests;
 pub mod weights;
 pub use weights::WeightInfo;
 
-use ditex_primitives::{
-	registry::{DataPlaneKey, PathError, SegmentId},
-	settlement::{ChannelId, OrderId, Path, ReceiptKey},
-	signed_by, MAX_HOPS,
-};
-/// A channel, its hops' terms and its status: defined in `ditex-primitives`, which agents and
-/// the runtime API share.
-pub use ditex_primitives::settlement::{Channel, ChannelStatus, HopTerms};
 /// QoS orders and answers: defined in `ditex-primitives`, which agents and the runtime API
 /// share.
 pub use ditex_primitives::qos::{
 	QosAnswer, QosClass, QosFlow, QosOrder, QosRejectReason, QosStatus, QosVerdict,
+};
+/// A channel, its hops' terms and its status: defined in `ditex-primitives`, which agents and
+/// the runtime API share.
+pub use ditex_primitives::settlement::{Channel, ChannelStatus, HopTerms};
+use ditex_primitives::{
+	registry::{DataPlaneKey, PathError, SegmentId},
+	settlement::{ChannelId, OrderId, Path, ReceiptKey},
+	signed_by, MAX_HOPS,
 };
 use frame_support::{
 	pallet_prelude::*,
@@ -530,8 +530,14 @@ pub mod pallet {
 			assert!(T::MaxOrdersPerSegment::get() > 0, "segments must take orders");
 			assert!(!T::MaxChannelLifetime::get().is_zero(), "channels must be able to open");
 			assert!(!T::MaxQosDeadline::get().is_zero(), "orders must be answerable");
-			assert!(!T::MinDeposit::get().is_zero(), "dust channels could fill the refund schedule");
-			assert!(!T::MinQosPayment::get().is_zero(), "dust orders could fill the order schedule");
+			assert!(
+				!T::MinDeposit::get().is_zero(),
+				"dust channels could fill the refund schedule"
+			);
+			assert!(
+				!T::MinQosPayment::get().is_zero(),
+				"dust orders could fill the order schedule"
+			);
 			let max = <T as frame_system::Config>::BlockWeights::get().max_block;
 			let refunds = T::MaxRefundsPerBlock::get();
 			let worst = [
@@ -709,7 +715,11 @@ impl<T: Config> Pallet<T> {
 
 	/// Hold `amount` of `who`'s coins for `reason`, taking only coins free of freezes and of
 	/// other holds (see [`FrozenCoins`]).
-	fn hold_unfrozen(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+	fn hold_unfrozen(
+		reason: HoldReason,
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
 		let free = T::Currency::balance(who);
 		let unfrozen = free.saturating_sub(T::Freezes::frozen(who));
 		ensure!(amount <= free, Error::<T>::InsufficientBalance);

@@ -3,6 +3,7 @@
 //! accounts.
 
 use crate as pallet_escrow;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{
@@ -10,7 +11,6 @@ use frame_support::{
 		ConstU128, ConstU32, ConstU64, Hooks, Imbalance, OnUnbalanced,
 	},
 };
-use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	traits::{
 		fungible::{InspectFreeze, MutateFreeze},

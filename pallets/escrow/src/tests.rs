@@ -881,7 +881,10 @@ mod review {
 			// relay is paid in full.
 			assert_ok!(Escrow::do_pay(0, 0, 570, 30));
 			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 570);
-			assert_eq!(Balances::free_balance(VALIDATOR_POT) + Balances::free_balance(DIVIDEND_POT), 2 + 30);
+			assert_eq!(
+				Balances::free_balance(VALIDATOR_POT) + Balances::free_balance(DIVIDEND_POT),
+				2 + 30
+			);
 			assert_eq!(held(CONSUMER), 400);
 			assert_eq!(Balances::total_balance(&CONSUMER), ENDOWMENT - 1_600);
 			assert_eq!(frozen(CONSUMER), ENDOWMENT - 1_600);
@@ -905,7 +908,8 @@ mod review {
 			let r = 10 + GRACE + 1;
 			assert_eq!(Escrow::channel_view(0).unwrap().refund_at, r);
 			// The attacker fills the three slots before R.
-			for (i, expiry) in [7u64, 8, 9].iter().flat_map(|e| [*e; MAX_REFUNDS as usize]).enumerate()
+			for (i, expiry) in
+				[7u64, 8, 9].iter().flat_map(|e| [*e; MAX_REFUNDS as usize]).enumerate()
 			{
 				assert_ok!(open(1 + i as u64 % 10, &[10], 100, expiry));
 			}

@@ -148,7 +148,8 @@ mod benchmarks {
 		let signature =
 			sp_io::crypto::ed25519_sign(KEY_TYPE, &relay_key, &ticket.signing_payload(&genesis))
 				.expect("the key is in the keystore");
-		let call = Call::<T>::submit_ticket { ticket: SignedTicket { ticket, signature: signature.0 } };
+		let call =
+			Call::<T>::submit_ticket { ticket: SignedTicket { ticket, signature: signature.0 } };
 		#[block]
 		{
 			call.authorize(TransactionSource::External)

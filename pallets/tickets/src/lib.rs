@@ -504,8 +504,10 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			frame_system::ensure_authorized(origin)?;
 			let ticket = ticket.ticket;
-			let accepted =
-				T::WeightInfo::submit_ticket(ticket.channels.len() as u32, ticket.peers.len() as u32);
+			let accepted = T::WeightInfo::submit_ticket(
+				ticket.channels.len() as u32,
+				ticket.peers.len() as u32,
+			);
 			match Self::validate(&ticket) {
 				Ok(entries) => {
 					Self::apply(ticket, entries)?;
@@ -559,7 +561,8 @@ impl<T: Config> Pallet<T> {
 	/// What a ticket with `channels` channels and `peers` peers may weigh: its intake, or its
 	/// rejection with a strike that quarantines the segment out of a full group.
 	pub fn submit_ticket_weight(channels: u32, peers: u32) -> Weight {
-		T::WeightInfo::submit_ticket(channels, peers).saturating_add(T::Strikes::max_strike_weight())
+		T::WeightInfo::submit_ticket(channels, peers)
+			.saturating_add(T::Strikes::max_strike_weight())
 	}
 
 	/// Blocks per epoch: the genesis's [`EpochLength`], or [`Config::DefaultEpochLength`] if it
@@ -647,8 +650,9 @@ impl<T: Config> Pallet<T> {
 		let invalid = |e: Error<T>| match e {
 			Error::<T>::BadTicketSignature => InvalidTransaction::BadProof,
 			Error::<T>::UnknownSegment => InvalidTransaction::BadSigner,
-			Error::<T>::StaleEpoch if signed.ticket.epoch > Self::current_epoch() =>
-				InvalidTransaction::Future,
+			Error::<T>::StaleEpoch if signed.ticket.epoch > Self::current_epoch() => {
+				InvalidTransaction::Future
+			},
 			Error::<T>::StaleEpoch | Error::<T>::ReplayedTicket => InvalidTransaction::Stale,
 			_ => InvalidTransaction::Call,
 		};
@@ -773,20 +777,12 @@ impl<T: Config> Pallet<T> {
 			let id = usage.channel;
 			let (claim, receipt, ack) = match entry {
 				Entry::Skipped(e) => {
-					Self::deposit_event(Event::ChannelSkipped {
-						segment,
-						channel: id,
-						error: e,
-					});
+					Self::deposit_event(Event::ChannelSkipped { segment, channel: id, error: e });
 					continue;
 				},
 				Entry::Claim { claim, receipt, ack } => {
 					if let Some(Err(e)) = &ack {
-						Self::deposit_event(Event::AckIgnored {
-							segment,
-							channel: id,
-							error: *e,
-						});
+						Self::deposit_event(Event::AckIgnored { segment, channel: id, error: *e });
 					}
 					(claim, receipt, ack)
 				},
@@ -816,28 +812,30 @@ impl<T: Config> Pallet<T> {
 			if let Some(Ok(acked)) = ack {
 				if acked > claim.acked {
 					claim.acked = acked;
-					}
+				}
 			}
 			match receipt {
 				// Receipts only grow; an older one is ignored.
 				Some(Ok(cumulative)) if cumulative > claim.receipt => {
 					claim.receipt = cumulative;
-						Self::deposit_event(Event::ReceiptAccepted {
+					Self::deposit_event(Event::ReceiptAccepted {
 						channel: id,
 						segment,
 						cumulative_bytes: cumulative,
 					});
 				},
-				Some(Err(e)) => Self::deposit_event(Event::ReceiptIgnored {
-					segment,
-					channel: id,
-					error: e,
-				}),
+				Some(Err(e)) => {
+					Self::deposit_event(Event::ReceiptIgnored { segment, channel: id, error: e })
+				},
 				_ => {},
 			}
 			Claims::<T>::insert(segment, id, claim);
 		}
-		Self::deposit_event(Event::TicketAccepted { segment, epoch: ticket.epoch, channels: count });
+		Self::deposit_event(Event::TicketAccepted {
+			segment,
+			epoch: ticket.epoch,
+			channels: count,
+		});
 		Ok(())
 	}
 
@@ -905,8 +903,7 @@ impl<T: Config> Pallet<T> {
 			let due = match &claims[hop] {
 				Some(claim) if T::Registry::is_active(terms.segment) => {
 					let bytes = Self::payable(claim, next, receipt, now);
-					let gross =
-						Self::owed(terms.price_per_gib, bytes).saturating_sub(claim.paid);
+					let gross = Self::owed(terms.price_per_gib, bytes).saturating_sub(claim.paid);
 					(bytes, gross.unique_saturated_into())
 				},
 				_ => (0, 0),

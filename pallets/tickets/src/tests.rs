@@ -1,11 +1,11 @@
 //! Unit tests of ticket validation and settlement on the mock runtime.
 
 use crate::{mock::*, *};
+use codec::Encode;
 use ditex_primitives::{
 	registry::DataPlaneKey,
 	settlement::{Path, Receipt, ReceiptKey, SignedReceipt},
 };
-use codec::Encode;
 use ditex_primitives::{registry::TicketKey, settlement::SignedTicket};
 use frame_support::{
 	assert_noop, assert_ok,
@@ -13,10 +13,10 @@ use frame_support::{
 	traits::fungible::InspectHold as _,
 };
 use pallet_ditex::testing::set_ticket_key;
+use sp_core::{ed25519, Pair, H256};
 use sp_runtime::transaction_validity::{
 	InvalidTransaction, TransactionSource, TransactionValidityWithRefund,
 };
-use sp_core::{ed25519, Pair, H256};
 
 const CONSUMER: AccountId = 1;
 /// Segments of the path, their operators and prices per GiB.
@@ -150,7 +150,10 @@ fn authorize(t: &SignedTicket) -> TransactionValidityWithRefund {
 fn submit(t: Ticket) -> DispatchResultWithPostInfo {
 	let t = signed(t);
 	let (validity, _) = authorize(&t).expect("the pool takes the ticket");
-	assert_eq!(validity.provides, vec![("DitexTicket", (t.ticket.segment, t.ticket.epoch)).encode()]);
+	assert_eq!(
+		validity.provides,
+		vec![("DitexTicket", (t.ticket.segment, t.ticket.epoch)).encode()]
+	);
 	Tickets::submit_ticket(frame_system::RawOrigin::Authorized.into(), t)
 }
 
@@ -419,16 +422,12 @@ mod happy_path {
 			nothing_to_settle(ch);
 			assert_eq!(paid(C, ch), 500);
 			run_to_block(2 * EPOCH);
-			accept(
-				ticket(C, 2, vec![usage(ch, 2, 5_000, 5_000, Some(receipt(ch, &PATH, 3_000)))]),
-			);
+			accept(ticket(C, 2, vec![usage(ch, 2, 5_000, 5_000, Some(receipt(ch, &PATH, 3_000)))]));
 			settle(ch);
 			assert_eq!(paid(C, ch), 1_500);
 			run_to_block(3 * EPOCH);
 			// An older, smaller receipt is ignored, not an error.
-			accept(
-				ticket(C, 3, vec![usage(ch, 2, 5_000, 5_000, Some(receipt(ch, &PATH, 2_000)))]),
-			);
+			accept(ticket(C, 3, vec![usage(ch, 2, 5_000, 5_000, Some(receipt(ch, &PATH, 2_000)))]));
 			assert_eq!(Claims::<Test>::get(C, ch).unwrap().receipt, 3_000);
 			assert_eq!(Tickets::receipt_view(ch), 3_000);
 			nothing_to_settle(ch);
@@ -679,7 +678,8 @@ mod rejected {
 	fn forwarding_more_than_received() {
 		build_and_execute(|| {
 			let ch = setup();
-			reject(ticket(B, 0, vec![usage(ch, 1, 1_000, 1_001, None)]),
+			reject(
+				ticket(B, 0, vec![usage(ch, 1, 1_000, 1_001, None)]),
 				Error::<Test>::ForwardedMoreThanReceived,
 			);
 		});
@@ -844,8 +844,16 @@ mod refused {
 			let mut t = t;
 			t.segment = A;
 			let other_chain = SignedTicket { ticket: t, signature: other_chain };
-			refuse_signed(other_chain, Error::<Test>::BadTicketSignature, InvalidTransaction::BadProof);
-			refuse(ticket(77, 0, vec![]), Error::<Test>::UnknownSegment, InvalidTransaction::BadSigner);
+			refuse_signed(
+				other_chain,
+				Error::<Test>::BadTicketSignature,
+				InvalidTransaction::BadProof,
+			);
+			refuse(
+				ticket(77, 0, vec![]),
+				Error::<Test>::UnknownSegment,
+				InvalidTransaction::BadSigner,
+			);
 			assert_eq!(strikes(A) + strikes(C), 0);
 		});
 	}
@@ -1131,9 +1139,10 @@ mod review {
 		build_and_execute(|| {
 			let ch = setup();
 			let t = ticket(C, 0, vec![usage(ch, 2, 1_000, 1_000, Some(receipt(ch, &PATH, 1_000)))]);
-			let declared = RuntimeCall::Tickets(crate::Call::submit_ticket { ticket: signed(t.clone()) })
-				.get_dispatch_info()
-				.call_weight;
+			let declared =
+				RuntimeCall::Tickets(crate::Call::submit_ticket { ticket: signed(t.clone()) })
+					.get_dispatch_info()
+					.call_weight;
 			let intake = <() as crate::WeightInfo>::submit_ticket(1, 0);
 			let strike = <MockRegistry as pallet_ditex::StrikeSink>::max_strike_weight();
 			assert!(!strike.is_zero());
@@ -1193,7 +1202,10 @@ mod acks {
 
 	/// B's ack of `bytes` received from A on `ch`.
 	fn ack(ch: ChannelId, bytes: u64) -> SignedAck {
-		ack_by(&router_key(B), Ack { genesis: genesis(), channel: ch, hop: 1, cumulative_bytes: bytes })
+		ack_by(
+			&router_key(B),
+			Ack { genesis: genesis(), channel: ch, hop: 1, cumulative_bytes: bytes },
+		)
 	}
 
 	fn with_ack(mut u: ChannelUsage, a: SignedAck) -> ChannelUsage {
@@ -1236,11 +1248,18 @@ mod acks {
 		build_and_execute(|| {
 			let ch = setup();
 			let other = open(&[A, B, C], DEPOSIT, EXPIRES);
-			let a = |bytes| Ack { genesis: genesis(), channel: ch, hop: 1, cumulative_bytes: bytes };
+			let a =
+				|bytes| Ack { genesis: genesis(), channel: ch, hop: 1, cumulative_bytes: bytes };
 			let bad = [
 				(ack_by(&router_key(C), a(5_000)), Error::<Test>::BadAckSignature),
-				(ack_by(&ed25519::Pair::from_seed(&[9; 32]), a(5_000)), Error::<Test>::BadAckSignature),
-				(ack_by(&router_key(B), Ack { channel: other, ..a(5_000) }), Error::<Test>::AckMismatch),
+				(
+					ack_by(&ed25519::Pair::from_seed(&[9; 32]), a(5_000)),
+					Error::<Test>::BadAckSignature,
+				),
+				(
+					ack_by(&router_key(B), Ack { channel: other, ..a(5_000) }),
+					Error::<Test>::AckMismatch,
+				),
 				(ack_by(&router_key(B), Ack { hop: 2, ..a(5_000) }), Error::<Test>::AckMismatch),
 				(
 					ack_by(&router_key(B), Ack { genesis: H256::repeat_byte(1), ..a(5_000) }),
@@ -1250,7 +1269,8 @@ mod acks {
 			for (i, (signed, err)) in bad.into_iter().enumerate() {
 				run_to_block(i as u64 * EPOCH + 1);
 				let bytes = 1_000 * (i as u64 + 1);
-				let t = ticket(A, i as Epoch, vec![with_ack(usage(ch, 0, bytes, bytes, None), signed)]);
+				let t =
+					ticket(A, i as Epoch, vec![with_ack(usage(ch, 0, bytes, bytes, None), signed)]);
 				accept(t);
 				System::assert_has_event(
 					Event::AckIgnored { segment: A, channel: ch, error: err.into() }.into(),
@@ -1262,8 +1282,12 @@ mod acks {
 			let epoch = Tickets::current_epoch();
 			accept(ticket(C, epoch, vec![with_ack(usage(ch, 2, 1, 1, None), c_ack)]));
 			System::assert_has_event(
-				Event::AckIgnored { segment: C, channel: ch, error: Error::<Test>::AckMismatch.into() }
-					.into(),
+				Event::AckIgnored {
+					segment: C,
+					channel: ch,
+					error: Error::<Test>::AckMismatch.into(),
+				}
+				.into(),
 			);
 			// A good ack, then a smaller one: the larger stands.
 			run_to_block(10 * EPOCH);

@@ -226,7 +226,10 @@ fn acks_go_upstream_every_mebibyte_or_second() {
 	// Not a MiB yet, and the first second has not passed.
 	assert!(c.acks_due(500).is_empty());
 	let due = c.acks_due(1_000);
-	assert_eq!(due, vec![(UP, Ack { genesis: genesis(), channel: CH, hop: 1, cumulative_bytes: 1_000 })]);
+	assert_eq!(
+		due,
+		vec![(UP, Ack { genesis: genesis(), channel: CH, hop: 1, cumulative_bytes: 1_000 })]
+	);
 	assert!(c.acks_due(1_001).is_empty());
 	c.admit(CH, &path(), 1, MIB).unwrap();
 	assert_eq!(c.acks_due(1_002)[0].1.cumulative_bytes, MIB + 1_000);

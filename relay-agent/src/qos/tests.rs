@@ -57,7 +57,13 @@ fn apply(kernel: &mut KernelState, ops: &[TcOp], broken: &[OrderId]) {
 				kernel.filters.clear();
 				kernel.classes.insert(
 					PARENT_MINOR,
-					KernelClass { minor: PARENT_MINOR, parent: None, prio: 0, rate: *link_rate, ceil: *link_rate },
+					KernelClass {
+						minor: PARENT_MINOR,
+						parent: None,
+						prio: 0,
+						rate: *link_rate,
+						ceil: *link_rate,
+					},
 				);
 				kernel.classes.insert(
 					DEFAULT_MINOR,
@@ -70,10 +76,17 @@ fn apply(kernel: &mut KernelState, ops: &[TcOp], broken: &[OrderId]) {
 					},
 				);
 			},
-			TcOp::BestEffort { rate, .. } => kernel.classes.get_mut(&DEFAULT_MINOR).unwrap().rate = *rate,
-			TcOp::DelFilter { item } => assert!(kernel.filters.remove(item).is_some(), "no filter {item:x}"),
+			TcOp::BestEffort { rate, .. } => {
+				kernel.classes.get_mut(&DEFAULT_MINOR).unwrap().rate = *rate
+			},
+			TcOp::DelFilter { item } => {
+				assert!(kernel.filters.remove(item).is_some(), "no filter {item:x}")
+			},
 			TcOp::DelClass { minor } => {
-				assert!(!kernel.filters.values().any(|f| f.flowid == Some(*minor)), "class {minor:x} is busy");
+				assert!(
+					!kernel.filters.values().any(|f| f.flowid == Some(*minor)),
+					"class {minor:x} is busy"
+				);
 				assert!(kernel.classes.remove(minor).is_some(), "no class {minor:x}");
 			},
 			TcOp::Add(spec) => {
@@ -94,7 +107,11 @@ fn apply(kernel: &mut KernelState, ops: &[TcOp], broken: &[OrderId]) {
 				);
 				kernel.filters.insert(
 					spec.minor,
-					KernelFilter { item: spec.minor, flowid: Some(spec.minor), keys: spec.keys.clone() },
+					KernelFilter {
+						item: spec.minor,
+						flowid: Some(spec.minor),
+						keys: spec.keys.clone(),
+					},
 				);
 			},
 		}
@@ -158,7 +175,10 @@ fn orders_are_decided_in_id_order_and_rejected_with_their_reason() {
 		..order(MBIT)
 	};
 	let wide = Order {
-		flow: QosFlow { dst: Some(IpPrefix { addr: IpAddress::V4([10, 0, 0, 0]), len: 8 }), ..flow(1) },
+		flow: QosFlow {
+			dst: Some(IpPrefix { addr: IpAddress::V4([10, 0, 0, 0]), len: 8 }),
+			..flow(1)
+		},
 		..order(MBIT)
 	};
 	// Packets are of one family: a flow from an IPv4 network to an IPv6 one matches nothing.
@@ -232,7 +252,8 @@ fn ipv6_flows_get_ipv6_keys() {
 		]
 	);
 	// A /60 ends inside its second word.
-	let f = QosFlow { src: None, dst: Some(v6([0x2001, 0xdb8, 0, 0xfff0, 0, 0, 0, 0], 60)), ..flow(1) };
+	let f =
+		QosFlow { src: None, dst: Some(v6([0x2001, 0xdb8, 0, 0xfff0, 0, 0, 0, 0], 60)), ..flow(1) };
 	let keys = flow_keys(&QosFlow { protocol: None, dst_port: None, ..f }).unwrap();
 	assert_eq!(
 		keys,
@@ -244,11 +265,7 @@ fn ipv6_flows_get_ipv6_keys() {
 	);
 	// IPv4 flows start with the IPv4 version nibble.
 	assert_eq!(flow_keys(&flow(5001)).unwrap()[0], version_key(true));
-	assert_eq!(
-		flow_text(&f),
-		"udp any → 2001:db8:0:fff0::/60 port 1",
-		"the dashboard's spelling"
-	);
+	assert_eq!(flow_text(&f), "udp any → 2001:db8:0:fff0::/60 port 1", "the dashboard's spelling");
 	assert_eq!(flow_text(&flow(5001)), "udp any → 10.9.0.2/32 port 5001");
 }
 
@@ -292,7 +309,10 @@ fn a_failed_tc_change_rejects_the_order_and_leaves_nothing() {
 	kernel.classes.get_mut(&minor(1)).unwrap().rate = 5 * MBIT;
 	let v = q.verify(10, &plan, &kernel);
 	assert!(v.confirm.is_empty());
-	assert_eq!(v.cleanup, vec![TcOp::DelFilter { item: minor(1) }, TcOp::DelClass { minor: minor(1) }]);
+	assert_eq!(
+		v.cleanup,
+		vec![TcOp::DelFilter { item: minor(1) }, TcOp::DelClass { minor: minor(1) }]
+	);
 	apply(&mut kernel, &v.cleanup, &[]);
 	assert!(!kernel.classes.contains_key(&minor(1)));
 	// The rejection is in flight: the next poll neither applies nor confirms it.
@@ -332,7 +352,10 @@ fn a_restart_reconciles_the_kernel_with_the_chain() {
 	);
 	apply(&mut kernel, &plan.ops, &[]);
 	assert!(restarted.verify(30, &plan, &kernel).active_failed.is_empty());
-	assert_eq!(restarted.plan(31, &chain, &kernel), Plan { active: plan.active.clone(), ..Plan::default() });
+	assert_eq!(
+		restarted.plan(31, &chain, &kernel),
+		Plan { active: plan.active.clone(), ..Plan::default() }
+	);
 	assert_eq!(restarted.stats.removed, 2);
 
 	// At its end (the chain still lists it until its removal block) the last class goes.
@@ -346,7 +369,10 @@ fn a_restart_reconciles_the_kernel_with_the_chain() {
 		]
 	);
 	apply(&mut kernel, &plan.ops, &[]);
-	assert_eq!(kernel.classes.keys().copied().collect::<Vec<_>>(), vec![PARENT_MINOR, DEFAULT_MINOR]);
+	assert_eq!(
+		kernel.classes.keys().copied().collect::<Vec<_>>(),
+		vec![PARENT_MINOR, DEFAULT_MINOR]
+	);
 	assert!(kernel.filters.is_empty());
 }
 
@@ -386,7 +412,8 @@ fn tc_commands_are_exact() {
 		prio: 1,
 		keys: vec![U32Key { value: 5001, mask: 0xffff, off: 20 }],
 	};
-	let args: Vec<String> = TcOp::Add(spec).args("eth1", H).into_iter().map(|a| a.join(" ")).collect();
+	let args: Vec<String> =
+		TcOp::Add(spec).args("eth1", H).into_iter().map(|a| a.join(" ")).collect();
 	assert_eq!(
 		args,
 		vec![
@@ -404,13 +431,17 @@ fn tc_commands_are_exact() {
 		TcOp::DelFilter { item: 0x103 }.args("eth1", H)[0].join(" "),
 		"filter del dev eth1 parent d1: prio 10 handle 800::103 u32"
 	);
-	assert_eq!(TcOp::DelClass { minor: 0x103 }.args("eth1", H)[0].join(" "), "class del dev eth1 classid d1:103");
+	assert_eq!(
+		TcOp::DelClass { minor: 0x103 }.args("eth1", H)[0].join(" "),
+		"class del dev eth1 classid d1:103"
+	);
 }
 
 /// `tc` output as this kernel's iproute2 6.1 prints it (captured).
 #[test]
 fn tc_output_is_parsed() {
-	let classes = "class htb d1:fffe parent d1:1 prio 7 rate 8Mbit ceil 10Mbit burst 1600b cburst 1600b \n\
+	let classes =
+		"class htb d1:fffe parent d1:1 prio 7 rate 8Mbit ceil 10Mbit burst 1600b cburst 1600b \n\
 		class htb d1:103 parent d1:1 prio 1 rate 1234Kbit ceil 9876Kbit burst 1599b cburst 1599b \n\
 		class htb d1:1 root rate 10Mbit ceil 10Mbit burst 1600b cburst 1600b \n\
 		class htb 7a:10 parent 7a:1 prio 1 rate 2Mbit ceil 10Mbit burst 1600b cburst 1600b \n";
@@ -440,7 +471,9 @@ fn tc_output_is_parsed() {
 			U32Key { value: 0x1389, mask: 0xffff, off: 20 },
 		]
 	);
-	assert!(parse_filters("filter parent d1: fh 800::5 flowid d1:5\n  match zz/ff at 1", H).is_err());
+	assert!(
+		parse_filters("filter parent d1: fh 800::5 flowid d1:5\n  match zz/ff at 1", H).is_err()
+	);
 
 	assert!(parse_qdisc(
 		"qdisc htb d1: root refcnt 2 r2q 10 default 0xfffe direct_packets_stat 0 direct_qlen 1000\n",
@@ -476,7 +509,8 @@ fn orders_are_recorded_through_their_life() {
 	let mut q = Qos::new(offer());
 	let mut kernel = KernelState::default();
 	let state = |q: &Qos, id| q.orders().find(|r| r.id == id).map(|r| (r.state, r.ends_at));
-	let orders = vec![(1, order(2 * MBIT)), (2, Order { class: QosClass::RealTime, ..order(MBIT) })];
+	let orders =
+		vec![(1, order(2 * MBIT)), (2, Order { class: QosClass::RealTime, ..order(MBIT) })];
 	let plan = q.plan(10, &orders, &kernel);
 	apply(&mut kernel, &plan.ops, &[]);
 	q.verify(10, &plan, &kernel);
@@ -521,7 +555,10 @@ fn orders_are_recorded_through_their_life() {
 	q.plan::<u64>(300, &[], &kernel);
 	let ids: Vec<OrderId> = q.orders().map(|r| r.id).collect();
 	assert_eq!(ids.len(), MAX_ENDED_RECORDS);
-	assert_eq!((ids[0], *ids.last().unwrap()), (1_000 + n - MAX_ENDED_RECORDS as u64, 1_000 + n - 1));
+	assert_eq!(
+		(ids[0], *ids.last().unwrap()),
+		(1_000 + n - MAX_ENDED_RECORDS as u64, 1_000 + n - 1)
+	);
 	// A node listing more orders than any segment may have: they are answered, not all shown.
 	let flood: Vec<(OrderId, Order<u64>)> = (0..400).map(|i| (5_000 + i, cheap.clone())).collect();
 	let plan = q.plan(301, &flood, &kernel);

@@ -611,8 +611,9 @@ fn m8_a_flood_of_sharp_changes_triggers_bounded_evaluations() {
 	let r1 = Registry::new(1, secret(1), &entries, EndpointPolicy::test_bed()).unwrap();
 	let mut members: Vec<(Registry, Pulses)> = (2..=1 + MEMBERS)
 		.map(|m| {
-			let reg = Registry::new(m, secret(m), &[entry(1), entry(m)], EndpointPolicy::test_bed())
-				.unwrap();
+			let reg =
+				Registry::new(m, secret(m), &[entry(1), entry(m)], EndpointPolicy::test_bed())
+					.unwrap();
 			(reg, Pulses::new(m, m, PulseConfig::with_interval(I)))
 		})
 		.collect();

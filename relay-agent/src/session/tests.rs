@@ -53,7 +53,10 @@ impl Ends {
 		assert_eq!(got, Responded::Data { channel: CHANNEL, len: payload.len() });
 		assert_eq!(&plain[..payload.len()], payload);
 		let mut down = vec![0u8; payload.len() + TRANSPORT_OVERHEAD];
-		let n = self.egress.encapsulate(now, CHANNEL, &self.ingress_public, payload, &mut down).unwrap();
+		let n = self
+			.egress
+			.encapsulate(now, CHANNEL, &self.ingress_public, payload, &mut down)
+			.unwrap();
 		down.truncate(n);
 		let got = self.ingress.handle(now, &down, &mut plain).unwrap();
 		assert_eq!(got, Received::Data(payload.len()));
@@ -257,7 +260,10 @@ fn an_unconfirmed_session_does_not_carry_replies() {
 	e.egress.handle(REKEY_AFTER_MS, &init[..n.unwrap()], |_, k| *k == key, &mut lost).unwrap();
 	let mut down = [0u8; 64];
 	let n = e.egress.encapsulate(REKEY_AFTER_MS + 1, CHANNEL, &key, b"reply", &mut down).unwrap();
-	assert_eq!(e.ingress.handle(REKEY_AFTER_MS + 1, &down[..n], &mut [0; 64]), Ok(Received::Data(5)));
+	assert_eq!(
+		e.ingress.handle(REKEY_AFTER_MS + 1, &down[..n], &mut [0; 64]),
+		Ok(Received::Data(5))
+	);
 	// The ingress tries again after the timeout, and that one completes.
 	let t = REKEY_AFTER_MS + REKEY_TIMEOUT_MS;
 	e.handshake(t);

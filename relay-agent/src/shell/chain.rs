@@ -133,10 +133,16 @@ impl Conn {
 		if syncing(&health) {
 			return Err(anyhow!("the node is still syncing"));
 		}
-		let hash: Hash =
-			self.rpc.request("chain_getFinalizedHead", rpc_params![]).await.context("chain_getFinalizedHead")?;
-		let header: serde_json::Value =
-			self.rpc.request("chain_getHeader", rpc_params![hash]).await.context("chain_getHeader")?;
+		let hash: Hash = self
+			.rpc
+			.request("chain_getFinalizedHead", rpc_params![])
+			.await
+			.context("chain_getFinalizedHead")?;
+		let header: serde_json::Value = self
+			.rpc
+			.request("chain_getHeader", rpc_params![hash])
+			.await
+			.context("chain_getHeader")?;
 		let number = header
 			.get("number")
 			.and_then(|n| n.as_str())
@@ -146,16 +152,23 @@ impl Conn {
 	}
 
 	/// A runtime API call at `at`, its answer decoded as `R` (all of it).
-	pub async fn call<R: Decode>(&self, method: &str, args: impl Encode, at: Hash) -> anyhow::Result<R> {
+	pub async fn call<R: Decode>(
+		&self,
+		method: &str,
+		args: impl Encode,
+		at: Hash,
+	) -> anyhow::Result<R> {
 		let data = format!("0x{}", hex::encode(args.encode()));
 		let answer: String = self
 			.rpc
 			.request("state_call", rpc_params![method, data, at])
 			.await
 			.with_context(|| method.to_string())?;
-		let bytes = hex::decode(answer.trim_start_matches("0x")).with_context(|| format!("{method}: not hex"))?;
+		let bytes = hex::decode(answer.trim_start_matches("0x"))
+			.with_context(|| format!("{method}: not hex"))?;
 		let mut input = &bytes[..];
-		let r = R::decode(&mut input).with_context(|| format!("decoding the answer of {method}"))?;
+		let r =
+			R::decode(&mut input).with_context(|| format!("decoding the answer of {method}"))?;
 		if !input.is_empty() {
 			return Err(anyhow!("{method} answered {} bytes more than its type", input.len()));
 		}
@@ -205,7 +218,8 @@ pub async fn fetch(
 				.request("ditex_group", rpc_params![g, at])
 				.await
 				.with_context(|| format!("ditex_group({g})"))?;
-			let group = group.ok_or_else(|| anyhow!("group {g} of segment {me} is not on the chain"))?;
+			let group =
+				group.ok_or_else(|| anyhow!("group {g} of segment {me} is not on the chain"))?;
 			(group.members, Some((group.era, group.reporter)))
 		},
 		None => (Vec::new(), None),
@@ -270,7 +284,11 @@ pub async fn poll_once(
 }
 
 /// Look up what `ask` names at the latest finalized block.
-async fn lookup(url: &str, conn: &mut Option<Conn>, ask: &Lookup) -> anyhow::Result<Vec<ChainEvent>> {
+async fn lookup(
+	url: &str,
+	conn: &mut Option<Conn>,
+	ask: &Lookup,
+) -> anyhow::Result<Vec<ChainEvent>> {
 	let c = match conn.take() {
 		Some(c) => c,
 		None => Conn::open(url).await?,

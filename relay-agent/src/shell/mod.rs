@@ -36,9 +36,9 @@ use crate::{
 	config::Config,
 	dataplane::{Action, Charge, Dataplane, DropReason, HEADROOM, TAILROOM},
 	egress::{self as exit, ExitPolicy, LeaseError, Leases, TunClients},
+	pulse::{PulseView, Pulses},
 	registry::ViewGate,
 	resolve::Resolver,
-	pulse::{PulseView, Pulses},
 	routing::{EvalGate, Relay, Router},
 	wire::Inner,
 };
@@ -340,7 +340,14 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 		// Nothing is carried before the chain says which channels are paid.
 		let cap = std::num::NonZeroUsize::new(paid::MAX_CHANNELS).expect("non-zero");
 		dp.channels = Some(Channels::new(me, Hash::zero(), c.credit_bytes, cap));
-		let p = Paid::new(me, c.credit_bytes, &cfg.agent.state_file, c.ticket_key()?, cfg.consumer.as_ref(), job_tx)?;
+		let p = Paid::new(
+			me,
+			c.credit_bytes,
+			&cfg.agent.state_file,
+			c.ticket_key()?,
+			cfg.consumer.as_ref(),
+			job_tx,
+		)?;
 		let account = match &cfg.consumer {
 			Some(k) => Some(ditex_ctl::signer(k.account()?.expose())?),
 			None => None,
@@ -395,7 +402,12 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 				let v6 = v6.map_or_else(String::new, |n| n.to_string());
 				tracing::info!(ipv4 = %v4, ipv6 = %v6, "TUN inner addresses of this ingress: give the device one of them");
 			}
-			Some(TunState { dev, egress: t.egress, flow: OsRng.next_u64(), clients: TunClients::new(MAX_MAPPINGS) })
+			Some(TunState {
+				dev,
+				egress: t.egress,
+				flow: OsRng.next_u64(),
+				clients: TunClients::new(MAX_MAPPINGS),
+			})
 		},
 		None => None,
 	};
@@ -415,14 +427,11 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	let (exit_tx, mut exit_rx) = mpsc::channel(1024);
 	let (chain_tx, mut chain_rx) = mpsc::channel(4);
 	let (lookup_tx, lookup_rx) = mpsc::channel(2);
-	let chain_task = cfg
-		.chain
-		.clone()
-		.map(|c| {
-			let dests = dests.iter().copied().collect();
-			let own = paid.as_ref().map(|p| p.own_channels()).unwrap_or_default();
-			chain::spawn(c, me, dests, own, conn.take(), chain_tx, lookup_rx)
-		});
+	let chain_task = cfg.chain.clone().map(|c| {
+		let dests = dests.iter().copied().collect();
+		let own = paid.as_ref().map(|p| p.own_channels()).unwrap_or_default();
+		chain::spawn(c, me, dests, own, conn.take(), chain_tx, lookup_rx)
+	});
 	let qos = tc::spawn_from(&cfg, me)?;
 	tracing::info!(
 		id = me,
@@ -554,8 +563,11 @@ fn open_exit(
 	to: SocketAddr,
 	tx: mpsc::Sender<ExitReply>,
 ) -> Option<ExitFlow> {
-	let bind: SocketAddr =
-		if to.is_ipv4() { (Ipv4Addr::UNSPECIFIED, 0).into() } else { (Ipv6Addr::UNSPECIFIED, 0).into() };
+	let bind: SocketAddr = if to.is_ipv4() {
+		(Ipv4Addr::UNSPECIFIED, 0).into()
+	} else {
+		(Ipv6Addr::UNSPECIFIED, 0).into()
+	};
 	let std_sock = std::net::UdpSocket::bind(bind)
 		.and_then(|s| {
 			s.connect(to)?;
@@ -605,7 +617,11 @@ impl Agent {
 		let unsent = self.dp.after_send(charges.zip(sent.iter().copied()));
 		if unsent > 0 {
 			if let Some(unlogged) = self.logs.due("unsent", self.now()) {
-				tracing::warn!(unsent, unlogged, "the socket gave up on datagrams; not counted as sent");
+				tracing::warn!(
+					unsent,
+					unlogged,
+					"the socket gave up on datagrams; not counted as sent"
+				);
 			}
 		}
 	}
@@ -632,7 +648,9 @@ impl Agent {
 				}
 				let buf = &mut bufs[i][..len];
 				match peek_kind(buf) {
-					Ok(Kind::Data | Kind::Receipt) => match contained(|| self.dp.handle_datagram(now, from, buf)) {
+					Ok(Kind::Data | Kind::Receipt) => match contained(|| {
+						self.dp.handle_datagram(now, from, buf)
+					}) {
 						Some(Action::Forward { to, charge }) => forward.push((to, i, charge)),
 						Some(Action::Deliver { from: seg, flow, payload, charge }) => {
 							self.deliver(now, seg, flow, buf, payload, charge);
@@ -669,10 +687,9 @@ impl Agent {
 					Ok(Kind::Pulse) => {
 						let (reg, check) = (&self.dp.registry, self.dp.check_source);
 						let pulses = &mut self.pulses;
-						let r = contained(|| {
-							pulses.handle_pulse_at(now, clock, from, buf, reg, check)
-						})
-							.unwrap_or(Err(DropReason::Internal));
+						let r =
+							contained(|| pulses.handle_pulse_at(now, clock, from, buf, reg, check))
+								.unwrap_or(Err(DropReason::Internal));
 						if let Err(reason) = r {
 							self.dp.drop_at(now, reason, from);
 						}
@@ -704,10 +721,9 @@ impl Agent {
 	fn poll_pulses(&mut self, now: u64, regular: bool) {
 		let out = &mut self.out;
 		let reg = &self.dp.registry;
-		self.pulses
-			.poll_transmit(now, wall_us(), reg, &self.peers, regular, |to, b| {
-				out.push((to, b.to_vec(), Charge::default()))
-			});
+		self.pulses.poll_transmit(now, wall_us(), reg, &self.peers, regular, |to, b| {
+			out.push((to, b.to_vec(), Charge::default()))
+		});
 	}
 
 	fn on_eval_due(&mut self) {
@@ -768,8 +784,13 @@ impl Agent {
 			}
 		}
 		// A few lookups a round at most; if the chain client is busy they wait for the next.
-		let ask = Lookup { segments: self.resolver.take(now, 8), channels: self.channel_resolver.take(now, 8) };
-		if !(ask.segments.is_empty() && ask.channels.is_empty()) && self.lookup_tx.try_send(ask).is_err() {
+		let ask = Lookup {
+			segments: self.resolver.take(now, 8),
+			channels: self.channel_resolver.take(now, 8),
+		};
+		if !(ask.segments.is_empty() && ask.channels.is_empty())
+			&& self.lookup_tx.try_send(ask).is_err()
+		{
 			tracing::debug!("lookups deferred: the chain client is busy");
 		}
 		self.write_status(now);
@@ -795,7 +816,9 @@ impl Agent {
 			let mut files = self.paid.as_ref().map(|p| p.snapshots(&self.dp)).unwrap_or_default();
 			files.push((self.cfg.agent.state_file.clone(), self.dp.accounting.snapshot()));
 			self.saving = Some(tokio::task::spawn_blocking(move || {
-				files.iter().try_for_each(|(path, bytes)| crate::accounting::write_atomic(path, bytes, true))
+				files.iter().try_for_each(|(path, bytes)| {
+					crate::accounting::write_atomic(path, bytes, true)
+				})
 			}));
 			self.last_save_us = now;
 		}
@@ -835,7 +858,10 @@ impl Agent {
 			ChainEvent::Poll(p) => {
 				if p.dropped > 0 {
 					st.refused += p.dropped as u64;
-					tracing::warn!(dropped = p.dropped, "the node listed members of other groups in this agent's group; ignored");
+					tracing::warn!(
+						dropped = p.dropped,
+						"the node listed members of other groups in this agent's group; ignored"
+					);
 				}
 				let entries = p.view.clone();
 				poll = Some(p);
@@ -996,10 +1022,13 @@ impl Agent {
 			// its own.
 			// Paid probes only while the consumer's own traffic flows: an idle agent would
 			// otherwise pay for them and keep every hop's tickets coming, forever.
-			let busy = self.carrying.get(&p.dst).is_some_and(|t| now.saturating_sub(*t) < PROBE_IDLE_US);
+			let busy =
+				self.carrying.get(&p.dst).is_some_and(|t| now.saturating_sub(*t) < PROBE_IDLE_US);
 			let flow = match &self.dp.channels {
 				Some(_) if !busy => None,
-				Some(_) => self.dp.paying.iter().find(|(_, r)| r.path() == p.path).map(|(id, _)| *id),
+				Some(_) => {
+					self.dp.paying.iter().find(|(_, r)| r.path() == p.path).map(|(id, _)| *id)
+				},
 				None => Some(self.probe_flow),
 			};
 			let inner = Inner::Probe { seq: p.seq, sent_us: p.sent_us };
@@ -1126,7 +1155,8 @@ impl Agent {
 	async fn on_exit_reply(&mut self, r: ExitReply) {
 		let now = self.now();
 		let Some(path) = self.exits.peek(&r.key).map(|f| f.value.path.clone()) else { return };
-		let _ = self.send_inner(now, r.key.1, &path, Inner::Udp { addr: r.from, data: &[] }, &r.data);
+		let _ =
+			self.send_inner(now, r.key.1, &path, Inner::Udp { addr: r.from, data: &[] }, &r.data);
 		self.flush().await;
 	}
 

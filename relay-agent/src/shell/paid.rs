@@ -156,7 +156,11 @@ impl Files {
 			p.push(ext);
 			PathBuf::from(p)
 		};
-		Files { channels: with(".channels"), tickets: with(".tickets"), consumer: with(".consumer") }
+		Files {
+			channels: with(".channels"),
+			tickets: with(".tickets"),
+			consumer: with(".consumer"),
+		}
 	}
 }
 
@@ -174,7 +178,8 @@ fn load<T>(path: &Path, what: &str, parse: impl FnOnce(&[u8]) -> Result<T, Strin
 	match parse(&bytes) {
 		Ok(v) => Some(v),
 		Err(why) => {
-			let aside = set_aside(path).map_or_else(|e| format!("nowhere ({e})"), |p| p.display().to_string());
+			let aside = set_aside(path)
+				.map_or_else(|e| format!("nowhere ({e})"), |p| p.display().to_string());
 			tracing::error!(
 				file = %path.display(),
 				moved_to = %aside,
@@ -255,11 +260,13 @@ impl Paid {
 
 	/// The consumer's channels in the state file, to read from the first poll on.
 	pub fn own_channels(&self) -> Vec<ChannelId> {
-		load(&self.files.consumer, "consumer", |b| serde_json::from_slice::<Vec<Held>>(b).map_err(|e| e.to_string()))
-			.unwrap_or_default()
-			.iter()
-			.map(|h| h.id)
-			.collect()
+		load(&self.files.consumer, "consumer", |b| {
+			serde_json::from_slice::<Vec<Held>>(b).map_err(|e| e.to_string())
+		})
+		.unwrap_or_default()
+		.iter()
+		.map(|h| h.id)
+		.collect()
 	}
 
 	/// The chain's genesis hash, from a poll. The first one sets up everything signed for that
@@ -328,11 +335,17 @@ impl Paid {
 				save_tickets(&self.files.tickets, q);
 			}
 		}
-		if let (Some(r), Some(key), Some((era, reporter))) = (&mut self.reporter, &self.key, poll.era) {
+		if let (Some(r), Some(key), Some((era, reporter))) =
+			(&mut self.reporter, &self.key, poll.era)
+		{
 			let mut members = dp.registry.group_peers();
 			members.push(self.me);
 			if let Some(report) = r.due(era, reporter, &members, links, key) {
-				tracing::info!(era, pairs = report.entries.len(), "reporting the group's measurements");
+				tracing::info!(
+					era,
+					pairs = report.entries.len(),
+					"reporting the group's measurements"
+				);
 				if self.jobs.try_send(Job::Report(report)).is_err() {
 					r.retry(era);
 				}
@@ -343,7 +356,12 @@ impl Paid {
 	}
 
 	/// Apply channels read at `at`: terms learned or refreshed, channels gone forgotten.
-	pub fn apply_channels(&mut self, dp: &mut Dataplane, at: At, found: &[(ChannelId, Option<ChainChannel>)]) {
+	pub fn apply_channels(
+		&mut self,
+		dp: &mut Dataplane,
+		at: At,
+		found: &[(ChannelId, Option<ChainChannel>)],
+	) {
 		let Some(ch) = &mut dp.channels else { return };
 		for (id, c) in found {
 			match c {
@@ -364,10 +382,16 @@ impl Paid {
 				},
 				None => {
 					if ch.forget(*id) {
-						tracing::info!(channel = id, "channel settled and gone from the chain: its counters roll off");
+						tracing::info!(
+							channel = id,
+							"channel settled and gone from the chain: its counters roll off"
+						);
 					}
 					if dp.paying.remove(id).is_some() {
-						tracing::warn!(channel = id, "this consumer's channel is gone from the chain");
+						tracing::warn!(
+							channel = id,
+							"this consumer's channel is gone from the chain"
+						);
 					}
 				},
 			}
@@ -442,7 +466,8 @@ impl Paid {
 					(Ok(id), Some(path), Some(genesis)) => {
 						tracing::info!(channel = id, ?path, "channel opened");
 						if let Ok(p) = path.clone().try_into() {
-							dp.paying.insert(id, Receipts::new(genesis, id, p, c.receipt_key.clone()));
+							dp.paying
+								.insert(id, Receipts::new(genesis, id, p, c.receipt_key.clone()));
 						}
 						self.save_consumer(dp);
 					},
@@ -467,14 +492,19 @@ impl Paid {
 	/// The channel to send on towards `egress` over the router's `path`: the consumer's
 	/// channel on that path; while none is open there (one is asked for), another of its
 	/// channels to the same egress. `None` without a channel to send on.
-	pub fn flow_for(&mut self, dp: &Dataplane, path: &[SegmentId], now_ms: u64) -> Option<(u64, Vec<SegmentId>)> {
+	pub fn flow_for(
+		&mut self,
+		dp: &Dataplane,
+		path: &[SegmentId],
+		now_ms: u64,
+	) -> Option<(u64, Vec<SegmentId>)> {
 		let c = self.consumer.as_mut()?;
 		if let Some((id, _)) = dp.paying.iter().find(|(_, r)| r.path() == path) {
 			return Some((*id, path.to_vec()));
 		}
-		let may_open = c.opening.is_none() &&
-			dp.paying.len() < c.max_channels &&
-			c.backoff.get(path).is_none_or(|t| *t <= now_ms);
+		let may_open = c.opening.is_none()
+			&& dp.paying.len() < c.max_channels
+			&& c.backoff.get(path).is_none_or(|t| *t <= now_ms);
 		if let (true, Some((at, _))) = (may_open, self.at) {
 			if let Ok(p) = path.to_vec().try_into() {
 				let open = Open {
@@ -508,10 +538,12 @@ impl Paid {
 			if !t.open || c.topping.contains(id) {
 				continue;
 			}
-			let spent =
-				u128::from(r.sent_bytes()).saturating_mul(t.price_per_gib()) / ditex_primitives::registry::GIB;
+			let spent = u128::from(r.sent_bytes()).saturating_mul(t.price_per_gib())
+				/ ditex_primitives::registry::GIB;
 			let left = t.funds.saturating_sub(spent);
-			if left < c.deposit / TOP_UP_BELOW && self.jobs.try_send(Job::TopUp(*id, c.deposit)).is_ok() {
+			if left < c.deposit / TOP_UP_BELOW
+				&& self.jobs.try_send(Job::TopUp(*id, c.deposit)).is_ok()
+			{
 				tracing::info!(channel = id, %left, "channel running out: topping it up");
 				c.topping.insert(*id);
 			}

@@ -371,9 +371,7 @@ mod tests {
 	#[test]
 	fn the_qos_orders_are_in_the_json() {
 		use crate::qos::{KernelState, Offer, Order, Qos};
-		use ditex_primitives::qos::{
-			IpPrefix, QosClass, QosFlow, QosStatus as Chain, PROTO_UDP,
-		};
+		use ditex_primitives::qos::{IpPrefix, QosClass, QosFlow, QosStatus as Chain, PROTO_UDP};
 		use ditex_primitives::registry::IpAddress;
 		let offer = Offer {
 			interface: "eth1".into(),

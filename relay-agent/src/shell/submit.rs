@@ -72,7 +72,12 @@ pub fn spawn(
 	tokio::spawn(async move {
 		let mut chain: Option<Chain> = None;
 		while let Some(job) = jobs.recv().await {
-			let outcome = match tokio::time::timeout(JOB_TIMEOUT, run(&url, &mut chain, account.as_ref(), &job)).await {
+			let outcome = match tokio::time::timeout(
+				JOB_TIMEOUT,
+				run(&url, &mut chain, account.as_ref(), &job),
+			)
+			.await
+			{
 				Ok(r) => r,
 				Err(_) => {
 					// A connection that let a job hang is not trusted with the next.
@@ -81,13 +86,13 @@ pub fn spawn(
 				},
 			};
 			let d = match (job, outcome) {
-				(Job::Ticket(_), Ok(Success::Events(events))) => Done::Ticket(
-					if events.iter().any(|e| e == "Tickets.TicketRejected") {
+				(Job::Ticket(_), Ok(Success::Events(events))) => {
+					Done::Ticket(if events.iter().any(|e| e == "Tickets.TicketRejected") {
 						Outcome::Refused("the chain rejected it (Tickets.TicketRejected)".into())
 					} else {
 						Outcome::Finalized
-					},
-				),
+					})
+				},
 				(Job::Ticket(_), Ok(Success::Opened(_))) => Done::Ticket(Outcome::Finalized),
 				(Job::Ticket(_), Err((true, why))) => Done::Ticket(Outcome::Transient(why)),
 				(Job::Ticket(_), Err((false, why))) => Done::Ticket(Outcome::Refused(why)),
@@ -115,7 +120,12 @@ enum Success {
 /// A job's result; on failure whether it may pass, and why.
 type JobResult = Result<Success, (bool, String)>;
 
-async fn run(url: &str, chain: &mut Option<Chain>, account: Option<&Keypair>, job: &Job) -> JobResult {
+async fn run(
+	url: &str,
+	chain: &mut Option<Chain>,
+	account: Option<&Keypair>,
+	job: &Job,
+) -> JobResult {
 	let c = match chain.take() {
 		Some(c) => c,
 		None => Chain::connect(url).await.map_err(|e| (true, format!("{e:#}")))?,
@@ -136,7 +146,9 @@ async fn run(url: &str, chain: &mut Option<Chain>, account: Option<&Keypair>, jo
 			None => Err(no_account()),
 		},
 		Job::TopUp(id, amount) => match account {
-			Some(a) => channel::top_up(&c, a, *id, *amount).await.map(Success::Events).map_err(fail),
+			Some(a) => {
+				channel::top_up(&c, a, *id, *amount).await.map(Success::Events).map_err(fail)
+			},
 			None => Err(no_account()),
 		},
 	};

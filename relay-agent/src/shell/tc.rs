@@ -138,13 +138,21 @@ enum Sent {
 }
 
 /// Submit an answer in a task of its own.
-fn answer(chain: Arc<Chain>, t: &QosTask, id: OrderId, verdict: QosVerdict, tx: mpsc::UnboundedSender<Sent>) {
+fn answer(
+	chain: Arc<Chain>,
+	t: &QosTask,
+	id: OrderId,
+	verdict: QosVerdict,
+	tx: mpsc::UnboundedSender<Sent>,
+) {
 	let (segment, secret) = (t.segment, t.ticket_secret);
 	tokio::spawn(async move {
 		let submit = async {
 			match verdict {
 				QosVerdict::Confirm => chain_qos::confirm(&chain, id, segment, &secret).await,
-				QosVerdict::Reject(reason) => chain_qos::reject(&chain, id, segment, reason, &secret).await,
+				QosVerdict::Reject(reason) => {
+					chain_qos::reject(&chain, id, segment, reason, &secret).await
+				},
 			}
 		};
 		let sent = match tokio::time::timeout(ANSWER_TIMEOUT, submit).await {
@@ -178,7 +186,8 @@ pub fn spawn(task: QosTask) -> QosHandle {
 }
 
 async fn run(task: QosTask, status: watch::Sender<Option<Arc<QosStatus>>>) {
-	let tc = Tc { bin: task.tc.clone(), dev: task.offer.interface.clone(), handle: task.offer.handle };
+	let tc =
+		Tc { bin: task.tc.clone(), dev: task.offer.interface.clone(), handle: task.offer.handle };
 	let mut qos = Qos::new(task.offer.clone());
 	let (tx, mut rx) = mpsc::unbounded_channel();
 	let mut chain: Option<Arc<Chain>> = None;
@@ -195,7 +204,9 @@ async fn run(task: QosTask, status: watch::Sender<Option<Arc<QosStatus>>>) {
 		tick.tick().await;
 		while let Ok(sent) = rx.try_recv() {
 			match sent {
-				Sent::Ok(id, verdict) => tracing::info!(order = id, ?verdict, "qos: answer finalized"),
+				Sent::Ok(id, verdict) => {
+					tracing::info!(order = id, ?verdict, "qos: answer finalized")
+				},
 				Sent::Failed(id, verdict, why) => {
 					tracing::warn!(order = id, ?verdict, error = %why, "qos: answer not taken; retrying");
 					qos.unsent(id);
@@ -228,7 +239,10 @@ async fn poll(
 			},
 			Err(_) => {
 				qos.stats.poll_failures += 1;
-				tracing::warn!(failures = qos.stats.poll_failures, "qos: connecting to the node timed out");
+				tracing::warn!(
+					failures = qos.stats.poll_failures,
+					"qos: connecting to the node timed out"
+				);
 				return None;
 			},
 		}
@@ -309,7 +323,10 @@ async fn poll(
 pub fn spawn_from(cfg: &crate::config::Config, me: SegmentId) -> anyhow::Result<Option<QosHandle>> {
 	let Some(q) = &cfg.qos else { return Ok(None) };
 	let offer = q.offer()?;
-	let chain = cfg.chain.as_ref().ok_or_else(|| anyhow::anyhow!("[qos] needs a [chain] to read orders from"))?;
+	let chain = cfg
+		.chain
+		.as_ref()
+		.ok_or_else(|| anyhow::anyhow!("[qos] needs a [chain] to read orders from"))?;
 	let key = chain
 		.ticket_key()?
 		.ok_or_else(|| anyhow::anyhow!("[qos] needs chain.ticket_key: it signs the answers"))?;

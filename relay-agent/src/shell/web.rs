@@ -109,7 +109,10 @@ impl Dashboard {
 			.pulse_peers
 			.iter()
 			.filter(|p| {
-				status.links.iter().any(|l| l.from == status.id && l.to == **p && l.loss_ppm < LOSS_DOWN)
+				status
+					.links
+					.iter()
+					.any(|l| l.from == status.id && l.to == **p && l.loss_ppm < LOSS_DOWN)
 			})
 			.count();
 		let pulse_bytes = status.pulse_bytes_sent.saturating_add(status.pulse_bytes_received);
@@ -119,7 +122,10 @@ impl Dashboard {
 			reachability: Reachability { peers: status.pulse_peers.len(), heard_by },
 			reach_text: reach.explain(),
 			reach,
-			overhead: Overhead { bytes_per_s: per_s, bytes_per_month: per_s.saturating_mul(MONTH_S) },
+			overhead: Overhead {
+				bytes_per_s: per_s,
+				bytes_per_month: per_s.saturating_mul(MONTH_S),
+			},
 			bytes_in: status.peers.iter().map(|p| p.bytes_in).sum(),
 			bytes_out: status.peers.iter().map(|p| p.bytes_out).sum(),
 			dropped: status.drops.values().sum(),
@@ -144,11 +150,26 @@ impl Dashboard {
 		};
 		gauge(&mut r, "uptime_seconds", "Seconds since the agent started", s.uptime_s as i64);
 		counter(&mut r, "forwarded_datagrams", "Datagrams relayed to a next hop", s.forwarded);
-		counter(&mut r, "delivered_datagrams", "Payloads delivered at the end of a path", s.delivered);
+		counter(
+			&mut r,
+			"delivered_datagrams",
+			"Payloads delivered at the end of a path",
+			s.delivered,
+		);
 		counter(&mut r, "sent_datagrams", "Payloads sent as an ingress", s.sent);
 		gauge(&mut r, "pulse_peers", "Group peers this router pulses", s.pulse_peers.len() as i64);
-		gauge(&mut r, "reachable_peers", "Pulsed peers that report hearing this router", self.reachability.heard_by as i64);
-		gauge(&mut r, "probe_overhead_bytes_per_second", "Pulse bytes sent and received per second since start", self.overhead.bytes_per_s as i64);
+		gauge(
+			&mut r,
+			"reachable_peers",
+			"Pulsed peers that report hearing this router",
+			self.reachability.heard_by as i64,
+		);
+		gauge(
+			&mut r,
+			"probe_overhead_bytes_per_second",
+			"Pulse bytes sent and received per second since start",
+			self.overhead.bytes_per_s as i64,
+		);
 		gauge(&mut r, "flows", "Flows the data plane holds", s.flows as i64);
 		gauge(&mut r, "segments", "Segments in the registry view", s.segments as i64);
 
@@ -159,17 +180,26 @@ impl Dashboard {
 		r.register("dropped_datagrams", "Datagrams dropped, by reason", drops);
 
 		let pulse_bytes = Family::<Vec<(String, String)>, Counter>::default();
-		pulse_bytes.get_or_create(&vec![("direction".into(), "out".into())]).inc_by(s.pulse_bytes_sent);
-		pulse_bytes.get_or_create(&vec![("direction".into(), "in".into())]).inc_by(s.pulse_bytes_received);
+		pulse_bytes
+			.get_or_create(&vec![("direction".into(), "out".into())])
+			.inc_by(s.pulse_bytes_sent);
+		pulse_bytes
+			.get_or_create(&vec![("direction".into(), "in".into())])
+			.inc_by(s.pulse_bytes_received);
 		r.register("pulse_bytes", "Pulse bytes, by direction", pulse_bytes);
 
 		let peer_bytes = Family::<Vec<(String, String)>, Counter>::default();
 		for p in &s.peers {
-			let l = |d: &str| vec![("peer".into(), p.peer.to_string()), ("direction".into(), d.into())];
+			let l =
+				|d: &str| vec![("peer".into(), p.peer.to_string()), ("direction".into(), d.into())];
 			peer_bytes.get_or_create(&l("in")).inc_by(p.bytes_in);
 			peer_bytes.get_or_create(&l("out")).inc_by(p.bytes_out);
 		}
-		r.register("peer_bytes", "Data-plane bytes exchanged with each peer, by direction", peer_bytes);
+		r.register(
+			"peer_bytes",
+			"Data-plane bytes exchanged with each peer, by direction",
+			peer_bytes,
+		);
 
 		let latency = Family::<Vec<(String, String)>, Gauge>::default();
 		let jitter = Family::<Vec<(String, String)>, Gauge>::default();
@@ -190,19 +220,31 @@ impl Dashboard {
 
 		let switches = Family::<Vec<(String, String)>, Counter>::default();
 		for route in &s.routes {
-			switches.get_or_create(&vec![("dst".into(), route.dst.to_string())]).inc_by(route.switches);
+			switches
+				.get_or_create(&vec![("dst".into(), route.dst.to_string())])
+				.inc_by(route.switches);
 		}
 		r.register("route_switches", "Route switches, by destination", switches);
 		let reverted = Counter::<u64>::default();
 		reverted.inc_by(s.detours_reverted);
-		r.register("detours_reverted", "Detours left because they delivered worse than their relays claimed", reverted);
+		r.register(
+			"detours_reverted",
+			"Detours left because they delivered worse than their relays claimed",
+			reverted,
+		);
 		let detours = Gauge::<i64, AtomicI64>::default();
 		detours.set(self.matrix.cells.iter().filter(|c| c.detour.is_some()).count() as i64);
-		r.register("matrix_detour_cells", "Group pairs a detour beats the direct path for", detours);
+		r.register(
+			"matrix_detour_cells",
+			"Group pairs a detour beats the direct path for",
+			detours,
+		);
 
 		if let Some(e) = &self.earnings {
 			let earned = Family::<Vec<(String, String)>, Gauge<f64, AtomicU64>>::default();
-			for (state, v) in [("final", &e.r#final), ("claimed", &e.claimed), ("pending", &e.pending)] {
+			for (state, v) in
+				[("final", &e.r#final), ("claimed", &e.claimed), ("pending", &e.pending)]
+			{
 				let v: f64 = v.parse().unwrap_or(0.0);
 				earned.get_or_create(&vec![("state".into(), state.into())]).set(v);
 			}
@@ -224,17 +266,42 @@ impl Dashboard {
 				reasons.get_or_create(&vec![("reason".into(), reason.clone())]).inc_by(*n);
 			}
 			r.register("qos_rejected_orders", "QoS orders rejected, by reason", reasons);
-			counter(&mut r, "qos_removed_classes", "QoS classes removed from the egress (ended orders, leftovers)", q.removed);
-			counter(&mut r, "qos_tc_failures", "QoS classes that did not read back as applied", q.tc_failures);
-			counter(&mut r, "qos_poll_failures", "QoS polls that failed (the node or tc)", q.poll_failures);
+			counter(
+				&mut r,
+				"qos_removed_classes",
+				"QoS classes removed from the egress (ended orders, leftovers)",
+				q.removed,
+			);
+			counter(
+				&mut r,
+				"qos_tc_failures",
+				"QoS classes that did not read back as applied",
+				q.tc_failures,
+			);
+			counter(
+				&mut r,
+				"qos_poll_failures",
+				"QoS polls that failed (the node or tc)",
+				q.poll_failures,
+			);
 			let states = Family::<Vec<(String, String)>, Gauge>::default();
 			for state in ["applied", "confirmed", "rejected", "removed"] {
 				let n = q.orders.iter().filter(|o| o.state == state).count();
 				states.get_or_create(&vec![("state".into(), state.into())]).set(n as i64);
 			}
 			r.register("qos_listed_orders", "QoS orders the status lists, by state", states);
-			gauge(&mut r, "qos_capacity_bits_per_second", "Rate this router sells to QoS orders at most", clamp(q.capacity_bps));
-			gauge(&mut r, "qos_sold_bits_per_second", "Rate the QoS orders whose classes are kept take", clamp(q.sold_bps));
+			gauge(
+				&mut r,
+				"qos_capacity_bits_per_second",
+				"Rate this router sells to QoS orders at most",
+				clamp(q.capacity_bps),
+			);
+			gauge(
+				&mut r,
+				"qos_sold_bits_per_second",
+				"Rate the QoS orders whose classes are kept take",
+				clamp(q.sold_bps),
+			);
 		}
 
 		let mut out = String::new();
@@ -249,7 +316,10 @@ fn clamp(v: u64) -> i64 {
 }
 
 /// Serve the dashboard on `listen` until the task is dropped.
-pub async fn serve(listen: SocketAddr, rx: watch::Receiver<Option<Arc<Dashboard>>>) -> std::io::Result<()> {
+pub async fn serve(
+	listen: SocketAddr,
+	rx: watch::Receiver<Option<Arc<Dashboard>>>,
+) -> std::io::Result<()> {
 	let listener = tokio::net::TcpListener::bind(listen).await?;
 	tracing::info!(%listen, "dashboard listening");
 	axum::serve(listener, app(rx)).await
@@ -267,7 +337,8 @@ pub fn app(rx: watch::Receiver<Option<Arc<Dashboard>>>) -> Router {
 type Latest = State<watch::Receiver<Option<Arc<Dashboard>>>>;
 
 fn not_yet() -> Response {
-	(StatusCode::SERVICE_UNAVAILABLE, "the agent has not published its status yet\n").into_response()
+	(StatusCode::SERVICE_UNAVAILABLE, "the agent has not published its status yet\n")
+		.into_response()
 }
 
 async fn status_json(State(rx): Latest) -> Response {
@@ -326,7 +397,12 @@ mod tests {
 			recent_pulses: vec![],
 			skewed: vec![],
 			links,
-			routes: vec![RouteStatus { dst: 3, path: vec![1, 2, 3], switches: 2, switched_us: Some(9) }],
+			routes: vec![RouteStatus {
+				dst: 3,
+				path: vec![1, 2, 3],
+				switches: 2,
+				switched_us: Some(9),
+			}],
 			detours_reverted: 1,
 			peers: vec![PeerBytes { peer: 2, bytes_in: 10, bytes_out: 20 }],
 			flows: 1,
@@ -350,9 +426,9 @@ mod tests {
 			.into_iter()
 			.map(|s| {
 				let v = match s.value {
-					prometheus_parse::Value::Counter(v) |
-					prometheus_parse::Value::Gauge(v) |
-					prometheus_parse::Value::Untyped(v) => v,
+					prometheus_parse::Value::Counter(v)
+					| prometheus_parse::Value::Gauge(v)
+					| prometheus_parse::Value::Untyped(v) => v,
 					other => panic!("unexpected {other:?}"),
 				};
 				let mut labels: Vec<(String, String)> =
@@ -385,19 +461,26 @@ mod tests {
 		assert_eq!(get("ditex_relay_pulse_peers", &[]), 3.0);
 		assert_eq!(get("ditex_relay_probe_overhead_bytes_per_second", &[]), 590.0);
 		assert_eq!(get("ditex_relay_dropped_datagrams_total", &[("reason", "bad_mac")]), 3.0);
-		assert_eq!(get("ditex_relay_peer_bytes_total", &[("peer", "2"), ("direction", "out")]), 20.0);
-		assert_eq!(get("ditex_relay_link_latency_microseconds", &[("from", "1"), ("to", "3")]), 45_000.0);
+		assert_eq!(
+			get("ditex_relay_peer_bytes_total", &[("peer", "2"), ("direction", "out")]),
+			20.0
+		);
+		assert_eq!(
+			get("ditex_relay_link_latency_microseconds", &[("from", "1"), ("to", "3")]),
+			45_000.0
+		);
 		assert_eq!(get("ditex_relay_link_loss_ratio", &[("from", "1"), ("to", "3")]), 0.002);
 		assert_eq!(get("ditex_relay_route_switches_total", &[("dst", "3")]), 2.0);
 		assert_eq!(get("ditex_relay_detours_reverted_total", &[]), 1.0);
 		assert_eq!(get("ditex_relay_matrix_detour_cells", &[]), 1.0);
 		// Earnings only with a chain.
 		assert!(m.iter().all(|(n, _, _)| !n.starts_with("ditex_relay_earned")));
-		let with = Dashboard::new(sample(), Some(Earnings { r#final: "5".into(), ..Default::default() }));
+		let with =
+			Dashboard::new(sample(), Some(Earnings { r#final: "5".into(), ..Default::default() }));
 		let m = values(&with.metrics());
-		assert!(m.iter().any(|(n, l, v)| n == "ditex_relay_earned_plancks" &&
-			l == &vec![("state".to_string(), "final".to_string())] &&
-			*v == 5.0));
+		assert!(m.iter().any(|(n, l, v)| n == "ditex_relay_earned_plancks"
+			&& l == &vec![("state".to_string(), "final".to_string())]
+			&& *v == 5.0));
 	}
 
 	fn qos() -> QosStatus {
@@ -423,7 +506,11 @@ mod tests {
 				o(5, "removed", None, Some(40)),
 			],
 			confirmed: 3,
-			rejected: [("above_capacity".to_string(), 1), ("traffic_control_failed".to_string(), 2)].into(),
+			rejected: [
+				("above_capacity".to_string(), 1),
+				("traffic_control_failed".to_string(), 2),
+			]
+			.into(),
 			removed: 1,
 			tc_failures: 2,
 			poll_failures: 4,
@@ -435,11 +522,15 @@ mod tests {
 	#[test]
 	fn the_qos_figures_are_metrics() {
 		let m = values(&Dashboard::new(sample(), None).metrics());
-		assert!(m.iter().all(|(n, _, _)| !n.starts_with("ditex_relay_qos")), "no [qos], no QoS metrics");
+		assert!(
+			m.iter().all(|(n, _, _)| !n.starts_with("ditex_relay_qos")),
+			"no [qos], no QoS metrics"
+		);
 		let d = Dashboard::new(Status { qos: Some(qos()), ..sample() }, None);
 		let m = values(&d.metrics());
 		let get = |name: &str, labels: &[(&str, &str)]| {
-			let want: Vec<(String, String)> = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+			let want: Vec<(String, String)> =
+				labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
 			m.iter()
 				.find(|(n, l, _)| n == name && *l == want)
 				.map(|x| x.2)
@@ -447,14 +538,22 @@ mod tests {
 		};
 		assert_eq!(get("ditex_relay_qos_orders_total", &[("outcome", "confirmed")]), 3.0);
 		assert_eq!(get("ditex_relay_qos_orders_total", &[("outcome", "rejected")]), 3.0);
-		assert_eq!(get("ditex_relay_qos_rejected_orders_total", &[("reason", "above_capacity")]), 1.0);
-		assert_eq!(get("ditex_relay_qos_rejected_orders_total", &[("reason", "traffic_control_failed")]), 2.0);
+		assert_eq!(
+			get("ditex_relay_qos_rejected_orders_total", &[("reason", "above_capacity")]),
+			1.0
+		);
+		assert_eq!(
+			get("ditex_relay_qos_rejected_orders_total", &[("reason", "traffic_control_failed")]),
+			2.0
+		);
 		assert_eq!(get("ditex_relay_qos_removed_classes_total", &[]), 1.0);
 		assert_eq!(get("ditex_relay_qos_tc_failures_total", &[]), 2.0);
 		assert_eq!(get("ditex_relay_qos_poll_failures_total", &[]), 4.0);
 		assert_eq!(get("ditex_relay_qos_capacity_bits_per_second", &[]), 8e6);
 		assert_eq!(get("ditex_relay_qos_sold_bits_per_second", &[]), 4e6);
-		for (state, n) in [("applied", 1.0), ("confirmed", 1.0), ("rejected", 2.0), ("removed", 1.0)] {
+		for (state, n) in
+			[("applied", 1.0), ("confirmed", 1.0), ("rejected", 2.0), ("removed", 1.0)]
+		{
 			assert_eq!(get("ditex_relay_qos_listed_orders", &[("state", state)]), n, "{state}");
 		}
 		// The JSON carries them under the status.
@@ -471,15 +570,23 @@ mod tests {
 			.match_indices("ditex_relay_")
 			.map(|(at, _)| {
 				let rest = &PAGE[at..];
-				&rest[..rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len())]
+				&rest[..rest
+					.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+					.unwrap_or(rest.len())]
 			})
 			.collect();
 		assert!(names.len() >= 15, "{names:?}");
 		let d = Dashboard::new(
 			Status { qos: Some(qos()), ..sample() },
-			Some(Earnings { r#final: "1".into(), claimed: "2".into(), pending: "3".into(), applied: "4".into() }),
+			Some(Earnings {
+				r#final: "1".into(),
+				claimed: "2".into(),
+				pending: "3".into(),
+				applied: "4".into(),
+			}),
 		);
-		let exported: BTreeSet<String> = values(&d.metrics()).into_iter().map(|(n, _, _)| n).collect();
+		let exported: BTreeSet<String> =
+			values(&d.metrics()).into_iter().map(|(n, _, _)| n).collect();
 		for name in names {
 			assert!(exported.contains(name), "the page names {name}, /metrics has no such sample");
 		}

@@ -296,7 +296,9 @@ fn a_ticket_stays_within_its_bounds() {
 	let mut q = TicketQueue::new(ME, genesis());
 	let mut c = counters(0);
 	c.channels = (0..200).map(|i| usage(i, 1_000 + i)).collect();
-	c.peers = (0..300).map(|i| PeerCounters { peer: i, octets_in: u64::from(i), octets_out: 0 }).collect();
+	c.peers = (0..300)
+		.map(|i| PeerCounters { peer: i, octets_in: u64::from(i), octets_out: 0 })
+		.collect();
 	q.on_epoch(0, 0, &c, &key());
 	q.on_epoch(0, 1, &c, &key());
 	let first = q.due(0).unwrap().ticket;

@@ -48,7 +48,8 @@ async fn main() -> Result<()> {
 	}
 	// A fresh chain each time: the old state would hold the old routers and channels.
 	if opts.dir.exists() {
-		std::fs::remove_dir_all(&opts.dir).with_context(|| format!("removing {}", opts.dir.display()))?;
+		std::fs::remove_dir_all(&opts.dir)
+			.with_context(|| format!("removing {}", opts.dir.display()))?;
 	}
 	// Ctrl-C (or SIGTERM) drops whatever runs: the devnet's `Drop`s stop the agents and the
 	// nodes and delete the namespaces, and with them every link and qdisc.

@@ -95,11 +95,7 @@ pub struct PerformanceJson {
 
 /// `CC-SUB` of a region.
 pub fn region_to_string(r: &Region) -> String {
-	format!(
-		"{}-{}",
-		String::from_utf8_lossy(&r.country.0),
-		String::from_utf8_lossy(&r.subdivision)
-	)
+	format!("{}-{}", String::from_utf8_lossy(&r.country.0), String::from_utf8_lossy(&r.subdivision))
 }
 
 /// Parse `CC-SUB` (`DE-BE`); checks the form, not whether the registry knows it.
@@ -219,8 +215,12 @@ pub trait DitexApi<BlockHash> {
 
 	/// What relaying `bytes` over `path` costs now, as a decimal string.
 	#[method(name = "ditex_pathCost")]
-	fn path_cost(&self, path: Vec<SegmentId>, bytes: u64, at: Option<BlockHash>)
-		-> RpcResult<String>;
+	fn path_cost(
+		&self,
+		path: Vec<SegmentId>,
+		bytes: u64,
+		at: Option<BlockHash>,
+	) -> RpcResult<String>;
 }
 
 /// Serves the `ditex_*` methods from a client's runtime API.
@@ -269,11 +269,8 @@ where
 		let region = region.map(|r| parse_region(&r)).transpose().map_err(invalid_params)?;
 		let limit = limit.unwrap_or(MAX_LIMIT).min(MAX_LIMIT);
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		let list = self
-			.client
-			.runtime_api()
-			.segments(at, region, asn, limit)
-			.map_err(runtime_error)?;
+		let list =
+			self.client.runtime_api().segments(at, region, asn, limit).map_err(runtime_error)?;
 		Ok(list.into_iter().map(SegmentJson::from_view).collect())
 	}
 
@@ -309,11 +306,9 @@ where
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		match self.client.runtime_api().path_cost(at, path, bytes).map_err(runtime_error)? {
 			Ok(cost) => Ok(cost.to_string()),
-			Err(e) => Err(ErrorObject::owned(
-				PATH_ERROR,
-				path_error_message(e),
-				Some(format!("{e:?}")),
-			)),
+			Err(e) => {
+				Err(ErrorObject::owned(PATH_ERROR, path_error_message(e), Some(format!("{e:?}"))))
+			},
 		}
 	}
 }
