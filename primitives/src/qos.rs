@@ -24,6 +24,11 @@ use sp_core::H256;
 /// The domain tag that prefixes every signed answer to a QoS order.
 pub const QOS_DOMAIN: [u8; 16] = *b"ditex/qos-ans/v1";
 
+/// The most orders a segment has pending or active at once (the escrow's
+/// `MaxOrdersPerSegment` in the runtime). A node listing more for one segment is wrong or
+/// hostile, and an agent plans none of that listing.
+pub const MAX_ORDERS_PER_SEGMENT: u32 = 64;
+
 /// IP protocol number of TCP.
 pub const PROTO_TCP: u8 = 6;
 /// IP protocol number of UDP.

@@ -35,8 +35,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ditex_primitives::{
 	qos::{
-		IpPrefix, QosClass, QosFlow, QosOrder, QosRejectReason, QosStatus, QosVerdict, PROTO_TCP,
-		PROTO_UDP,
+		IpPrefix, QosClass, QosFlow, QosOrder, QosRejectReason, QosStatus, QosVerdict,
+		MAX_ORDERS_PER_SEGMENT, PROTO_TCP, PROTO_UDP,
 	},
 	registry::IpAddress,
 	settlement::OrderId,
@@ -475,6 +475,10 @@ pub struct Plan {
 	pub confirm: Vec<ClassSpec>,
 	/// Active (paid) orders whose class is (re)applied.
 	pub active: Vec<ClassSpec>,
+	/// The node listed this many orders for the segment, more than the chain holds
+	/// ([`MAX_ORDERS_PER_SEGMENT`]): nothing of the listing was planned, and the poll counts as
+	/// failed.
+	pub refused_listing: Option<usize>,
 }
 
 /// What [`Qos::verify`] found.
@@ -755,12 +759,21 @@ impl Qos {
 		kernel: &KernelState,
 	) -> Plan {
 		let mut plan = Plan::default();
+		// The chain holds at most this many for a segment: a longer listing is the node's
+		// fault, and acting on any of it could add classes and answers without bound.
+		if orders.len() > MAX_ORDERS_PER_SEGMENT as usize {
+			self.stats.poll_failures += 1;
+			plan.refused_listing = Some(orders.len());
+			return plan;
+		}
 		let live: BTreeSet<OrderId> = orders.iter().map(|(id, _)| *id).collect();
+		let pending: BTreeSet<OrderId> = orders
+			.iter()
+			.filter(|(_, o)| o.status == QosStatus::Pending)
+			.map(|(id, _)| *id)
+			.collect();
 		// Answers the chain has taken (the order is gone or active) are no longer pending.
-		self.sent.retain(|id, _| {
-			live.contains(id)
-				&& orders.iter().any(|(i, o)| i == id && o.status == QosStatus::Pending)
-		});
+		self.sent.retain(|id, _| pending.contains(id));
 		let mut wanted: BTreeMap<u16, ClassSpec> = BTreeMap::new();
 		let mut sold = 0u64;
 		let mut sorted: Vec<&(OrderId, Order<A>)> = orders.iter().collect();

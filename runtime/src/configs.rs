@@ -263,7 +263,7 @@ impl pallet_escrow::Config for Runtime {
 	type SettlementGrace = ChannelSettlementGrace;
 	type MaxRefundsPerBlock = ConstU32<32>;
 	type MaxOrdersPerBlock = ConstU32<32>;
-	type MaxOrdersPerSegment = ConstU32<64>;
+	type MaxOrdersPerSegment = ConstU32<{ ditex_primitives::qos::MAX_ORDERS_PER_SEGMENT }>;
 	type MaxQosDeadline = MaxQosDeadline;
 	type WeightInfo = pallet_escrow::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

@@ -559,10 +559,36 @@ fn orders_are_recorded_through_their_life() {
 		(ids[0], *ids.last().unwrap()),
 		(1_000 + n - MAX_ENDED_RECORDS as u64, 1_000 + n - 1)
 	);
-	// A node listing more orders than any segment may have: they are answered, not all shown.
+	// A node listing more orders than any segment may have: none is answered or shown.
 	let flood: Vec<(OrderId, Order<u64>)> = (0..400).map(|i| (5_000 + i, cheap.clone())).collect();
 	let plan = q.plan(301, &flood, &kernel);
-	assert_eq!(plan.reject.len(), 400);
+	assert_eq!((plan.reject.len(), plan.refused_listing), (0, Some(400)));
+	// As many as a segment may have: answered, not all shown.
+	let full = &flood[..MAX_ORDERS_PER_SEGMENT as usize];
+	let plan = q.plan(302, full, &kernel);
+	assert_eq!(plan.reject.len(), full.len());
 	assert!(q.orders().count() <= MAX_RECORDS);
-	assert_eq!(q.stats.rejected["below_price_floor"], n + 400);
+	assert_eq!(q.stats.rejected["below_price_floor"], n + full.len() as u64);
+}
+
+#[test]
+fn a_listing_of_more_orders_than_a_segment_holds_is_refused_whole_and_counted() {
+	use ditex_primitives::qos::MAX_ORDERS_PER_SEGMENT;
+	let mut q = Qos::new(offer());
+	let kernel = KernelState::default();
+	// A node listing far more than the chain can hold for one segment: none of it is
+	// planned (no class, no answer), and the poll counts as failed.
+	let flood: Vec<_> =
+		(0..10 * MAX_ORDERS_PER_SEGMENT as u64).map(|i| (i, order(1_000))).collect();
+	let plan = q.plan(10, &flood, &kernel);
+	assert_eq!(plan.refused_listing, Some(flood.len()));
+	assert!(plan.ops.is_empty() && plan.reject.is_empty() && plan.confirm.is_empty());
+	assert_eq!(q.stats.poll_failures, 1);
+	assert_eq!(q.orders().count(), 0);
+	// As many as a segment holds are planned.
+	let full = &flood[..MAX_ORDERS_PER_SEGMENT as usize];
+	let plan = q.plan(10, full, &kernel);
+	assert_eq!(plan.refused_listing, None);
+	assert!(!plan.ops.is_empty());
+	assert_eq!(q.stats.poll_failures, 1);
 }

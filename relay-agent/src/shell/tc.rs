@@ -275,6 +275,16 @@ async fn poll(
 		},
 	};
 	let plan = qos.plan(now, &orders, &kernel);
+	if let Some(listed) = plan.refused_listing {
+		tracing::warn!(
+			listed,
+			most = ditex_primitives::qos::MAX_ORDERS_PER_SEGMENT,
+			failures = qos.stats.poll_failures,
+			"qos: the node listed more orders for this segment than the chain holds; ignored the listing, reconnecting"
+		);
+		*chain = None;
+		return None;
+	}
 	for (id, reason) in &plan.reject {
 		tracing::info!(order = id, reason = reason.name(), "qos: order rejected");
 		answer(c.clone(), task, *id, QosVerdict::Reject(*reason), tx.clone());
