@@ -465,20 +465,8 @@ impl Devnet {
 
 	/// Host `i`'s agent config; `extra` is appended.
 	fn config(&self, i: usize, extra: &str) -> PathBuf {
-		let text = format!(
-			"[agent]\nid = {}\nsecret_key = \"0x{}\"\nlisten = \"{}\"\npulse_interval_ms = 1000\n\
-			 status_file = \"{}\"\nstate_file = \"{}\"\n\n# The lab's hosts are on 10.77.0.0/24.\n[net]\ntest_bed = true\n\n\
-			 [chain]\nurl = \"ws://127.0.0.1:9944\"\npoll_ms = 1000\nticket_key = \"0x{}\"\n\n{extra}\n",
-			self.ids[&i],
-			hex::encode(secret(i).to_bytes()),
-			endpoint(i),
-			self.lab.status_path(i).display(),
-			self.lab.dir.path().join(format!("acct-{i}.json")).display(),
-			hex::encode(ticket_secret(i)),
-		);
-		let path = self.lab.dir.path().join(format!("host{i}.toml"));
-		std::fs::write(&path, text).expect("write config");
-		path
+		// Alice's RPC, bridged into every namespace; the dashboard on its default port.
+		self.lab.chain_config(i, self.ids[&i], "ws://127.0.0.1:9944", 1000, extra)
 	}
 
 	/// The consumer's route to the egress, as its agent last wrote it.

@@ -47,20 +47,9 @@ const LOCAL: &str = "127.0.0.1:5000";
 
 /// Host `i`'s agent config for segment `id` on the node at `url`; `extra` is appended.
 fn config(lab: &Lab, i: usize, id: SegmentId, url: &str, extra: &str) -> std::path::PathBuf {
-	let text = format!(
-		"[agent]\nid = {id}\nsecret_key = \"0x{}\"\nlisten = \"{}\"\npulse_interval_ms = 500\n\
-		 status_file = \"{}\"\nstate_file = \"{}\"\n\n[net]\ntest_bed = true\n\n\
-		 [dashboard]\nlisten = \"\"\n\n[exit]\nallow = [\"10.77.0.0/24\"]\n\n\
-		 [chain]\nurl = \"{url}\"\npoll_ms = 1000\nticket_key = \"0x{}\"\n\n{extra}\n",
-		hex::encode(secret(i).to_bytes()),
-		endpoint(i),
-		lab.status_path(i).display(),
-		lab.dir.path().join(format!("acct-{i}.json")).display(),
-		hex::encode(ticket_secret(i)),
-	);
-	let path = lab.dir.path().join(format!("host{i}.toml"));
-	std::fs::write(&path, text).expect("write config");
-	path
+	let extra =
+		format!("[dashboard]\nlisten = \"\"\n\n[exit]\nallow = [\"10.77.0.0/24\"]\n\n{extra}");
+	lab.chain_config(i, id, url, 500, &extra)
 }
 
 /// Send test datagrams from host `i` to its forward until `stop`, counting the echoes.

@@ -190,6 +190,32 @@ impl Lab {
 		path
 	}
 
+	/// Write host `i`'s config for an agent that follows the chain at `url` (as seen from its
+	/// namespace) as segment `id`, with the lab's data-plane and ticket keys of host `i`,
+	/// pulsing every `pulse_ms`; `extra` adds sections (`[consumer]`, `[exit]`, `[dashboard]`).
+	pub fn chain_config(
+		&self,
+		i: usize,
+		id: u32,
+		url: &str,
+		pulse_ms: u64,
+		extra: &str,
+	) -> PathBuf {
+		let text = format!(
+			"[agent]\nid = {id}\nsecret_key = \"0x{}\"\nlisten = \"{}\"\npulse_interval_ms = {pulse_ms}\n\
+			 status_file = \"{}\"\nstate_file = \"{}\"\n\n# The lab's hosts are on 10.77.0.0/24.\n[net]\ntest_bed = true\n\n\
+			 [chain]\nurl = \"{url}\"\npoll_ms = 1000\nticket_key = \"0x{}\"\n\n{extra}\n",
+			hex::encode(secret(i).to_bytes()),
+			endpoint(i),
+			self.status_path(i).display(),
+			self.dir.path().join(format!("acct-{i}.json")).display(),
+			hex::encode(ticket_secret(i)),
+		);
+		let path = self.dir.path().join(format!("host{i}.toml"));
+		File::create(&path).and_then(|mut f| f.write_all(text.as_bytes())).expect("write config");
+		path
+	}
+
 	/// Status file of host `i`.
 	pub fn status_path(&self, i: usize) -> PathBuf {
 		self.dir.path().join(format!("status-{i}.json"))
