@@ -6,7 +6,12 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use ditex_relay::{
 	config::Config,
-	shell::{self, status::Status, ForwardSpec, Options},
+	shell::{
+		self,
+		status::Status,
+		web::{self, Dashboard},
+		ForwardSpec, Options,
+	},
 };
 use rand_core::OsRng;
 use x25519_dalek::{PublicKey, StaticSecret};
@@ -21,6 +26,40 @@ struct Cli {
 	log: String,
 	#[command(subcommand)]
 	cmd: Cmd,
+}
+
+/// Where `status` and `netcheck` read a running agent's status.
+#[derive(clap::Args)]
+#[group(required = true, multiple = false)]
+struct StatusSource {
+	/// The agent's TOML config: its dashboard's address, or its status file if it serves none.
+	#[arg(short, long)]
+	config: Option<PathBuf>,
+	/// The agent's dashboard, `http://host:port`.
+	#[arg(long)]
+	url: Option<String>,
+	/// A status file (it has no chain figures: those come from the dashboard).
+	#[arg(long)]
+	file: Option<PathBuf>,
+}
+
+impl StatusSource {
+	/// The agent's dashboard data, from wherever this says.
+	fn read(self) -> anyhow::Result<Dashboard> {
+		let url = match (self.url, self.file, self.config) {
+			(Some(url), _, _) => url,
+			(None, Some(file), _) => return Ok(Dashboard::new(Status::read(&file)?, None)),
+			(None, None, Some(config)) => {
+				let cfg = Config::load(&config)?;
+				match cfg.dashboard.listen {
+					Some(listen) => web::local_url(listen),
+					None => return Ok(Dashboard::new(Status::read(&cfg.agent.status_file)?, None)),
+				}
+			},
+			(None, None, None) => anyhow::bail!("give --config, --url or --file"),
+		};
+		runtime()?.block_on(web::fetch(&url))
+	}
 }
 
 #[derive(Subcommand)]
@@ -55,27 +94,20 @@ enum Cmd {
 		#[arg(long, hide = true)]
 		run_for_ms: Option<u64>,
 	},
-	/// Show a running agent's status (from its status file).
+	/// Show a running agent's status, read from its dashboard's `/status.json` (or from its
+	/// status file, when it serves no dashboard or `--file` says so).
 	Status {
-		/// The agent's TOML config (to find its status file).
-		#[arg(short, long, required_unless_present = "file")]
-		config: Option<PathBuf>,
-		/// The status file itself.
-		#[arg(long)]
-		file: Option<PathBuf>,
-		/// Print the raw JSON.
+		#[command(flatten)]
+		from: StatusSource,
+		/// Print the JSON.
 		#[arg(long)]
 		json: bool,
 	},
 	/// Say whether this router's UDP port is reachable and, if not, the likely cause, from
-	/// what its group's pulses show (read from its status file). Exits 1 unless reachable.
+	/// what its group's pulses show (read as `status` reads them). Exits 1 unless reachable.
 	Netcheck {
-		/// The agent's TOML config (to find its status file).
-		#[arg(short, long, required_unless_present = "file")]
-		config: Option<PathBuf>,
-		/// The status file itself.
-		#[arg(long)]
-		file: Option<PathBuf>,
+		#[command(flatten)]
+		from: StatusSource,
 	},
 	/// Print a new X25519 data-plane key pair and ed25519 ticket key pair.
 	Keygen,
@@ -154,19 +186,18 @@ fn main() -> anyhow::Result<()> {
 			};
 			runtime()?.block_on(shell::run(cfg, opts))
 		},
-		Cmd::Status { config, file, json } => {
-			let s = Status::read(&status_path(file, config)?)?;
+		Cmd::Status { from, json } => {
+			let d = from.read()?;
 			if json {
-				println!("{}", serde_json::to_string_pretty(&s)?);
+				println!("{}", serde_json::to_string_pretty(&d)?);
 			} else {
-				print_status(&s);
+				print_status(&d);
 			}
 			Ok(())
 		},
-		Cmd::Netcheck { config, file } => {
-			let s = Status::read(&status_path(file, config)?)?;
-			// The verdict the dashboard shows, from the same status.
-			let d = ditex_relay::shell::web::Dashboard::new(s, None);
+		Cmd::Netcheck { from } => {
+			// The verdict the dashboard shows.
+			let d = from.read()?;
 			println!("segment {}: {}", d.status.id, d.reach_text);
 			if d.reach != ditex_relay::dashboard::Reach::Reachable {
 				std::process::exit(1);
@@ -229,22 +260,43 @@ async fn channel(cfg: Config, op: ChannelOp) -> anyhow::Result<()> {
 	Ok(())
 }
 
-/// The status file named by `--file`, or by the config's `agent.status_file`.
-fn status_path(file: Option<PathBuf>, config: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-	match (file, config) {
-		(Some(f), _) => Ok(f),
-		(None, Some(c)) => Ok(Config::load(&c)?.agent.status_file),
-		(None, None) => anyhow::bail!("give --config or --file"),
-	}
-}
-
 /// The daemon is one task; a current-thread runtime keeps it on one core, cache-warm.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 	tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")
 }
 
-fn print_status(s: &Status) {
+/// `plancks` (a decimal string, as the dashboard gives it) in DTX.
+fn dtx(plancks: &str) -> String {
+	use ditex_primitives::DTX;
+	match plancks.parse::<u128>() {
+		Ok(p) => {
+			let frac = format!("{:012}", p % DTX);
+			let frac = frac.trim_end_matches('0');
+			if frac.is_empty() {
+				format!("{} DTX", p / DTX)
+			} else {
+				format!("{}.{frac} DTX", p / DTX)
+			}
+		},
+		Err(_) => format!("{plancks:?}"),
+	}
+}
+
+fn print_status(d: &Dashboard) {
+	let s = &d.status;
 	println!("segment {}  up {} s", s.id, s.uptime_s);
+	println!("reachability: {}", d.reach_text);
+	match &d.earnings {
+		Some(e) => println!(
+			"coins (the chain's): earned {} final, {} claimed in tickets; carried, not yet in a ticket {}; spent by this host's channels {}",
+			dtx(&e.r#final),
+			dtx(&e.claimed),
+			dtx(&e.pending),
+			dtx(&e.applied)
+		),
+		None if s.paid.is_some() => println!("coins: not read from the chain yet"),
+		None => {},
+	}
 	println!("forwarded {}  delivered {}  sent {}", s.forwarded, s.delivered, s.sent);
 	println!(
 		"pulses sent {} ({} B)  received {} ({} B)",
@@ -280,7 +332,9 @@ fn print_status(s: &Status) {
 	}
 	for r in &s.routes {
 		let p: Vec<String> = r.path.iter().map(u32::to_string).collect();
-		println!("route to {}: {}  ({} switches)", r.dst, p.join(" → "), r.switches);
+		let why: Vec<String> = r.reasons.iter().map(|(k, v)| format!("{k} {v}")).collect();
+		let why = if why.is_empty() { String::new() } else { format!(": {}", why.join(", ")) };
+		println!("route to {}: {}  ({} switches{why})", r.dst, p.join(" → "), r.switches);
 	}
 	println!("{:>6} {:>6} {:>12} {:>10} {:>8}", "from", "to", "latency µs", "jitter µs", "loss %");
 	for l in &s.links {
@@ -295,5 +349,26 @@ fn print_status(s: &Status) {
 	}
 	if !s.skewed.is_empty() {
 		println!("clock skew suspected: {:?}", s.skewed);
+	}
+	if let Some(q) = &s.qos {
+		println!(
+			"qos on {}: {} of {} bit/s sold; {} confirmed, {} rejected, {} classes removed, {} tc failures, {} failed polls",
+			q.interface,
+			q.sold_bps,
+			q.capacity_bps,
+			q.confirmed,
+			q.rejected.values().sum::<u64>(),
+			q.removed,
+			q.tc_failures,
+			q.poll_failures
+		);
+		for o in &q.orders {
+			let why = o.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+			let ends = o.ends_at.map(|b| format!(", ends at block {b}")).unwrap_or_default();
+			println!(
+				"qos order {}: {} {} bit/s for {}: {}{why}{ends}",
+				o.id, o.class, o.rate_bps, o.flow, o.state
+			);
+		}
 	}
 }

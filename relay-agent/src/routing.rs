@@ -143,6 +143,8 @@ pub struct Route {
 	last_round_us: Option<u64>,
 	/// Switches made.
 	pub switches: u64,
+	/// Of those, how many for each [`SwitchReason`] (indexed by it).
+	pub reasons: [u64; SwitchReason::ALL.len()],
 	/// When the latest switch was made (`now_us` of that evaluation).
 	pub switched_us: Option<u64>,
 	verify: Verify,
@@ -158,21 +160,58 @@ impl Route {
 			wins: 0,
 			last_round_us: None,
 			switches: 0,
+			reasons: [0; SwitchReason::ALL.len()],
 			switched_us: None,
 			verify: Verify::default(),
 			answers: false,
 		}
 	}
 
-	fn switch_to(&mut self, path: Vec<SegmentId>, now_us: u64) {
+	fn switch_to(&mut self, path: Vec<SegmentId>, now_us: u64, reason: SwitchReason) {
 		self.path = path;
 		self.candidate = None;
 		self.wins = 0;
 		self.switches += 1;
+		self.reasons[reason as usize] += 1;
 		self.switched_us = Some(now_us);
 		// Probes of the path left say nothing of the new one.
 		let next_seq = self.verify.next_seq;
 		self.verify = Verify { next_seq, ..Verify::default() };
+	}
+}
+
+/// Why a route changed path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SwitchReason {
+	/// Another detour beat the path in use by the switching margin, round after round.
+	Better,
+	/// The path in use lost too much, or a relay on it left the registry or became too dear:
+	/// left at once.
+	Down,
+	/// Back on the default path: it beats the detour again, or the detour's gain over it fell
+	/// under half the margin.
+	Recovered,
+	/// The detour delivered worse than its relays claimed (the end-to-end check).
+	Unverified,
+}
+
+impl SwitchReason {
+	/// Every reason, in index order.
+	pub const ALL: [SwitchReason; 4] = [
+		SwitchReason::Better,
+		SwitchReason::Down,
+		SwitchReason::Recovered,
+		SwitchReason::Unverified,
+	];
+
+	/// Its name in the status and in `/metrics`.
+	pub fn name(self) -> &'static str {
+		match self {
+			SwitchReason::Better => "better",
+			SwitchReason::Down => "down",
+			SwitchReason::Recovered => "recovered",
+			SwitchReason::Unverified => "unverified",
+		}
 	}
 }
 
@@ -181,6 +220,8 @@ impl Route {
 pub struct Switch {
 	/// The destination.
 	pub dst: SegmentId,
+	/// Why.
+	pub reason: SwitchReason,
 	/// The path left.
 	pub from: Vec<SegmentId>,
 	/// The path taken.
@@ -589,9 +630,22 @@ impl Router {
 		if route.wins < self.prefs.switch_rounds && !down {
 			return None;
 		}
-		let sw = Switch { dst, from: cur_path, to: target.clone(), from_cost: cur_cost, to_cost };
-		route.switch_to(target, now_us);
-		tracing::info!(dst, from = ?sw.from, to = ?sw.to, from_cost = sw.from_cost, to_cost = sw.to_cost, "route switched");
+		// A path that is down is left at once, whatever would have made the switch later.
+		let reason = match () {
+			_ if down => SwitchReason::Down,
+			_ if target == direct => SwitchReason::Recovered,
+			_ => SwitchReason::Better,
+		};
+		let sw = Switch {
+			dst,
+			reason,
+			from: cur_path,
+			to: target.clone(),
+			from_cost: cur_cost,
+			to_cost,
+		};
+		route.switch_to(target, now_us, reason);
+		tracing::info!(dst, reason = reason.name(), from = ?sw.from, to = ?sw.to, from_cost = sw.from_cost, to_cost = sw.to_cost, "route switched");
 		Some(sw)
 	}
 
@@ -606,9 +660,16 @@ impl Router {
 		self.reverted = self.reverted.saturating_add(1);
 		let to = vec![self.me, dst];
 		let route = self.routes.get_mut(&dst)?;
-		route.switch_to(to.clone(), now_us);
+		route.switch_to(to.clone(), now_us, SwitchReason::Unverified);
 		tracing::warn!(dst, path = ?from, ?why, excluded = ?relays, for_s = span / 1_000_000, "detour failed end-to-end verification: back on the direct path, its relays excluded");
-		Some(Switch { dst, from, to, from_cost: f64::INFINITY, to_cost: f64::INFINITY })
+		Some(Switch {
+			dst,
+			reason: SwitchReason::Unverified,
+			from,
+			to,
+			from_cost: f64::INFINITY,
+			to_cost: f64::INFINITY,
+		})
 	}
 }
 

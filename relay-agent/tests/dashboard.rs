@@ -63,7 +63,13 @@ fn status() -> Status {
 		recent_pulses: vec![],
 		skewed: vec![],
 		links,
-		routes: vec![RouteStatus { dst: 3, path: vec![1, 2, 3], switches: 1, switched_us: None }],
+		routes: vec![RouteStatus {
+			dst: 3,
+			path: vec![1, 2, 3],
+			switches: 1,
+			reasons: [("better".to_string(), 1)].into(),
+			switched_us: None,
+		}],
 		detours_reverted: 0,
 		peers: vec![PeerBytes { peer: 2, bytes_in: 5_000_000, bytes_out: 7_000_000 }],
 		flows: 2,
@@ -706,4 +712,35 @@ fn a_running_agent_serves_its_dashboard() {
 	let metrics = get(web, "/metrics");
 	assert!(metrics.contains("ditex_relay_uptime_seconds"), "{metrics}");
 	assert!(get(web, "/").contains("<title>ditex-relay</title>"));
+
+	// `ditex-relay status` and `netcheck` read the same JSON: by URL, or at the dashboard the
+	// config names (a copy whose status file does not exist, so nothing else could answer).
+	let cli = |args: &[&str]| {
+		let out = Command::new(env!("CARGO_BIN_EXE_ditex-relay")).args(args).output().unwrap();
+		let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
+		(out.status.success(), text(&out.stdout), text(&out.stderr))
+	};
+	let no_file = dir.path().join("no-file.toml");
+	let cfg = std::fs::read_to_string(&cfg_path).unwrap();
+	let missing = dir.path().join("missing").join("status.json");
+	std::fs::write(
+		&no_file,
+		cfg.replace(&status.display().to_string(), &missing.display().to_string()),
+	)
+	.unwrap();
+	let url = format!("http://{web}");
+	for from in [["--url", url.as_str()], ["--config", no_file.to_str().unwrap()]] {
+		let (ok, out, err) = cli(&["status", from[0], from[1]]);
+		assert!(
+			ok && out.starts_with("segment 2  up ") && out.contains("reachability: "),
+			"{out}{err}"
+		);
+		let (_, out, err) = cli(&["netcheck", from[0], from[1]]);
+		assert!(out.starts_with("segment 2: "), "{out}{err}");
+	}
+	let (ok, out, err) = cli(&["status", "--url", &url, "--json"]);
+	assert!(ok, "{err}");
+	let read: serde_json::Value = serde_json::from_str(&out).unwrap();
+	assert_eq!(read["status"]["id"], 2);
+	assert_eq!(read["matrix"]["members"], json["matrix"]["members"]);
 }

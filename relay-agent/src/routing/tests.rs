@@ -195,6 +195,8 @@ fn h5_a_detour_that_delivers_worse_than_claimed_is_reverted_and_the_liar_exclude
 	assert!(off - on <= 4, "reverted {} rounds after the switch", off - on);
 	assert_eq!(r.path(4), vec![1, 3, 4], "the honest detour is taken and kept");
 	assert_eq!(r.reverted, 1);
+	let route = r.routes().find(|(d, _)| **d == 4).unwrap().1;
+	assert_eq!(route.reasons[SwitchReason::Unverified as usize], 1);
 	assert!(!r.excluded(3, 40 * I));
 	// For a while: after the exclusion the liar is a candidate again (and caught again).
 	assert!(!r.excluded(2, off * I + EXCLUDE_US + I));
@@ -292,14 +294,18 @@ fn switches_after_rounds_and_returns_when_the_default_recovers() {
 	// A second look too soon after the first is the same round.
 	assert_eq!(r.evaluate(100_000, 4, &t, &rel), None);
 	let sw = r.evaluate(1_000_000, 4, &t, &rel).unwrap();
-	assert_eq!(sw.to, vec![1, 2, 4]);
+	assert_eq!((sw.to, sw.reason), (vec![1, 2, 4], SwitchReason::Better));
 	let switched = |r: &Router| r.routes().find(|(d, _)| **d == 4).and_then(|(_, r)| r.switched_us);
 	assert_eq!(switched(&r), Some(1_000_000));
 	// Default recovers: back after two rounds.
 	t.set(1, 4, 20_000, 0);
 	assert_eq!(r.evaluate(2_000_000, 4, &t, &rel), None);
-	assert_eq!(r.evaluate(3_000_000, 4, &t, &rel).unwrap().to, vec![1, 4]);
+	let sw = r.evaluate(3_000_000, 4, &t, &rel).unwrap();
+	assert_eq!((sw.to, sw.reason), (vec![1, 4], SwitchReason::Recovered));
 	assert_eq!(switched(&r), Some(3_000_000));
+	let route = r.routes().find(|(d, _)| **d == 4).unwrap().1;
+	assert_eq!(route.switches, 2);
+	assert_eq!(route.reasons, [1, 0, 1, 0], "better, down, recovered, unverified");
 }
 
 #[test]
@@ -326,7 +332,7 @@ fn a_dead_default_is_left_at_once_and_two_relay_detours_count() {
 	t.set(2, 4, 100_000, 0);
 	t.set(1, 3, 100_000, 0);
 	let sw = r.evaluate(0, 4, &t, &relays(&[2, 3], 1)).unwrap();
-	assert_eq!(sw.to, vec![1, 2, 3, 4]);
+	assert_eq!((sw.to, sw.reason), (vec![1, 2, 3, 4], SwitchReason::Down));
 }
 
 #[test]

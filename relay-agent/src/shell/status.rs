@@ -35,6 +35,10 @@ pub struct RouteStatus {
 	pub path: Vec<u32>,
 	/// Switches so far.
 	pub switches: u64,
+	/// Of those, how many for each reason (`better`, `down`, `recovered`, `unverified`; see
+	/// [`crate::routing::SwitchReason`]), the reasons that occurred only.
+	#[serde(default)]
+	pub reasons: std::collections::BTreeMap<String, u64>,
 	/// Wall-clock µs of the latest switch.
 	#[serde(default)]
 	pub switched_us: Option<u64>,
@@ -281,6 +285,11 @@ impl Status {
 					dst: *d,
 					path: r.path.clone(),
 					switches: r.switches,
+					reasons: crate::routing::SwitchReason::ALL
+						.iter()
+						.filter(|why| r.reasons[**why as usize] > 0)
+						.map(|why| (why.name().to_string(), r.reasons[*why as usize]))
+						.collect(),
 					switched_us: r.switched_us.map(wall),
 				})
 				.collect(),
@@ -340,6 +349,7 @@ mod tests {
 				dst: 2,
 				path: vec![1, 3, 2],
 				switches: 1,
+				reasons: [("better".to_string(), 1)].into(),
 				switched_us: Some(6),
 			}],
 			detours_reverted: 0,

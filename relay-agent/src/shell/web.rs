@@ -220,11 +220,23 @@ impl Dashboard {
 
 		let switches = Family::<Vec<(String, String)>, Counter>::default();
 		for route in &s.routes {
-			switches
-				.get_or_create(&vec![("dst".into(), route.dst.to_string())])
-				.inc_by(route.switches);
+			let labels = |why: &str| {
+				vec![("dst".into(), route.dst.to_string()), ("reason".into(), why.into())]
+			};
+			// Every reason, at 0 too, so that a rate over it starts at the first switch.
+			for why in crate::routing::SwitchReason::ALL.map(|r| r.name()) {
+				let n = route.reasons.get(why).copied().unwrap_or(0);
+				switches.get_or_create(&labels(why)).inc_by(n);
+			}
+			// A status file of an agent that kept no reasons.
+			let known: u64 = route.reasons.values().sum();
+			if route.switches > known {
+				switches
+					.get_or_create(&labels("unknown"))
+					.inc_by(route.switches.saturating_sub(known));
+			}
 		}
-		r.register("route_switches", "Route switches, by destination", switches);
+		r.register("route_switches", "Route switches, by destination and reason", switches);
 		let reverted = Counter::<u64>::default();
 		reverted.inc_by(s.detours_reverted);
 		r.register(
@@ -252,6 +264,36 @@ impl Dashboard {
 			let applied = Gauge::<f64, AtomicU64>::default();
 			applied.set(e.applied.parse().unwrap_or(0.0));
 			r.register("applied_plancks", "Coins this host's own channels paid", applied);
+		}
+
+		if let Some(p) = &s.paid {
+			let tickets = Family::<Vec<(String, String)>, Counter>::default();
+			for (state, n) in [
+				("submitted", p.tickets_submitted),
+				("final", p.tickets_finalized),
+				("refused", p.tickets_refused),
+				("retried", p.tickets_retried),
+			] {
+				tickets.get_or_create(&vec![("state".into(), state.into())]).inc_by(n);
+			}
+			r.register("tickets", "Tickets, by what became of them", tickets);
+			gauge(
+				&mut r,
+				"tickets_queued",
+				"Tickets waiting to be submitted or to become final",
+				p.tickets_queued.len() as i64,
+			);
+			let reports = Family::<Vec<(String, String)>, Counter>::default();
+			for (outcome, n) in [("final", p.reports), ("failed", p.reports_failed)] {
+				reports.get_or_create(&vec![("outcome".into(), outcome.into())]).inc_by(n);
+			}
+			r.register("group_reports", "Group performance reports, by outcome", reports);
+			gauge(
+				&mut r,
+				"channels",
+				"Escrow channels this router holds terms for",
+				p.channels as i64,
+			);
 		}
 
 		if let Some(q) = &s.qos {
@@ -358,6 +400,72 @@ async fn metrics(State(rx): Latest) -> Response {
 		.into_response()
 }
 
+/// The most `/status.json` a client reads (a large group's matrix is well under 1 MiB).
+pub const MAX_STATUS_BYTES: usize = 8 << 20;
+/// How long a client waits for a whole `/status.json`.
+pub const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Where a dashboard listening on `listen` is reached from this host: its address, or
+/// loopback when it listens on every address.
+pub fn local_url(listen: SocketAddr) -> String {
+	let mut at = listen;
+	if at.ip().is_unspecified() {
+		at.set_ip(match at {
+			SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+			SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+		});
+	}
+	format!("http://{at}")
+}
+
+/// Read a running agent's [`Dashboard`] from its `/status.json` at `base` (`http://host:port`,
+/// or `host:port`): what `ditex-relay status` and `netcheck` show. The answer is read up to
+/// [`MAX_STATUS_BYTES`] and within [`FETCH_TIMEOUT`], whoever serves it.
+pub async fn fetch(base: &str) -> anyhow::Result<Dashboard> {
+	use anyhow::{anyhow, bail, Context};
+	use http_body_util::{BodyExt, Empty, Limited};
+
+	let uri: axum::http::Uri =
+		base.parse().with_context(|| format!("{base:?} is not a dashboard URL"))?;
+	if uri.scheme_str().is_some_and(|s| s != "http") {
+		bail!("{base}: the dashboard serves plain http");
+	}
+	let authority = uri.authority().ok_or_else(|| anyhow!("{base:?}: no host:port"))?.clone();
+	let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_string();
+	let port = authority.port_u16().unwrap_or(80);
+	let get = async {
+		let stream = tokio::net::TcpStream::connect((host.as_str(), port))
+			.await
+			.with_context(|| {
+				format!("connecting to the dashboard at {base} (is the agent running? --file reads its last status file)")
+			})?;
+		let io = hyper_util::rt::TokioIo::new(stream);
+		let (mut send, conn) = hyper::client::conn::http1::handshake(io).await?;
+		// The connection is driven beside the request; it ends with it.
+		let conn = tokio::spawn(conn);
+		let request = axum::http::Request::get("/status.json")
+			.header(header::HOST, authority.as_str())
+			.body(Empty::<axum::body::Bytes>::new())?;
+		let response = send.send_request(request).await?;
+		let status = response.status();
+		let body = Limited::new(response.into_body(), MAX_STATUS_BYTES)
+			.collect()
+			.await
+			.map_err(|e| anyhow!("reading {base}/status.json: {e}"))?
+			.to_bytes();
+		conn.abort();
+		if status != StatusCode::OK {
+			let text = String::from_utf8_lossy(&body[..body.len().min(200)]).trim().to_string();
+			bail!("{base}/status.json answered {status}: {text}");
+		}
+		serde_json::from_slice::<Dashboard>(&body)
+			.with_context(|| format!("{base}/status.json is not an agent's status"))
+	};
+	tokio::time::timeout(FETCH_TIMEOUT, get).await.map_err(|_| {
+		anyhow!("{base}/status.json: no whole answer within {} s", FETCH_TIMEOUT.as_secs())
+	})?
+}
+
 #[cfg(test)]
 mod tests {
 	use std::collections::BTreeSet;
@@ -400,7 +508,8 @@ mod tests {
 			routes: vec![RouteStatus {
 				dst: 3,
 				path: vec![1, 2, 3],
-				switches: 2,
+				switches: 3,
+				reasons: [("better".to_string(), 2), ("down".to_string(), 1)].into(),
 				switched_us: Some(9),
 			}],
 			detours_reverted: 1,
@@ -470,11 +579,41 @@ mod tests {
 			45_000.0
 		);
 		assert_eq!(get("ditex_relay_link_loss_ratio", &[("from", "1"), ("to", "3")]), 0.002);
-		assert_eq!(get("ditex_relay_route_switches_total", &[("dst", "3")]), 2.0);
+		let switches =
+			|why| get("ditex_relay_route_switches_total", &[("dst", "3"), ("reason", why)]);
+		assert_eq!((switches("better"), switches("down")), (2.0, 1.0));
+		assert_eq!((switches("recovered"), switches("unverified")), (0.0, 0.0));
 		assert_eq!(get("ditex_relay_detours_reverted_total", &[]), 1.0);
 		assert_eq!(get("ditex_relay_matrix_detour_cells", &[]), 1.0);
-		// Earnings only with a chain.
+		// Earnings and tickets only with a chain.
 		assert!(m.iter().all(|(n, _, _)| !n.starts_with("ditex_relay_earned")));
+		assert!(m.iter().all(|(n, _, _)| !n.starts_with("ditex_relay_tickets")));
+		let mut paid = sample();
+		paid.paid = Some(crate::shell::paid::PaidStatus {
+			channels: 2,
+			tickets_submitted: 7,
+			tickets_finalized: 5,
+			tickets_refused: 1,
+			tickets_retried: 3,
+			tickets_queued: vec![8, 9],
+			reports: 4,
+			reports_failed: 1,
+			..Default::default()
+		});
+		let m = values(&Dashboard::new(paid, None).metrics());
+		let get = |name: &str, labels: &[(&str, &str)]| {
+			let want: Vec<(String, String)> =
+				labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+			m.iter().find(|(n, l, _)| n == name && *l == want).map(|x| x.2)
+		};
+		let tickets = |state| get("ditex_relay_tickets_total", &[("state", state)]);
+		assert_eq!(
+			["submitted", "final", "refused", "retried"].map(tickets),
+			[Some(7.0), Some(5.0), Some(1.0), Some(3.0)]
+		);
+		assert_eq!(get("ditex_relay_tickets_queued", &[]), Some(2.0));
+		assert_eq!(get("ditex_relay_group_reports_total", &[("outcome", "failed")]), Some(1.0));
+		assert_eq!(get("ditex_relay_channels", &[]), Some(2.0));
 		let with =
 			Dashboard::new(sample(), Some(Earnings { r#final: "5".into(), ..Default::default() }));
 		let m = values(&with.metrics());
@@ -577,7 +716,7 @@ mod tests {
 			.collect();
 		assert!(names.len() >= 15, "{names:?}");
 		let d = Dashboard::new(
-			Status { qos: Some(qos()), ..sample() },
+			Status { qos: Some(qos()), paid: Some(Default::default()), ..sample() },
 			Some(Earnings {
 				r#final: "1".into(),
 				claimed: "2".into(),
