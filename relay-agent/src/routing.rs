@@ -630,11 +630,13 @@ impl Router {
 		if route.wins < self.prefs.switch_rounds && !down {
 			return None;
 		}
-		// A path that is down is left at once, whatever would have made the switch later.
-		let reason = match () {
-			_ if down => SwitchReason::Down,
-			_ if target == direct => SwitchReason::Recovered,
-			_ => SwitchReason::Better,
+		// A path that is down is left at once: that is the reason, wherever the switch goes.
+		let reason = if down {
+			SwitchReason::Down
+		} else if target == direct {
+			SwitchReason::Recovered
+		} else {
+			SwitchReason::Better
 		};
 		let sw = Switch {
 			dst,

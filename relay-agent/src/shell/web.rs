@@ -3,6 +3,7 @@
 //!
 //! It serves the latest [`Dashboard`] the agent published (a `watch` channel, so a slow
 //! client never holds up the data plane) and listens on loopback unless told otherwise.
+//! [`fetch`] is its client, for `ditex-relay status` and `netcheck`.
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -446,7 +447,10 @@ pub async fn fetch(base: &str) -> anyhow::Result<Dashboard> {
 		let request = axum::http::Request::get("/status.json")
 			.header(header::HOST, authority.as_str())
 			.body(Empty::<axum::body::Bytes>::new())?;
-		let response = send.send_request(request).await?;
+		let response = send
+			.send_request(request)
+			.await
+			.with_context(|| format!("asking {base} for /status.json"))?;
 		let status = response.status();
 		let body = Limited::new(response.into_body(), MAX_STATUS_BYTES)
 			.collect()
