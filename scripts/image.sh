@@ -39,6 +39,11 @@ rm -rf "$ctx"
 mkdir -p "$ctx"
 cp "$bin" "$ctx/$pkg"
 strip "$ctx/$pkg"
+# The host's CA bundle (Debian's ca-certificates): TLS clients in the binary load the
+# platform's roots, and the node refuses to start without any (its offchain HTTP client).
+certs=/etc/ssl/certs/ca-certificates.crt
+[ -s "$certs" ] || { echo "image: no $certs (apt-get install ca-certificates)" >&2; exit 1; }
+cp "$certs" "$ctx/ca-certificates.crt"
 cat >"$ctx/passwd" <<'PASSWD'
 root:x:0:0:root:/:/nonexistent
 ditex:x:65532:65532:ditex:/var/lib/ditex:/nonexistent
