@@ -326,6 +326,27 @@ impl TcOp {
 		let h = format!("{handle:x}");
 		let cls = |m: u16| format!("{h}:{m:x}");
 		let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+		// The class unmatched traffic takes, set up with the root and resized as orders come
+		// and go.
+		let best_effort_class = |rate: u64, ceil: u64| {
+			s(&[
+				"class",
+				"replace",
+				"dev",
+				dev,
+				"parent",
+				&cls(PARENT_MINOR),
+				"classid",
+				&cls(DEFAULT_MINOR),
+				"htb",
+				"rate",
+				&bits(rate),
+				"ceil",
+				&bits(ceil),
+				"prio",
+				&BEST_EFFORT_PRIO.to_string(),
+			])
+		};
 		match self {
 			TcOp::Root { link_rate, best_effort } => vec![
 				s(&[
@@ -355,41 +376,9 @@ impl TcOp {
 					"ceil",
 					&bits(*link_rate),
 				]),
-				s(&[
-					"class",
-					"replace",
-					"dev",
-					dev,
-					"parent",
-					&cls(PARENT_MINOR),
-					"classid",
-					&cls(DEFAULT_MINOR),
-					"htb",
-					"rate",
-					&bits(*best_effort),
-					"ceil",
-					&bits(*link_rate),
-					"prio",
-					&BEST_EFFORT_PRIO.to_string(),
-				]),
+				best_effort_class(*best_effort, *link_rate),
 			],
-			TcOp::BestEffort { rate, ceil } => vec![s(&[
-				"class",
-				"replace",
-				"dev",
-				dev,
-				"parent",
-				&cls(PARENT_MINOR),
-				"classid",
-				&cls(DEFAULT_MINOR),
-				"htb",
-				"rate",
-				&bits(*rate),
-				"ceil",
-				&bits(*ceil),
-				"prio",
-				&BEST_EFFORT_PRIO.to_string(),
-			])],
+			TcOp::BestEffort { rate, ceil } => vec![best_effort_class(*rate, *ceil)],
 			// No protocol: it deletes the filter whatever protocol it was added with (agents
 			// before IPv6 flows added theirs as `protocol ip`).
 			TcOp::DelFilter { item } => vec![s(&[
