@@ -34,17 +34,16 @@ use std::{
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use ditex_ctl::{segment, Chain};
 use ditex_primitives::{
-	registry::{DataPlaneKey, SegmentId, TicketKey, GIB},
+	registry::{SegmentId, GIB},
 	settlement::ChannelId,
 };
 use ditex_relay::shell::status::Status;
 use pallet_tickets::Claim;
 use subxt::{rpcs::rpc_params, utils::H256};
 use subxt_signer::sr25519::Keypair;
-use x25519_dalek::PublicKey;
 
 use crate::{
-	lab::{endpoint, secret, ticket_secret, Lab},
+	lab::{endpoint, secret, segment_spec, ticket_secret, Lab},
 	Node, NodeConfig,
 };
 
@@ -368,17 +367,7 @@ impl Devnet {
 			let url = nodes[0].ws_url();
 			tasks.push(tokio::spawn(async move {
 				let chain = Chain::connect(&url).await?;
-				let key = DataPlaneKey(*PublicKey::from(&secret(host)).as_bytes());
-				let ticket = TicketKey(ditex_ctl::ticket::public(&ticket_secret(host)));
-				let spec = segment::spec(
-					endpoint(host),
-					key,
-					ticket,
-					segment::parse_region("DE-BE")?,
-					64512,
-					Some(PRICE),
-					1000,
-				);
+				let spec = segment_spec(host, endpoint(host), PRICE);
 				anyhow::Ok((host, segment::register(&chain, &op, &spec).await?.0))
 			}));
 		}
@@ -1294,17 +1283,7 @@ pub async fn run_loopback(opts: &Options) -> Result<()> {
 	let mut ids = Vec::new();
 	for (host, op, _) in &ROUTERS[..4] {
 		let addr: SocketAddr = format!("127.0.0.1:{}", 51820 + host).parse()?;
-		let key = DataPlaneKey(*PublicKey::from(&secret(*host)).as_bytes());
-		let ticket = TicketKey(ditex_ctl::ticket::public(&ticket_secret(*host)));
-		let spec = segment::spec(
-			addr,
-			key,
-			ticket,
-			segment::parse_region("DE-BE")?,
-			64512,
-			Some(PRICE),
-			1000,
-		);
+		let spec = segment_spec(*host, addr, PRICE);
 		let id = segment::register(&chain, &ditex_ctl::signer(op)?, &spec).await?.0;
 		ids.push((*host, id, addr));
 	}

@@ -29,13 +29,12 @@ use ditex_e2e::{
 	TransactionFeePaid,
 };
 use ditex_primitives::{
-	registry::{DataPlaneKey, SegmentId, TicketKey, GIB},
+	registry::{SegmentId, GIB},
 	settlement::ChannelId,
 };
 use ditex_relay::shell::status::Status;
 use pallet_tickets::Claim;
 use subxt_signer::sr25519::{dev, Keypair};
-use x25519_dalek::PublicKey;
 
 const DTX: u128 = 1_000_000_000_000;
 /// Every router's price per GiB.
@@ -114,17 +113,7 @@ async fn run(lab: &mut Lab) -> Result<()> {
 		[(1, dev::bob()), (2, dev::charlie()), (3, dev::dave()), (5, dev::ferdie())].into();
 	let mut ids = BTreeMap::new();
 	for (&host, op) in &operators {
-		let key = DataPlaneKey(*PublicKey::from(&secret(host)).as_bytes());
-		let ticket = TicketKey(ditex_ctl::ticket::public(&ticket_secret(host)));
-		let spec = segment::spec(
-			endpoint(host),
-			key,
-			ticket,
-			segment::parse_region("DE-BE")?,
-			64512,
-			Some(PRICE),
-			1000,
-		);
+		let spec = segment_spec(host, endpoint(host), PRICE);
 		ids.insert(host, segment::register(&chain, op, &spec).await?.0);
 	}
 	let consumer = format!(

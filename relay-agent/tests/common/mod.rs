@@ -71,6 +71,20 @@ pub fn endpoint(i: usize) -> SocketAddr {
 	format!("10.77.0.{i}:51820").parse().expect("literal")
 }
 
+/// Host `i`'s listing for the chain, with the lab's keys of host `i`: reached at `at`, for
+/// sale at `price` per GiB (region DE-BE, ASN 64512, 1000 Mbit/s).
+pub fn segment_spec(
+	i: usize,
+	at: SocketAddr,
+	price: u128,
+) -> ditex_primitives::registry::SegmentSpec<u128> {
+	use ditex_primitives::registry::{DataPlaneKey, TicketKey};
+	let key = DataPlaneKey(*PublicKey::from(&secret(i)).as_bytes());
+	let ticket = TicketKey(ditex_ctl::ticket::public(&ticket_secret(i)));
+	let region = ditex_ctl::segment::parse_region("DE-BE").expect("literal");
+	ditex_ctl::segment::spec(at, key, ticket, region, 64512, Some(price), 1000)
+}
+
 /// A set of namespaces `1..=n` with a full mesh of veths; host `i` owns `10.77.0.i/32`.
 pub struct Lab {
 	prefix: String,
