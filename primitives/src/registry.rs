@@ -22,6 +22,8 @@ pub const MAX_REGION_LEN: u32 = 3;
 pub const LOSS_PPM_MAX: u32 = 1_000_000;
 /// Bytes in a GiB, the unit prices are quoted in.
 pub const GIB: u128 = 1 << 30;
+/// Most routers in one group (the runtime's `MaxGroupSize`): what a group reporter carries.
+pub const MAX_GROUP_SIZE: u32 = 100;
 
 /// An IP address of a segment router's data plane.
 #[derive(

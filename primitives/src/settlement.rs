@@ -53,6 +53,8 @@ pub const ACK_DOMAIN: [u8; 16] = *b"ditex/hop-ack/v1";
 pub const MAX_TICKET_PEERS: u32 = 128;
 /// Most channels one ticket reports.
 pub const MAX_TICKET_CHANNELS: u32 = 64;
+/// Most tickets one batch carries: a whole group's.
+pub const MAX_TICKET_BATCH: u32 = crate::registry::MAX_GROUP_SIZE;
 
 /// A path of segment routers, ingress first.
 pub type Path = BoundedVec<SegmentId, ConstU32<MAX_HOPS>>;

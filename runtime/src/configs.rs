@@ -203,7 +203,7 @@ impl pallet_ditex::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type UnixTime = Timestamp;
 	type SegmentDeposit = SegmentDeposit;
-	type MaxGroupSize = ConstU32<100>;
+	type MaxGroupSize = ConstU32<{ ditex_primitives::registry::MAX_GROUP_SIZE }>;
 	type MaxGroupsPerRegion = ConstU32<100>;
 	type MaxSegmentsPerOperator = ConstU32<16>;
 	type MaxReportEntries = ConstU32<1_000>;

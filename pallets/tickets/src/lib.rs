@@ -105,6 +105,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -117,8 +118,8 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use ditex_primitives::{
 	registry::{SegmentId, GIB},
 	settlement::{
-		ChannelId, ChannelUsage, Epoch, PeerCounters, SignedTicket, Ticket, MAX_TICKET_CHANNELS,
-		MAX_TICKET_PEERS,
+		Ack, ChannelId, ChannelUsage, Epoch, PeerCounters, Receipt, SignedTicket, Ticket,
+		MAX_TICKET_BATCH, MAX_TICKET_CHANNELS, MAX_TICKET_PEERS,
 	},
 	signed_by, MAX_HOPS,
 };
@@ -166,6 +167,19 @@ pub struct TicketMark {
 	pub peers: BoundedVec<PeerCounters, ConstU32<MAX_TICKET_PEERS>>,
 }
 
+/// A signed cumulative count taken in with a ticket whose signature settlement checks: a
+/// receipt's (under the channel's receipt key) or a downstream ack's (under the downstream
+/// router's ticket key). The rest of what was signed is the claim's channel, path and hop.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Unchecked {
+	/// The signed cumulative bytes.
+	pub bytes: u64,
+	/// The ed25519 signature, not checked yet.
+	pub signature: [u8; 64],
+}
+
 /// A relay's claim on one channel: its latest cumulative counters and what it was paid.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
@@ -177,13 +191,16 @@ pub struct Claim<Balance> {
 	pub bytes_in: u64,
 	/// Bytes forwarded on the channel since it opened.
 	pub bytes_out: u64,
-	/// The largest receipt (bytes the consumer acknowledged) the relay reported.
+	/// The largest receipt (bytes the consumer acknowledged) the relay reported whose
+	/// signature a settlement checked.
 	pub receipt: u64,
 	/// The largest ack of its downstream neighbour (bytes it signed for receiving from this
-	/// relay) the relay reported.
+	/// relay) the relay reported whose signature a settlement checked.
 	pub acked: u64,
-	/// The epoch the latest ticket that reported it was included in.
-	pub reported: Epoch,
+	/// The largest receipt reported since, above `receipt`: the next settlement checks it.
+	pub unchecked_receipt: Option<Unchecked>,
+	/// The largest ack reported since, above `acked`: the next settlement checks it.
+	pub unchecked_ack: Option<Unchecked>,
 	/// The epoch the latest ticket in which `bytes_out` grew was included in.
 	pub grew_at: Epoch,
 	/// The payable bytes of the latest settlement.
@@ -192,18 +209,26 @@ pub struct Claim<Balance> {
 	pub paid: Balance,
 }
 
+impl<Balance> Claim<Balance> {
+	/// The largest receipt the relay reported, checked or not.
+	pub fn reported_receipt(&self) -> u64 {
+		self.unchecked_receipt.as_ref().map_or(self.receipt, |u| u.bytes.max(self.receipt))
+	}
+}
+
 /// What validation makes of one channel entry of a ticket.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Entry<Balance> {
 	/// The entry is recorded on the relay's claim (`None`: its first report of the channel),
-	/// with its receipt's and its downstream's ack's bytes if they verified, or why not.
+	/// with its receipt and its downstream's ack for settlement to check, or why one was
+	/// dropped at once (for another chain, channel, path or hop).
 	Claim {
 		/// The claim as it stands.
 		claim: Option<Claim<Balance>>,
-		/// The receipt's cumulative bytes, or why it was dropped.
-		receipt: Option<Result<u64, DispatchError>>,
-		/// The downstream's ack's cumulative bytes, or why it was dropped.
-		ack: Option<Result<u64, DispatchError>>,
+		/// The receipt's cumulative bytes and signature, or why it was dropped.
+		receipt: Option<Result<Unchecked, DispatchError>>,
+		/// The downstream's ack's cumulative bytes and signature, or why it was dropped.
+		ack: Option<Result<Unchecked, DispatchError>>,
 	},
 	/// The channel has ended or never existed: the entry is skipped.
 	Skipped(DispatchError),
@@ -233,7 +258,7 @@ pub mod pallet {
 	use super::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -336,7 +361,8 @@ pub mod pallet {
 			/// Channels it reported.
 			channels: u32,
 		},
-		/// A ticket failed validation: nothing of it was applied and the segment was struck.
+		/// A ticket failed validation: nothing of it was applied, and the segment was struck
+		/// when the error is evidence against it ([`Error::strikes`]).
 		TicketRejected {
 			/// The segment router.
 			segment: SegmentId,
@@ -355,8 +381,10 @@ pub mod pallet {
 			/// Why.
 			error: DispatchError,
 		},
-		/// A receipt in a ticket did not verify: it was dropped and the rest of the entry
-		/// applied. Receipts are the consumer's input, so the relay is not struck for it.
+		/// A receipt a relay reported was dropped: by its ticket's intake when it is for another
+		/// chain, channel or path (the rest of the entry applied), or by a settlement when its
+		/// signature is not the consumer's. Receipts are the consumer's input, so the relay is
+		/// not struck for it.
 		ReceiptIgnored {
 			/// The segment router.
 			segment: SegmentId,
@@ -365,8 +393,10 @@ pub mod pallet {
 			/// Why.
 			error: DispatchError,
 		},
-		/// An ack in a ticket did not verify: it was dropped and the rest of the entry applied.
-		/// Acks are the downstream neighbour's input, so the relay is not struck for it.
+		/// An ack a relay reported was dropped: by its ticket's intake when it is for another
+		/// chain, channel or hop (the rest of the entry applied), or by a settlement when its
+		/// signature is not the downstream router's. Acks are the downstream neighbour's input,
+		/// so the relay is not struck for it.
 		AckIgnored {
 			/// The segment router.
 			segment: SegmentId,
@@ -375,7 +405,8 @@ pub mod pallet {
 			/// Why.
 			error: DispatchError,
 		},
-		/// A relay reported a larger receipt for a channel.
+		/// A settlement found the consumer's signature on a larger receipt a relay reported: the
+		/// channel's receipt grew to it.
 		ReceiptAccepted {
 			/// The channel.
 			channel: ChannelId,
@@ -470,8 +501,18 @@ pub mod pallet {
 				.get(frame_support::dispatch::DispatchClass::Normal)
 				.max_extrinsic
 				.unwrap_or(weights.max_block);
-			let worst = Pallet::<T>::submit_ticket_weight(MAX_TICKET_CHANNELS, MAX_TICKET_PEERS);
+			let worst = Pallet::<T>::submit_ticket_weight(MAX_TICKET_CHANNELS, MAX_TICKET_PEERS)
+				.saturating_add(T::WeightInfo::authorize_ticket(
+					MAX_TICKET_CHANNELS,
+					MAX_TICKET_PEERS,
+				));
 			assert!(worst.all_lte(max), "the largest ticket exceeds an extrinsic: {worst:?}");
+			// A whole group's one-channel tickets fit one batch (larger batches are bounded by
+			// their weight: the pool refuses one that exceeds an extrinsic).
+			let group = T::WeightInfo::submit_tickets(MAX_TICKET_BATCH)
+				.saturating_add(T::Strikes::max_strike_weight().saturating_mul(MAX_TICKET_BATCH.into()))
+				.saturating_add(T::WeightInfo::authorize_tickets(MAX_TICKET_BATCH));
+			assert!(group.all_lte(max), "a group's batch exceeds an extrinsic: {group:?}");
 			let worst = Pallet::<T>::settle_weight(MAX_HOPS);
 			assert!(
 				worst.all_lte(max),
@@ -497,43 +538,56 @@ pub mod pallet {
 			ticket.ticket.peers.len() as u32,
 		))]
 		#[pallet::authorize(Pallet::<T>::authorize_ticket)]
-		#[pallet::weight_of_authorize(T::WeightInfo::authorize_ticket())]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_ticket(
+			ticket.ticket.channels.len() as u32,
+			ticket.ticket.peers.len() as u32,
+		))]
 		pub fn submit_ticket(
 			origin: OriginFor<T>,
 			ticket: SignedTicket,
 		) -> DispatchResultWithPostInfo {
 			frame_system::ensure_authorized(origin)?;
-			let ticket = ticket.ticket;
-			let accepted = T::WeightInfo::submit_ticket(
-				ticket.channels.len() as u32,
-				ticket.peers.len() as u32,
-			);
-			match Self::validate(&ticket) {
-				Ok(entries) => {
-					Self::apply(ticket, entries)?;
-					// No strike: what a quarantine would have cost is refunded.
-					Ok(PostDispatchInfo { actual_weight: Some(accepted), pays_fee: Pays::No })
-				},
-				Err(e) if e.strikes() => {
-					log::debug!(
-						target: LOG_TARGET,
-						"ticket of segment {} rejected: {e:?}",
-						ticket.segment
-					);
-					T::Strikes::strike(ticket.segment, StrikeReason::InvalidTicket);
-					Self::deposit_event(Event::TicketRejected {
-						segment: ticket.segment,
-						epoch: ticket.epoch,
-						error: e.into(),
-					});
-					Ok(PostDispatchInfo { actual_weight: None, pays_fee: Pays::Yes })
-				},
-				Err(e) => Err(e.into()),
-			}
+			let (weight, struck) = Self::take_ticket(ticket.ticket);
+			Ok(PostDispatchInfo {
+				actual_weight: Some(weight),
+				pays_fee: if struck { Pays::Yes } else { Pays::No },
+			})
 		}
 
-		/// Pay every hop of `channel` what the tickets so far make payable. Anyone may call it;
-		/// it is free of charge when it pays someone and the caller is one of the channel's
+		/// Submit several routers' tickets in one authorized transaction, each signed with its
+		/// own router's ticket key: what a group's reporter does with its members' tickets, so
+		/// that the group pays one transaction's overhead instead of one each. Every ticket is
+		/// checked as [`Pallet::submit_ticket`] checks it, and the pool refuses the batch if
+		/// any ticket fails those checks or two are of one segment
+		/// ([`Pallet::authorize_tickets`]); each ticket then validates and is accepted or
+		/// rejected on its own.
+		#[pallet::call_index(2)]
+		#[pallet::weight(Pallet::<T>::submit_tickets_weight(tickets))]
+		#[pallet::authorize(Pallet::<T>::authorize_tickets)]
+		#[pallet::weight_of_authorize(Pallet::<T>::authorize_tickets_weight(tickets))]
+		pub fn submit_tickets(
+			origin: OriginFor<T>,
+			tickets: BoundedVec<SignedTicket, ConstU32<MAX_TICKET_BATCH>>,
+		) -> DispatchResultWithPostInfo {
+			frame_system::ensure_authorized(origin)?;
+			let n = tickets.len() as u32;
+			let mut weight = T::WeightInfo::submit_tickets(n);
+			let mut struck = false;
+			for signed in tickets {
+				let (w, s) = Self::take_ticket(signed.ticket);
+				// What the batch benchmark measured of a one-channel ticket is in its base.
+				weight.saturating_accrue(w.saturating_sub(T::WeightInfo::submit_ticket(1, 0)));
+				struck |= s;
+			}
+			Ok(PostDispatchInfo {
+				actual_weight: Some(weight),
+				pays_fee: if struck { Pays::Yes } else { Pays::No },
+			})
+		}
+
+		/// Check the receipt and ack signatures the channel's tickets brought since the last
+		/// settlement, then pay every hop of `channel` what they make payable. Anyone may call
+		/// it; it is free of charge when it pays someone and the caller is one of the channel's
 		/// payees. A channel that ends is settled without it.
 		#[pallet::call_index(1)]
 		#[pallet::weight(Pallet::<T>::settle_weight(MAX_HOPS))]
@@ -542,10 +596,12 @@ pub mod pallet {
 			let payee = T::Escrow::channel(channel)
 				.is_some_and(|ch| ch.hops.iter().any(|h| h.payee == who));
 			let settled = Self::do_settle(channel)?;
-			ensure!(settled.payments > 0, Error::<T>::NothingToSettle);
+			// Checking signatures is work done even when it pays nobody: it stands, and is
+			// paid for.
+			ensure!(settled.payments + settled.checked > 0, Error::<T>::NothingToSettle);
 			Ok(PostDispatchInfo {
 				actual_weight: Some(Self::settle_weight(settled.hops)),
-				pays_fee: if payee { Pays::No } else { Pays::Yes },
+				pays_fee: if payee && settled.payments > 0 { Pays::No } else { Pays::Yes },
 			})
 		}
 	}
@@ -563,6 +619,27 @@ impl<T: Config> Pallet<T> {
 	pub fn submit_ticket_weight(channels: u32, peers: u32) -> Weight {
 		T::WeightInfo::submit_ticket(channels, peers)
 			.saturating_add(T::Strikes::max_strike_weight())
+	}
+
+	/// What a batch of tickets may weigh: the batch benchmark's, measured on one-channel
+	/// tickets, plus what each larger ticket weighs above one of those, plus a strike each.
+	pub fn submit_tickets_weight(tickets: &[SignedTicket]) -> Weight {
+		let one = T::WeightInfo::submit_ticket(1, 0);
+		tickets.iter().fold(T::WeightInfo::submit_tickets(tickets.len() as u32), |w, t| {
+			let (c, p) = (t.ticket.channels.len() as u32, t.ticket.peers.len() as u32);
+			w.saturating_add(T::WeightInfo::submit_ticket(c, p).saturating_sub(one))
+				.saturating_add(T::Strikes::max_strike_weight())
+		})
+	}
+
+	/// What authorizing a batch of tickets weighs, counted as [`Pallet::submit_tickets_weight`]
+	/// counts the call.
+	pub fn authorize_tickets_weight(tickets: &[SignedTicket]) -> Weight {
+		let one = T::WeightInfo::authorize_ticket(1, 0);
+		tickets.iter().fold(T::WeightInfo::authorize_tickets(tickets.len() as u32), |w, t| {
+			let (c, p) = (t.ticket.channels.len() as u32, t.ticket.peers.len() as u32);
+			w.saturating_add(T::WeightInfo::authorize_ticket(c, p).saturating_sub(one))
+		})
 	}
 
 	/// Blocks per epoch: the genesis's [`EpochLength`], or [`Config::DefaultEpochLength`] if it
@@ -596,7 +673,37 @@ impl<T: Config> Pallet<T> {
 	pub fn do_submit_ticket(signed: SignedTicket) -> DispatchResult {
 		Self::check_ticket(&signed)?;
 		let entries = Self::validate(&signed.ticket)?;
-		Self::apply(signed.ticket, entries)
+		Self::apply(signed.ticket, entries);
+		Ok(())
+	}
+
+	/// Validate and apply a ticket that passed its authorization, or reject it whole and strike
+	/// its segment when the failure is evidence against it. Returns the weight used and whether
+	/// the segment was struck.
+	fn take_ticket(ticket: Ticket) -> (Weight, bool) {
+		let used = T::WeightInfo::submit_ticket(
+			ticket.channels.len() as u32,
+			ticket.peers.len() as u32,
+		);
+		let e = match Self::validate(&ticket) {
+			Ok(entries) => {
+				Self::apply(ticket, entries);
+				// No strike: what a quarantine would have cost is refunded.
+				return (used, false);
+			},
+			Err(e) => e,
+		};
+		log::debug!(target: LOG_TARGET, "ticket of segment {} rejected: {e:?}", ticket.segment);
+		let strikes = e.strikes();
+		if strikes {
+			T::Strikes::strike(ticket.segment, StrikeReason::InvalidTicket);
+		}
+		Self::deposit_event(Event::TicketRejected {
+			segment: ticket.segment,
+			epoch: ticket.epoch,
+			error: e.into(),
+		});
+		(used.saturating_add(T::Strikes::max_strike_weight()), strikes)
 	}
 
 	/// What the pool checks before it takes a ticket in, cheaply and without changing
@@ -647,30 +754,53 @@ impl<T: Config> Pallet<T> {
 		_source: TransactionSource,
 		signed: &SignedTicket,
 	) -> TransactionValidityWithRefund {
-		let invalid = |e: Error<T>| match e {
-			Error::<T>::BadTicketSignature => InvalidTransaction::BadProof,
-			Error::<T>::UnknownSegment => InvalidTransaction::BadSigner,
-			Error::<T>::StaleEpoch if signed.ticket.epoch > Self::current_epoch() => {
-				InvalidTransaction::Future
-			},
-			Error::<T>::StaleEpoch | Error::<T>::ReplayedTicket => InvalidTransaction::Stale,
-			_ => InvalidTransaction::Call,
-		};
-		Self::check_ticket(signed).map_err(invalid)?;
-		let ticket = &signed.ticket;
-		// Valid until the epoch is too old to be taken.
-		let left = ticket
-			.epoch
-			.saturating_add(T::MaxTicketAge::get())
-			.saturating_add(1)
-			.saturating_sub(Self::current_epoch());
+		Self::authorize_all(core::slice::from_ref(signed))
+	}
+
+	/// The authorization of [`Pallet::submit_tickets`]: every ticket as
+	/// [`Pallet::authorize_ticket`] takes it, no segment twice, and the batch provides every
+	/// ticket's (segment, epoch), so it and a ticket submitted alone exclude each other in the
+	/// pool. The one with more tickets wins (priority: its ticket count).
+	pub fn authorize_tickets(
+		_source: TransactionSource,
+		tickets: &BoundedVec<SignedTicket, ConstU32<MAX_TICKET_BATCH>>,
+	) -> TransactionValidityWithRefund {
+		Self::authorize_all(tickets)
+	}
+
+	/// One validity for `tickets`, or the first ticket's reason to refuse them all.
+	fn authorize_all(tickets: &[SignedTicket]) -> TransactionValidityWithRefund {
+		let mut segments: Vec<SegmentId> = tickets.iter().map(|t| t.ticket.segment).collect();
+		segments.sort_unstable();
+		let distinct = segments.windows(2).all(|w| w[0] != w[1]);
+		if segments.is_empty() || !distinct {
+			return Err(InvalidTransaction::Call.into());
+		}
+		let now = Self::current_epoch();
 		let blocks: u64 = Self::epoch_length().unique_saturated_into();
-		let validity = ValidTransaction::with_tag_prefix("DitexTicket")
-			.and_provides((ticket.segment, ticket.epoch))
-			.longevity(blocks.saturating_mul(left.into()).max(1))
-			.propagate(true)
-			.build()?;
-		Ok((validity, Weight::zero()))
+		let mut validity = ValidTransaction::with_tag_prefix("DitexTicket")
+			.priority(tickets.len() as u64)
+			.propagate(true);
+		let mut longevity = u64::MAX;
+		for signed in tickets {
+			let ticket = &signed.ticket;
+			Self::check_ticket(signed).map_err(|e| match e {
+				Error::<T>::BadTicketSignature => InvalidTransaction::BadProof,
+				Error::<T>::UnknownSegment => InvalidTransaction::BadSigner,
+				Error::<T>::StaleEpoch if ticket.epoch > now => InvalidTransaction::Future,
+				Error::<T>::StaleEpoch | Error::<T>::ReplayedTicket => InvalidTransaction::Stale,
+				_ => InvalidTransaction::Call,
+			})?;
+			// Valid until the epoch is too old to be taken.
+			let left = ticket
+				.epoch
+				.saturating_add(T::MaxTicketAge::get())
+				.saturating_add(1)
+				.saturating_sub(now);
+			longevity = longevity.min(blocks.saturating_mul(left.into()).max(1));
+			validity = validity.and_provides((ticket.segment, ticket.epoch));
+		}
+		Ok((validity.longevity(longevity).build()?, Weight::zero()))
 	}
 
 	/// Check the content of a ticket that passed [`Pallet::check_ticket`], without changing
@@ -733,31 +863,29 @@ impl<T: Config> Pallet<T> {
 		let next = ch.hops.get(hop + 1).map(|h| h.segment);
 		ensure!(usage.prev == prev && usage.next == next, Error::<T>::HopMismatch);
 		ensure!(usage.bytes_out <= usage.bytes_in, Error::<T>::ForwardedMoreThanReceived);
-		let receipt = usage.receipt.as_ref().map(|signed| -> Result<u64, DispatchError> {
+		// Only what is free to check now: the signatures wait for settlement, which checks
+		// the one receipt and the acks that decide a payment, not every ticket's.
+		let receipt = usage.receipt.as_ref().map(|signed| -> Result<Unchecked, DispatchError> {
 			let r = &signed.receipt;
 			ensure!(r.genesis == *genesis, Error::<T>::ReceiptWrongChain);
 			ensure!(r.channel == id && r.path == ch.path(), Error::<T>::ReceiptWrongChannel);
-			let valid = signed_by(&signed.signature, &r.signing_payload(), &ch.receipt_key.0);
-			ensure!(valid, Error::<T>::BadReceiptSignature);
-			Ok(r.cumulative_bytes)
+			Ok(Unchecked { bytes: r.cumulative_bytes, signature: signed.signature })
 		});
-		let ack = usage.ack.as_ref().map(|signed| -> Result<u64, DispatchError> {
+		let ack = usage.ack.as_ref().map(|signed| -> Result<Unchecked, DispatchError> {
 			let a = &signed.ack;
-			let next = next.ok_or(Error::<T>::AckMismatch)?;
 			ensure!(
-				a.genesis == *genesis && a.channel == id && a.hop as usize == hop + 1,
+				next.is_some() &&
+					a.genesis == *genesis &&
+					a.channel == id && a.hop as usize == hop + 1,
 				Error::<T>::AckMismatch
 			);
-			let key = T::Registry::ticket_key(next).ok_or(Error::<T>::BadAckSignature)?;
-			let valid = signed_by(&signed.signature, &a.signing_payload(), &key.0);
-			ensure!(valid, Error::<T>::BadAckSignature);
-			Ok(a.cumulative_bytes)
+			Ok(Unchecked { bytes: a.cumulative_bytes, signature: signed.signature })
 		});
 		Ok(Entry::Claim { claim: Claims::<T>::get(segment, id), receipt, ack })
 	}
 
 	/// Record a validated ticket: the relay's counters and its claim on every channel.
-	fn apply(ticket: Ticket, entries: Vec<Entry<BalanceOf<T>>>) -> DispatchResult {
+	fn apply(ticket: Ticket, entries: Vec<Entry<BalanceOf<T>>>) {
 		let segment = ticket.segment;
 		// Claims are ordered by when the chain took them in, never by the relay's label.
 		let now = Self::current_epoch();
@@ -780,12 +908,7 @@ impl<T: Config> Pallet<T> {
 					Self::deposit_event(Event::ChannelSkipped { segment, channel: id, error: e });
 					continue;
 				},
-				Entry::Claim { claim, receipt, ack } => {
-					if let Some(Err(e)) = &ack {
-						Self::deposit_event(Event::AckIgnored { segment, channel: id, error: *e });
-					}
-					(claim, receipt, ack)
-				},
+				Entry::Claim { claim, receipt, ack } => (claim, receipt, ack),
 			};
 			let mut claim = claim.unwrap_or_else(|| Claim {
 				hop: usage.hop,
@@ -793,7 +916,8 @@ impl<T: Config> Pallet<T> {
 				bytes_out: 0,
 				receipt: 0,
 				acked: 0,
-				reported: now,
+				unchecked_receipt: None,
+				unchecked_ack: None,
 				grew_at: now,
 				settled_bytes: 0,
 				paid: Zero::zero(),
@@ -807,25 +931,21 @@ impl<T: Config> Pallet<T> {
 				claim.bytes_out = usage.bytes_out;
 				claim.grew_at = now;
 			}
-			claim.reported = now;
-			// Acks only grow, like receipts.
-			if let Some(Ok(acked)) = ack {
-				if acked > claim.acked {
-					claim.acked = acked;
-				}
-			}
+			// Receipts and acks only grow: the largest waits for settlement's check.
 			match receipt {
-				// Receipts only grow; an older one is ignored.
-				Some(Ok(cumulative)) if cumulative > claim.receipt => {
-					claim.receipt = cumulative;
-					Self::deposit_event(Event::ReceiptAccepted {
-						channel: id,
-						segment,
-						cumulative_bytes: cumulative,
-					});
+				Some(Ok(r)) if r.bytes > claim.reported_receipt() => {
+					claim.unchecked_receipt = Some(r)
 				},
 				Some(Err(e)) => {
 					Self::deposit_event(Event::ReceiptIgnored { segment, channel: id, error: e })
+				},
+				_ => {},
+			}
+			let acked = claim.unchecked_ack.as_ref().map_or(claim.acked, |a| a.bytes);
+			match ack {
+				Some(Ok(a)) if a.bytes > acked => claim.unchecked_ack = Some(a),
+				Some(Err(e)) => {
+					Self::deposit_event(Event::AckIgnored { segment, channel: id, error: e })
 				},
 				_ => {},
 			}
@@ -836,7 +956,6 @@ impl<T: Config> Pallet<T> {
 			epoch: ticket.epoch,
 			channels: count,
 		});
-		Ok(())
 	}
 
 	/// What the relay downstream of a hop is proven to have received from it on a channel:
@@ -893,7 +1012,9 @@ impl<T: Config> Pallet<T> {
 	/// come first served, and a later top-up pays the rest.
 	pub fn do_settle(id: ChannelId) -> Result<Settled, DispatchError> {
 		let ch = Self::settling_channel(id)?;
-		let mut claims: Vec<_> = ch.hops.iter().map(|h| Claims::<T>::get(h.segment, id)).collect();
+		let stored: Vec<_> = ch.hops.iter().map(|h| Claims::<T>::get(h.segment, id)).collect();
+		let mut claims = stored.clone();
+		let checked = Self::check_signatures(id, &ch, &mut claims);
 		let receipt = claims.iter().flatten().map(|c| c.receipt).max().unwrap_or(0);
 		let now = Self::current_epoch();
 		// What each hop is payable for and owed now.
@@ -930,7 +1051,6 @@ impl<T: Config> Pallet<T> {
 				due
 			};
 			let gross = BalanceOf::<T>::unique_saturated_from(share);
-			let before = claim.clone();
 			if !gross.is_zero() {
 				let fee = T::SettlementFee::get().mul_floor(gross);
 				let amount = gross.saturating_sub(fee);
@@ -948,11 +1068,78 @@ impl<T: Config> Pallet<T> {
 				});
 			}
 			claim.settled_bytes = claim.settled_bytes.max(bytes);
-			if *claim != before {
+			if Some(&*claim) != stored[hop].as_ref() {
 				Claims::<T>::insert(terms.segment, id, &*claim);
 			}
 		}
-		Ok(Settled { hops: ch.hops.len() as u32, payments })
+		Ok(Settled { hops: ch.hops.len() as u32, payments, checked })
+	}
+
+	/// Check the signatures a settlement of channel `id` (which is `ch`) needs, and keep what
+	/// holds; returns how many were checked. The channel's receipt is the largest whose
+	/// consumer signature holds: unchecked receipts are checked largest first, each that fails
+	/// is dropped ([`Event::ReceiptIgnored`]) and those below the first that holds are moot.
+	/// An unchecked ack is checked under its downstream router's current ticket key only when
+	/// it is above both the ack already checked and what the downstream reported itself
+	/// (below that it pays nothing more). No unchecked count is left afterwards.
+	fn check_signatures(id: ChannelId, ch: &ChannelOf<T>, claims: &mut [Option<Claim<BalanceOf<T>>>]) -> u32 {
+		let unchecked = |c: &Claim<_>| c.unchecked_receipt.is_some() || c.unchecked_ack.is_some();
+		if !claims.iter().flatten().any(unchecked) {
+			return 0;
+		}
+		let genesis = pallet_ditex::genesis_hash::<T>();
+		let mut checked = 0;
+		let mut receipt = claims.iter().flatten().map(|c| c.receipt).max().unwrap_or(0);
+		let mut pending: Vec<(u64, usize)> = claims
+			.iter()
+			.enumerate()
+			.filter_map(|(hop, c)| Some((c.as_ref()?.unchecked_receipt.as_ref()?.bytes, hop)))
+			.collect();
+		pending.sort_unstable_by(|a, b| b.cmp(a));
+		for (bytes, hop) in pending {
+			let Some(claim) = claims[hop].as_mut() else { continue };
+			let Some(unchecked) = claim.unchecked_receipt.take() else { continue };
+			if bytes <= receipt {
+				continue;
+			}
+			let segment = ch.hops[hop].segment;
+			let r = Receipt { genesis, channel: id, path: ch.path(), cumulative_bytes: bytes };
+			checked += 1;
+			if signed_by(&unchecked.signature, &r.signing_payload(), &ch.receipt_key.0) {
+				claim.receipt = bytes;
+				receipt = bytes;
+				Self::deposit_event(Event::ReceiptAccepted {
+					channel: id,
+					segment,
+					cumulative_bytes: bytes,
+				});
+			} else {
+				let error = Error::<T>::BadReceiptSignature.into();
+				Self::deposit_event(Event::ReceiptIgnored { segment, channel: id, error });
+			}
+		}
+		for hop in 0..claims.len() {
+			let downstream_in = claims.get(hop + 1).and_then(|c| c.as_ref()).map(|d| d.bytes_in);
+			let Some(claim) = claims[hop].as_mut() else { continue };
+			let Some(unchecked) = claim.unchecked_ack.take() else { continue };
+			// Taken in only where there is a downstream hop.
+			let Some(next) = ch.hops.get(hop + 1).map(|h| h.segment) else { continue };
+			if unchecked.bytes <= claim.acked.max(downstream_in.unwrap_or(0)) {
+				continue;
+			}
+			let a = Ack { genesis, channel: id, hop: hop as u8 + 1, cumulative_bytes: unchecked.bytes };
+			checked += 1;
+			let valid = T::Registry::ticket_key(next)
+				.is_some_and(|key| signed_by(&unchecked.signature, &a.signing_payload(), &key.0));
+			if valid {
+				claim.acked = unchecked.bytes;
+			} else {
+				let error = Error::<T>::BadAckSignature.into();
+				let segment = ch.hops[hop].segment;
+				Self::deposit_event(Event::AckIgnored { segment, channel: id, error });
+			}
+		}
+		checked
 	}
 
 	// ---- read paths (runtime API) ----
@@ -962,17 +1149,19 @@ impl<T: Config> Pallet<T> {
 		Claims::<T>::get(segment, channel)
 	}
 
-	/// The largest receipt any hop reported for a channel that still settles.
+	/// The largest receipt any hop reported for a channel that still settles (its signature
+	/// is checked when the channel is settled).
 	pub fn receipt_view(channel: ChannelId) -> u64 {
-		T::Escrow::channel(channel).map_or(0, |ch| Self::receipt_of(channel, &ch))
+		T::Escrow::channel(channel).map_or(0, |ch| Self::receipt_of(channel, &ch, true))
 	}
 
-	/// The largest receipt any hop of channel `id` (which is `ch`) reported.
-	fn receipt_of(id: ChannelId, ch: &ChannelOf<T>) -> u64 {
+	/// The largest receipt any hop of channel `id` (which is `ch`) reported, checked by a
+	/// settlement or, if `reported`, not yet.
+	fn receipt_of(id: ChannelId, ch: &ChannelOf<T>, reported: bool) -> u64 {
 		ch.hops
 			.iter()
 			.filter_map(|h| Claims::<T>::get(h.segment, id))
-			.map(|c| c.receipt)
+			.map(|c| if reported { c.reported_receipt() } else { c.receipt })
 			.max()
 			.unwrap_or(0)
 	}
@@ -988,7 +1177,7 @@ impl<T: Config> Pallet<T> {
 		for (id, claim) in Claims::<T>::iter_prefix(segment) {
 			let Some(ch) = T::Escrow::channel(id) else { continue };
 			let Some(terms) = ch.hops.get(claim.hop as usize) else { continue };
-			let proven = claim.bytes_out.min(Self::receipt_of(id, &ch));
+			let proven = claim.bytes_out.min(Self::receipt_of(id, &ch, true));
 			let owed = Self::owed(terms.price_per_gib, proven).saturating_sub(claim.paid);
 			pending = pending.saturating_add(owed);
 		}
@@ -1006,12 +1195,21 @@ impl<T: Config> Pallet<T> {
 			let terms = ch.hops.get(claim.hop as usize).ok_or("claim beyond the path")?;
 			ensure!(terms.segment == segment, "claim at another segment's hop");
 			ensure!(
-				claim.settled_bytes <= claim.bytes_out.min(Self::receipt_of(id, &ch)),
+				claim.settled_bytes <= claim.bytes_out.min(Self::receipt_of(id, &ch, false)),
 				"settled beyond what was forwarded and acknowledged"
 			);
 			ensure!(
 				claim.paid <= Self::owed(terms.price_per_gib, claim.settled_bytes),
 				"claim paid beyond price x settled bytes"
+			);
+			ensure!(
+				claim.unchecked_receipt.as_ref().is_none_or(|u| u.bytes > claim.receipt) &&
+					claim.unchecked_ack.as_ref().is_none_or(|u| u.bytes > claim.acked),
+				"an unchecked receipt or ack that adds nothing"
+			);
+			ensure!(
+				claim.unchecked_ack.is_none() || ch.hops.len() > claim.hop as usize + 1,
+				"an ack at the egress"
 			);
 		}
 		for mark in LastTicket::<T>::iter_values() {
@@ -1038,6 +1236,8 @@ pub struct Settled {
 	pub hops: u32,
 	/// How many of them were paid.
 	pub payments: u32,
+	/// How many receipt and ack signatures it checked.
+	pub checked: u32,
 }
 
 /// A channel that ends is settled a last time, then its claims go.

@@ -209,12 +209,36 @@ fn settle(channel: ChannelId) {
 	assert_eq!(info.pays_fee, Pays::No);
 }
 
-/// Settling `channel` now pays nobody: an error, and nothing changes.
+/// Settling `channel` now pays nobody: an error that changes nothing, or, when tickets brought
+/// receipts or acks whose signatures it has to check, the checks alone, at the caller's cost.
 fn nothing_to_settle(channel: ChannelId) {
+	let unchecked = |c: Claim<Balance>| c.unchecked_receipt.is_some() || c.unchecked_ack.is_some();
+	let to_check = Claims::<Test>::iter().any(|(_, id, c)| id == channel && unchecked(c));
+	let paid_before: Vec<_> = Claims::<Test>::iter().map(|(_, _, c)| c.paid).collect();
+	if !to_check {
+		assert_noop!(
+			Tickets::settle(RuntimeOrigin::signed(CONSUMER), channel),
+			Error::<Test>::NothingToSettle
+		);
+		return;
+	}
+	let info = Tickets::settle(RuntimeOrigin::signed(CONSUMER), channel).expect("checks");
+	assert_eq!(info.pays_fee, Pays::Yes);
+	let paid_after: Vec<_> = Claims::<Test>::iter().map(|(_, _, c)| c.paid).collect();
+	assert_eq!(paid_before, paid_after, "a settlement that pays nobody");
+	assert!(!Claims::<Test>::iter().any(|(_, id, c)| id == channel && unchecked(c)));
+	// Nothing left to check: the next one is an error.
 	assert_noop!(
 		Tickets::settle(RuntimeOrigin::signed(CONSUMER), channel),
 		Error::<Test>::NothingToSettle
 	);
+}
+
+/// Have `channel`'s unchecked receipts and acks checked now, as any settlement does.
+fn check_signatures(channel: ChannelId) {
+	let _ = Tickets::settle(RuntimeOrigin::signed(CONSUMER), channel);
+	let unchecked = |c: Claim<Balance>| c.unchecked_receipt.is_some() || c.unchecked_ack.is_some();
+	assert!(!Claims::<Test>::iter().any(|(_, id, c)| id == channel && unchecked(c)));
 }
 
 mod happy_path {
@@ -503,16 +527,24 @@ mod rejected {
 	use super::*;
 
 	/// A receipt that does not verify is the consumer's (or an upstream's) doing: the ticket
-	/// is applied without it, with no strike and no fee, and the event says why.
+	/// is applied without it, with no strike and no fee, and the event says why. One for
+	/// another chain, channel or path is dropped at once; one whose signature fails, by the
+	/// settlement that checks it.
 	fn ignored(t: Ticket, err: Error<Test>) {
 		let segment = t.segment;
 		let ch = t.channels[0].channel;
 		let bytes_out = t.channels[0].bytes_out;
 		let receipt_before = Claims::<Test>::get(segment, ch).map_or(0, |c| c.receipt);
 		accept(t);
+		if matches!(err, Error::<Test>::BadReceiptSignature) {
+			let claim = Claims::<Test>::get(segment, ch).unwrap();
+			assert!(claim.unchecked_receipt.is_some(), "kept for settlement to check");
+			check_signatures(ch);
+		}
 		assert_eq!(strikes(segment), 0);
 		let claim = Claims::<Test>::get(segment, ch).unwrap();
 		assert_eq!((claim.bytes_out, claim.receipt), (bytes_out, receipt_before));
+		assert_eq!(claim.unchecked_receipt, None);
 		System::assert_has_event(
 			Event::ReceiptIgnored { segment, channel: ch, error: err.into() }.into(),
 		);
@@ -1222,8 +1254,10 @@ mod acks {
 			let r = Some(receipt(ch, &PATH, 10_000));
 			accept(ticket(B, 0, vec![usage(ch, 1, 0, 0, None)]));
 			accept(ticket(A, 0, vec![with_ack(usage(ch, 0, 10_000, 10_000, r), ack(ch, 9_000))]));
-			assert_eq!(Claims::<Test>::get(A, ch).unwrap().acked, 9_000);
+			let claim = Claims::<Test>::get(A, ch).unwrap();
+			assert_eq!((claim.acked, claim.unchecked_ack.map(|a| a.bytes)), (0, Some(9_000)));
 			settle(ch);
+			assert_eq!(Claims::<Test>::get(A, ch).unwrap().acked, 9_000);
 			assert_eq!(paid(A, ch), 9_000);
 			assert_eq!(Balances::free_balance(OP_A), ENDOWMENT + 8_100);
 		});
@@ -1272,6 +1306,9 @@ mod acks {
 				let t =
 					ticket(A, i as Epoch, vec![with_ack(usage(ch, 0, bytes, bytes, None), signed)]);
 				accept(t);
+				if matches!(err, Error::<Test>::BadAckSignature) {
+					check_signatures(ch);
+				}
 				System::assert_has_event(
 					Event::AckIgnored { segment: A, channel: ch, error: err.into() }.into(),
 				);
@@ -1294,6 +1331,8 @@ mod acks {
 			accept(ticket(A, 10, vec![with_ack(usage(ch, 0, 9_000, 9_000, None), ack(ch, 8_000))]));
 			run_to_block(11 * EPOCH);
 			accept(ticket(A, 11, vec![with_ack(usage(ch, 0, 9_000, 9_000, None), ack(ch, 7_000))]));
+			assert_eq!(Claims::<Test>::get(A, ch).unwrap().unchecked_ack.unwrap().bytes, 8_000);
+			check_signatures(ch);
 			assert_eq!(Claims::<Test>::get(A, ch).unwrap().acked, 8_000);
 			assert_eq!(strikes(A), 0);
 		});
@@ -1307,6 +1346,7 @@ mod acks {
 			let old = ack(ch, 5_000);
 			set_ticket_key(B, TicketKey([0x77; 32]));
 			accept(ticket(A, 0, vec![with_ack(usage(ch, 0, 5_000, 5_000, None), old)]));
+			check_signatures(ch);
 			System::assert_has_event(
 				Event::AckIgnored {
 					segment: A,
@@ -1316,6 +1356,257 @@ mod acks {
 				.into(),
 			);
 			assert_eq!(Claims::<Test>::get(A, ch).unwrap().acked, 0);
+		});
+	}
+}
+
+/// A group's tickets in one reporter transaction: each ticket under its own router's key.
+mod batches {
+	use super::*;
+	use frame_support::traits::Authorize;
+
+	type Batch = BoundedVec<SignedTicket, ConstU32<MAX_TICKET_BATCH>>;
+
+	fn batch(tickets: Vec<SignedTicket>) -> Batch {
+		Batch::try_from(tickets).unwrap()
+	}
+
+	fn authorize_batch(tickets: &Batch) -> TransactionValidityWithRefund {
+		crate::Call::<Test>::submit_tickets { tickets: tickets.clone() }
+			.authorize(TransactionSource::External)
+			.expect("submit_tickets is authorized by its call")
+	}
+
+	fn submit_batch(tickets: Batch) -> DispatchResultWithPostInfo {
+		authorize_batch(&tickets).expect("the pool takes the batch");
+		Tickets::submit_tickets(frame_system::RawOrigin::Authorized.into(), tickets)
+	}
+
+	/// The three hops' tickets of one epoch, each with its receipt.
+	fn hops_tickets(ch: ChannelId) -> Vec<SignedTicket> {
+		let r = || Some(receipt(ch, &PATH, 9_000));
+		vec![
+			signed(ticket(A, 0, vec![usage(ch, 0, 10_000, 10_000, r())])),
+			signed(ticket(B, 0, vec![usage(ch, 1, 10_000, 9_500, r())])),
+			signed(ticket(C, 0, vec![usage(ch, 2, 9_500, 9_000, r())])),
+		]
+	}
+
+	/// A batch is taken like its tickets one by one: every ticket applied, the same payment,
+	/// and the pool sees every (segment, epoch) it carries, so the batch and a ticket sent
+	/// alone exclude each other; the batch, with more tickets, has the higher priority.
+	#[test]
+	fn a_batch_takes_every_ticket_and_excludes_them_alone() {
+		build_and_execute(|| {
+			let ch = setup();
+			let tickets = batch(hops_tickets(ch));
+			let (validity, _) = authorize_batch(&tickets).unwrap();
+			let tag = |s: SegmentId| ("DitexTicket", (s, 0 as Epoch)).encode();
+			assert_eq!(validity.provides, vec![tag(A), tag(B), tag(C)]);
+			let (alone, _) = authorize(&tickets[1]).unwrap();
+			assert_eq!(alone.provides, vec![tag(B)]);
+			assert!(validity.priority > alone.priority);
+
+			let info = submit_batch(tickets).expect("the batch applies");
+			assert_eq!(info.pays_fee, Pays::No);
+			for s in [A, B, C] {
+				System::assert_has_event(
+					Event::TicketAccepted { segment: s, epoch: 0, channels: 1 }.into(),
+				);
+				assert_eq!(LastTicket::<Test>::get(s).map(|m| m.epoch), Some(0));
+			}
+			settle(ch);
+			assert_eq!((paid(A, ch), paid(B, ch), paid(C, ch)), (9_000, 18_000, 4_500));
+			// Taken: the same tickets again, together or alone, are stale.
+			let again = batch(hops_tickets(ch));
+			assert_eq!(authorize_batch(&again), Err(InvalidTransaction::Stale.into()));
+			assert_eq!(authorize(&again[0]), Err(InvalidTransaction::Stale.into()));
+		});
+	}
+
+	/// One ticket the pool would refuse alone refuses the batch: a forged signature, an unknown
+	/// segment, two tickets of one segment, an empty batch.
+	#[test]
+	fn a_batch_with_a_ticket_the_pool_refuses_is_refused_whole() {
+		build_and_execute(|| {
+			let ch = setup();
+			let mut forged = hops_tickets(ch);
+			forged[2].signature[0] ^= 1;
+			assert_eq!(
+				authorize_batch(&batch(forged)),
+				Err(InvalidTransaction::BadProof.into())
+			);
+			let mut unknown = hops_tickets(ch);
+			unknown.push(signed(ticket(99, 0, vec![])));
+			assert_eq!(
+				authorize_batch(&batch(unknown)),
+				Err(InvalidTransaction::BadSigner.into())
+			);
+			let mut twice = hops_tickets(ch);
+			twice.push(signed(ticket(A, 0, vec![])));
+			assert_eq!(authorize_batch(&batch(twice)), Err(InvalidTransaction::Call.into()));
+			assert_eq!(authorize_batch(&batch(vec![])), Err(InvalidTransaction::Call.into()));
+			assert!(LastTicket::<Test>::iter().next().is_none());
+		});
+	}
+
+	/// A ticket of the batch that fails validation on what its relay controls is rejected and
+	/// strikes its segment alone; the others apply.
+	#[test]
+	fn a_bad_ticket_in_a_batch_strikes_its_segment_alone() {
+		build_and_execute(|| {
+			let ch = setup();
+			let mut tickets = hops_tickets(ch);
+			// B claims to have forwarded more than it received.
+			tickets[1] = signed(ticket(B, 0, vec![usage(ch, 1, 9_000, 9_500, None)]));
+			let info = submit_batch(batch(tickets)).expect("the batch applies");
+			assert_eq!(info.pays_fee, Pays::Yes);
+			assert_eq!((strikes(A), strikes(B), strikes(C)), (0, 1, 0));
+			System::assert_has_event(
+				Event::TicketRejected {
+					segment: B,
+					epoch: 0,
+					error: Error::<Test>::ForwardedMoreThanReceived.into(),
+				}
+				.into(),
+			);
+			assert!(LastTicket::<Test>::contains_key(A) && LastTicket::<Test>::contains_key(C));
+			assert!(!LastTicket::<Test>::contains_key(B));
+		});
+	}
+
+	/// What the batch is for: a group's one-channel tickets cost less weight in one batch than
+	/// one transaction each (base extrinsic and authorization paid once), by the pallet's
+	/// benchmarked weights; and the batch's weight grows with the size of its tickets.
+	#[test]
+	fn a_batch_weighs_less_than_its_tickets_alone() {
+		build_and_execute(|| {
+			let ch = setup();
+			let tickets = hops_tickets(ch);
+			use frame_support::traits::Get;
+			let weights: frame_system::limits::BlockWeights =
+				<Test as frame_system::Config>::BlockWeights::get();
+			let base = weights.get(frame_support::dispatch::DispatchClass::Normal).base_extrinsic;
+			let alone: Weight = tickets
+				.iter()
+				.map(|t| {
+					let (c, p) = (t.ticket.channels.len() as u32, t.ticket.peers.len() as u32);
+					base + Tickets::submit_ticket_weight(c, p) +
+						<() as WeightInfo>::authorize_ticket(c, p)
+				})
+				.fold(Weight::zero(), |a, w| a + w);
+			let together = base +
+				Tickets::submit_tickets_weight(&tickets) +
+				Tickets::authorize_tickets_weight(&tickets);
+			assert!(together.ref_time() < alone.ref_time(), "{together:?} vs {alone:?}");
+			let mut larger = tickets.clone();
+			larger[0].ticket.channels.force_push(usage(ch + 1, 0, 1, 1, None));
+			assert!(
+				Tickets::submit_tickets_weight(&larger).ref_time() >
+					Tickets::submit_tickets_weight(&tickets).ref_time()
+			);
+		});
+	}
+}
+
+/// Receipts and acks are checked once, at settlement, not in every ticket.
+mod deferred_checks {
+	use super::*;
+	use ditex_primitives::settlement::{Ack, SignedAck};
+
+	/// A forged receipt larger than the honest ones does not shadow them: settlement checks
+	/// the largest first, drops it, and the next largest that holds is the channel's.
+	#[test]
+	fn a_forged_larger_receipt_does_not_shadow_a_good_one() {
+		build_and_execute(|| {
+			let ch = setup();
+			let mut forged = receipt(ch, &PATH, 9_000);
+			forged.receipt.cumulative_bytes = 1_000_000;
+			accept(ticket(A, 0, vec![usage(ch, 0, 10_000, 10_000, Some(receipt(ch, &PATH, 8_000)))]));
+			accept(ticket(B, 0, vec![usage(ch, 1, 10_000, 9_500, Some(receipt(ch, &PATH, 9_000)))]));
+			accept(ticket(C, 0, vec![usage(ch, 2, 9_500, 9_000, Some(forged))]));
+			// As reported, before any check.
+			assert_eq!(Tickets::receipt_view(ch), 1_000_000);
+			settle(ch);
+			System::assert_has_event(
+				Event::ReceiptIgnored {
+					segment: C,
+					channel: ch,
+					error: Error::<Test>::BadReceiptSignature.into(),
+				}
+				.into(),
+			);
+			System::assert_has_event(
+				Event::ReceiptAccepted { channel: ch, segment: B, cumulative_bytes: 9_000 }.into(),
+			);
+			assert_eq!(Tickets::receipt_view(ch), 9_000);
+			// Paid on the 9 000 the good receipt acknowledges.
+			assert_eq!((paid(A, ch), paid(B, ch), paid(C, ch)), (9_000, 18_000, 4_500));
+			assert_eq!(strikes(C), 0);
+			// A's smaller receipt was moot: never checked, and gone.
+			assert_eq!(Claims::<Test>::get(A, ch).unwrap().receipt, 0);
+			assert_eq!(Claims::<Test>::get(A, ch).unwrap().unchecked_receipt, None);
+		});
+	}
+
+	/// A settlement checks only what can change a payment: an ack at or below what the
+	/// downstream reported itself is not checked (a forged one there costs nothing).
+	#[test]
+	fn an_ack_below_the_downstreams_own_report_is_not_checked() {
+		build_and_execute(|| {
+			let ch = setup();
+			let forged = SignedAck {
+				ack: Ack { genesis: genesis(), channel: ch, hop: 1, cumulative_bytes: 9_000 },
+				signature: [7; 64],
+			};
+			let r = || Some(receipt(ch, &PATH, 10_000));
+			let mut a = usage(ch, 0, 10_000, 10_000, r());
+			a.ack = Some(forged);
+			accept(ticket(A, 0, vec![a]));
+			accept(ticket(B, 0, vec![usage(ch, 1, 10_000, 10_000, r())]));
+			accept(ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, r())]));
+			settle(ch);
+			assert!(!System::events().iter().any(|e| matches!(
+				e.event,
+				RuntimeEvent::Tickets(Event::AckIgnored { .. })
+			)));
+			assert_eq!(paid(A, ch), 10_000);
+			assert_eq!(Claims::<Test>::get(A, ch).unwrap().unchecked_ack, None);
+		});
+	}
+
+	/// Checking signatures is work: a settlement that only checks (pays nobody) stands and
+	/// costs its caller the fee, payee or not, so checks cannot be farmed for free.
+	#[test]
+	fn a_settlement_that_only_checks_is_paid_for() {
+		build_and_execute(|| {
+			let ch = setup();
+			let mut forged = receipt(ch, &PATH, 9_000);
+			forged.signature[0] ^= 1;
+			accept(ticket(C, 0, vec![usage(ch, 2, 9_000, 9_000, Some(forged))]));
+			let info = Tickets::settle(RuntimeOrigin::signed(OP_C), ch).expect("it checks");
+			assert_eq!(info.pays_fee, Pays::Yes);
+			assert_eq!(paid(C, ch), 0);
+			assert_eq!(Claims::<Test>::get(C, ch).unwrap().unchecked_receipt, None);
+			assert_noop!(
+				Tickets::settle(RuntimeOrigin::signed(OP_C), ch),
+				Error::<Test>::NothingToSettle
+			);
+		});
+	}
+
+	/// A channel that ends checks what is left unchecked in its final settlement: a good
+	/// receipt that no one settled pays at the end.
+	#[test]
+	fn an_ending_channel_checks_what_is_left() {
+		build_and_execute(|| {
+			let ch = setup();
+			let r = || Some(receipt(ch, &PATH, 4_000));
+			accept(ticket(C, 0, vec![usage(ch, 2, 4_000, 4_000, r())]));
+			assert_eq!(Claims::<Test>::get(C, ch).unwrap().receipt, 0);
+			<Tickets as pallet_escrow::OnChannelEnded>::on_channel_ending(ch);
+			assert_eq!(paid(C, ch), 2_000);
+			assert_eq!(Claims::<Test>::get(C, ch).unwrap().receipt, 4_000);
 		});
 	}
 }

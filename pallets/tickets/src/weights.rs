@@ -36,7 +36,9 @@ use core::marker::PhantomData;
 /// Weight functions needed for `pallet_tickets`.
 pub trait WeightInfo {
 	fn submit_ticket(c: u32, p: u32, ) -> Weight;
-	fn authorize_ticket() -> Weight;
+	fn authorize_ticket(c: u32, p: u32, ) -> Weight;
+	fn submit_tickets(n: u32, ) -> Weight;
+	fn authorize_tickets(n: u32, ) -> Weight;
 	fn settle(h: u32, ) -> Weight;
 }
 
@@ -81,7 +83,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
 	/// Storage: `Tickets::EpochLength` (r:1 w:0) (added by hand, not re-measured yet)
 	/// Proof: `Tickets::EpochLength` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	fn authorize_ticket() -> Weight {
+	fn authorize_ticket(_c: u32, _p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `507`
 		//  Estimated: `6071`
@@ -106,6 +108,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `h` is `[1, 8]`.
 	/// Storage: `Tickets::EpochLength` (r:1 w:0) (added by hand, not re-measured yet)
 	/// Proof: `Tickets::EpochLength` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	fn submit_tickets(n: u32, ) -> Weight {
+		Weight::from_parts(200_000_000, 6071).saturating_mul(n.into())
+	}
+	fn authorize_tickets(n: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 6071).saturating_mul(n.into())
+	}
 	fn settle(h: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1308 + h * (457 ±0)`
@@ -133,9 +141,15 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(c.into())))
 			.saturating_add(Weight::from_parts(0, 3085).saturating_mul(c.into()))
 	}
-	fn authorize_ticket() -> Weight {
+	fn authorize_ticket(_c: u32, _p: u32, ) -> Weight {
 		Weight::from_parts(87_740_000, 6071)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
+	}
+	fn submit_tickets(n: u32, ) -> Weight {
+		Weight::from_parts(200_000_000, 6071).saturating_mul(n.into())
+	}
+	fn authorize_tickets(n: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 6071).saturating_mul(n.into())
 	}
 	fn settle(h: u32, ) -> Weight {
 		Weight::from_parts(46_449_754, 8799)
