@@ -37,6 +37,22 @@ pub async fn submit(chain: &Chain, ticket: &SignedTicket) -> Result<Vec<String>>
 	chain.submit_authorized(&call).await
 }
 
+/// Submit several routers' signed tickets in one authorized transaction
+/// (`Tickets.submit_tickets`), as a group's reporter does, and wait until it is finalized;
+/// returns the events by name. The pool refuses the whole batch if it refuses any ticket.
+pub async fn submit_batch(chain: &Chain, tickets: &[SignedTicket]) -> Result<Vec<String>> {
+	let at = chain.api.at_current_block().await?;
+	let call = encoded_call(&at, "Tickets", "submit_tickets", &tickets.encode())?;
+	chain.submit_authorized(&call).await
+}
+
+/// The epoch of the last ticket of `segment` the chain took, at the latest finalized block.
+pub async fn last_epoch(chain: &Chain, segment: SegmentId) -> Result<Option<Epoch>> {
+	// `SettlementApi_last_ticket` answers the pallet's `Option<TicketMark>`, whose first field
+	// is the epoch: SCALE decodes it alone.
+	chain.runtime_call::<Option<Epoch>>("SettlementApi_last_ticket", &segment, None).await
+}
+
 /// A ticket in JSON, as `ditex-ctl ticket submit` reads it: the fields of
 /// [`Ticket`] in camelCase, byte strings as `0x` hex. Unknown fields are refused.
 #[derive(Debug, Deserialize)]

@@ -99,6 +99,8 @@ pub enum Kind {
 	Receipt = 3,
 	/// A hop's signed ack to its upstream neighbour: an [`AckDatagram`].
 	Ack = 4,
+	/// A router's signed ticket handed to its group's reporter: a [`TicketDatagram`].
+	Ticket = 5,
 }
 
 impl Kind {
@@ -109,6 +111,7 @@ impl Kind {
 			2 => Some(Kind::Pulse),
 			3 => Some(Kind::Receipt),
 			4 => Some(Kind::Ack),
+			5 => Some(Kind::Ticket),
 			_ => None,
 		}
 	}
@@ -151,6 +154,8 @@ pub enum WireError {
 	TrailingBytes(usize),
 	/// The output buffer is too small.
 	BufferTooSmall,
+	/// A SCALE body that does not decode.
+	Malformed,
 }
 
 impl core::fmt::Display for WireError {
@@ -168,6 +173,7 @@ impl core::fmt::Display for WireError {
 			WireError::BadLoss(l) => write!(f, "loss {l} over {LOSS_SCALE}"),
 			WireError::TrailingBytes(n) => write!(f, "{n} trailing bytes"),
 			WireError::BufferTooSmall => write!(f, "output buffer too small"),
+			WireError::Malformed => write!(f, "malformed body"),
 		}
 	}
 }
@@ -480,6 +486,65 @@ impl AckDatagram {
 		debug_assert_eq!(body.len(), ACK_LEN);
 		out[8..ACK_DATAGRAM_LEN].copy_from_slice(&body);
 		Ok(ACK_DATAGRAM_LEN)
+	}
+}
+
+/// The most bytes a [`TicketDatagram`] may take: what every receiver takes whole. A ticket
+/// too large for it is submitted by its router itself.
+pub const MAX_TICKET_DATAGRAM: usize = 2048;
+/// Bytes before the ticket in a [`TicketDatagram`].
+const TICKET_DATAGRAM_HEAD: usize = 4;
+
+/// A router's signed ticket, sent straight to its group's reporter to go on the chain in the
+/// group's batch: version, [`Kind::Ticket`], two zero bytes, then the SCALE-encoded
+/// [`SignedTicket`](crate::settlement::SignedTicket), at most [`MAX_TICKET_DATAGRAM`] bytes in
+/// all. The ticket's own signature authenticates it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct TicketDatagram {
+	/// The ticket.
+	pub ticket: crate::settlement::SignedTicket,
+}
+
+impl TicketDatagram {
+	/// Parse exactly one ticket datagram.
+	pub fn parse(buf: &[u8]) -> Result<TicketDatagram, WireError> {
+		use codec::DecodeLimit;
+		need(buf, TICKET_DATAGRAM_HEAD)?;
+		if buf[0] != VERSION {
+			return Err(WireError::BadVersion(buf[0]));
+		}
+		if buf[1] != Kind::Ticket as u8 {
+			return Err(WireError::BadKind(buf[1]));
+		}
+		if buf[2] != 0 || buf[3] != 0 {
+			return Err(WireError::Reserved);
+		}
+		if buf.len() > MAX_TICKET_DATAGRAM {
+			return Err(WireError::TrailingBytes(buf.len() - MAX_TICKET_DATAGRAM));
+		}
+		let mut body = &buf[TICKET_DATAGRAM_HEAD..];
+		// Bounded types all through: the body's length bounds the work.
+		let ticket = crate::settlement::SignedTicket::decode_with_depth_limit(8, &mut body)
+			.map_err(|_| WireError::Malformed)?;
+		if !body.is_empty() {
+			return Err(WireError::TrailingBytes(body.len()));
+		}
+		Ok(TicketDatagram { ticket })
+	}
+
+	/// Write the datagram to the start of `out`; returns its length. A ticket too large for
+	/// one datagram, or an `out` too small, is [`WireError::BufferTooSmall`].
+	pub fn write(&self, out: &mut [u8]) -> Result<usize, WireError> {
+		use codec::Encode;
+		let len = TICKET_DATAGRAM_HEAD + self.ticket.encoded_size();
+		if len > MAX_TICKET_DATAGRAM || out.len() < len {
+			return Err(WireError::BufferTooSmall);
+		}
+		out[0] = VERSION;
+		out[1] = Kind::Ticket as u8;
+		out[2..4].fill(0);
+		self.ticket.encode_to(&mut &mut out[TICKET_DATAGRAM_HEAD..len]);
+		Ok(len)
 	}
 }
 
@@ -805,6 +870,59 @@ mod tests {
 		bad[2] = 1;
 		assert_eq!(AckDatagram::parse(&bad[..n]), Err(WireError::Reserved));
 		assert!(d.write(&mut [0u8; 10]).is_err());
+	}
+
+	#[test]
+	fn ticket_datagrams_round_trip_and_refuse_garbage() {
+		use crate::settlement::{SignedTicket, Ticket};
+		use codec::Encode;
+		let ticket = Ticket {
+			segment: 9,
+			epoch: 4,
+			boot_time: 1,
+			total_in: 2,
+			total_out: 3,
+			peers: Default::default(),
+			channels: Default::default(),
+		};
+		let d = TicketDatagram { ticket: SignedTicket { ticket, signature: [3; 64] } };
+		let mut buf = [0u8; MAX_TICKET_DATAGRAM + 8];
+		let n = d.write(&mut buf).unwrap();
+		// Stable bytes: the head, then the ticket as SCALE.
+		assert_eq!(buf[..4], [VERSION, 5, 0, 0]);
+		assert_eq!(buf[4..n], d.ticket.encode()[..]);
+		assert_eq!(TicketDatagram::parse(&buf[..n]), Ok(d.clone()));
+		assert_eq!(peek_kind(&buf[..n]), Ok(Kind::Ticket));
+		assert_eq!(TicketDatagram::parse(&buf[..n - 1]), Err(WireError::Malformed));
+		assert_eq!(
+			TicketDatagram::parse(&buf[..3]),
+			Err(WireError::Truncated { needed: 4, got: 3 })
+		);
+		assert_eq!(TicketDatagram::parse(&buf[..n + 1]), Err(WireError::TrailingBytes(1)));
+		let mut bad = buf;
+		bad[2] = 1;
+		assert_eq!(TicketDatagram::parse(&bad[..n]), Err(WireError::Reserved));
+		bad = buf;
+		bad[1] = Kind::Ack as u8;
+		assert_eq!(TicketDatagram::parse(&bad[..n]), Err(WireError::BadKind(4)));
+		// Over the size limit: refused before decoding.
+		assert_eq!(
+			TicketDatagram::parse(&buf[..MAX_TICKET_DATAGRAM + 1]),
+			Err(WireError::TrailingBytes(1))
+		);
+		// A list length past its bound does not decode (and allocates nothing for it).
+		let mut long = buf[..n].to_vec();
+		long[4 + 4 + 4 + 8 + 8 + 8] = 0xff;
+		assert_eq!(TicketDatagram::parse(&long), Err(WireError::Malformed));
+		assert_eq!(d.write(&mut [0u8; 10]), Err(WireError::BufferTooSmall));
+		// A ticket too large for one datagram is not written.
+		let mut big = d.clone();
+		big.ticket.ticket.peers = (0..128)
+			.map(|i| crate::settlement::PeerCounters { peer: i, octets_in: 1, octets_out: 1 })
+			.collect::<alloc::vec::Vec<_>>()
+			.try_into()
+			.unwrap();
+		assert_eq!(big.write(&mut [0u8; 8192]), Err(WireError::BufferTooSmall));
 	}
 
 	#[test]

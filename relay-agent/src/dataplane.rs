@@ -121,6 +121,8 @@ reasons! {
 	OverDeposit => "over_deposit", "Past what the channel's funds pay at the path's prices.";
 	ReceiptIgnored => "receipt_ignored", "A receipt that is malformed, for another channel, path or chain, or not the consumer's.";
 	AckIgnored => "ack_ignored", "An ack that is malformed, not from the downstream hop, or not signed by its ticket key.";
+	Malformed => "malformed", "A body that does not decode (a ticket handed to the group's reporter).";
+	TicketIgnored => "ticket_ignored", "A ticket handed to this router that it does not batch: it is not the group's reporter, or the ticket is not a member's, not from its endpoint, not of the current or last epoch, not signed by its key, or one too many.";
 	Internal => "internal_error", "Handling it panicked: a bug of the agent's, caught.";
 	ClockOffset => "clock_offset", "A pulse stamped over i32::MAX µs (35 min) off this clock.";
 	PulseFlood => "pulse_flood", "More fresh pulses from one peer than an interval's worth.";
@@ -160,6 +162,7 @@ impl From<WireError> for DropReason {
 			WireError::BadLoss(_) => DropReason::BadLoss,
 			WireError::TrailingBytes(_) => DropReason::TrailingBytes,
 			WireError::BufferTooSmall => DropReason::TooBig,
+			WireError::Malformed => DropReason::Malformed,
 		}
 	}
 }
@@ -1007,7 +1010,7 @@ fn decode_receipt(payload: &[u8]) -> Option<SignedReceipt> {
 }
 
 /// Whether `from` is `registered`, an IPv4 address seen as v4-mapped IPv6 included.
-fn same_address(registered: SocketAddr, from: SocketAddr) -> bool {
+pub(crate) fn same_address(registered: SocketAddr, from: SocketAddr) -> bool {
 	registered.port() == from.port() && registered.ip().to_canonical() == from.ip().to_canonical()
 }
 

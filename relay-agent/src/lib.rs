@@ -19,6 +19,7 @@
 //! | [`resolve`] | segments a path names that the view lacks, looked up on demand, bounded |
 //! | [`routing`] | default path versus one- and two-relay detours, with hysteresis |
 //! | [`tickets`] | the ticket of each epoch, built, signed and queued until final |
+//! | [`batch`] | a group's tickets gathered by its reporter into one transaction |
 //! | [`report`] | the group reporter's signed report of its era |
 //! | [`qos`] | QoS orders on this router: accept or reject, the `tc`/`htb` changes, reconciliation |
 //! | [`accounting`] | byte counters per peer and per flow, persisted atomically |
@@ -31,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod accounting;
+pub mod batch;
 pub mod channel;
 pub mod config;
 pub mod dashboard;

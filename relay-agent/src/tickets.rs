@@ -8,6 +8,9 @@
 //! - **Cumulative.** Every counter in a ticket counts from the boot or the channel's opening,
 //!   and the chain pays only the growth over what it already paid; so a ticket submitted twice,
 //!   or an older one after a newer one, can never be paid twice.
+//! - **Handed to the group's reporter first.** A ticket goes to the group's batch
+//!   ([`crate::batch`]) once; the router submits it itself only if it is not on the chain
+//!   [`HANDOFF_MS`](crate::batch::HANDOFF_MS) later.
 //! - **Queued in order.** Tickets go out one at a time, oldest first, each only after the one
 //!   before it is final or refused for good. A node that is unreachable, or a pool that refuses
 //!   for a reason that may pass, is retried with exponential backoff; a ticket the chain
@@ -103,6 +106,8 @@ pub struct TicketQueue {
 	claimed: BTreeMap<ChannelId, ChannelUsage>,
 	/// Whether the head of the queue is out, waiting for its outcome.
 	in_flight: bool,
+	/// The epoch of the ticket last handed to the group's reporter.
+	handed: Option<Epoch>,
 }
 
 impl TicketQueue {
@@ -115,6 +120,7 @@ impl TicketQueue {
 			epoch: None,
 			claimed: BTreeMap::new(),
 			in_flight: false,
+			handed: None,
 		}
 	}
 
@@ -219,6 +225,24 @@ impl TicketQueue {
 		Some(head.ticket.clone())
 	}
 
+	/// The ticket to hand to the group's reporter now ([`crate::batch`]), if one is due that
+	/// was neither handed over nor submitted yet. It stays queued, due for this router's own
+	/// submission [`HANDOFF_MS`](crate::batch::HANDOFF_MS) later, which finds it on the chain
+	/// if the group's batch took it.
+	pub fn handoff(&mut self, now_ms: u64) -> Option<SignedTicket> {
+		if self.in_flight {
+			return None;
+		}
+		let head = self.queue.front_mut()?;
+		let epoch = head.ticket.ticket.epoch;
+		if head.next_try_ms > now_ms || head.attempts > 0 || self.handed == Some(epoch) {
+			return None;
+		}
+		self.handed = Some(epoch);
+		head.next_try_ms = now_ms.saturating_add(crate::batch::HANDOFF_MS);
+		Some(head.ticket.clone())
+	}
+
 	/// What became of the ticket [`TicketQueue::due`] handed out last.
 	pub fn on_outcome(&mut self, now_ms: u64, outcome: Outcome) -> Option<Done> {
 		if !self.in_flight {
@@ -286,7 +310,7 @@ impl TicketQueue {
 		for q in queue.iter_mut() {
 			q.next_try_ms = 0;
 		}
-		Ok(TicketQueue { segment, genesis, queue, epoch, claimed, in_flight: false })
+		Ok(TicketQueue { segment, genesis, queue, epoch, claimed, in_flight: false, handed: None })
 	}
 }
 

@@ -1119,7 +1119,8 @@ impl Devnet {
 						.await?,
 				);
 			}
-			let receipt = claims.iter().flatten().map(|c| c.receipt).max().unwrap_or(0);
+			// As reported: the final settlement checks the signatures (the agents' all hold).
+			let receipt = claims.iter().flatten().map(|c| c.reported_receipt()).max().unwrap_or(0);
 			let mut spent = 0;
 			for (i, terms) in ch.hops.iter().enumerate() {
 				let Some(c) = &claims[i] else { continue };
@@ -1127,8 +1128,9 @@ impl Devnet {
 				let acknowledged = match claims.get(i + 1) {
 					None => c.bytes_out.min(receipt),
 					Some(down) => {
+						let acked = c.reported_ack();
 						let received =
-							down.as_ref().map(|d| d.bytes_in).max((c.acked > 0).then_some(c.acked));
+							down.as_ref().map(|d| d.bytes_in).max((acked > 0).then_some(acked));
 						c.bytes_out.min(receipt).min(received.unwrap_or(0))
 					},
 				};
@@ -1230,8 +1232,8 @@ impl Devnet {
 				let lags = claim.as_ref().is_none_or(|claim| {
 					claim.bytes_in != c.bytes_in
 						|| claim.bytes_out != c.bytes_out
-						|| claim.receipt < c.receipt.unwrap_or(0)
-						|| claim.acked < c.ack.unwrap_or(0)
+						|| claim.reported_receipt() < c.receipt.unwrap_or(0)
+						|| claim.reported_ack() < c.ack.unwrap_or(0)
 				});
 				if lags {
 					return Ok(Some(format!(

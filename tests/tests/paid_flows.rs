@@ -280,11 +280,12 @@ async fn run(lab: &mut Lab) -> Result<()> {
 			node.state_call("SettlementApi_claim", (ids[&h], ch), Some(head)).await?;
 		claims.push(c.ok_or_else(|| anyhow!("no claim of host {h}"))?);
 	}
-	let receipt = claims.iter().map(|c| c.receipt).max().unwrap();
+	// As reported: settling checks the signatures (the agents' all hold).
+	let receipt = claims.iter().map(|c| c.reported_receipt()).max().unwrap();
 	ensure!(receipt > 0, "no receipt reached the chain");
 	let payable = |i: usize| {
 		let c = &claims[i];
-		let down = claims.get(i + 1).map_or(u64::MAX, |d| d.bytes_in.max(c.acked));
+		let down = claims.get(i + 1).map_or(u64::MAX, |d| d.bytes_in.max(c.reported_ack()));
 		c.bytes_out.min(receipt).min(down)
 	};
 	let free = |who: &Keypair| {

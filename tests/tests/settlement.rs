@@ -137,13 +137,19 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 	let strikes = |view: Option<SegmentView<AccountId32, u128, u32>>| view.map(|v| v.strikes);
 	assert_eq!(strikes(node.state_call("DitexApi_segment", b, None).await?), Some(1));
 
-	// A receipt the consumer never signed is the consumer's input: dropped, no strike, and
-	// the rest of the ticket counts (the ingress's receipt pays the egress).
+	// A receipt the consumer never signed is the consumer's input: taken in unchecked with
+	// the ticket (its signature waits for settlement), no strike, and the rest of the ticket
+	// counts (the ingress's receipt pays the egress). Larger than the good one, it is the
+	// first settlement checks, and dropped there.
 	let forger = ed25519::Pair::from_seed(&[8; 32]);
-	let forged =
-		ticket(b, epoch().await?, usage(1, Some(a), None, 5 * MIB / 2, 5 * MIB / 2, &forger));
+	let mut forged_usage = usage(1, Some(a), None, 5 * MIB / 2, 5 * MIB / 2, &forger);
+	if let Some(r) = forged_usage.receipt.as_mut() {
+		r.receipt.cumulative_bytes = 3 * MIB;
+		r.signature = forger.sign(&r.receipt.signing_payload()).0;
+	}
+	let forged = ticket(b, epoch().await?, forged_usage);
 	let events = submit_ticket(&chain, 2, &forged).await?;
-	ensure!(events.iter().any(|e| e == "Tickets.ReceiptIgnored"), "events: {events:?}");
+	ensure!(events.iter().any(|e| e == "Tickets.TicketAccepted"), "events: {events:?}");
 	assert_eq!(strikes(node.state_call("DitexApi_segment", b, None).await?), Some(1));
 
 	// The ingress's ticket, then the same epoch again: the pool keeps one per epoch.
@@ -163,6 +169,8 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 	let events = settlement::settle(&chain, &bob, channel).await?;
 	let paid = events.iter().filter(|e| *e == "Tickets.RelayPaid").count();
 	ensure!(paid == 2, "both hops are paid: {events:?}");
+	ensure!(events.iter().any(|e| e == "Tickets.ReceiptIgnored"), "the forged receipt: {events:?}");
+	assert_eq!(strikes(node.state_call("DitexApi_segment", b, None).await?), Some(1));
 	let gross = PRICE * (5 * MIB / 2) as u128 / GIB;
 	let earned = gross - gross * 5 / 100;
 	assert_eq!(

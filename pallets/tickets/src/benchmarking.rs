@@ -92,7 +92,14 @@ fn ticket<T: Config>(
 ) -> SignedTicket {
 	LastTicket::<T>::insert(
 		relay,
-		TicketMark { epoch: 0, included: 0, boot_time: 1, total_in: 1, total_out: 1, peers: peers(p) },
+		TicketMark {
+			epoch: 0,
+			included: 0,
+			boot_time: 1,
+			total_in: 1,
+			total_out: 1,
+			peers: peers(p),
+		},
 	);
 	let ticket = Ticket {
 		segment: relay,

@@ -28,10 +28,11 @@
 //!   path's, and it did not forward more than it received. Cumulative counters keep their
 //!   maximum (an agent that lost them claims nothing new). A channel that has ended or never
 //!   existed is skipped ([`Event::ChannelSkipped`]) and the rest of the ticket applies. The
-//!   receipt, if any, must be for this chain (genesis hash), this channel and path, and carry
-//!   a valid ed25519 signature of the channel's receipt key; one that does not is dropped
-//!   ([`Event::ReceiptIgnored`]). A receipt smaller than one already seen is ignored:
-//!   receipts only grow.
+//!   receipt, if any, must be for this chain (genesis hash), this channel and path, and the
+//!   downstream's ack for this chain, channel and the next hop; one that is not is dropped
+//!   ([`Event::ReceiptIgnored`], [`Event::AckIgnored`]). Their signatures wait for
+//!   settlement (see "Intake and settlement"). A receipt or ack no larger than one already
+//!   taken is ignored: they only grow.
 //!
 //! ## Epochs
 //!
@@ -47,14 +48,28 @@
 //! ## Intake and settlement
 //!
 //! Tickets arrive from every relay every epoch, so taking one in does the least that must be
-//! done at once: check it and record each hop's claim — its cumulative counters and the
-//! largest receipt it reported — in one storage item per relay and channel. No coins move.
-//! A claim's epochs are those the chain included its tickets in, never the relay's label.
+//! done at once: check the ticket key's signature and record each hop's claim — its
+//! cumulative counters, and the largest receipt and downstream ack it reported with their
+//! signatures unchecked — in one storage item per relay and channel. No coins move. A claim's
+//! epochs are those the chain included its tickets in, never the relay's label.
+//!
+//! A group's reporter may carry its members' tickets in one transaction,
+//! [`Pallet::submit_tickets`], each still under its own router's signature: the group pays one
+//! transaction's base weight and authorization instead of one each. That and the unchecked
+//! signatures are what let a block take more one-channel tickets than balance transfers.
 //!
 //! Coins move when a channel is settled, all its hops in one pass: through
 //! [`Pallet::settle`], which anyone may call, and in any case when the escrow ends the channel
 //! ([`pallet_escrow::OnChannelEnded::on_channel_ending`]), before the rest of its deposit
-//! returns to the consumer.
+//! returns to the consumer. Settlement first checks the signatures that decide a payment,
+//! once: the unchecked receipts largest first until one holds (the channel's receipt; each
+//! larger one that fails is dropped with [`Event::ReceiptIgnored`], the smaller ones are
+//! moot), and each unchecked ack that is above what its downstream reported itself, under the
+//! downstream router's ticket key at that time (an ack signed by a key rotated out since no
+//! longer counts; the downstream's own report still does). Agents check receipts and acks
+//! before they carry them; one whose agent carried a bad one anyway loses nothing another
+//! hop's receipt proves, and its own larger ones are taken again after the settlement that
+//! drops the bad one.
 //!
 //! ## Pay per forward
 //!
@@ -213,6 +228,11 @@ impl<Balance> Claim<Balance> {
 	/// The largest receipt the relay reported, checked or not.
 	pub fn reported_receipt(&self) -> u64 {
 		self.unchecked_receipt.as_ref().map_or(self.receipt, |u| u.bytes.max(self.receipt))
+	}
+
+	/// The largest ack of its downstream the relay reported, checked or not.
+	pub fn reported_ack(&self) -> u64 {
+		self.unchecked_ack.as_ref().map_or(self.acked, |u| u.bytes.max(self.acked))
 	}
 }
 
@@ -510,7 +530,9 @@ pub mod pallet {
 			// A whole group's one-channel tickets fit one batch (larger batches are bounded by
 			// their weight: the pool refuses one that exceeds an extrinsic).
 			let group = T::WeightInfo::submit_tickets(MAX_TICKET_BATCH)
-				.saturating_add(T::Strikes::max_strike_weight().saturating_mul(MAX_TICKET_BATCH.into()))
+				.saturating_add(
+					T::Strikes::max_strike_weight().saturating_mul(MAX_TICKET_BATCH.into()),
+				)
 				.saturating_add(T::WeightInfo::authorize_tickets(MAX_TICKET_BATCH));
 			assert!(group.all_lte(max), "a group's batch exceeds an extrinsic: {group:?}");
 			let worst = Pallet::<T>::settle_weight(MAX_HOPS);
@@ -681,10 +703,8 @@ impl<T: Config> Pallet<T> {
 	/// its segment when the failure is evidence against it. Returns the weight used and whether
 	/// the segment was struck.
 	fn take_ticket(ticket: Ticket) -> (Weight, bool) {
-		let used = T::WeightInfo::submit_ticket(
-			ticket.channels.len() as u32,
-			ticket.peers.len() as u32,
-		);
+		let used =
+			T::WeightInfo::submit_ticket(ticket.channels.len() as u32, ticket.peers.len() as u32);
 		let e = match Self::validate(&ticket) {
 			Ok(entries) => {
 				Self::apply(ticket, entries);
@@ -874,9 +894,10 @@ impl<T: Config> Pallet<T> {
 		let ack = usage.ack.as_ref().map(|signed| -> Result<Unchecked, DispatchError> {
 			let a = &signed.ack;
 			ensure!(
-				next.is_some() &&
-					a.genesis == *genesis &&
-					a.channel == id && a.hop as usize == hop + 1,
+				next.is_some()
+					&& a.genesis == *genesis
+					&& a.channel == id
+					&& a.hop as usize == hop + 1,
 				Error::<T>::AckMismatch
 			);
 			Ok(Unchecked { bytes: a.cumulative_bytes, signature: signed.signature })
@@ -941,9 +962,8 @@ impl<T: Config> Pallet<T> {
 				},
 				_ => {},
 			}
-			let acked = claim.unchecked_ack.as_ref().map_or(claim.acked, |a| a.bytes);
 			match ack {
-				Some(Ok(a)) if a.bytes > acked => claim.unchecked_ack = Some(a),
+				Some(Ok(a)) if a.bytes > claim.reported_ack() => claim.unchecked_ack = Some(a),
 				Some(Err(e)) => {
 					Self::deposit_event(Event::AckIgnored { segment, channel: id, error: e })
 				},
@@ -1082,7 +1102,11 @@ impl<T: Config> Pallet<T> {
 	/// An unchecked ack is checked under its downstream router's current ticket key only when
 	/// it is above both the ack already checked and what the downstream reported itself
 	/// (below that it pays nothing more). No unchecked count is left afterwards.
-	fn check_signatures(id: ChannelId, ch: &ChannelOf<T>, claims: &mut [Option<Claim<BalanceOf<T>>>]) -> u32 {
+	fn check_signatures(
+		id: ChannelId,
+		ch: &ChannelOf<T>,
+		claims: &mut [Option<Claim<BalanceOf<T>>>],
+	) -> u32 {
 		let unchecked = |c: &Claim<_>| c.unchecked_receipt.is_some() || c.unchecked_ack.is_some();
 		if !claims.iter().flatten().any(unchecked) {
 			return 0;
@@ -1127,7 +1151,8 @@ impl<T: Config> Pallet<T> {
 			if unchecked.bytes <= claim.acked.max(downstream_in.unwrap_or(0)) {
 				continue;
 			}
-			let a = Ack { genesis, channel: id, hop: hop as u8 + 1, cumulative_bytes: unchecked.bytes };
+			let a =
+				Ack { genesis, channel: id, hop: hop as u8 + 1, cumulative_bytes: unchecked.bytes };
 			checked += 1;
 			let valid = T::Registry::ticket_key(next)
 				.is_some_and(|key| signed_by(&unchecked.signature, &a.signing_payload(), &key.0));
@@ -1203,8 +1228,8 @@ impl<T: Config> Pallet<T> {
 				"claim paid beyond price x settled bytes"
 			);
 			ensure!(
-				claim.unchecked_receipt.as_ref().is_none_or(|u| u.bytes > claim.receipt) &&
-					claim.unchecked_ack.as_ref().is_none_or(|u| u.bytes > claim.acked),
+				claim.unchecked_receipt.as_ref().is_none_or(|u| u.bytes > claim.receipt)
+					&& claim.unchecked_ack.as_ref().is_none_or(|u| u.bytes > claim.acked),
 				"an unchecked receipt or ack that adds nothing"
 			);
 			ensure!(

@@ -68,7 +68,8 @@ pub mod v1 {
 		fn claims_of_version_0_keep_every_figure() {
 			build_and_execute(|| {
 				StorageVersion::new(0).put::<Pallet<Test>>();
-				let old = (2u8, 9_000u64, 8_000u64, 7_000u64, 6_000u64, 5u32, 4u32, 3_000u64, 42u128);
+				let old =
+					(2u8, 9_000u64, 8_000u64, 7_000u64, 6_000u64, 5u32, 4u32, 3_000u64, 42u128);
 				let key = Claims::<Test>::hashed_key_for(11, 3);
 				unhashed::put_raw(&key, &old.encode());
 				MigrateToV1::<Test>::on_runtime_upgrade();

@@ -1432,16 +1432,10 @@ mod batches {
 			let ch = setup();
 			let mut forged = hops_tickets(ch);
 			forged[2].signature[0] ^= 1;
-			assert_eq!(
-				authorize_batch(&batch(forged)),
-				Err(InvalidTransaction::BadProof.into())
-			);
+			assert_eq!(authorize_batch(&batch(forged)), Err(InvalidTransaction::BadProof.into()));
 			let mut unknown = hops_tickets(ch);
 			unknown.push(signed(ticket(99, 0, vec![])));
-			assert_eq!(
-				authorize_batch(&batch(unknown)),
-				Err(InvalidTransaction::BadSigner.into())
-			);
+			assert_eq!(authorize_batch(&batch(unknown)), Err(InvalidTransaction::BadSigner.into()));
 			let mut twice = hops_tickets(ch);
 			twice.push(signed(ticket(A, 0, vec![])));
 			assert_eq!(authorize_batch(&batch(twice)), Err(InvalidTransaction::Call.into()));
@@ -1491,19 +1485,19 @@ mod batches {
 				.iter()
 				.map(|t| {
 					let (c, p) = (t.ticket.channels.len() as u32, t.ticket.peers.len() as u32);
-					base + Tickets::submit_ticket_weight(c, p) +
-						<() as WeightInfo>::authorize_ticket(c, p)
+					base + Tickets::submit_ticket_weight(c, p)
+						+ <() as WeightInfo>::authorize_ticket(c, p)
 				})
 				.fold(Weight::zero(), |a, w| a + w);
-			let together = base +
-				Tickets::submit_tickets_weight(&tickets) +
-				Tickets::authorize_tickets_weight(&tickets);
+			let together = base
+				+ Tickets::submit_tickets_weight(&tickets)
+				+ Tickets::authorize_tickets_weight(&tickets);
 			assert!(together.ref_time() < alone.ref_time(), "{together:?} vs {alone:?}");
 			let mut larger = tickets.clone();
 			larger[0].ticket.channels.force_push(usage(ch + 1, 0, 1, 1, None));
 			assert!(
-				Tickets::submit_tickets_weight(&larger).ref_time() >
-					Tickets::submit_tickets_weight(&tickets).ref_time()
+				Tickets::submit_tickets_weight(&larger).ref_time()
+					> Tickets::submit_tickets_weight(&tickets).ref_time()
 			);
 		});
 	}
@@ -1522,8 +1516,16 @@ mod deferred_checks {
 			let ch = setup();
 			let mut forged = receipt(ch, &PATH, 9_000);
 			forged.receipt.cumulative_bytes = 1_000_000;
-			accept(ticket(A, 0, vec![usage(ch, 0, 10_000, 10_000, Some(receipt(ch, &PATH, 8_000)))]));
-			accept(ticket(B, 0, vec![usage(ch, 1, 10_000, 9_500, Some(receipt(ch, &PATH, 9_000)))]));
+			accept(ticket(
+				A,
+				0,
+				vec![usage(ch, 0, 10_000, 10_000, Some(receipt(ch, &PATH, 8_000)))],
+			));
+			accept(ticket(
+				B,
+				0,
+				vec![usage(ch, 1, 10_000, 9_500, Some(receipt(ch, &PATH, 9_000)))],
+			));
 			accept(ticket(C, 0, vec![usage(ch, 2, 9_500, 9_000, Some(forged))]));
 			// As reported, before any check.
 			assert_eq!(Tickets::receipt_view(ch), 1_000_000);
@@ -1566,10 +1568,9 @@ mod deferred_checks {
 			accept(ticket(B, 0, vec![usage(ch, 1, 10_000, 10_000, r())]));
 			accept(ticket(C, 0, vec![usage(ch, 2, 10_000, 10_000, r())]));
 			settle(ch);
-			assert!(!System::events().iter().any(|e| matches!(
-				e.event,
-				RuntimeEvent::Tickets(Event::AckIgnored { .. })
-			)));
+			assert!(!System::events()
+				.iter()
+				.any(|e| matches!(e.event, RuntimeEvent::Tickets(Event::AckIgnored { .. }))));
 			assert_eq!(paid(A, ch), 10_000);
 			assert_eq!(Claims::<Test>::get(A, ch).unwrap().unchecked_ack, None);
 		});

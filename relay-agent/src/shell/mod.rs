@@ -684,6 +684,19 @@ impl Agent {
 							self.dp.drop_at(now, DropReason::Internal, from);
 						}
 					},
+					Ok(Kind::Ticket) => {
+						let (paid, dp) = (&mut self.paid, &self.dp);
+						let r = match paid {
+							Some(p) => {
+								contained(|| p.on_ticket_datagram(now / 1_000, dp, from, buf))
+									.unwrap_or(Err(DropReason::Internal))
+							},
+							None => Err(DropReason::TicketIgnored),
+						};
+						if let Err(reason) = r {
+							self.dp.drop_at(now, reason, from);
+						}
+					},
 					Ok(Kind::Pulse) => {
 						let (reg, check) = (&self.dp.registry, self.dp.check_source);
 						let pulses = &mut self.pulses;
@@ -773,7 +786,10 @@ impl Agent {
 		}
 		self.save_accounting(now).await;
 		if let Some(p) = &mut self.paid {
-			p.tick(now / 1_000);
+			if let Some((to, d)) = p.tick(now / 1_000, &self.dp) {
+				self.out.push((to, d, Charge::default()));
+				self.flush().await;
+			}
 		}
 		// The consumer's own channels, until this router holds their terms.
 		if let Some(ch) = &self.dp.channels {

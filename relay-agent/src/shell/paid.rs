@@ -3,7 +3,7 @@
 //! and, for a consumer, the channels it opens, receipts and tops up.
 //!
 //! The decisions are the sans-IO cores' ([`Channels`], [`TicketQueue`], [`Reporter`],
-//! [`Receipts`]); this is the glue between them, the chain client's polls, the transaction
+//! [`Batcher`], [`Receipts`]); this is the glue between them, the chain client's polls, the transaction
 //! task ([`super::submit`]) and the state files, which are written crash-safe
 //! ([`write_atomic`]) beside the accounting state:
 //!
@@ -19,6 +19,7 @@
 
 use std::{
 	collections::{BTreeMap, BTreeSet},
+	net::SocketAddr,
 	num::NonZeroUsize,
 	path::{Path, PathBuf},
 };
@@ -27,6 +28,7 @@ use ditex_ctl::channel::Open;
 use ditex_primitives::{
 	registry::{DataPlaneKey, SegmentId},
 	settlement::{ChannelId, Epoch, PeerCounters, ReceiptKey, RelayView},
+	wire::TicketDatagram,
 	Hash,
 };
 use ed25519_dalek::SigningKey;
@@ -39,9 +41,10 @@ use super::{
 };
 use crate::{
 	accounting::{set_aside, write_atomic},
+	batch::{self, Batcher},
 	channel::{Channels, Receipts, Terms},
 	config::ConsumerConfig,
-	dataplane::Dataplane,
+	dataplane::{Dataplane, DropReason},
 	link::LinkView,
 	report::Reporter,
 	tickets::{self, Outcome, TicketQueue},
@@ -73,6 +76,18 @@ pub struct PaidStatus {
 	pub reports: u64,
 	/// Group reports that failed.
 	pub reports_failed: u64,
+	/// Tickets handed to the group's reporter for its batch.
+	#[serde(default)]
+	pub tickets_handed: u64,
+	/// Members' tickets this router took for its group's batch, as the reporter.
+	#[serde(default)]
+	pub tickets_gathered: u64,
+	/// Group batches of tickets final on the chain, as the reporter.
+	#[serde(default)]
+	pub batches: u64,
+	/// Group batches that failed (their members submit their tickets themselves).
+	#[serde(default)]
+	pub batches_failed: u64,
 	/// Paid to the operator by settlement, after fees (the chain's `earned`), in units.
 	pub earned: String,
 	/// Claimed in accepted tickets, not yet settled (the chain's `pending`), in units.
@@ -199,6 +214,9 @@ pub struct Paid {
 	key: Option<SigningKey>,
 	tickets: Option<TicketQueue>,
 	reporter: Option<Reporter>,
+	batcher: Option<Batcher>,
+	/// The group's era and its reporter, from the latest poll.
+	era: Option<(u64, Option<SegmentId>)>,
 	consumer: Option<Consumer>,
 	jobs: mpsc::Sender<Job>,
 	files: Files,
@@ -244,6 +262,8 @@ impl Paid {
 			key,
 			tickets: None,
 			reporter: None,
+			batcher: None,
+			era: None,
 			consumer,
 			jobs,
 			files: Files::beside(state_file),
@@ -302,6 +322,7 @@ impl Paid {
 			}
 			self.tickets = Some(q);
 			self.reporter = Some(Reporter::new(me, genesis));
+			self.batcher = Some(Batcher::new(me, genesis));
 		}
 		if let Some(c) = &self.consumer {
 			let held: Vec<Held> = load(&self.files.consumer, "consumer", |b| {
@@ -325,6 +346,7 @@ impl Paid {
 			return;
 		}
 		self.at = Some((poll.at, poll.epoch));
+		self.era = poll.era;
 		self.status.epoch = Some((poll.epoch, poll.at.number));
 		self.apply_channels(dp, poll.at, &poll.channels);
 		self.earnings = poll.earnings.clone();
@@ -398,9 +420,87 @@ impl Paid {
 		}
 	}
 
-	/// Every tick: the ticket due, if any, goes out.
-	pub fn tick(&mut self, now_ms: u64) {
-		let Some(q) = &mut self.tickets else { return };
+	/// Whether the chain names this router its group's reporter this era.
+	fn is_reporter(&self) -> bool {
+		self.era.is_some_and(|(_, r)| r == Some(self.me))
+	}
+
+	/// A ticket a member handed to this router for its group's batch: taken, or why not.
+	pub fn on_ticket_datagram(
+		&mut self,
+		now_ms: u64,
+		dp: &Dataplane,
+		from: SocketAddr,
+		buf: &[u8],
+	) -> Result<(), DropReason> {
+		let d = TicketDatagram::parse(buf).map_err(DropReason::from)?;
+		let reporter = self.is_reporter();
+		let (Some(b), Some((_, epoch))) = (&mut self.batcher, self.at) else {
+			return Err(DropReason::TicketIgnored);
+		};
+		let (segment, ticket_epoch) = (d.ticket.ticket.segment, d.ticket.ticket.epoch);
+		let cx = batch::Context {
+			reporter,
+			epoch,
+			registry: &dp.registry,
+			check_source: dp.check_source,
+		};
+		match b.offer(now_ms, from, d.ticket, cx) {
+			Ok(()) => {
+				self.status.tickets_gathered += 1;
+				tracing::debug!(
+					segment,
+					epoch = ticket_epoch,
+					"a member's ticket taken for the group's batch"
+				);
+				Ok(())
+			},
+			Err(why) => {
+				tracing::debug!(segment, epoch = ticket_epoch, %from, %why, "a ticket handed to this router not taken");
+				Err(DropReason::TicketIgnored)
+			},
+		}
+	}
+
+	/// Every tick: the group's batch, if this router is its reporter and one is due; its own
+	/// ticket due, if any, handed to the group's reporter (returned: the datagram and where
+	/// to send it) or submitted.
+	pub fn tick(&mut self, now_ms: u64, dp: &Dataplane) -> Option<(SocketAddr, Vec<u8>)> {
+		if let Some(b) = &mut self.batcher {
+			if let Some(batch) = b.take(now_ms, &dp.registry) {
+				let n = batch.len();
+				if self.jobs.try_send(Job::Batch(batch)).is_err() {
+					// Its members submit their tickets themselves.
+					self.status.batches_failed += 1;
+					tracing::warn!(
+						tickets = n,
+						"the transaction task is busy: group batch dropped"
+					);
+				} else {
+					tracing::info!(tickets = n, "submitting the group's tickets in one batch");
+				}
+			}
+		}
+		let mut handoff = None;
+		let me = self.me;
+		let reporter = self.era.and_then(|(_, r)| r).filter(|r| *r != me);
+		let Some(q) = &mut self.tickets else { return None };
+		if let Some(to) = reporter.and_then(|r| dp.registry.endpoint(r).ok()) {
+			if let Some(t) = q.handoff(now_ms) {
+				let epoch = t.ticket.epoch;
+				match batch::handoff_datagram(t) {
+					Some(d) => {
+						self.status.tickets_handed += 1;
+						tracing::info!(epoch, reporter = ?reporter, "ticket handed to the group's reporter");
+						handoff = Some((to, d));
+					},
+					None => tracing::debug!(
+						epoch,
+						"ticket too large for one datagram: submitted by this router"
+					),
+				}
+			}
+		}
 		if let Some(t) = q.due(now_ms) {
 			let epoch = t.ticket.epoch;
 			match self.jobs.try_send(Job::Ticket(t)) {
@@ -414,6 +514,7 @@ impl Paid {
 			}
 		}
 		self.status.tickets_queued = q.epochs();
+		handoff
 	}
 
 	/// What became of a job.
@@ -443,6 +544,16 @@ impl Paid {
 				}
 				save_tickets(&self.files.tickets, q);
 				self.status.tickets_queued = q.epochs();
+			},
+			Done::Batch(n, r) => match r {
+				Ok(()) => {
+					self.status.batches += 1;
+					tracing::info!(tickets = n, "the group's batch of tickets final on the chain");
+				},
+				Err(why) => {
+					self.status.batches_failed += 1;
+					tracing::warn!(tickets = n, %why, "the group's batch of tickets not taken: its members submit them themselves");
+				},
 			},
 			Done::Report(era, r) => match r {
 				Ok(()) => {

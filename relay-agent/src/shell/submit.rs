@@ -1,5 +1,5 @@
-//! Transactions: a task of its own that submits what the agent signed — its tickets and group
-//! reports under its ticket key (authorized transactions: no account, no fee), and a
+//! Transactions: a task of its own that submits what the agent signed — its tickets, its
+//! group's batches of tickets and its group reports under ticket keys (authorized transactions: no account, no fee), and a
 //! consumer's channel openings and top-ups under the consumer's account key — through
 //! `ditex-ctl`'s subxt client, waits for finality and says what became of each.
 //!
@@ -22,8 +22,11 @@ pub const JOB_TIMEOUT: Duration = Duration::from_secs(90);
 /// What to submit.
 #[derive(Debug)]
 pub enum Job {
-	/// A ticket, under the ticket key.
+	/// A ticket, under the ticket key; not submitted if the chain took it already (in its
+	/// group's batch).
 	Ticket(SignedTicket),
+	/// A group's tickets in one transaction, each under its own router's ticket key.
+	Batch(Vec<SignedTicket>),
 	/// A group report, under the ticket key.
 	Report(SignedReport),
 	/// Open a channel, as the consumer.
@@ -37,6 +40,8 @@ pub enum Job {
 pub enum Done {
 	/// A ticket's outcome.
 	Ticket(Outcome),
+	/// A batch of this many tickets: `Ok` once final, or why not.
+	Batch(usize, Result<(), String>),
 	/// A report of this era: `Ok` once final, or why not and whether that may pass.
 	Report(u64, Result<(), (bool, String)>),
 	/// A channel opened (its id), or why not.
@@ -93,12 +98,19 @@ pub fn spawn(
 						Outcome::Finalized
 					})
 				},
-				(Job::Ticket(_), Ok(Success::Opened(_))) => Done::Ticket(Outcome::Finalized),
+				(Job::Ticket(_), Ok(Success::Opened(_) | Success::Taken)) => {
+					Done::Ticket(Outcome::Finalized)
+				},
+				(Job::Batch(b), res) => {
+					Done::Batch(b.len(), res.map(|_| ()).map_err(|(_, why)| why))
+				},
 				(Job::Ticket(_), Err((true, why))) => Done::Ticket(Outcome::Transient(why)),
 				(Job::Ticket(_), Err((false, why))) => Done::Ticket(Outcome::Refused(why)),
 				(Job::Report(r), res) => Done::Report(r.era, res.map(|_| ())),
 				(Job::Open(_), Ok(Success::Opened(id))) => Done::Opened(Ok(id)),
-				(Job::Open(_), Ok(Success::Events(_))) => Done::Opened(Err("no channel id".into())),
+				(Job::Open(_), Ok(Success::Events(_) | Success::Taken)) => {
+					Done::Opened(Err("no channel id".into()))
+				},
 				(Job::Open(_), Err((_, why))) => Done::Opened(Err(why)),
 				(Job::TopUp(id, _), res) => Done::ToppedUp(id, res.map(|_| ()).map_err(|(_, w)| w)),
 			};
@@ -115,6 +127,8 @@ enum Success {
 	Events(Vec<String>),
 	/// The channel it opened.
 	Opened(ChannelId),
+	/// Nothing to do: the chain took the ticket already.
+	Taken,
 }
 
 /// A job's result; on failure whether it may pass, and why.
@@ -136,7 +150,15 @@ async fn run(
 	};
 	let no_account = || (false, "no [consumer] account to sign with".to_string());
 	let r = match job {
-		Job::Ticket(t) => ticket::submit(&c, t).await.map(Success::Events).map_err(fail),
+		Job::Ticket(t) => {
+			let (segment, epoch) = (t.ticket.segment, t.ticket.epoch);
+			if matches!(ticket::last_epoch(&c, segment).await, Ok(Some(e)) if e >= epoch) {
+				Ok(Success::Taken)
+			} else {
+				ticket::submit(&c, t).await.map(Success::Events).map_err(fail)
+			}
+		},
+		Job::Batch(b) => ticket::submit_batch(&c, b).await.map(Success::Events).map_err(fail),
 		Job::Report(r) => report::submit(&c, r.reporter, r.era, &r.entries, &r.signature)
 			.await
 			.map(Success::Events)

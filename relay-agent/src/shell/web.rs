@@ -274,6 +274,8 @@ impl Dashboard {
 				("final", p.tickets_finalized),
 				("refused", p.tickets_refused),
 				("retried", p.tickets_retried),
+				("handed", p.tickets_handed),
+				("gathered", p.tickets_gathered),
 			] {
 				tickets.get_or_create(&vec![("state".into(), state.into())]).inc_by(n);
 			}
@@ -289,6 +291,15 @@ impl Dashboard {
 				reports.get_or_create(&vec![("outcome".into(), outcome.into())]).inc_by(n);
 			}
 			r.register("group_reports", "Group performance reports, by outcome", reports);
+			let batches = Family::<Vec<(String, String)>, Counter>::default();
+			for (outcome, n) in [("final", p.batches), ("failed", p.batches_failed)] {
+				batches.get_or_create(&vec![("outcome".into(), outcome.into())]).inc_by(n);
+			}
+			r.register(
+				"ticket_batches",
+				"The group's tickets submitted in one batch by this router as its reporter, by outcome",
+				batches,
+			);
 			gauge(
 				&mut r,
 				"channels",
