@@ -144,14 +144,17 @@ enum QosCmd {
 #[derive(Subcommand)]
 enum TicketCmd {
 	/// Sign a ticket with a router's ticket key and submit it as an authorized transaction
-	/// (no account, no fee); prints the events it emitted.
+	/// (no account, no fee); prints the events it emitted. Several `--ticket`/`--key` pairs,
+	/// each ticket signed with the key given with it, go in one batch (`submit_tickets`), as
+	/// a group's reporter submits its members' tickets.
 	Submit {
 		/// The ticket, in JSON (see `ditex_ctl::ticket::TicketJson`).
-		#[arg(long)]
-		ticket: std::path::PathBuf,
-		/// The ticket key's secret: a `ditex-relay keygen` output or the bare `0x` hex.
-		#[arg(long)]
-		key: std::path::PathBuf,
+		#[arg(long, required = true)]
+		ticket: Vec<std::path::PathBuf>,
+		/// The ticket key's secret: a `ditex-relay keygen` output or the bare `0x` hex; one
+		/// for each `--ticket`, in the same order.
+		#[arg(long, required = true)]
+		key: Vec<std::path::PathBuf>,
 	},
 }
 
@@ -260,14 +263,27 @@ async fn main() -> Result<()> {
 			println!("segment {id} registered in group {group}");
 			return Ok(());
 		},
-		Command::Ticket(TicketCmd::Submit { ticket: path, key }) => {
-			let json = std::fs::read_to_string(&path)
-				.with_context(|| format!("reading {}", path.display()))?;
-			let secret = std::fs::read_to_string(&key)
-				.with_context(|| format!("reading {}", key.display()))?;
-			let t = ticket::parse(&json)?;
-			let signed = ticket::sign(t, ticket::genesis(&chain), &ticket::parse_secret(&secret)?);
-			ticket::submit(&chain, &signed).await?
+		Command::Ticket(TicketCmd::Submit { ticket: paths, key: keys }) => {
+			anyhow::ensure!(
+				paths.len() == keys.len(),
+				"{} tickets and {} keys: give one --key for each --ticket",
+				paths.len(),
+				keys.len()
+			);
+			let mut signed = Vec::new();
+			for (path, key) in paths.iter().zip(&keys) {
+				let json = std::fs::read_to_string(path)
+					.with_context(|| format!("reading {}", path.display()))?;
+				let secret = std::fs::read_to_string(key)
+					.with_context(|| format!("reading {}", key.display()))?;
+				let t = ticket::parse(&json).with_context(|| format!("{}", path.display()))?;
+				let secret = ticket::parse_secret(&secret)?;
+				signed.push(ticket::sign(t, ticket::genesis(&chain), &secret));
+			}
+			match signed.as_slice() {
+				[one] => ticket::submit(&chain, one).await?,
+				batch => ticket::submit_batch(&chain, batch).await?,
+			}
 		},
 		Command::Channel(ChannelCmd::Open {
 			suri,

@@ -543,7 +543,7 @@ impl TicketDatagram {
 		out[0] = VERSION;
 		out[1] = Kind::Ticket as u8;
 		out[2..4].fill(0);
-		self.ticket.encode_to(&mut &mut out[TICKET_DATAGRAM_HEAD..len]);
+		self.ticket.using_encoded(|b| out[TICKET_DATAGRAM_HEAD..len].copy_from_slice(b));
 		Ok(len)
 	}
 }

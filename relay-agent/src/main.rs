@@ -317,6 +317,10 @@ fn print_status(d: &Dashboard) {
 			"earned {} (final), {} (claimed, not settled); tickets {} submitted, {} final, {} refused, waiting {:?}",
 			p.earned, p.pending, p.tickets_submitted, p.tickets_finalized, p.tickets_refused, p.tickets_queued
 		);
+		println!(
+			"group batches: {} tickets handed to the reporter; as the reporter {} taken, {} batches final, {} failed",
+			p.tickets_handed, p.tickets_gathered, p.batches, p.batches_failed
+		);
 		for c in &p.paying {
 			println!(
 				"paying on channel {} over {:?}: {} bytes sent, funds {}",

@@ -4,7 +4,8 @@
 //! first relay; the egress restarts and the flow resumes with a new session; every router
 //! submits its tickets with no account key on its host, and a settlement pays each operator
 //! exactly its price × the bytes its downstream acknowledged (capped by the receipt), less
-//! the settlement fee, and the reward pools grow by those fees split 25/75. The agents show
+//! the settlement fee, and the reward pools grow by those fees split 25/75. Members hand
+//! their tickets to the group's reporter, which submits them in batches. The agents show
 //! what they have claimed (read through the runtime API), and the group's reporter reports. On
 //! the way the node is stopped for three epochs while the traffic goes on, and restarted.
 //!
@@ -225,6 +226,19 @@ async fn run(lab: &mut Lab) -> Result<()> {
 		|lab: &Lab, h: usize| lab.status(h).and_then(|s| s.paid).map_or(0, |p| p.tickets_finalized);
 	lab.wait_for(Duration::from_secs(150), |l| [1, 2, 3].iter().all(|&h| finalized(l, h) >= 2))
 		.ok_or_else(|| anyhow!("tickets not final on every hop within 150 s"))?;
+	// Through the group's reporter: members handed it their tickets and it submitted them in
+	// batches (each member then found its own on the chain instead of submitting it).
+	let sum = |lab: &Lab, f: fn(&ditex_relay::shell::paid::PaidStatus) -> u64| -> u64 {
+		[1, 2, 3, 5].iter().filter_map(|&h| lab.status(h)?.paid.map(|p| f(&p))).sum()
+	};
+	lab.wait_for(Duration::from_secs(60), |l| sum(l, |p| p.batches) >= 1)
+		.ok_or_else(|| anyhow!("no batch of the group's tickets became final"))?;
+	ensure!(
+		sum(lab, |p| p.tickets_handed) >= 1 && sum(lab, |p| p.tickets_gathered) >= 1,
+		"tickets handed {}, gathered {}",
+		sum(lab, |p| p.tickets_handed),
+		sum(lab, |p| p.tickets_gathered)
+	);
 	// The node goes away for three epochs while the traffic goes on (receipts, not the
 	// chain, keep the relays carrying), then comes back: what the agents queued lands.
 	let (node, chain) = {

@@ -4,8 +4,9 @@
 //! second ticket for the same epoch is refused by the pool; `ditex-ctl`'s settle pays each
 //! hop for what arrived downstream, free for a payee, so the operators' balances move only by
 //! the settlement; settling again fails with `NothingToSettle` and costs its fee; a ticket
-//! with a forged receipt is applied without it, unstruck; a ticket claiming another hop is
-//! rejected and struck in the registry. On the same node, the review's vote-inflation loop (C1)
+//! with a forged receipt is applied without it, unstruck (the settlement drops the receipt);
+//! a ticket claiming another hop is rejected and struck in the registry; both routers' tickets
+//! go in one batch. On the same node, the review's vote-inflation loop (C1)
 //! fails at its first step: voted coins cannot be escrowed.
 
 use anyhow::{anyhow, ensure, Result};
@@ -192,8 +193,65 @@ async fn relays_are_paid_for_what_arrived() -> Result<()> {
 	ensure!(err.to_string().contains("NothingToSettle"), "unclear error: {err}");
 	ensure!(free(&node, &chain, &dave).await? < before, "a settlement that pays nobody costs");
 
+	both_tickets_in_one_batch(&node, &chain, [(a, 1), (b, 2)], [&bob, &charlie]).await?;
 	the_reporter_reports_for_free(&node, &chain, [(a, 1), (b, 2)], [&bob, &charlie]).await?;
 	vote_inflation_fails_at_its_first_step(&node, &chain, a).await
+}
+
+/// Both routers' next tickets in one `submit_tickets` general transaction, each under its own
+/// ticket key, as a group's reporter submits them: both accepted, free; the same batch again
+/// is refused by the pool, and so is a batch with one forged ticket.
+async fn both_tickets_in_one_batch(
+	node: &Node,
+	chain: &Chain,
+	routers: [(SegmentId, u8); 2],
+	operators: [&Keypair; 2],
+) -> Result<()> {
+	// An epoch later than both routers' last tickets (5-block epochs).
+	let mut last = None;
+	for &(segment, _) in &routers {
+		last = last.max(ticket::last_epoch(chain, segment).await?);
+	}
+	let start = std::time::Instant::now();
+	let epoch = loop {
+		let epoch: u32 = node.state_call("SettlementApi_current_epoch", (), None).await?;
+		if Some(epoch) > last {
+			break epoch;
+		}
+		ensure!(start.elapsed().as_secs() < 90, "epoch {epoch} never moved past {last:?}");
+		tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+	};
+	let genesis = ticket::genesis(chain);
+	let idle = |segment| Ticket {
+		segment,
+		epoch,
+		boot_time: 1_700_000_000,
+		total_in: 6 * MIB,
+		total_out: 6 * MIB,
+		peers: Default::default(),
+		channels: Default::default(),
+	};
+	let batch: Vec<_> = routers
+		.iter()
+		.map(|&(s, n)| ticket::sign(idle(s), genesis, &ticket_secret(n)))
+		.collect();
+	let before = [free(node, chain, operators[0]).await?, free(node, chain, operators[1]).await?];
+	let mut forged = batch.clone();
+	forged[1].signature[0] ^= 1;
+	let err = ticket::submit_batch(chain, &forged).await.expect_err("a forged ticket");
+	ensure!(err.to_string().contains("bad signature"), "unclear refusal: {err}");
+	let events = ticket::submit_batch(chain, &batch).await?;
+	let accepted = events.iter().filter(|e| *e == "Tickets.TicketAccepted").count();
+	ensure!(accepted == 2, "both tickets: {events:?}");
+	for &(segment, _) in &routers {
+		let epoch_taken = ticket::last_epoch(chain, segment).await?;
+		ensure!(epoch_taken == Some(epoch), "segment {segment}: last ticket {epoch_taken:?}");
+	}
+	let err = ticket::submit_batch(chain, &batch).await.expect_err("taken already");
+	ensure!(err.to_string().contains("outdated"), "unclear refusal: {err}");
+	let after = [free(node, chain, operators[0]).await?, free(node, chain, operators[1]).await?];
+	ensure!(before == after, "a batch costs the operators nothing: {before:?} → {after:?}");
+	Ok(())
 }
 
 /// The group's reporter submits its era's measurements signed with its ticket key, as an

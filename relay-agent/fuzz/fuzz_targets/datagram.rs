@@ -1,13 +1,17 @@
-//! Whole datagrams through a relay's data plane and pulse bookkeeping, as the shell feeds
-//! them: any bytes from any address are forwarded, delivered or dropped and counted — never
+//! Whole datagrams through a relay's data plane, pulse bookkeeping and the reporter's ticket
+//! batcher, as the shell feeds them: any bytes from any address are forwarded, delivered or dropped and counted — never
 //! a panic. Decrypted payloads go through the inner-format parser too.
 #![no_main]
 
 use std::sync::OnceLock;
 
-use ditex_primitives::wire::{peek_kind, Kind};
+use ditex_primitives::{
+	wire::{peek_kind, Kind, TicketDatagram},
+	Hash,
+};
 use ditex_relay::{
 	accounting::Accounting,
+	batch::{Batcher, Context},
 	dataplane::{Action, Dataplane},
 	pulse::{PulseConfig, Pulses},
 	registry::{EndpointPolicy, PeerEntry, Registry},
@@ -69,6 +73,15 @@ fuzz_target!(|data: &[u8]| {
 		Ok(Kind::Pulse) => {
 			let mut p = Pulses::new(2, 1, PulseConfig::default());
 			let _ = p.handle_pulse(1, from, &buf, &reg, true);
+		},
+		Ok(Kind::Ticket) => {
+			// As the group's reporter: taken whole or refused, never more than one a member.
+			let Ok(d) = TicketDatagram::parse(&buf) else { return };
+			let mut b = Batcher::new(2, Hash::repeat_byte(1));
+			let cx = Context { reporter: true, epoch: 5, registry: &reg, check_source: true };
+			if b.offer(1, from, d.ticket.clone(), cx).is_ok() {
+				assert_eq!(b.take(u64::MAX, &reg), Some(vec![d.ticket]));
+			}
 		},
 		Err(_) => {},
 	}

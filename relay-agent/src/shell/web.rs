@@ -613,6 +613,10 @@ mod tests {
 			tickets_queued: vec![8, 9],
 			reports: 4,
 			reports_failed: 1,
+			tickets_handed: 6,
+			tickets_gathered: 11,
+			batches: 2,
+			batches_failed: 1,
 			..Default::default()
 		});
 		let m = values(&Dashboard::new(paid, None).metrics());
@@ -623,9 +627,11 @@ mod tests {
 		};
 		let tickets = |state| get("ditex_relay_tickets_total", &[("state", state)]);
 		assert_eq!(
-			["submitted", "final", "refused", "retried"].map(tickets),
-			[Some(7.0), Some(5.0), Some(1.0), Some(3.0)]
+			["submitted", "final", "refused", "retried", "handed", "gathered"].map(tickets),
+			[Some(7.0), Some(5.0), Some(1.0), Some(3.0), Some(6.0), Some(11.0)]
 		);
+		let batches = |outcome| get("ditex_relay_ticket_batches_total", &[("outcome", outcome)]);
+		assert_eq!(["final", "failed"].map(batches), [Some(2.0), Some(1.0)]);
 		assert_eq!(get("ditex_relay_tickets_queued", &[]), Some(2.0));
 		assert_eq!(get("ditex_relay_group_reports_total", &[("outcome", "failed")]), Some(1.0));
 		assert_eq!(get("ditex_relay_channels", &[]), Some(2.0));
