@@ -46,11 +46,21 @@ pub async fn submit_batch(chain: &Chain, tickets: &[SignedTicket]) -> Result<Vec
 	chain.submit_authorized(&call).await
 }
 
-/// The epoch of the last ticket of `segment` the chain took, at the latest finalized block.
-pub async fn last_epoch(chain: &Chain, segment: SegmentId) -> Result<Option<Epoch>> {
+/// The epoch of the last ticket of `segment` the chain took, at the latest finalized block,
+/// or at the best block if not `finalized`.
+pub async fn last_epoch(
+	chain: &Chain,
+	segment: SegmentId,
+	finalized: bool,
+) -> Result<Option<Epoch>> {
+	let at = if finalized {
+		None
+	} else {
+		Some(chain.request("chain_getBlockHash", subxt::rpcs::rpc_params![]).await?)
+	};
 	// `SettlementApi_last_ticket` answers the pallet's `Option<TicketMark>`, whose first field
 	// is the epoch: SCALE decodes it alone.
-	chain.runtime_call::<Option<Epoch>>("SettlementApi_last_ticket", &segment, None).await
+	chain.runtime_call::<Option<Epoch>>("SettlementApi_last_ticket", &segment, at).await
 }
 
 /// A ticket in JSON, as `ditex-ctl ticket submit` reads it: the fields of

@@ -106,8 +106,8 @@ pub struct TicketQueue {
 	claimed: BTreeMap<ChannelId, ChannelUsage>,
 	/// Whether the head of the queue is out, waiting for its outcome.
 	in_flight: bool,
-	/// The epoch of the ticket last handed to the group's reporter.
-	handed: Option<Epoch>,
+	/// The epochs of the queued tickets handed to the group's reporter.
+	handed: std::collections::BTreeSet<Epoch>,
 }
 
 impl TicketQueue {
@@ -120,7 +120,7 @@ impl TicketQueue {
 			epoch: None,
 			claimed: BTreeMap::new(),
 			in_flight: false,
-			handed: None,
+			handed: Default::default(),
 		}
 	}
 
@@ -225,22 +225,26 @@ impl TicketQueue {
 		Some(head.ticket.clone())
 	}
 
-	/// The ticket to hand to the group's reporter now ([`crate::batch`]), if one is due that
-	/// was neither handed over nor submitted yet. It stays queued, due for this router's own
-	/// submission [`HANDOFF_MS`](crate::batch::HANDOFF_MS) later, which finds it on the chain
-	/// if the group's batch took it.
-	pub fn handoff(&mut self, now_ms: u64) -> Option<SignedTicket> {
-		if self.in_flight {
-			return None;
+	/// The tickets to hand to the group's reporter now ([`crate::batch`]): every queued one
+	/// that was neither handed over nor submitted yet. Each stays queued, due for this router's
+	/// own submission [`HANDOFF_MS`](crate::batch::HANDOFF_MS) after its handoff, which finds
+	/// it on the chain if the group's batch took it; so tickets waiting behind one another do
+	/// not add up their waits.
+	pub fn handoff(&mut self, now_ms: u64) -> Vec<SignedTicket> {
+		let epochs: std::collections::BTreeSet<Epoch> =
+			self.queue.iter().map(|q| q.ticket.ticket.epoch).collect();
+		self.handed.retain(|e| epochs.contains(e));
+		let mut out = Vec::new();
+		for (i, q) in self.queue.iter_mut().enumerate() {
+			let epoch = q.ticket.ticket.epoch;
+			if (i == 0 && self.in_flight) || q.attempts > 0 || self.handed.contains(&epoch) {
+				continue;
+			}
+			self.handed.insert(epoch);
+			q.next_try_ms = q.next_try_ms.max(now_ms.saturating_add(crate::batch::HANDOFF_MS));
+			out.push(q.ticket.clone());
 		}
-		let head = self.queue.front_mut()?;
-		let epoch = head.ticket.ticket.epoch;
-		if head.next_try_ms > now_ms || head.attempts > 0 || self.handed == Some(epoch) {
-			return None;
-		}
-		self.handed = Some(epoch);
-		head.next_try_ms = now_ms.saturating_add(crate::batch::HANDOFF_MS);
-		Some(head.ticket.clone())
+		out
 	}
 
 	/// What became of the ticket [`TicketQueue::due`] handed out last.
@@ -310,7 +314,8 @@ impl TicketQueue {
 		for q in queue.iter_mut() {
 			q.next_try_ms = 0;
 		}
-		Ok(TicketQueue { segment, genesis, queue, epoch, claimed, in_flight: false, handed: None })
+		let handed = Default::default();
+		Ok(TicketQueue { segment, genesis, queue, epoch, claimed, in_flight: false, handed })
 	}
 }
 

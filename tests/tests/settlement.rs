@@ -210,7 +210,7 @@ async fn both_tickets_in_one_batch(
 	// An epoch later than both routers' last tickets (5-block epochs).
 	let mut last = None;
 	for &(segment, _) in &routers {
-		last = last.max(ticket::last_epoch(chain, segment).await?);
+		last = last.max(ticket::last_epoch(chain, segment, true).await?);
 	}
 	let start = std::time::Instant::now();
 	let epoch = loop {
@@ -231,10 +231,8 @@ async fn both_tickets_in_one_batch(
 		peers: Default::default(),
 		channels: Default::default(),
 	};
-	let batch: Vec<_> = routers
-		.iter()
-		.map(|&(s, n)| ticket::sign(idle(s), genesis, &ticket_secret(n)))
-		.collect();
+	let batch: Vec<_> =
+		routers.iter().map(|&(s, n)| ticket::sign(idle(s), genesis, &ticket_secret(n))).collect();
 	let before = [free(node, chain, operators[0]).await?, free(node, chain, operators[1]).await?];
 	let mut forged = batch.clone();
 	forged[1].signature[0] ^= 1;
@@ -244,7 +242,7 @@ async fn both_tickets_in_one_batch(
 	let accepted = events.iter().filter(|e| *e == "Tickets.TicketAccepted").count();
 	ensure!(accepted == 2, "both tickets: {events:?}");
 	for &(segment, _) in &routers {
-		let epoch_taken = ticket::last_epoch(chain, segment).await?;
+		let epoch_taken = ticket::last_epoch(chain, segment, true).await?;
 		ensure!(epoch_taken == Some(epoch), "segment {segment}: last ticket {epoch_taken:?}");
 	}
 	let err = ticket::submit_batch(chain, &batch).await.expect_err("taken already");

@@ -786,8 +786,9 @@ impl Agent {
 		}
 		self.save_accounting(now).await;
 		if let Some(p) = &mut self.paid {
-			if let Some((to, d)) = p.tick(now / 1_000, &self.dp) {
-				self.out.push((to, d, Charge::default()));
+			let handoff = p.tick(now / 1_000, &self.dp);
+			if !handoff.is_empty() {
+				self.out.extend(handoff.into_iter().map(|(to, d)| (to, d, Charge::default())));
 				self.flush().await;
 			}
 		}

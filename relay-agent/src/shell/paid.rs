@@ -465,7 +465,7 @@ impl Paid {
 	/// Every tick: the group's batch, if this router is its reporter and one is due; its own
 	/// ticket due, if any, handed to the group's reporter (returned: the datagram and where
 	/// to send it) or submitted.
-	pub fn tick(&mut self, now_ms: u64, dp: &Dataplane) -> Option<(SocketAddr, Vec<u8>)> {
+	pub fn tick(&mut self, now_ms: u64, dp: &Dataplane) -> Vec<(SocketAddr, Vec<u8>)> {
 		if let Some(b) = &mut self.batcher {
 			if let Some(batch) = b.take(now_ms, &dp.registry) {
 				let n = batch.len();
@@ -481,18 +481,18 @@ impl Paid {
 				}
 			}
 		}
-		let mut handoff = None;
+		let mut handoff = Vec::new();
 		let me = self.me;
 		let reporter = self.era.and_then(|(_, r)| r).filter(|r| *r != me);
-		let Some(q) = &mut self.tickets else { return None };
+		let Some(q) = &mut self.tickets else { return handoff };
 		if let Some(to) = reporter.and_then(|r| dp.registry.endpoint(r).ok()) {
-			if let Some(t) = q.handoff(now_ms) {
+			for t in q.handoff(now_ms) {
 				let epoch = t.ticket.epoch;
 				match batch::handoff_datagram(t) {
 					Some(d) => {
 						self.status.tickets_handed += 1;
 						tracing::info!(epoch, reporter = ?reporter, "ticket handed to the group's reporter");
-						handoff = Some((to, d));
+						handoff.push((to, d));
 					},
 					None => tracing::debug!(
 						epoch,

@@ -10,7 +10,10 @@
 use std::time::Duration;
 
 use ditex_ctl::{channel, report, ticket, Chain};
-use ditex_primitives::settlement::{ChannelId, SignedTicket};
+use ditex_primitives::{
+	registry::SegmentId,
+	settlement::{ChannelId, Epoch, SignedTicket},
+};
 use subxt_signer::sr25519::Keypair;
 use tokio::{sync::mpsc, task::JoinHandle};
 
@@ -151,8 +154,7 @@ async fn run(
 	let no_account = || (false, "no [consumer] account to sign with".to_string());
 	let r = match job {
 		Job::Ticket(t) => {
-			let (segment, epoch) = (t.ticket.segment, t.ticket.epoch);
-			if matches!(ticket::last_epoch(&c, segment).await, Ok(Some(e)) if e >= epoch) {
+			if taken(&c, t.ticket.segment, t.ticket.epoch).await {
 				Ok(Success::Taken)
 			} else {
 				ticket::submit(&c, t).await.map(Success::Events).map_err(fail)
@@ -179,6 +181,24 @@ async fn run(
 		*chain = Some(c);
 	}
 	r
+}
+
+/// Whether the chain took the ticket of `segment` for `epoch` already (in its group's batch):
+/// final, or in the best block and final within a minute. The pool would refuse it again as
+/// outdated, so it is not submitted.
+async fn taken(c: &Chain, segment: SegmentId, epoch: Epoch) -> bool {
+	let has = |r: anyhow::Result<Option<Epoch>>| matches!(r, Ok(Some(e)) if e >= epoch);
+	if !has(ticket::last_epoch(c, segment, false).await) {
+		return false;
+	}
+	for _ in 0..30 {
+		if has(ticket::last_epoch(c, segment, true).await) {
+			return true;
+		}
+		tokio::time::sleep(Duration::from_secs(2)).await;
+	}
+	// Never final (a fork dropped it): the pool decides.
+	false
 }
 
 #[cfg(test)]

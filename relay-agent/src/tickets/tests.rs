@@ -334,25 +334,28 @@ fn the_queue_is_bounded_and_keeps_the_ticket_in_flight() {
 }
 
 /// A ticket goes to the group's reporter once, then waits [`crate::batch::HANDOFF_MS`]
-/// before this router submits it itself; one already submitted is never handed over.
+/// before this router submits it itself; one already submitted is never handed over; tickets
+/// queued behind one another each wait from their own handoff, not in turn.
 #[test]
 fn a_ticket_is_handed_over_once_then_submitted_after_the_wait() {
+	let wait = crate::batch::HANDOFF_MS;
 	let mut q = TicketQueue::new(ME, genesis());
 	q.on_epoch(0, 1, &counters(0), &key());
 	assert!(q.on_epoch(1_000, 2, &counters(100), &key()).is_some());
-	let handed = q.handoff(1_000).expect("handed to the reporter");
-	assert_eq!(handed.ticket.epoch, 1);
-	assert_eq!(q.handoff(1_001), None, "once");
-	assert_eq!(q.due(1_000 + crate::batch::HANDOFF_MS - 1), None, "waiting for the batch");
-	let own = q.due(1_000 + crate::batch::HANDOFF_MS).expect("then its own submission");
-	assert_eq!(own, handed);
-	// Out, or tried already: not handed again.
-	assert_eq!(q.handoff(u64::MAX), None);
-	q.on_outcome(2_000_000, Outcome::Transient("node down".into()));
-	assert_eq!(q.handoff(u64::MAX), None);
+	let handed = q.handoff(1_000);
+	assert_eq!(handed.iter().map(|t| t.ticket.epoch).collect::<Vec<_>>(), vec![1]);
+	assert!(q.handoff(1_001).is_empty(), "once");
+	// The next epoch's ticket, queued behind it, is handed over at once.
+	q.on_epoch(2_000, 3, &counters(200), &key());
+	assert_eq!(q.handoff(2_000).iter().map(|t| t.ticket.epoch).collect::<Vec<_>>(), vec![2]);
+	assert_eq!(q.due(1_000 + wait - 1), None, "waiting for the batch");
+	let own = q.due(1_000 + wait).expect("then its own submission");
+	assert_eq!(own, handed[0]);
+	assert!(q.handoff(u64::MAX).is_empty(), "out, or handed already");
+	q.on_outcome(1_000 + wait, Outcome::Finalized);
+	// The second is due from its own handoff: no added wait.
+	assert_eq!(q.due(2_000 + wait).map(|t| t.ticket.epoch), Some(2));
+	q.on_outcome(2_000 + wait, Outcome::Transient("node down".into()));
+	assert!(q.handoff(u64::MAX).is_empty(), "tried by this router already");
 	q.due(u64::MAX).expect("retried by this router");
-	q.on_outcome(u64::MAX, Outcome::Finalized);
-	// The next epoch's ticket is handed over afresh.
-	q.on_epoch(3_000_000, 3, &counters(200), &key());
-	assert_eq!(q.handoff(3_000_000).map(|t| t.ticket.epoch), Some(2));
 }
