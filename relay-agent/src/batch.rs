@@ -3,7 +3,8 @@
 //! Each router signs its own ticket with its ticket key. A member hands it to its group's
 //! reporter of the era in one datagram ([`TicketDatagram`]); the reporter gathers the
 //! members' tickets for a block's time and submits them together (`Tickets.submit_tickets`),
-//! so the group pays one transaction's base weight and authorization instead of one each.
+//! with its own, so the group pays one transaction's base weight and authorization instead of
+//! one each.
 //! Nothing rests on the reporter: a member that does not see its ticket on the chain within
 //! [`HANDOFF_MS`] submits it itself ([`crate::tickets::TicketQueue::handoff`]), and a ticket
 //! the chain took already is never submitted twice.
@@ -150,6 +151,18 @@ impl Batcher {
 		Ok(())
 	}
 
+	/// This router's own ticket, signed by itself, for the batch it submits as the reporter:
+	/// its group's batch carries it rather than a transaction of its own.
+	pub fn hold_own(&mut self, now_ms: u64, signed: SignedTicket) {
+		if signed.ticket.segment != self.me
+			|| self.held.get(&self.me).is_some_and(|h| h.ticket.epoch >= signed.ticket.epoch)
+		{
+			return;
+		}
+		self.held.insert(self.me, signed);
+		self.since_ms.get_or_insert(now_ms);
+	}
+
 	/// The batch to submit now, if tickets have been held for [`GATHER_MS`] or a batch is
 	/// full; tickets of members that left the group since are dropped.
 	pub fn take(&mut self, now_ms: u64, registry: &Registry) -> Option<Vec<SignedTicket>> {
@@ -161,7 +174,7 @@ impl Batcher {
 		self.since_ms = None;
 		let batch: Vec<SignedTicket> = std::mem::take(&mut self.held)
 			.into_values()
-			.filter(|t| registry.in_group(t.ticket.segment))
+			.filter(|t| t.ticket.segment == self.me || registry.in_group(t.ticket.segment))
 			.take(MAX_TICKET_BATCH as usize)
 			.collect();
 		(!batch.is_empty()).then_some(batch)

@@ -245,7 +245,9 @@ async fn both_tickets_in_one_batch(
 		let epoch_taken = ticket::last_epoch(chain, segment, true).await?;
 		ensure!(epoch_taken == Some(epoch), "segment {segment}: last ticket {epoch_taken:?}");
 	}
-	let err = ticket::submit_batch(chain, &batch).await.expect_err("taken already");
+	// In the other order: another transaction (the pool may still know the first by hash).
+	let again: Vec<_> = batch.iter().rev().cloned().collect();
+	let err = ticket::submit_batch(chain, &again).await.expect_err("taken already");
 	ensure!(err.to_string().contains("outdated"), "unclear refusal: {err}");
 	let after = [free(node, chain, operators[0]).await?, free(node, chain, operators[1]).await?];
 	ensure!(before == after, "a batch costs the operators nothing: {before:?} → {after:?}");

@@ -91,6 +91,19 @@ fn members_tickets_go_out_in_one_batch_after_a_block() {
 	assert_eq!(b.take(100_000, &reg), None, "nothing held, nothing to submit");
 }
 
+/// The reporter's own ticket rides in the batch it submits; another's under its name does
+/// not get in that way.
+#[test]
+fn the_reporters_own_ticket_rides_in_its_batch() {
+	let reg = registry();
+	let mut b = Batcher::new(ME, genesis());
+	b.hold_own(0, ticket(B, EPOCH));
+	assert!(b.is_empty());
+	b.hold_own(0, ticket(ME, EPOCH));
+	b.offer(100, endpoint(B), ticket(B, EPOCH), cx(&reg)).unwrap();
+	assert_eq!(b.take(GATHER_MS, &reg), Some(vec![ticket(ME, EPOCH), ticket(B, EPOCH)]));
+}
+
 #[test]
 fn a_later_ticket_of_a_member_replaces_the_one_held() {
 	let reg = registry();

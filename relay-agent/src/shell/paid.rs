@@ -483,9 +483,16 @@ impl Paid {
 		}
 		let mut handoff = Vec::new();
 		let me = self.me;
-		let reporter = self.era.and_then(|(_, r)| r).filter(|r| *r != me);
+		let reporter = self.era.and_then(|(_, r)| r);
 		let Some(q) = &mut self.tickets else { return handoff };
-		if let Some(to) = reporter.and_then(|r| dp.registry.endpoint(r).ok()) {
+		if let (Some(true), Some(b)) = (reporter.map(|r| r == me), &mut self.batcher) {
+			// The reporter's own ticket rides in its group's batch.
+			for t in q.handoff(now_ms) {
+				self.status.tickets_handed += 1;
+				tracing::info!(epoch = t.ticket.epoch, "own ticket held for the group's batch");
+				b.hold_own(now_ms, t);
+			}
+		} else if let Some(to) = reporter.and_then(|r| dp.registry.endpoint(r).ok()) {
 			for t in q.handoff(now_ms) {
 				let epoch = t.ticket.epoch;
 				match batch::handoff_datagram(t) {
