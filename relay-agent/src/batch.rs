@@ -4,8 +4,7 @@
 //! reporter of the era in one datagram ([`TicketDatagram`]); the reporter gathers the
 //! members' tickets for a block's time and submits them together (`Tickets.submit_tickets`),
 //! with its own, so the group pays one transaction's base weight and authorization instead of
-//! one each.
-//! Nothing rests on the reporter: a member that does not see its ticket on the chain within
+//! one each. Nothing rests on the reporter: a member that does not see its ticket on the chain within
 //! [`HANDOFF_MS`] submits it itself ([`crate::tickets::TicketQueue::handoff`]), and a ticket
 //! the chain took already is never submitted twice.
 //!
