@@ -104,6 +104,34 @@ fn the_reporters_own_ticket_rides_in_its_batch() {
 	assert_eq!(b.take(GATHER_MS, &reg), Some(vec![ticket(ME, EPOCH), ticket(B, EPOCH)]));
 }
 
+/// A full group's tickets go out [`BATCH_TICKETS`] at a time, all of them.
+#[test]
+fn a_full_groups_tickets_go_out_in_batches_of_a_bounded_size() {
+	let ids: Vec<SegmentId> = (1..=40).collect();
+	let entries: Vec<_> = ids
+		.iter()
+		.map(|&id| {
+			let mut e = entry(id);
+			let key = ticket_key(id).verifying_key().to_bytes();
+			e.ticket_key = Some(format!("0x{}", hex::encode(key)));
+			e
+		})
+		.collect();
+	let reg = Registry::new(ME, secret(ME), &entries, EndpointPolicy::test_bed()).unwrap();
+	let mut b = Batcher::new(ME, genesis());
+	for &id in &ids[1..] {
+		b.offer(0, endpoint(id), ticket(id, EPOCH), cx(&reg)).unwrap();
+	}
+	let mut sizes = Vec::new();
+	while let Some(batch) = b.take(0, &reg) {
+		sizes.push(batch.len());
+	}
+	// Full batches at once; the rest when the gathering time is up.
+	assert_eq!(sizes, vec![BATCH_TICKETS, BATCH_TICKETS]);
+	assert_eq!(b.take(GATHER_MS, &reg).map(|b| b.len()), Some(39 - 2 * BATCH_TICKETS));
+	assert!(b.is_empty());
+}
+
 #[test]
 fn a_later_ticket_of_a_member_replaces_the_one_held() {
 	let reg = registry();

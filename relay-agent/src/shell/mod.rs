@@ -332,7 +332,8 @@ pub async fn run(cfg: Config, opts: Options) -> anyhow::Result<()> {
 	let mut chain_status = None;
 	let mut first_view = None;
 	let mut conn = None;
-	let (job_tx, job_rx) = mpsc::channel(8);
+	// Room for a group's batches, a report and a ticket at once.
+	let (job_tx, job_rx) = mpsc::channel(16);
 	let (done_tx, mut done_rx) = mpsc::channel(8);
 	let mut paid = None;
 	let mut submit_task = None;

@@ -467,7 +467,9 @@ impl Paid {
 	/// to send it) or submitted.
 	pub fn tick(&mut self, now_ms: u64, dp: &Dataplane) -> Vec<(SocketAddr, Vec<u8>)> {
 		if let Some(b) = &mut self.batcher {
-			if let Some(batch) = b.take(now_ms, &dp.registry) {
+			// A group's worth at most: its tickets fit a few batches.
+			for _ in 0..crate::registry::MAX_GROUP_MEMBERS.div_ceil(batch::BATCH_TICKETS) {
+				let Some(batch) = b.take(now_ms, &dp.registry) else { break };
 				let n = batch.len();
 				if self.jobs.try_send(Job::Batch(batch)).is_err() {
 					// Its members submit their tickets themselves.

@@ -9,8 +9,8 @@
 //!
 //! Three rounds: idle tickets (no channels, eight peers) and tickets that each report one
 //! channel with a fresh consumer receipt (its signature checked at settlement), each its own
-//! transaction; then the same routers' next one-channel tickets a group's at a time (100) in
-//! `submit_tickets` batches, as group reporters submit them.
+//! transaction; then the same routers' next one-channel tickets in `submit_tickets` batches of
+//! `ditex_relay::batch::BATCH_TICKETS`, as group reporters submit them.
 //!
 //! ```text
 //! bench-intake [IDLE_TICKETS] [CHANNEL_TICKETS] [TRANSFERS]     (defaults 9000 5000 2000)
@@ -28,7 +28,6 @@ use ditex_primitives::{
 	},
 	settlement::{
 		ChannelId, ChannelUsage, Path, PeerCounters, Receipt, ReceiptKey, SignedReceipt, Ticket,
-		MAX_TICKET_BATCH,
 	},
 };
 use sp_core::{ed25519, Pair as _};
@@ -407,7 +406,7 @@ async fn main() -> Result<()> {
 				.collect::<Result<Vec<_>>>()?
 		} else {
 			signed
-				.chunks(MAX_TICKET_BATCH as usize)
+				.chunks(ditex_relay::batch::BATCH_TICKETS)
 				.map(|group| sig.authorized("Tickets", "submit_tickets", &group.encode()))
 				.collect::<Result<Vec<_>>>()?
 		};
