@@ -200,7 +200,8 @@ struct Round {
 	name: &'static str,
 	blocks: Vec<(u32, usize, usize, u64)>,
 	tickets: usize,
-	/// The most a ticket and a transfer were charged (ref time, ps).
+	/// What a ticket and a transfer were charged on average (ref time, ps): a batch's weight
+	/// is shared by its tickets, and the last batch of a round may be short.
 	charged: [u64; 2],
 }
 
@@ -430,7 +431,8 @@ async fn main() -> Result<()> {
 		let (best, last) = bench.land(all, name).await?;
 		let mut blocks = Vec::new();
 		let mut accepted = 0;
-		let mut charged = [0u64; 2];
+		// Charged weight and count, by kind.
+		let mut total = [(0u64, 0u64); 2];
 		for n in best + 1..=last {
 			let hash = bench.node.block_hash(n).await?.ok_or_else(|| anyhow!("no block {n}"))?;
 			let at = bench.chain.api.at_block(hash).await?;
@@ -461,8 +463,9 @@ async fn main() -> Result<()> {
 						if let Some(Some(kind)) = kinds.get(i as usize) {
 							let (Compact(w), _): (Compact<u64>, Compact<u64>) =
 								Decode::decode(&mut ev.field_bytes())?;
-							let each = if *kind == 0 { w / taken.max(1) } else { w };
-							charged[*kind] = charged[*kind].max(each);
+							let n = if *kind == 0 { taken } else { 1 };
+							total[*kind].0 += w;
+							total[*kind].1 += n;
 						}
 						taken = 0;
 					},
@@ -474,6 +477,7 @@ async fn main() -> Result<()> {
 		let included: usize = blocks.iter().map(|b| b.1).sum();
 		ensure!(included == range.len(), "{name}: {included} of {} included", range.len());
 		ensure!(accepted == range.len(), "{name}: {accepted} of {} accepted", range.len());
+		let charged = total.map(|(w, n)| w / n.max(1));
 		rounds.push(Round { name, blocks, tickets: range.len(), charged });
 	}
 
