@@ -6,7 +6,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use super::*;
 use crate::registry::{
 	tests::{entry, secret},
-	EndpointPolicy,
+	EndpointPolicy, PeerEntry,
 };
 
 /// This router: the group's reporter.
@@ -26,19 +26,22 @@ fn ticket_key(id: SegmentId) -> SigningKey {
 	SigningKey::from_bytes(&[id as u8 + 0x10; 32])
 }
 
-fn registry() -> Registry {
-	let entries: Vec<_> = [ME, B, C, OTHER]
-		.into_iter()
-		.map(|id| {
+/// The listings of `ids` with their ticket keys, all in group 1.
+fn entries(ids: &[SegmentId]) -> Vec<PeerEntry> {
+	ids.iter()
+		.map(|&id| {
 			let mut e = entry(id);
 			let key = ticket_key(id).verifying_key().to_bytes();
 			e.ticket_key = Some(format!("0x{}", hex::encode(key)));
-			if id == OTHER {
-				e.group = Some(2);
-			}
 			e
 		})
-		.collect();
+		.collect()
+}
+
+/// This router's view: B and C in its group, OTHER in group 2.
+fn registry() -> Registry {
+	let mut entries = entries(&[ME, B, C, OTHER]);
+	entries[3].group = Some(2);
 	Registry::new(ME, secret(ME), &entries, EndpointPolicy::test_bed()).unwrap()
 }
 
@@ -108,16 +111,7 @@ fn the_reporters_own_ticket_rides_in_its_batch() {
 #[test]
 fn a_full_groups_tickets_go_out_in_batches_of_a_bounded_size() {
 	let ids: Vec<SegmentId> = (1..=40).collect();
-	let entries: Vec<_> = ids
-		.iter()
-		.map(|&id| {
-			let mut e = entry(id);
-			let key = ticket_key(id).verifying_key().to_bytes();
-			e.ticket_key = Some(format!("0x{}", hex::encode(key)));
-			e
-		})
-		.collect();
-	let reg = Registry::new(ME, secret(ME), &entries, EndpointPolicy::test_bed()).unwrap();
+	let reg = Registry::new(ME, secret(ME), &entries(&ids), EndpointPolicy::test_bed()).unwrap();
 	let mut b = Batcher::new(ME, genesis());
 	for &id in &ids[1..] {
 		b.offer(0, endpoint(id), ticket(id, EPOCH), cx(&reg)).unwrap();
@@ -217,16 +211,7 @@ fn a_member_that_left_is_left_out() {
 	let mut b = Batcher::new(ME, genesis());
 	b.offer(0, endpoint(B), ticket(B, EPOCH), cx(&reg)).unwrap();
 	b.offer(0, endpoint(C), ticket(C, EPOCH), cx(&reg)).unwrap();
-	let entries: Vec<_> = [ME, B]
-		.into_iter()
-		.map(|id| {
-			let mut e = entry(id);
-			let key = ticket_key(id).verifying_key().to_bytes();
-			e.ticket_key = Some(format!("0x{}", hex::encode(key)));
-			e
-		})
-		.collect();
-	reg.update(&entries);
+	reg.update(&entries(&[ME, B]));
 	assert_eq!(b.take(GATHER_MS, &reg), Some(vec![ticket(B, EPOCH)]));
 }
 

@@ -3,8 +3,8 @@
 //! and, for a consumer, the channels it opens, receipts and tops up.
 //!
 //! The decisions are the sans-IO cores' ([`Channels`], [`TicketQueue`], [`Reporter`],
-//! [`Batcher`], [`Receipts`]); this is the glue between them, the chain client's polls, the transaction
-//! task ([`super::submit`]) and the state files, which are written crash-safe
+//! [`Batcher`], [`Receipts`]); this is the glue between them, the chain client's polls, the
+//! transaction task ([`super::submit`]) and the state files, which are written crash-safe
 //! ([`write_atomic`]) beside the accounting state:
 //!
 //! - `<state>.channels`: what this router carried on each channel, with the receipts and acks
