@@ -326,9 +326,9 @@ impl TcOp {
 		let h = format!("{handle:x}");
 		let cls = |m: u16| format!("{h}:{m:x}");
 		let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-		// The class unmatched traffic takes, set up with the root and resized as orders come
-		// and go.
-		let best_effort_class = |rate: u64, ceil: u64| {
+		// An htb class under the parent: each order's, and the best-effort class unmatched
+		// traffic takes (set up with the root and resized as orders come and go).
+		let class = |minor: u16, rate: u64, ceil: u64, prio: u8| {
 			s(&[
 				"class",
 				"replace",
@@ -337,16 +337,17 @@ impl TcOp {
 				"parent",
 				&cls(PARENT_MINOR),
 				"classid",
-				&cls(DEFAULT_MINOR),
+				&cls(minor),
 				"htb",
 				"rate",
 				&bits(rate),
 				"ceil",
 				&bits(ceil),
 				"prio",
-				&BEST_EFFORT_PRIO.to_string(),
+				&prio.to_string(),
 			])
 		};
+		let best_effort_class = |rate, ceil| class(DEFAULT_MINOR, rate, ceil, BEST_EFFORT_PRIO);
 		match self {
 			TcOp::Root { link_rate, best_effort } => vec![
 				s(&[
@@ -424,26 +425,7 @@ impl TcOp {
 					]));
 				}
 				filter.extend(s(&["flowid", &cls(spec.minor)]));
-				vec![
-					s(&[
-						"class",
-						"replace",
-						"dev",
-						dev,
-						"parent",
-						&cls(PARENT_MINOR),
-						"classid",
-						&cls(spec.minor),
-						"htb",
-						"rate",
-						&bits(spec.rate),
-						"ceil",
-						&bits(spec.ceil),
-						"prio",
-						&spec.prio.to_string(),
-					]),
-					filter,
-				]
+				vec![class(spec.minor, spec.rate, spec.ceil, spec.prio), filter]
 			},
 		}
 	}
