@@ -453,19 +453,7 @@ impl AckDatagram {
 	/// Parse exactly one ack datagram.
 	pub fn parse(buf: &[u8]) -> Result<AckDatagram, WireError> {
 		use codec::Decode;
-		need(buf, ACK_DATAGRAM_LEN)?;
-		if buf[0] != VERSION {
-			return Err(WireError::BadVersion(buf[0]));
-		}
-		if buf[1] != Kind::Ack as u8 {
-			return Err(WireError::BadKind(buf[1]));
-		}
-		if buf[2] != 0 || buf[3] != 0 {
-			return Err(WireError::Reserved);
-		}
-		if buf.len() > ACK_DATAGRAM_LEN {
-			return Err(WireError::TrailingBytes(buf.len() - ACK_DATAGRAM_LEN));
-		}
+		check_direct_head(buf, Kind::Ack, ACK_DATAGRAM_LEN, ACK_DATAGRAM_LEN)?;
 		let sender = be_u32(&buf[4..8]);
 		let ack = crate::settlement::SignedAck::decode(&mut &buf[8..])
 			.map_err(|_| WireError::Truncated { needed: ACK_DATAGRAM_LEN, got: buf.len() })?;
@@ -478,9 +466,7 @@ impl AckDatagram {
 		if out.len() < ACK_DATAGRAM_LEN {
 			return Err(WireError::BufferTooSmall);
 		}
-		out[0] = VERSION;
-		out[1] = Kind::Ack as u8;
-		out[2..4].fill(0);
+		write_direct_head(out, Kind::Ack);
 		out[4..8].copy_from_slice(&self.sender.to_be_bytes());
 		let body = self.ack.encode();
 		debug_assert_eq!(body.len(), ACK_LEN);
@@ -509,19 +495,7 @@ impl TicketDatagram {
 	/// Parse exactly one ticket datagram.
 	pub fn parse(buf: &[u8]) -> Result<TicketDatagram, WireError> {
 		use codec::DecodeLimit;
-		need(buf, TICKET_DATAGRAM_HEAD)?;
-		if buf[0] != VERSION {
-			return Err(WireError::BadVersion(buf[0]));
-		}
-		if buf[1] != Kind::Ticket as u8 {
-			return Err(WireError::BadKind(buf[1]));
-		}
-		if buf[2] != 0 || buf[3] != 0 {
-			return Err(WireError::Reserved);
-		}
-		if buf.len() > MAX_TICKET_DATAGRAM {
-			return Err(WireError::TrailingBytes(buf.len() - MAX_TICKET_DATAGRAM));
-		}
+		check_direct_head(buf, Kind::Ticket, TICKET_DATAGRAM_HEAD, MAX_TICKET_DATAGRAM)?;
 		let mut body = &buf[TICKET_DATAGRAM_HEAD..];
 		// Bounded types all through: the body's length bounds the work.
 		let ticket = crate::settlement::SignedTicket::decode_with_depth_limit(8, &mut body)
@@ -540,12 +514,36 @@ impl TicketDatagram {
 		if len > MAX_TICKET_DATAGRAM || out.len() < len {
 			return Err(WireError::BufferTooSmall);
 		}
-		out[0] = VERSION;
-		out[1] = Kind::Ticket as u8;
-		out[2..4].fill(0);
+		write_direct_head(out, Kind::Ticket);
 		self.ticket.using_encoded(|b| out[TICKET_DATAGRAM_HEAD..len].copy_from_slice(b));
 		Ok(len)
 	}
+}
+
+/// Check the head every datagram sent straight to a neighbour (not source-routed) starts
+/// with — version, `kind`, two zero bytes — and that the datagram takes `min..=max` bytes.
+fn check_direct_head(buf: &[u8], kind: Kind, min: usize, max: usize) -> Result<(), WireError> {
+	need(buf, min)?;
+	if buf[0] != VERSION {
+		return Err(WireError::BadVersion(buf[0]));
+	}
+	if buf[1] != kind as u8 {
+		return Err(WireError::BadKind(buf[1]));
+	}
+	if buf[2] != 0 || buf[3] != 0 {
+		return Err(WireError::Reserved);
+	}
+	if buf.len() > max {
+		return Err(WireError::TrailingBytes(buf.len() - max));
+	}
+	Ok(())
+}
+
+/// Write the head [`check_direct_head`] checks to the start of `out` (at least four bytes).
+fn write_direct_head(out: &mut [u8], kind: Kind) {
+	out[0] = VERSION;
+	out[1] = kind as u8;
+	out[2..4].fill(0);
 }
 
 /// Bytes a header with `hops` hops takes.
