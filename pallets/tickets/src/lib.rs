@@ -646,21 +646,33 @@ impl<T: Config> Pallet<T> {
 	/// What a batch of tickets may weigh: the batch benchmark's, measured on one-channel
 	/// tickets, plus what each larger ticket weighs above one of those, plus a strike each.
 	pub fn submit_tickets_weight(tickets: &[SignedTicket]) -> Weight {
-		let one = T::WeightInfo::submit_ticket(1, 0);
-		tickets.iter().fold(T::WeightInfo::submit_tickets(tickets.len() as u32), |w, t| {
-			let (c, p) = (t.ticket.channels.len() as u32, t.ticket.peers.len() as u32);
-			w.saturating_add(T::WeightInfo::submit_ticket(c, p).saturating_sub(one))
-				.saturating_add(T::Strikes::max_strike_weight())
+		let n = tickets.len() as u32;
+		Self::above_one_channel(tickets, T::WeightInfo::submit_tickets(n), |c, p| {
+			T::WeightInfo::submit_ticket(c, p)
 		})
+		.saturating_add(T::Strikes::max_strike_weight().saturating_mul(n.into()))
 	}
 
 	/// What authorizing a batch of tickets weighs, counted as [`Pallet::submit_tickets_weight`]
 	/// counts the call.
 	pub fn authorize_tickets_weight(tickets: &[SignedTicket]) -> Weight {
-		let one = T::WeightInfo::authorize_ticket(1, 0);
-		tickets.iter().fold(T::WeightInfo::authorize_tickets(tickets.len() as u32), |w, t| {
+		let n = tickets.len() as u32;
+		Self::above_one_channel(tickets, T::WeightInfo::authorize_tickets(n), |c, p| {
+			T::WeightInfo::authorize_ticket(c, p)
+		})
+	}
+
+	/// `batch`, a batch benchmark's weight on one-channel tickets without peers, plus what
+	/// `each(channels, peers)` of every ticket exceeds such a ticket's by.
+	fn above_one_channel(
+		tickets: &[SignedTicket],
+		batch: Weight,
+		each: impl Fn(u32, u32) -> Weight,
+	) -> Weight {
+		let one = each(1, 0);
+		tickets.iter().fold(batch, |w, t| {
 			let (c, p) = (t.ticket.channels.len() as u32, t.ticket.peers.len() as u32);
-			w.saturating_add(T::WeightInfo::authorize_ticket(c, p).saturating_sub(one))
+			w.saturating_add(each(c, p).saturating_sub(one))
 		})
 	}
 
